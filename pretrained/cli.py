@@ -1,0 +1,136 @@
+"""The ``pretrained`` command: argparse subcommands. The library logs; this module prints."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from typing import Dict, List, Optional
+
+from . import api
+from .errors import PretrainedError
+
+__all__ = ["main", "build_parser"]
+
+
+def _vector_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("source", help="catalogue name (see `pretrained list`) or path to a vector file")
+    p.add_argument("--format", help="glove, word2vec, word2vec-text or fasttext (detected when omitted)")
+    p.add_argument("--member", help="file inside a .zip archive, e.g. glove.6B.300d.txt")
+    p.add_argument("--limit", type=int, help="keep only the first N vectors")
+    p.add_argument("--cache-dir", help="cache folder (default: $PRETRAINED_CACHE or the user cache)")
+
+
+def _load(args: argparse.Namespace):
+    return api.load(args.source, format=args.format, member=args.member, limit=args.limit, cache_dir=args.cache_dir)
+
+
+def _emit(args: argparse.Namespace, data, text: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print(text)
+
+
+def _table(pairs) -> str:
+    if not pairs:
+        return "  (nothing)"
+    width = max(len(w) for w, _ in pairs)
+    return "\n".join(f"  {w:<{width}}  {s:.4f}" for w, s in pairs)
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    dest = api.convert(args.source, format=args.format, member=args.member, limit=args.limit, cache_dir=args.cache_dir, force=args.force)
+    v = api.load(args.source, format=args.format, member=args.member, limit=args.limit, cache_dir=args.cache_dir)
+    seconds = time.perf_counter() - started
+    data = {"entry": str(dest), "count": len(v), "dim": v.dim, "seconds": round(seconds, 3), "meta": v.meta}
+    _emit(args, data, f"{v!r}\ncached at {dest} ({seconds:.2f} s)")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    v = _load(args)
+    meta = v.meta
+    lines = [repr(v), f"cache entry: {v.path}"]
+    for key in ("format", "count", "dim", "duplicates", "invalid_unicode", "not_in_vocabulary", "limit"):
+        if meta.get(key) is not None:
+            lines.append(f"{key}: {meta[key]}")
+    for key, value in (meta.get("source") or {}).items():
+        if value is not None:
+            lines.append(f"source {key}: {value}")
+    _emit(args, {"name": v.name, "count": len(v), "dim": v.dim, "entry": v.path, "meta": meta}, "\n".join(lines))
+    return 0
+
+
+def cmd_neighbours(args: argparse.Namespace) -> int:
+    v = _load(args)
+    data: Dict[str, List] = {}
+    text = []
+    for word in args.words:
+        result = v.most_similar(word, topn=args.topn)
+        data[word] = [[w, s] for w, s in result]
+        text.append(f"{word}:\n{_table(result)}")
+    _emit(args, data, "\n".join(text))
+    return 0
+
+
+def cmd_analogy(args: argparse.Namespace) -> int:
+    v = _load(args)
+    result = v.analogy(args.a, args.b, args.c, topn=args.topn, method=args.method)
+    data = {"question": [args.a, args.b, args.c], "method": args.method, "answers": [[w, s] for w, s in result]}
+    _emit(args, data, f"{args.a} : {args.b} :: {args.c} : ?\n{_table(result)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pretrained", description="Pretrained word embeddings, fast and safely.")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv for debug)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars, only errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("convert", help="convert a vector file (or catalogue set) into the cache once")
+    _vector_args(p)
+    p.add_argument("--force", action="store_true", help="convert again even when cached")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_convert)
+
+    p = sub.add_parser("info", help="what a vector set holds and where its cache entry is")
+    _vector_args(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("neighbours", aliases=["neighbors"], help="nearest words by cosine similarity")
+    _vector_args(p)
+    p.add_argument("words", nargs="+", help="query words")
+    p.add_argument("-n", "--topn", type=int, default=10, help="how many neighbours (default 10)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_neighbours)
+
+    p = sub.add_parser("analogy", help="a : b :: c : ?  (man king woman -> queen)")
+    _vector_args(p)
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("c")
+    p.add_argument("-n", "--topn", type=int, default=1, help="how many answers (default 1)")
+    p.add_argument("--method", choices=["add", "mul"], default="add", help="3CosAdd (default) or 3CosMul")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_analogy)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    level = logging.WARNING if args.verbose == 0 else logging.INFO if args.verbose == 1 else logging.DEBUG
+    if args.quiet:
+        level = logging.ERROR
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except PretrainedError as exc:
+        print(f"pretrained: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("pretrained: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,108 @@
+"""The exceptions of ``pretrained``: one root, children that also subclass the built-in users catch."""
+from __future__ import annotations
+
+from typing import Optional
+
+__all__ = [
+    "PretrainedError",
+    "UnknownNameError",
+    "WordNotFoundError",
+    "FormatError",
+    "DownloadError",
+    "ChecksumError",
+    "OfflineError",
+    "CacheError",
+    "MissingDependencyError",
+]
+
+
+class PretrainedError(Exception):
+    """Root of every error raised on purpose by ``pretrained``."""
+
+
+class UnknownNameError(PretrainedError, ValueError):
+    """A vector-set name that is neither in the catalogue nor an existing file."""
+
+    def __init__(self, name: str, known: tuple = ()):
+        self.name = name
+        self.known = tuple(known)
+        hint = f" Known names: {', '.join(self.known)}." if self.known else ""
+        super().__init__(
+            f"{name!r} is neither a catalogue name nor an existing file.{hint} "
+            "Run `pretrained list` to see the catalogue, or pass a path to a vector file."
+        )
+
+
+class WordNotFoundError(PretrainedError, KeyError):
+    """A word that is not in the vocabulary."""
+
+    def __init__(self, word: str, where: str = "the vocabulary"):
+        self.word = word
+        super().__init__(f"word {word!r} is not in {where}")
+
+    def __str__(self) -> str:  # KeyError would show the repr of the message
+        return str(self.args[0])
+
+
+class FormatError(PretrainedError, ValueError):
+    """A vector file that cannot be read: the message names the file and, where known, the line."""
+
+    def __init__(self, message: str, path: Optional[str] = None, line: Optional[int] = None):
+        self.path = path
+        self.line = line
+        where = ""
+        if path is not None:
+            where = f"{path}"
+            if line is not None:
+                where += f", line {line}"
+            where += ": "
+        super().__init__(where + message)
+
+
+class DownloadError(PretrainedError, OSError):
+    """A download that failed; carries the URL."""
+
+    def __init__(self, message: str, url: Optional[str] = None):
+        self.url = url
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class ChecksumError(DownloadError):
+    """Downloaded or cached bytes whose checksum is not the expected one."""
+
+    def __init__(self, path: str, expected: str, actual: str, url: Optional[str] = None):
+        self.path = path
+        self.expected = expected
+        self.actual = actual
+        src = f" from {url}" if url else ""
+        super().__init__(
+            f"checksum mismatch for {path}{src}: expected {expected}, got {actual}. "
+            "The bytes were discarded; try again or use another mirror.",
+            url=url,
+        )
+
+
+class OfflineError(PretrainedError, ConnectionError):
+    """Network access was needed while offline mode is on."""
+
+
+class CacheError(PretrainedError, OSError):
+    """A cache entry or index that is corrupt, incomplete or does not match what it claims."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class MissingDependencyError(PretrainedError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install."""
+
+    def __init__(self, module: str, extra: str):
+        self.module = module
+        self.extra = extra
+        super().__init__(
+            f"this needs the optional dependency {module!r}: "
+            f"pip install 'pretrained[{extra}]'"
+        )

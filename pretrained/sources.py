@@ -1,0 +1,155 @@
+"""Open a vector file as one stream of bytes: plain, ``.gz``, ``.bz2``, ``.xz`` or a member of a ``.zip``.
+
+Nothing is extracted to disk. The source file's sha256 is computed by a background thread while
+the stream is parsed (hashing releases the GIL), so a conversion learns it at little extra cost.
+"""
+from __future__ import annotations
+
+import bz2
+import contextlib
+import gzip
+import hashlib
+import lzma
+import os
+import threading
+import zipfile
+from pathlib import Path
+from typing import BinaryIO, Iterator, Optional
+
+from .errors import FormatError
+
+__all__ = ["open_source", "file_sha256", "zip_members", "describe"]
+
+_CHUNK = 1 << 20
+
+
+def file_sha256(path: "os.PathLike[str] | str") -> str:
+    """The sha256 of a file, read in 4 MiB blocks.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "x"); _ = open(p, "wb").write(b"abc")
+    >>> file_sha256(p)[:16]
+    'ba7816bf8f01cfea'
+    """
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while True:
+            data = f.read(_CHUNK * 4)
+            if not data:
+                break
+            h.update(data)
+    return h.hexdigest()
+
+
+def zip_members(path: "os.PathLike[str] | str") -> list:
+    """The file names inside a zip archive."""
+    with zipfile.ZipFile(path) as zf:
+        return [i.filename for i in zf.infolist() if not i.is_dir()]
+
+
+def _pick_member(zf: zipfile.ZipFile, path: str, member: Optional[str]) -> str:
+    names = [i.filename for i in zf.infolist() if not i.is_dir()]
+    if member is None:
+        if len(names) == 1:
+            return names[0]
+        raise FormatError(
+            f"the zip holds {len(names)} files ({', '.join(names[:8])}); name one with member=...",
+            path,
+        )
+    if member in names:
+        return member
+    by_base = [n for n in names if n.rsplit("/", 1)[-1] == member]
+    if len(by_base) == 1:
+        return by_base[0]
+    raise FormatError(f"no member {member!r} in the zip; it holds {', '.join(names[:8])}", path)
+
+
+class _HashThread(threading.Thread):
+    def __init__(self, path: str):
+        super().__init__(daemon=True, name="pretrained-sha256")
+        self.path = path
+        self.result: Optional[str] = None
+        self.error: Optional[BaseException] = None
+
+    def run(self) -> None:
+        try:
+            self.result = file_sha256(self.path)
+        except OSError as exc:  # reported by SourceStream.sha256
+            self.error = exc
+
+
+class SourceStream:
+    """What :func:`open_source` yields: the decompressed stream and the source's sha256."""
+
+    def __init__(self, stream: BinaryIO, path: str, member: Optional[str], thread: Optional[_HashThread]):
+        self.stream = stream
+        self.path = path
+        self.member = member
+        self._thread = thread
+
+    def sha256(self) -> Optional[str]:
+        """The sha256 of the source file (the archive itself for a zip member), or None when
+        hashing was not asked for."""
+        if self._thread is None:
+            return None
+        self._thread.join()
+        if self._thread.error is not None:
+            raise FormatError(f"cannot hash the file: {self._thread.error}", self._thread.path)
+        return self._thread.result
+
+
+@contextlib.contextmanager
+def open_source(
+    path: "os.PathLike[str] | str", member: Optional[str] = None, *, hash: bool = True
+) -> Iterator[SourceStream]:
+    """Open ``path`` for streaming reads, decompressing by its suffix.
+
+    Parameters
+    ----------
+    path
+        A plain, ``.gz``, ``.bz2``, ``.xz`` or ``.zip`` file.
+    member
+        For a zip: the member to read (a full name or a base name); optional when the zip
+        holds one file.
+    hash
+        Compute the source file's sha256 while reading (see :meth:`SourceStream.sha256`).
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FormatError("no such file", path)
+    if os.path.getsize(path) == 0:
+        raise FormatError("the file is empty", path)
+    with open(path, "rb") as head:
+        magic = head.read(4)
+    lower = path.lower()
+    thread = _HashThread(path) if hash else None
+    if thread is not None:
+        thread.start()
+    if lower.endswith(".zip") or magic[:4] == b"PK\x03\x04":
+        try:
+            zf = zipfile.ZipFile(path)
+        except zipfile.BadZipFile as exc:
+            raise FormatError(f"not a readable zip archive ({exc})", path) from exc
+        with zf:
+            name = _pick_member(zf, path, member)
+            with zf.open(name) as stream:
+                yield SourceStream(stream, f"{path}!{name}", name, thread)
+        return
+    with open(path, "rb") as raw:
+        if lower.endswith(".gz") or magic[:2] == b"\x1f\x8b":
+            stream = gzip.GzipFile(fileobj=raw, mode="rb")
+        elif lower.endswith(".bz2") or magic[:3] == b"BZh":
+            stream = bz2.BZ2File(raw, mode="rb")
+        elif lower.endswith(".xz") or magic[:4] == b"\xfd7zX":
+            stream = lzma.LZMAFile(raw, mode="rb")
+        else:
+            stream = raw
+        yield SourceStream(stream, path, None, thread)
+
+
+def describe(path: "os.PathLike[str] | str") -> dict:
+    """Size and modification time of a file, the identity used to key its cache entry."""
+    st = Path(path).stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}

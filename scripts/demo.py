@@ -1,0 +1,35 @@
+"""The main job, end to end on the embedded GloVe 6B 50d vectors (no internet needed).
+
+    python scripts/demo.py
+
+Loads ``glove.6B.50d`` (converted into the cache on the first run, memory-mapped afterwards),
+prints the 10 nearest neighbours of ``hotel`` and answers man : king :: woman : ?. Exits non-zero
+when the answer is not ``queen``.
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+import pretrained
+
+
+def main() -> int:
+    started = time.perf_counter()
+    v = pretrained.load("glove.6B.50d")
+    print(f"loaded {v!r} in {time.perf_counter() - started:.2f} s from {v.path}")
+
+    print("\n10 nearest neighbours of 'hotel':")
+    for word, score in v.most_similar("hotel", topn=10):
+        print(f"  {word:<12} {score:.4f}")
+
+    (answer, score), = v.analogy("man", "king", "woman")
+    print(f"\nman : king :: woman : {answer}  (cosine {score:.4f})")
+    if answer != "queen":
+        print("expected 'queen'", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
