@@ -10,6 +10,7 @@ from typing import Dict, List, Optional
 
 from . import api
 from .errors import PretrainedError
+from .results import Neighbours
 
 __all__ = ["main", "build_parser"]
 
@@ -34,10 +35,7 @@ def _emit(args: argparse.Namespace, data, text: str) -> None:
 
 
 def _table(pairs) -> str:
-    if not pairs:
-        return "  (nothing)"
-    width = max(len(w) for w, _ in pairs)
-    return "\n".join(f"  {w:<{width}}  {s:.4f}" for w, s in pairs)
+    return repr(Neighbours(pairs)) if pairs else "  (nothing)"
 
 
 def cmd_convert(args: argparse.Namespace) -> int:

@@ -10,13 +10,14 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 import numpy as np
 
 from .errors import PretrainedError, WordNotFoundError
+from .results import Neighbours
 
 __all__ = ["Vectors", "Query"]
 
 Query = Union[str, np.ndarray]
 """A word, or a vector of the set's dimension."""
 Term = Union[Query, Tuple[Query, float]]
-Result = List[Tuple[str, float]]
+Result = Neighbours
 
 _BATCH = 256  # queries per matrix product in batch methods
 
@@ -225,14 +226,14 @@ class Vectors:
         exclude = set(exclude)
         k = min(topn + len(exclude), scores.shape[0])
         if k <= 0:
-            return []
+            return Neighbours()
         if k < scores.shape[0]:
             idx = np.argpartition(-scores, k - 1)[:k]
         else:
             idx = np.arange(scores.shape[0])
         idx = idx[np.argsort(-scores[idx], kind="stable")]
         words = self._words
-        return [(words[i], float(scores[i])) for i in idx.tolist() if i not in exclude][:topn]
+        return Neighbours([(words[i], float(scores[i])) for i in idx.tolist() if i not in exclude][:topn])
 
     def cosine_similarities(self, query: Query, *, restrict_vocab: Optional[int] = None) -> np.ndarray:
         """Cosine similarity of ``query`` to every word (or to the first ``restrict_vocab``)."""
