@@ -3,7 +3,8 @@
 ``vectors.npy``  float32 (count, dim), memory-mapped on reload
 ``norms.npy``    float32 (count,), the L2 norm of every row (so queries need no pass over the file)
 ``vocab.txt``    UTF-8, one word a line, row order
-``meta.json``    source file, its sha256 and size, format, dim, count, skipped counts, format version
+``meta.json``    source file, its sha256 and size, format, dim, count, skipped counts, format version,
+                 and ``vectors_sha256`` (of the float32 row bytes: the identity indexes are tied to)
 
 An entry is written into a temporary folder beside its final place, verified, then renamed into
 place, so a crash never leaves a half-written entry that a later run would load. Nothing is pickled:
@@ -11,6 +12,7 @@ arrays load with ``allow_pickle=False``.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -41,6 +43,7 @@ class NpyWriter:
         self.path = Path(path)
         self.dim = dim
         self.rows = 0
+        self.sha256 = hashlib.sha256()  #: of the row bytes (the array's identity)
         self._f = open(self.path, "wb")
         self._f.write(b"\0" * _HEADER)
 
@@ -48,7 +51,9 @@ class NpyWriter:
         rows = np.ascontiguousarray(rows, dtype="<f4")
         if rows.ndim != 2 or rows.shape[1] != self.dim:
             raise ValueError(f"expected rows of {self.dim} values, got shape {rows.shape}")
-        self._f.write(memoryview(rows).cast("B"))
+        data = memoryview(rows).cast("B")
+        self.sha256.update(data)
+        self._f.write(data)
         self.rows += rows.shape[0]
 
     def close(self) -> None:
@@ -105,7 +110,7 @@ def write_entry(dest: Path, blocks: Iterable[Block], dim: int, meta: "dict | Cal
         count = writer.rows
         np.save(tmp / NORMS, np.concatenate(norms) if norms else np.zeros(0, np.float32))
         meta = dict(meta() if callable(meta) else meta)
-        meta.update(count=count, dim=dim, format_version=FORMAT_VERSION, created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        meta.update(count=count, dim=dim, vectors_sha256=writer.sha256.hexdigest(), format_version=FORMAT_VERSION, created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         with open(tmp / META, "w", encoding="utf-8") as f:
             json.dump(meta, f, indent=2, ensure_ascii=False)
             f.write("\n")
