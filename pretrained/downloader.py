@@ -26,7 +26,7 @@ import re
 import shutil
 import time
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 from . import cachedir, catalog, config
 from .errors import ChecksumError, DownloadError, OfflineError
@@ -108,6 +108,29 @@ def _looks_like_html(data: bytes) -> bool:
     return data.lstrip()[:20].lower().startswith(_HTML_STARTS)
 
 
+def _NETWORK_ERRORS() -> tuple:
+    """What a broken, reset or silent connection raises while the body is read."""
+    import http.client
+    import socket
+
+    import requests
+    import urllib3
+
+    return (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, ConnectionError, socket.timeout)
+
+
+def _chunks(raw) -> Iterator[bytes]:
+    """The body as it arrives, undecoded (the bytes of the file, even when a server labels a
+    ``.gz`` with ``Content-Encoding: gzip``). ``read1`` hands over what has arrived, so a cut
+    connection loses nothing that was received."""
+    read1 = getattr(raw, "read1", None)
+    while True:
+        data = read1(_CHUNK, decode_content=False) if read1 is not None else raw.read(1 << 16, decode_content=False)
+        if not data:
+            return
+        yield data
+
+
 def _stream(session, url: str, part: _Part, size: Optional[int], timeouts, bar) -> None:
     """One attempt: append what ``url`` sends after ``part.length`` to the part file."""
     import requests
@@ -166,7 +189,7 @@ def _stream(session, url: str, part: _Part, size: Optional[int], timeouts, bar) 
         mode = "ab" if part.length else "wb"
         try:
             with open(part.path, mode) as f:
-                for chunk in resp.iter_content(chunk_size=_CHUNK):
+                for chunk in _chunks(resp.raw):
                     if not chunk:
                         continue
                     if part.length == 0 and _looks_like_html(chunk[:64]):
@@ -186,7 +209,7 @@ def _stream(session, url: str, part: _Part, size: Optional[int], timeouts, bar) 
                     part.length += len(chunk)
                     if bar is not None:
                         bar.update(len(chunk))
-        except requests.RequestException as exc:
+        except _NETWORK_ERRORS() as exc:
             raise _Transient(f"{type(exc).__name__} after {part.length:,} bytes: {exc}") from exc
         finally:
             part._synced = part.path.exists() and part.path.stat().st_size == part.length
