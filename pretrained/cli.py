@@ -49,6 +49,18 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    from . import catalog, store
+
+    if catalog.has(args.source):
+        entry = catalog.get(args.source)
+        dest = api.entry_path(args.source, limit=args.limit, cache_dir=args.cache_dir)
+        if not store.is_entry(dest):  # describe it without downloading anything
+            from . import embedded
+
+            todo = "the installed package is converted on first load" if embedded.available(entry) else f"pretrained download {entry.name}"
+            rows = catalog.describe(entry) + [("cached", f"no ({todo})")]
+            _emit(args, {**entry.as_dict(), "cached": False}, _rows(rows))
+            return 0
     v = _load(args)
     meta = v.meta
     lines = [repr(v), f"cache entry: {v.path}"]
@@ -58,6 +70,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     for key, value in (meta.get("source") or {}).items():
         if value is not None:
             lines.append(f"source {key}: {value}")
+    lines += _catalogue_lines(args.source)
     _emit(args, {"name": v.name, "count": len(v), "dim": v.dim, "entry": v.path, "meta": meta}, "\n".join(lines))
     return 0
 
@@ -79,6 +92,101 @@ def cmd_analogy(args: argparse.Namespace) -> int:
     result = v.analogy(args.a, args.b, args.c, topn=args.topn, method=args.method)
     data = {"question": [args.a, args.b, args.c], "method": args.method, "answers": [[w, s] for w, s in result]}
     _emit(args, data, f"{args.a} : {args.b} :: {args.c} : ?\n{_table(result)}")
+    return 0
+
+
+def _rows(rows) -> str:
+    width = max((len(label) for label, _ in rows), default=0)
+    return "\n".join(f"{label:<{width}}  {text}" for label, text in rows)
+
+
+def _catalogue_lines(source: str) -> List[str]:
+    from . import catalog
+
+    if not catalog.has(source):
+        return []
+    e = catalog.get(source)
+    return [f"{k}: {v}" for k, v in (("licence", e.licence), ("citation", e.citation)) if v]
+
+
+def _human(n: Optional[int]) -> str:
+    if n is None:
+        return "?"
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)  # pragma: no cover
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from . import catalog, downloader, embedded, store
+
+    rows, data = [], []
+    for e in catalog.entries():
+        if store.is_entry(api.entry_path(e.name, cache_dir=args.cache_dir)):
+            status = "cached"
+        elif embedded.available(e):
+            status = "installed"
+        elif e.filename and downloader.download_path(e.name, args.cache_dir).is_file():
+            status = "downloaded"
+        else:
+            status = "-"
+        data.append({**e.as_dict(), "status": status})
+        rows.append((e.name, f"{e.dim}", f"{e.count:,}" if e.count else "?", _human(e.size), status, ", ".join(e.aliases)))
+    header = ("name", "dim", "words", "download", "status", "aliases")
+    widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header] + rows]
+    _emit(args, data, "\n".join(lines))
+    return 0
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    from . import catalog, downloader, embedded
+
+    progress = False if (args.quiet or args.sub_quiet) else None
+    for name in args.names:
+        entry = catalog.get(name)
+        started = time.perf_counter()
+        if embedded.available(entry) and not args.no_convert:
+            dest = api.convert(entry.name, cache_dir=args.cache_dir)
+            print(f"{entry.name}: from the installed package {entry.embedded.replace('_', '-')}, cached at {dest}")
+            continue
+        path = downloader.download(entry.name, cache_dir=args.cache_dir, progress=progress)
+        line = f"{entry.name}: {path} ({_human(path.stat().st_size)})"
+        if not args.no_convert:
+            dest = api.convert(entry.name, cache_dir=args.cache_dir)
+            line += f", converted into {dest}"
+        print(f"{line} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    from . import cachedir
+
+    if args.action == "remove":
+        if not args.name:
+            print("pretrained: error: cache remove needs a NAME (see `pretrained cache list`)", file=sys.stderr)
+            return 2
+        for path in cachedir.remove(args.name, args.cache_dir):
+            print(f"removed {path}")
+        return 0
+    if args.name:
+        print(f"pretrained: error: cache {args.action} takes no NAME", file=sys.stderr)
+        return 2
+    if args.action == "verify":
+        report = cachedir.verify(args.cache_dir)
+        bad = [r for r in report if not r["ok"]]
+        text = "\n".join(f"{'ok ' if r['ok'] else 'BAD'}  {r['kind']:<9} {r['name']}  {r['detail']}" for r in report)
+        text = (text or "(the cache is empty)") + f"\n{len(report) - len(bad)} ok, {len(bad)} bad in {cachedir.root(args.cache_dir)}"
+        _emit(args, report, text)
+        return 1 if bad else 0
+    items = cachedir.items(args.cache_dir)
+    data = [{"kind": i.kind, "name": i.name, "path": str(i.path), "size": i.size} for i in items]
+    lines = [f"{i.kind:<9} {_human(i.size):>10}  {i.name}" for i in items]
+    total = sum(i.size for i in items)
+    lines.append(f"{len(items)} items, {_human(total)} in {cachedir.root(args.cache_dir)}")
+    _emit(args, data, "\n".join(lines))
     return 0
 
 
@@ -115,6 +223,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=["add", "mul"], default="add", help="3CosAdd (default) or 3CosMul")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_analogy)
+
+    p = sub.add_parser("list", help="the catalogue: every known set, its size and whether it is here")
+    p.add_argument("--cache-dir", help="cache folder (default: $PRETRAINED_CACHE or the user cache)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("download", help="download (and convert) catalogue sets now, e.g. in a Docker build")
+    p.add_argument("names", nargs="+", metavar="NAME", help="catalogue names or aliases")
+    p.add_argument("--cache-dir", help="cache folder (default: $PRETRAINED_CACHE or the user cache)")
+    p.add_argument("--quiet", dest="sub_quiet", action="store_true", help="no progress bar")
+    p.add_argument("--no-convert", action="store_true", help="only download the file, convert on first load")
+    p.set_defaults(func=cmd_download)
+
+    p = sub.add_parser("cache", help="what the cache holds: list, verify (re-hash), remove NAME")
+    p.add_argument("action", nargs="?", choices=["list", "verify", "remove"], default="list")
+    p.add_argument("name", nargs="?", help="for remove: a catalogue name or an item name from `cache list`")
+    p.add_argument("--cache-dir", help="cache folder (default: $PRETRAINED_CACHE or the user cache)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_cache)
     return parser
 
 
