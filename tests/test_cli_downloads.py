@@ -119,7 +119,7 @@ def test_cache_verify_catches_damaged_vectors(served, tmp_path, capsys):
     cache = tmp_path / "c"
     assert main(["download", "tiny.3d", "--cache-dir", str(cache), "--quiet"]) == 0
     capsys.readouterr()
-    (entry,) = (cache / "vectors").iterdir()
+    (entry,) = [p for p in (cache / "vectors").iterdir() if p.is_dir()]
     vecs = np.load(entry / "vectors.npy")
     vecs[0, 0] += 1
     np.save(entry / "vectors.npy", vecs)
