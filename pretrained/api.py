@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional, Tuple
 
-from . import catalog, config, embedded, store
+from . import cachedir, catalog, config, embedded, store
 from .errors import FormatError, OfflineError, UnknownNameError
 from .formats import Block, ReadStats, iter_vectors, normalize_format, select
 from .sources import describe
@@ -108,6 +108,7 @@ def convert(
     )
     if store.is_entry(dest) and not force:
         return dest
+    cachedir.ensure(cache_dir)
     with store.entry_lock(dest):
         if store.is_entry(dest):
             if not force:

@@ -224,7 +224,7 @@ def test_killed_process_then_a_new_one_resumes(server, tmp_path):
         "import sys; from pretrained import downloader; "
         f"downloader.fetch({url!r}, {str(dest)!r}, sha256={SHA!r}, size={len(DATA)}, timeout=(5, 60))"
     )
-    proc = subprocess.Popen([sys.executable, "-c", code])
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         part = tmp_path / "v.zip.part"
         deadline = time.time() + 20
@@ -249,9 +249,13 @@ def test_two_processes_download_once(server, tmp_path):
     cache = tmp_path / "cache"
     env = dict(os.environ, PRETRAINED_CATALOG=str(catalog_file), PRETRAINED_CACHE=str(cache), PRETRAINED_PROGRESS="0")
     code = "import pretrained; print(pretrained.download('shared-set'))"
-    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
-    outs = [p.communicate(timeout=60)[0].strip() for p in procs]
-    assert [p.returncode for p in procs] == [0, 0]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    results = [p.communicate(timeout=60) for p in procs]
+    outs = [out.strip() for out, _ in results]
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in results]
     assert outs[0] == outs[1] == str(cache / "downloads" / "v.zip")
     assert Path(outs[0]).read_bytes() == DATA
     assert len(server.requests("/v.zip")) == 1
