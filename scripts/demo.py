@@ -28,6 +28,18 @@ def main() -> int:
     if answer != "queen":
         print("expected 'queen'", file=sys.stderr)
         return 1
+
+    from pretrained import cachedir, catalog
+
+    names = catalog.names()
+    print(f"\ncatalogue: {len(names)} sets ({', '.join(names[:2])}, ..., {names[-1]}); "
+          "`pretrained download NAME` fetches one (resumable, sha256-checked)")
+    source = v.meta.get("source") or {}
+    origin = f"the installed package {source['package']} (no download)" if source.get("package") else source.get("path")
+    print(f"{v.name} came from {origin}")
+    items = cachedir.items()
+    print(f"cache {cachedir.root()}: {len(items)} items, {sum(i.size for i in items) / 2**20:.0f} MiB "
+          f"({', '.join(sorted({i.kind for i in items}))})")
     return 0
 
 
