@@ -142,12 +142,16 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_download(args: argparse.Namespace) -> int:
-    from . import catalog, downloader, embedded
+    from . import catalog, downloader, embedded, store
 
     progress = False if (args.quiet or args.sub_quiet) else None
     for name in args.names:
         entry = catalog.get(name)
         started = time.perf_counter()
+        cached = api.entry_path(entry.name, cache_dir=args.cache_dir)
+        if not args.no_convert and store.is_entry(cached):
+            print(f"{entry.name}: already cached at {cached}")
+            continue
         if embedded.available(entry) and not args.no_convert:
             dest = api.convert(entry.name, cache_dir=args.cache_dir)
             print(f"{entry.name}: from the installed package {entry.embedded.replace('_', '-')}, cached at {dest}")

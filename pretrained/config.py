@@ -93,12 +93,14 @@ def _float_env(name: str, default: float) -> float:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
+    from .errors import ConfigError
+
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"${name}={raw!r} is not a number") from None
-    if value < 0:
-        raise ValueError(f"${name}={raw!r} must not be negative")
+        raise ConfigError(f"${name}={raw!r} is not a number") from None
+    if value < 0 or value != value:
+        raise ConfigError(f"${name}={raw!r} must be a number >= 0")
     return value
 
 

@@ -316,6 +316,15 @@ def _fetch_locked(url_list, dest: Path, sha256, size, progress, retries, backoff
         from tqdm.auto import tqdm
 
         bar = tqdm(total=size, unit="B", unit_scale=True, unit_divisor=1024, desc=dest.name, leave=True)
+    part.sync()
+    if size is not None and part.length > size:
+        logger.warning("%s holds %d bytes, more than the expected %d: discarding it", part.path, part.length, size)
+        part.reset()
+    elif size is not None and part.length == size:
+        # an earlier run received everything but stopped before the rename
+        if sha256 is None or part.hash.hexdigest() == sha256:
+            return _finish(part, dest)
+        part.reset()
     session = requests.Session()
     session.headers["User-Agent"] = f"pretrained/{__version__}"
     try:
@@ -355,11 +364,7 @@ def _fetch_locked(url_list, dest: Path, sha256, size, progress, retries, backoff
                     logger.warning("%s", err)
                     failures.append((url, err))
                     break
-                with open(part.path, "rb+") as f:
-                    os.fsync(f.fileno())
-                os.replace(part.path, dest)
-                logger.info("downloaded %s (%d bytes, sha256 %s)", dest, part.length, actual)
-                return dest
+                return _finish(part, dest)
     finally:
         session.close()
         if bar is not None:
@@ -376,6 +381,15 @@ def _fetch_locked(url_list, dest: Path, sha256, size, progress, retries, backoff
         "(a later run resumes what was downloaded).",
         url=url_list[-1],
     )
+
+
+def _finish(part: _Part, dest: Path) -> Path:
+    """Flush the verified ``.part`` to disk and rename it into place (atomic)."""
+    with open(part.path, "rb+") as f:
+        os.fsync(f.fileno())
+    os.replace(part.path, dest)
+    logger.info("downloaded %s (%d bytes, sha256 %s)", dest, part.length, part.hash.hexdigest())
+    return dest
 
 
 def download_path(name: str, cache_dir: Optional["str | os.PathLike[str]"] = None) -> Path:

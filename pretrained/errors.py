@@ -14,6 +14,7 @@ __all__ = [
     "CacheError",
     "MissingDependencyError",
     "CatalogError",
+    "ConfigError",
 ]
 
 
@@ -115,3 +116,7 @@ class CatalogError(PretrainedError, ValueError):
     def __init__(self, message: str, source: Optional[str] = None):
         self.source = source
         super().__init__(f"{source}: {message}" if source else message)
+
+
+class ConfigError(PretrainedError, ValueError):
+    """A setting (an environment variable) with a value that cannot be used."""

@@ -73,6 +73,8 @@ def test_download_then_everything_works_offline(served, tmp_path, capsys, monkey
     assert main(["list", "--cache-dir", str(cache), "--json"]) == 0
     assert {d["name"]: d["status"] for d in json.loads(capsys.readouterr().out)}["tiny.3d"] == "cached"
     assert len(server.log) == 1
+    assert main(["download", "tiny.3d", "--cache-dir", str(cache)]) == 0
+    assert "already cached" in capsys.readouterr().out
 
 
 def test_download_offline_fails_with_a_clear_message(served, capsys, monkeypatch):

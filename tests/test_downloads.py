@@ -295,3 +295,54 @@ def test_progress_bar_when_asked_and_silence_otherwise(server, tmp_path, capsys)
     assert "a.zip" in capsys.readouterr().err
     _fetch(url, tmp_path / "b.zip", progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_complete_part_from_an_earlier_run_is_finished_without_a_request(server, tmp_path):
+    url = server.add("/v.zip", DATA)
+    (tmp_path / "v.zip.part").write_bytes(DATA)
+    assert _fetch(url, tmp_path / "v.zip").read_bytes() == DATA
+    assert server.requests("/v.zip") == []
+    # a complete-looking but wrong .part is discarded and downloaded again
+    (tmp_path / "w.zip.part").write_bytes(b"\1" * len(DATA))
+    assert _fetch(url, tmp_path / "w.zip").read_bytes() == DATA
+    assert [e["range"] for e in server.requests("/v.zip")] == [None]
+
+
+def test_oversized_part_is_discarded(server, tmp_path):
+    url = server.add("/v.zip", DATA)
+    (tmp_path / "v.zip.part").write_bytes(DATA + b"extra")
+    assert _fetch(url, tmp_path / "v.zip").read_bytes() == DATA
+    assert [e["range"] for e in server.requests("/v.zip")] == [None]
+
+
+def test_mirror_env_is_tried_first_by_file_name(server, tmp_path, monkeypatch):
+    server.add("/company/v.zip", DATA)
+    official = server.add("/official/v.zip", DATA)
+    pretrained.register("mirrored", [official], sha256=SHA, size=len(DATA), format="glove", dim=3)
+    try:
+        monkeypatch.setenv("PRETRAINED_MIRROR", server.url("/company"))
+        path = pretrained.download("mirrored")
+    finally:
+        pretrained.catalog.unregister("mirrored")
+    assert path.read_bytes() == DATA
+    assert len(server.requests("/company/v.zip")) == 1 and server.requests("/official/v.zip") == []
+
+
+def test_timeouts_retries_and_backoff_come_from_the_environment(server, tmp_path, monkeypatch):
+    from pretrained import config
+    from pretrained.errors import ConfigError
+
+    monkeypatch.setenv("PRETRAINED_CONNECT_TIMEOUT", "1.5")
+    monkeypatch.setenv("PRETRAINED_READ_TIMEOUT", "0.4")
+    monkeypatch.setenv("PRETRAINED_RETRIES", "2")
+    assert config.timeouts() == (1.5, 0.4) and config.retries() == 2
+    url = server.add("/v.zip", DATA)
+    server.stall_seconds = 10
+    server.fault("/v.zip", "stall", "stall", "stall")
+    started = time.perf_counter()
+    with pytest.raises(DownloadError, match="gave up after 2 tries"):
+        _fetch(url, tmp_path / "v.zip")
+    assert time.perf_counter() - started < 5 and len(server.requests("/v.zip")) == 2
+    monkeypatch.setenv("PRETRAINED_READ_TIMEOUT", "soon")
+    with pytest.raises(ConfigError, match="PRETRAINED_READ_TIMEOUT"):
+        config.timeouts()
