@@ -246,19 +246,34 @@ def test_two_processes_download_once(server, tmp_path):
     catalog_file.write_text(json.dumps([{
         "name": "shared-set", "urls": [url], "sha256": SHA, "size": len(DATA), "format": "glove", "dim": 3,
     }]))
+    server.slow_pause = 0.05  # the download takes about 2 s, so the two overlap
     cache = tmp_path / "cache"
+    go = tmp_path / "go"
     env = dict(os.environ, PRETRAINED_CATALOG=str(catalog_file), PRETRAINED_CACHE=str(cache), PRETRAINED_PROGRESS="0")
-    code = "import pretrained; print(pretrained.download('shared-set'))"
+    code = (
+        "import logging, os, sys, time, pretrained\n"
+        "logging.basicConfig(level=logging.INFO)\n"
+        f"open({str(tmp_path)!r} + '/ready-' + sys.argv[1], 'w').close()\n"
+        f"while not os.path.exists({str(go)!r}): time.sleep(0.01)\n"
+        "print(pretrained.download('shared-set'))\n"
+    )
     procs = [
-        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(2)
+        subprocess.Popen([sys.executable, "-c", code, str(i)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for i in range(2)
     ]
+    deadline = time.time() + 30
+    while time.time() < deadline and not all((tmp_path / f"ready-{i}").exists() for i in range(2)):
+        time.sleep(0.01)
+    go.touch()  # both start downloading now
     results = [p.communicate(timeout=60) for p in procs]
     outs = [out.strip() for out, _ in results]
-    assert [p.returncode for p in procs] == [0, 0], [err for _, err in results]
+    logs = [err for _, err in results]
+    assert [p.returncode for p in procs] == [0, 0], logs
     assert outs[0] == outs[1] == str(cache / "downloads" / "v.zip")
     assert Path(outs[0]).read_bytes() == DATA
     assert len(server.requests("/v.zip")) == 1
+    assert sum("another process is downloading" in e for e in logs) == 1, logs
+    assert sum("downloaded by another process: reusing it" in e for e in logs) == 1, logs
 
 
 def test_offline_makes_no_request(server, tmp_path, monkeypatch):
