@@ -49,16 +49,13 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from . import catalog, store
+    from . import catalog, embedded, store
 
     if catalog.has(args.source):
         entry = catalog.get(args.source)
         dest = api.entry_path(args.source, limit=args.limit, cache_dir=args.cache_dir)
-        if not store.is_entry(dest):  # describe it without downloading anything
-            from . import embedded
-
-            todo = "the installed package is converted on first load" if embedded.available(entry) else f"pretrained download {entry.name}"
-            rows = catalog.describe(entry) + [("cached", f"no ({todo})")]
+        if not store.is_entry(dest) and not embedded.available(entry):  # describe, download nothing
+            rows = catalog.describe(entry) + [("cached", f"no (pretrained download {entry.name})")]
             _emit(args, {**entry.as_dict(), "cached": False}, _rows(rows))
             return 0
     v = _load(args)

