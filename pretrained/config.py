@@ -8,7 +8,8 @@ PRETRAINED_OFFLINE   ``1`` forbids any network access
 PRETRAINED_CATALOG   a JSON file of extra catalogue entries (a list of objects)
 PRETRAINED_MIRROR    a base URL tried first for every download, by file name
 PRETRAINED_CONNECT_TIMEOUT, PRETRAINED_READ_TIMEOUT   seconds (default 10 and 60)
-PRETRAINED_RETRIES   attempts per mirror on connection errors, timeouts and 5xx (default 5)
+PRETRAINED_RETRIES   tries in a row without progress per mirror on connection errors, timeouts
+                     and 5xx (default 5; a try that received bytes starts the count again)
 PRETRAINED_BACKOFF   first retry delay in seconds, doubled each time up to 30 s (default 1)
 """
 from __future__ import annotations
@@ -110,7 +111,8 @@ def timeouts() -> "tuple[float, float]":
 
 
 def retries() -> int:
-    """Attempts per mirror on connection errors, timeouts and 5xx answers (at least 1)."""
+    """Tries in a row without progress per mirror on connection errors, timeouts and 5xx answers
+    (at least 1); a try that received bytes starts the count again."""
     return max(1, int(_float_env("PRETRAINED_RETRIES", 5)))
 
 

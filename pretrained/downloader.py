@@ -108,7 +108,7 @@ def _looks_like_html(data: bytes) -> bool:
     return data.lstrip()[:20].lower().startswith(_HTML_STARTS)
 
 
-def _NETWORK_ERRORS() -> tuple:
+def _network_errors() -> tuple:
     """What a broken, reset or silent connection raises while the body is read."""
     import http.client
     import socket
@@ -209,12 +209,12 @@ def _stream(session, url: str, part: _Part, size: Optional[int], timeouts, bar) 
                     part.length += len(chunk)
                     if bar is not None:
                         bar.update(len(chunk))
-        except _NETWORK_ERRORS() as exc:
+        except _network_errors() as exc:
             raise _Transient(f"{type(exc).__name__} after {part.length:,} bytes: {exc}") from exc
         finally:
             part._synced = part.path.exists() and part.path.stat().st_size == part.length
     if size is not None and part.length < size:
-        raise _Transient(f"the connection ended after {part.length:,} of {size:,} bytes", now=True)
+        raise _Transient(f"the connection ended after {part.length:,} of {size:,} bytes")
 
 
 def fetch(
@@ -250,7 +250,7 @@ def fetch(
     name
         The catalogue name, used in messages (``pretrained download NAME``).
     retries, backoff, timeout
-        Attempts per URL, (first, largest) pause between them in seconds, (connect, read)
+        Tries in a row without progress per URL, (first, largest) pause between them in seconds, (connect, read)
         timeouts; None takes them from :mod:`pretrained.config`.
 
     Raises
@@ -333,6 +333,7 @@ def _fetch_locked(url_list, dest: Path, sha256, size, progress, retries, backoff
             restarted = False
             while True:
                 tries += 1
+                before = part.length
                 try:
                     logger.info("downloading %s from %s (try %d of %d)", dest.name, url, tries, attempts)
                     _stream(session, url, part, size, timeouts, bar)
@@ -342,11 +343,13 @@ def _fetch_locked(url_list, dest: Path, sha256, size, progress, retries, backoff
                     break
                 except _Transient as exc:
                     logger.warning("%s: %s", url, exc)
+                    if part.length > before:
+                        tries = 0  # bytes arrived: a flaky link gets its full budget again
                     if tries >= attempts:
                         failures.append((url, DownloadError(f"{url}: gave up after {tries} tries: {exc}", url=url)))
                         break
                     if not exc.now:
-                        time.sleep(min(largest, first * 2 ** (tries - 1)))
+                        time.sleep(min(largest, first * 2 ** max(0, tries - 1)))
                     continue
                 actual = part.hash.hexdigest()
                 if sha256 is not None and actual != sha256:

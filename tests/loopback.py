@@ -13,6 +13,7 @@ Faults queued with :meth:`Loopback.fault` apply to one request each, in order; m
 ``ignore-range``  answer 200 with the whole file even when asked for a range
 ``416``           answer 416 Range Not Satisfiable
 ``stall``         send half the body, then go silent for ``stall_seconds`` (a read timeout fires)
+``hang``          send the headers, then go silent for ``stall_seconds`` (no byte of the body)
 ``slow``          send the body in small pieces with short pauses (so downloads overlap)
 """
 from __future__ import annotations
@@ -95,6 +96,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Accept-Ranges", "bytes")
         self.end_headers()
         try:
+            if fault == "hang":
+                box.stopping.wait(box.stall_seconds)
+                self.close_connection = True
+                return
             if fault in ("cut", "stall"):
                 half = len(body) // 2
                 self.wfile.write(body[:half])

@@ -80,6 +80,14 @@ def test_cut_twice_in_a_row_still_completes(server, tmp_path):
     assert int(ranges[2].split("=")[1].rstrip("-")) > len(DATA) // 2
 
 
+def test_cuts_that_make_progress_do_not_use_up_the_retries(server, tmp_path):
+    url = server.add("/v.zip", DATA)
+    server.fault("/v.zip", "cut", "cut", "cut", "cut", "cut")
+    dest = _fetch(url, tmp_path / "v.zip", retries=2)
+    assert dest.read_bytes() == DATA
+    assert len(server.requests("/v.zip")) == 6
+
+
 def test_503_twice_then_success(server, tmp_path):
     url = server.add("/v.zip", DATA)
     server.fault("/v.zip", "503", "503")
@@ -353,7 +361,7 @@ def test_timeouts_retries_and_backoff_come_from_the_environment(server, tmp_path
     assert config.timeouts() == (1.5, 0.4) and config.retries() == 2
     url = server.add("/v.zip", DATA)
     server.stall_seconds = 10
-    server.fault("/v.zip", "stall", "stall", "stall")
+    server.fault("/v.zip", "hang", "hang", "hang")
     started = time.perf_counter()
     with pytest.raises(DownloadError, match="gave up after 2 tries"):
         _fetch(url, tmp_path / "v.zip")
