@@ -12,7 +12,7 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional, Tuple
+from typing import Callable, Iterable, Iterator, Optional
 
 from . import catalog, config, embedded, store
 from .errors import MissingDependencyError, UnknownNameError

@@ -15,6 +15,7 @@ which also produces the error messages with line numbers. Nothing is held beyond
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 import logging
 import os
 from dataclasses import dataclass, field
@@ -132,8 +133,11 @@ def _sniff(head: bytes, path: str, fmt: Optional[str]) -> Tuple[str, Optional[in
     if header is not None and header[1] == 0:
         raise FormatError("the header says the vectors have 0 dimensions", path, 1)
     if fmt == "glove" or (fmt is None and header is None):
-        fields = first.rstrip(b" ").split(b" ")
-        dim = len(fields) - 1
+        # The most common field count of the first lines: one odd first line (a token with
+        # spaces, as in glove.840B) must not decide the dimension.
+        sample = [ln.rstrip(b"\r").rstrip(b" ") for ln in head[: 1 << 16].split(b"\n")[:200]]
+        counts = Counter(ln.count(b" ") for ln in sample if ln.strip())
+        dim = counts.most_common(1)[0][0] if counts else 0
         if dim < 1:
             raise FormatError("expected a word followed by numbers", path, 1)
         if not _looks_like_text_record(first, dim):
