@@ -142,3 +142,15 @@ def test_real_glove_most_similar_equals_gensim(glove50):
         theirs = kv.most_similar(word, topn=10)
         assert ours.words == [w for w, _ in theirs]
     assert glove50.analogy("man", "king", "woman", method="mul")[0][0] == "queen"
+
+
+def test_lookups_agree_before_and_after_the_dictionary_is_built():
+    words = [f"w{i}" for i in range(100)]
+    v = Vectors(words, np.arange(200, dtype=np.float32).reshape(100, 2), _checked=True)
+    order = [f"w{i}" for i in range(0, 100, 3)] + ["nope", "w5"]
+    got = [v.get_index(w) if w in v else None for w in order]
+    assert got == [int(w[1:]) if w != "nope" else None for w in order]
+    assert v._key_to_index is not None  # built once the scans ran out
+    with pytest.raises(TypeError):
+        v.get_index(5)
+    assert 5 not in v
