@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Iterator, Optional
 from . import catalog, config, embedded, store
 from .errors import MissingDependencyError, UnknownNameError
 from .formats import Block, ReadStats, iter_vectors, normalize_format, select
-from .sources import describe
+from .sources import describe, file_sha256
 from .vectors import Vectors
 
 __all__ = ["load", "convert", "entry_path"]
@@ -158,7 +158,7 @@ def _convert_catalogue(entry: catalog.Entry, dest: Path, limit, vocab) -> None:
                 "version": version(package),
                 "path": str(npy),
                 "size": npy.stat().st_size,
-                "sha256": None,
+                "sha256": file_sha256(npy),
             },
             "limit": limit,
             "vocabulary_size": None if vocab is None else len(vocab),

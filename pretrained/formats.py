@@ -251,7 +251,7 @@ class _Arrow:
             return "skip"
 
         table = pcsv.read_csv(
-            pa.BufferReader(data),
+            pa.BufferReader(pa.py_buffer(data)),
             read_options=pcsv.ReadOptions(
                 column_names=self.names, block_size=max(1 << 20, len(data) // 8 + 1)
             ),
@@ -302,15 +302,17 @@ def _locate_lines(block: bytes, texts: Sequence[str]) -> Optional[List[Tuple[int
     return sorted(spans)
 
 
-def _parse_text_block(block: bytes, arrow: _Arrow, path: str, line_base: int) -> Tuple[list, np.ndarray]:
+def _parse_text_block(block, arrow: _Arrow, path: str, line_base: int) -> Tuple[list, np.ndarray]:
+    """Parse a buffer of whole lines (bytes or a memoryview, not kept)."""
     dim = arrow.dim
     try:
         tokens, vecs, bad = arrow.parse(block)
     except arrow.pa.ArrowInvalid as exc:
         logger.debug("%s: Arrow could not parse a block (%s); parsing it line by line", path, exc)
-        return _parse_lines_slowly(block, dim, path, line_base)
+        return _parse_lines_slowly(bytes(block), dim, path, line_base)
     if not bad:
         return tokens, vecs
+    block = bytes(block)
     spans = _locate_lines(block, bad)
     if spans is None:
         return _parse_lines_slowly(block, dim, path, line_base)
@@ -334,31 +336,48 @@ def _parse_text_block(block: bytes, arrow: _Arrow, path: str, line_base: int) ->
     return out_tokens, np.concatenate(out_vecs) if out_vecs else np.empty((0, dim), np.float32)
 
 
+def _read_full(stream, view: memoryview) -> int:
+    """Fill ``view`` from ``stream`` as far as the stream goes; the number of bytes read."""
+    got = 0
+    readinto = getattr(stream, "readinto", None)
+    while got < len(view):
+        if readinto is not None:
+            n = readinto(view[got:])
+        else:
+            data = stream.read(len(view) - got)
+            n = len(data)
+            view[got : got + n] = data
+        if not n:
+            break
+        got += n
+    return got
+
+
 def _iter_text(stream, head: bytes, path: str, dim: int, line_base: int, block_size: int) -> Iterator[Tuple[list, np.ndarray]]:
     first_nl = head.find(b"\n")
     first = head[: first_nl if first_nl >= 0 else len(head)].rstrip(b"\r")
     arrow = _Arrow(dim, trailing_space=first.endswith(b" "))
-    buf = head
-    eof = False
+    # One buffer, reused: the unfinished last line of a read moves to its front.
+    buf = bytearray(max(block_size, 2 * len(head)))
+    buf[: len(head)] = head
+    fill = len(head)
     while True:
-        if not eof:
-            data = stream.read(block_size)
-            if data:
-                buf += data
-            else:
-                eof = True
-        if eof:
-            block, buf = buf, b""
-        else:
-            cut = buf.rfind(b"\n") + 1
-            if cut == 0:
-                continue  # a line longer than one read: keep reading
-            block, buf = buf[:cut], buf[cut:]
-        if block:
-            yield _parse_text_block(block, arrow, path, line_base)
-        line_base += block.count(b"\n")
+        n = _read_full(stream, memoryview(buf)[fill:])
+        fill += n
+        eof = fill < len(buf)
+        cut = fill if eof else buf.rfind(b"\n", 0, fill) + 1
+        if cut == 0:  # a line longer than the buffer: grow it
+            buf.extend(bytes(len(buf)))
+            continue
+        if cut:
+            with memoryview(buf) as view:
+                yield _parse_text_block(view[:cut], arrow, path, line_base)
+            line_base += buf.count(b"\n", 0, cut)
         if eof:
             return
+        rest = fill - cut
+        buf[:rest] = buf[cut:fill]
+        fill = rest
 
 
 # --------------------------------------------------------------------------- binary
