@@ -119,12 +119,12 @@ def _convert_file(path: Path, dest: Path, fmt, member, limit, vocab, unicode_err
     ident = describe(path)
     with iter_vectors(
         path, format=fmt, member=member, limit=limit, vocabulary=vocab,
-        unicode_errors=unicode_errors, hash=True,
+        unicode_errors=unicode_errors, hash=True, progress=config.progress_enabled(),
     ) as (stats, blocks):
 
         def meta() -> dict:
             return {
-                "name": path.name if member is None else f"{path.name}!{member}",
+                "name": os.path.basename(stats.path),  # file.zip!member for archives
                 "source": {
                     "path": str(path.resolve()),
                     "member": member,

@@ -24,7 +24,7 @@ from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .errors import FormatError
-from .sources import open_source
+from .sources import ProgressStream, open_source
 
 __all__ = [
     "FORMATS",
@@ -515,11 +515,13 @@ def iter_vectors(
     unicode_errors: str = "replace",
     hash: bool = False,
     block_size: int = _BLOCK,
+    progress: bool = False,
 ) -> Iterator[Tuple[ReadStats, Iterator[Block]]]:
     """Stream a vector file as :class:`Block` s, holding one block at a time.
 
     Yields ``(stats, blocks)``; ``stats`` fills in as ``blocks`` is consumed. With
-    ``hash=True``, ``stats.source_sha256`` is set once the blocks are exhausted.
+    ``hash=True``, ``stats.source_sha256`` is set once the blocks are exhausted. ``progress``
+    shows a tqdm bar of the bytes read.
     Duplicate tokens keep their first vector; invalid UTF-8 in tokens is decoded with
     ``unicode_errors`` (``"strict"`` raises); both are counted in ``stats`` and logged.
     """
@@ -529,16 +531,20 @@ def iter_vectors(
     if unicode_errors not in ("strict", "replace", "ignore", "backslashreplace"):
         raise ValueError(f"unicode_errors={unicode_errors!r} is not one of strict, replace, ignore")
     vocab = set(vocabulary) if vocabulary is not None else None
-    with open_source(path, member, hash=hash) as src:
-        head = src.stream.read(_SNIFF)
+    with open_source(path, member, hash=hash) as src, contextlib.ExitStack() as stack:
+        stream = src.stream
+        if progress:
+            stream = ProgressStream(stream, src.size, f"reading {os.path.basename(src.path)}")
+            stack.callback(stream.close)
+        head = stream.read(_SNIFF)
         if head.startswith(_BOM):
             head = head[len(_BOM) :]
         fmt, count, dim, skip = _sniff(head, src.path, fmt)
         stats = ReadStats(path=src.path, format=fmt, dim=dim, header_count=count)
         if fmt == "word2vec":
-            raw = _iter_binary(src.stream, head[skip:], src.path, count, dim, block_size)
+            raw = _iter_binary(stream, head[skip:], src.path, count, dim, block_size)
         else:
-            raw = _iter_text(src.stream, head[skip:], src.path, dim, 1 if skip else 0, block_size)
+            raw = _iter_text(stream, head[skip:], src.path, dim, 1 if skip else 0, block_size)
 
         def blocks() -> Iterator[Block]:
             yield from select(raw, stats, limit=limit, vocabulary=vocab, unicode_errors=unicode_errors)

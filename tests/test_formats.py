@@ -345,3 +345,12 @@ def test_gensim_fasttext_vec_equals_gensim():
     words, vecs, _ = read_vectors(path)
     assert words == kv.index_to_key
     np.testing.assert_array_equal(vecs, kv.vectors)
+
+
+def test_progress_bar_counts_the_bytes_read(tmp_path, capsys):
+    p = tmp_path / "v.txt"
+    p.write_text(_glove_text(WORDS, _vecs()), encoding="utf-8")
+    with iter_vectors(p, progress=True) as (_, blocks):
+        assert [w for b in blocks for w in b.words] == WORDS
+    err = capsys.readouterr().err
+    assert "reading v.txt" in err
