@@ -110,11 +110,13 @@ class Coverage:
             text += f"; {self.misses:,} missing" + (f", most frequent: {shown}" if shown else "")
         specials = []
         if self.padding_rows:
-            specials.append(f"{len(self.padding_rows)} zero padding/reserved")
+            n = len(self.padding_rows)
+            specials.append(f"{n:,} padding row{'s' if n > 1 else ''} (zero)")
         if self.oov_token_rows:
-            specials.append(f"{len(self.oov_token_rows)} OOV-token")
+            n = len(self.oov_token_rows)
+            specials.append(f"{n:,} OOV-token row{'s' if n > 1 else ''}")
         if specials:
-            text += f" ({' and '.join(specials)} row{'s' if len(self.padding_rows) + len(self.oov_token_rows) > 1 else ''})"
+            text += "; plus " + " and ".join(specials)
         return text
 
 
@@ -320,7 +322,7 @@ def embedding_matrix(
     >>> m.tolist()
     [[0.0, 0.0], [0.0, 0.0], [2.0, 3.0], [4.0, 5.0], [0.0, 0.0]]
     >>> print(report)
-    5 rows x 2: 2 of 3 tokens found (66.7%), 1 through lowercase; 1 missing, most frequent: 'zebra' (1 zero padding/reserved and 1 OOV-token rows)
+    5 rows x 2: 2 of 3 tokens found (66.7%), 1 through lowercase; 1 missing, most frequent: 'zebra'; plus 1 padding row (zero) and 1 OOV-token row
     """
     if not callable(oov) and oov not in OOV_POLICIES:
         raise ValueError(f"oov must be one of {', '.join(map(repr, OOV_POLICIES))} or a callable, got {oov!r}")
