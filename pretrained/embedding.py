@@ -355,7 +355,7 @@ def embedding_matrix(
                 found.append(i)
         lowercased = len(found)
         if found:
-            missing_rows = np.setdiff1d(missing_rows, found, assume_unique=True)
+            missing_rows = missing_rows[idx[missing_rows] < 0]
 
     # 3. one gather for all hits
     matrix = np.zeros((rows, dim), dtype=np.float32)
@@ -363,7 +363,7 @@ def embedding_matrix(
     matrix[hit] = source[idx[hit]]
 
     # 4. the OOV policy for misses and the OOV-token rows; padding rows stay zero
-    fill = np.union1d(missing_rows, np.asarray(unk, dtype=np.intp)) if unk else missing_rows
+    fill = np.sort(np.concatenate([missing_rows, np.asarray(unk, dtype=np.intp)])) if unk else missing_rows
     if fill.size:
         _fill_oov(matrix, fill, tokens, oov, seed, vectors, source)
 
