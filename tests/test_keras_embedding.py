@@ -3,15 +3,12 @@ Embedding layer from ``keras_embedding`` that outputs the matrix rows, stays fro
 training, and survives a ``.keras`` save and reload."""
 from __future__ import annotations
 
-import re
-import string
 import zipfile
 from collections import Counter
 
 import numpy as np
 import pytest
 
-import pretrained
 from pretrained import VocabularyError, embedding_matrix, keras_embedding
 
 from conftest import gensim_test_data, require
