@@ -197,6 +197,11 @@ def _rows_from_index(word_index: Mapping[str, int], num_words: Optional[int]) ->
         if num_words is None or index < num_words:
             pairs.append((int(index), token))
     rows = max((i for i, _ in pairs), default=-1) + 1
+    if rows > 16 * len(pairs) + 1024:  # a typo'd index would otherwise allocate a huge matrix
+        raise VocabularyError(
+            f"index {rows - 1:,} is far beyond the {len(pairs):,} tokens of the vocabulary; "
+            "check the dict or pass num_words"
+        )
     tokens: List[Optional[str]] = [None] * rows
     for index, token in pairs:
         if tokens[index] is not None:

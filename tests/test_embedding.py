@@ -131,6 +131,9 @@ def test_bad_vocabularies_raise_clear_errors(toy_vectors):
         embedding_matrix(toy_vectors, {"king": 1, "queen": 1})
     with pytest.raises(VocabularyError, match="-1"):
         embedding_matrix(toy_vectors, {"king": -1})
+    with pytest.raises(VocabularyError, match="far beyond the 2 tokens"):
+        embedding_matrix(toy_vectors, {"king": 1, "queen": 10**12})
+    assert embedding_matrix(toy_vectors, {"king": 1, "queen": 10**12}, num_words=100).shape == (2, 3)
     with pytest.raises(VocabularyError, match="not bytes"):
         embedding_matrix(toy_vectors, b"king")
     with pytest.raises(ValueError, match="num_words"):
