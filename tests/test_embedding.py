@@ -254,3 +254,12 @@ def test_import_pretrained_does_not_load_frameworks():
     code = "import sys, pretrained; print(sorted(m for m in ('tensorflow', 'keras', 'torch') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import pretrained.embedding
+
+    result = doctest.testmod(pretrained.embedding)
+    assert result.attempted >= 5 and result.failed == 0
