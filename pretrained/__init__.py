@@ -12,7 +12,9 @@ Examples
 """
 import logging
 
+from .adapters import keras_embedding, torch_embedding
 from .api import convert, entry_path, load
+from .embedding import Coverage, VocabularyError, embedding_matrix, read_vocabulary
 from .errors import (
     CacheError,
     ChecksumError,
@@ -49,6 +51,12 @@ __all__ = [
     "CacheError",
     "MissingDependencyError",
     "__version__",
+    "embedding_matrix",
+    "keras_embedding",
+    "torch_embedding",
+    "read_vocabulary",
+    "Coverage",
+    "VocabularyError",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

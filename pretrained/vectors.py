@@ -408,3 +408,26 @@ class Vectors:
         from .writers import write_vectors
 
         write_vectors(path, self._words, self._vectors, format=format)
+
+    # ------------------------------------------------------------------ embedding layers
+
+    def embedding_matrix(self, vocabulary, **options: Any):
+        """The float32 weight matrix of an embedding layer for ``vocabulary`` (row ``i`` = token
+        ``i``); see :func:`pretrained.embedding_matrix` for the vocabulary forms and options."""
+        from .embedding import embedding_matrix
+
+        return embedding_matrix(self, vocabulary, **options)
+
+    def keras_embedding(self, vocabulary, *, trainable: bool = False, mask_zero: bool = False, **options: Any):
+        """A ``keras.layers.Embedding`` seeded with these vectors; see
+        :func:`pretrained.keras_embedding`."""
+        from .adapters import keras_embedding
+
+        return keras_embedding(self, vocabulary, trainable=trainable, mask_zero=mask_zero, **options)
+
+    def torch_embedding(self, vocabulary, *, trainable: bool = False, padding_idx: Optional[int] = None, **options: Any):
+        """A ``torch.nn.Embedding`` seeded with these vectors; see
+        :func:`pretrained.torch_embedding`."""
+        from .adapters import torch_embedding
+
+        return torch_embedding(self, vocabulary, trainable=trainable, padding_idx=padding_idx, **options)
