@@ -13,7 +13,7 @@ import pretrained
 from pretrained import FormatError, read_vectors, write_vectors
 from pretrained.formats import iter_vectors
 
-from .conftest import gensim_test_data
+from conftest import gensim_test_data
 
 WORDS = ["the", "new york", "paris", "\u00a0", "café", "London"]
 

@@ -1,15 +1,17 @@
 """PyTorch, if installed: ``torch_embedding`` rows equal the matrix rows (same checks as Keras).
 
-torch is not part of the test extras (a CPU build is large), so these skip without it, also in CI.
+CI installs the CPU build (``torch==2.13.0``, see the README's test command), so these run there;
+locally they skip with the reason when torch is missing.
 """
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import require
 
 from pretrained import VocabularyError, embedding_matrix, torch_embedding
 
-torch = pytest.importorskip("torch", reason="PyTorch is optional: pip install 'pretrained[torch]'")
+torch = require("torch", "torch")
 
 VOCAB = ["", "[UNK]", "the", "king", "queen", "Paris", "zzz-not-a-word"]
 
