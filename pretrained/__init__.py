@@ -12,9 +12,11 @@ Examples
 """
 import logging
 
+from .adapters import keras_embedding, torch_embedding
 from .api import convert, entry_path, load
 from .catalog import register
 from .downloader import download
+from .embedding import Coverage, VocabularyError, embedding_matrix, read_vocabulary
 from .errors import (
     CacheError,
     CatalogError,
@@ -57,6 +59,12 @@ __all__ = [
     "download",
     "register",
     "__version__",
+    "embedding_matrix",
+    "keras_embedding",
+    "torch_embedding",
+    "read_vocabulary",
+    "Coverage",
+    "VocabularyError",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -12,12 +12,12 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional, Tuple
+from typing import Callable, Iterable, Iterator, Optional
 
 from . import cachedir, catalog, config, embedded, store
 from .errors import FormatError, OfflineError, UnknownNameError
 from .formats import Block, ReadStats, iter_vectors, normalize_format, select
-from .sources import describe
+from .sources import describe, file_sha256
 from .vectors import Vectors
 
 __all__ = ["load", "convert", "entry_path"]
@@ -126,12 +126,12 @@ def _convert_file(path: Path, dest: Path, fmt, member, limit, vocab, unicode_err
     ident = describe(path)
     with iter_vectors(
         path, format=fmt, member=member, limit=limit, vocabulary=vocab,
-        unicode_errors=unicode_errors, hash=True,
+        unicode_errors=unicode_errors, hash=True, progress=config.progress_enabled(),
     ) as (stats, blocks):
 
         def meta() -> dict:
             return {
-                "name": path.name if member is None else f"{path.name}!{member}",
+                "name": os.path.basename(stats.path),  # file.zip!member for archives
                 "source": {
                     "path": str(path.resolve()),
                     "member": member,
@@ -209,7 +209,7 @@ def _convert_embedded(entry: catalog.Entry, dest: Path, limit, vocab) -> None:
                 "version": version(package),
                 "path": str(npy),
                 "size": npy.stat().st_size,
-                "sha256": None,
+                "sha256": file_sha256(npy),
             },
             "limit": limit,
             "vocabulary_size": None if vocab is None else len(vocab),

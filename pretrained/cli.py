@@ -191,6 +191,41 @@ def cmd_cache(args: argparse.Namespace) -> int:
     return 0
 
 
+def _save_npy(path: str, array) -> None:
+    """Write ``array`` to ``path`` through a temporary file beside it, then rename into place."""
+    import os
+
+    import numpy as np
+
+    tmp = f"{path}.{os.getpid()}.incomplete"
+    try:
+        with open(tmp, "wb") as f:
+            np.save(f, array, allow_pickle=False)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    from .embedding import embedding_matrix
+
+    v = _load(args)
+    matrix, report = embedding_matrix(
+        v, args.vocab, oov=args.oov, seed=args.seed, lowercase=not args.no_lowercase,
+        num_words=args.num_words, oov_token=args.oov_token or None, top_missing=args.top,
+        return_report=True,
+    )
+    if args.out:
+        _save_npy(args.out, matrix)
+    data = {"vectors": v.name, "vocabulary": args.vocab, "out": args.out, "shape": list(matrix.shape), "coverage": report.as_dict()}
+    text = f"{v.name}, vocabulary {args.vocab}: {report}"
+    if args.out:
+        text += f"\nwrote {args.out} (float32, {matrix.shape[0]:,} x {matrix.shape[1]})"
+    _emit(args, data, text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pretrained", description="Pretrained word embeddings, fast and safely.")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv for debug)")
@@ -243,6 +278,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache-dir", help="cache folder (default: $PRETRAINED_CACHE or the user cache)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_cache)
+
+    p = sub.add_parser("matrix", help="embedding-layer weight matrix for a vocabulary file, with its coverage")
+    _vector_args(p)
+    p.add_argument("--vocab", required=True, help="vocabulary file: UTF-8, one token a line, row i = line i+1")
+    p.add_argument("--out", help="write the float32 matrix here (.npy); without it only the coverage is printed")
+    p.add_argument("--oov", choices=["zeros", "random", "mean"], default="zeros", help="rows of missing tokens (default zeros)")
+    p.add_argument("--seed", type=int, help="seed of --oov random")
+    p.add_argument("--num-words", type=int, help="keep rows below N (Keras Tokenizer num_words)")
+    p.add_argument("--oov-token", default="[UNK]", help="the OOV token, not counted as missing (default [UNK]; '' for none)")
+    p.add_argument("--no-lowercase", action="store_true", help="no lowercase fallback for missing tokens")
+    p.add_argument("--top", type=int, default=20, help="how many missing tokens to name (default 20)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_matrix)
     return parser
 
 

@@ -15,6 +15,7 @@ which also produces the error messages with line numbers. Nothing is held beyond
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 import logging
 import os
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .errors import FormatError
-from .sources import open_source
+from .sources import ProgressStream, open_source
 
 __all__ = [
     "FORMATS",
@@ -132,8 +133,11 @@ def _sniff(head: bytes, path: str, fmt: Optional[str]) -> Tuple[str, Optional[in
     if header is not None and header[1] == 0:
         raise FormatError("the header says the vectors have 0 dimensions", path, 1)
     if fmt == "glove" or (fmt is None and header is None):
-        fields = first.rstrip(b" ").split(b" ")
-        dim = len(fields) - 1
+        # The most common field count of the first lines: one odd first line (a token with
+        # spaces, as in glove.840B) must not decide the dimension.
+        sample = [ln.rstrip(b"\r").rstrip(b" ") for ln in head[: 1 << 16].split(b"\n")[:200]]
+        counts = Counter(ln.count(b" ") for ln in sample if ln.strip())
+        dim = counts.most_common(1)[0][0] if counts else 0
         if dim < 1:
             raise FormatError("expected a word followed by numbers", path, 1)
         if not _looks_like_text_record(first, dim):
@@ -247,7 +251,7 @@ class _Arrow:
             return "skip"
 
         table = pcsv.read_csv(
-            pa.BufferReader(data),
+            pa.BufferReader(pa.py_buffer(data)),
             read_options=pcsv.ReadOptions(
                 column_names=self.names, block_size=max(1 << 20, len(data) // 8 + 1)
             ),
@@ -298,15 +302,17 @@ def _locate_lines(block: bytes, texts: Sequence[str]) -> Optional[List[Tuple[int
     return sorted(spans)
 
 
-def _parse_text_block(block: bytes, arrow: _Arrow, path: str, line_base: int) -> Tuple[list, np.ndarray]:
+def _parse_text_block(block, arrow: _Arrow, path: str, line_base: int) -> Tuple[list, np.ndarray]:
+    """Parse a buffer of whole lines (bytes or a memoryview, not kept)."""
     dim = arrow.dim
     try:
         tokens, vecs, bad = arrow.parse(block)
     except arrow.pa.ArrowInvalid as exc:
         logger.debug("%s: Arrow could not parse a block (%s); parsing it line by line", path, exc)
-        return _parse_lines_slowly(block, dim, path, line_base)
+        return _parse_lines_slowly(bytes(block), dim, path, line_base)
     if not bad:
         return tokens, vecs
+    block = bytes(block)
     spans = _locate_lines(block, bad)
     if spans is None:
         return _parse_lines_slowly(block, dim, path, line_base)
@@ -330,31 +336,48 @@ def _parse_text_block(block: bytes, arrow: _Arrow, path: str, line_base: int) ->
     return out_tokens, np.concatenate(out_vecs) if out_vecs else np.empty((0, dim), np.float32)
 
 
+def _read_full(stream, view: memoryview) -> int:
+    """Fill ``view`` from ``stream`` as far as the stream goes; the number of bytes read."""
+    got = 0
+    readinto = getattr(stream, "readinto", None)
+    while got < len(view):
+        if readinto is not None:
+            n = readinto(view[got:])
+        else:
+            data = stream.read(len(view) - got)
+            n = len(data)
+            view[got : got + n] = data
+        if not n:
+            break
+        got += n
+    return got
+
+
 def _iter_text(stream, head: bytes, path: str, dim: int, line_base: int, block_size: int) -> Iterator[Tuple[list, np.ndarray]]:
     first_nl = head.find(b"\n")
     first = head[: first_nl if first_nl >= 0 else len(head)].rstrip(b"\r")
     arrow = _Arrow(dim, trailing_space=first.endswith(b" "))
-    buf = head
-    eof = False
+    # One buffer, reused: the unfinished last line of a read moves to its front.
+    buf = bytearray(max(block_size, 2 * len(head)))
+    buf[: len(head)] = head
+    fill = len(head)
     while True:
-        if not eof:
-            data = stream.read(block_size)
-            if data:
-                buf += data
-            else:
-                eof = True
-        if eof:
-            block, buf = buf, b""
-        else:
-            cut = buf.rfind(b"\n") + 1
-            if cut == 0:
-                continue  # a line longer than one read: keep reading
-            block, buf = buf[:cut], buf[cut:]
-        if block:
-            yield _parse_text_block(block, arrow, path, line_base)
-        line_base += block.count(b"\n")
+        n = _read_full(stream, memoryview(buf)[fill:])
+        fill += n
+        eof = fill < len(buf)
+        cut = fill if eof else buf.rfind(b"\n", 0, fill) + 1
+        if cut == 0:  # a line longer than the buffer: grow it
+            buf.extend(bytes(len(buf)))
+            continue
+        if cut:
+            with memoryview(buf) as view:
+                yield _parse_text_block(view[:cut], arrow, path, line_base)
+            line_base += buf.count(b"\n", 0, cut)
         if eof:
             return
+        rest = fill - cut
+        buf[:rest] = buf[cut:fill]
+        fill = rest
 
 
 # --------------------------------------------------------------------------- binary
@@ -492,11 +515,13 @@ def iter_vectors(
     unicode_errors: str = "replace",
     hash: bool = False,
     block_size: int = _BLOCK,
+    progress: bool = False,
 ) -> Iterator[Tuple[ReadStats, Iterator[Block]]]:
     """Stream a vector file as :class:`Block` s, holding one block at a time.
 
     Yields ``(stats, blocks)``; ``stats`` fills in as ``blocks`` is consumed. With
-    ``hash=True``, ``stats.source_sha256`` is set once the blocks are exhausted.
+    ``hash=True``, ``stats.source_sha256`` is set once the blocks are exhausted. ``progress``
+    shows a tqdm bar of the bytes read.
     Duplicate tokens keep their first vector; invalid UTF-8 in tokens is decoded with
     ``unicode_errors`` (``"strict"`` raises); both are counted in ``stats`` and logged.
     """
@@ -506,16 +531,20 @@ def iter_vectors(
     if unicode_errors not in ("strict", "replace", "ignore", "backslashreplace"):
         raise ValueError(f"unicode_errors={unicode_errors!r} is not one of strict, replace, ignore")
     vocab = set(vocabulary) if vocabulary is not None else None
-    with open_source(path, member, hash=hash) as src:
-        head = src.stream.read(_SNIFF)
+    with open_source(path, member, hash=hash) as src, contextlib.ExitStack() as stack:
+        stream = src.stream
+        if progress:
+            stream = ProgressStream(stream, src.size, f"reading {os.path.basename(src.path)}")
+            stack.callback(stream.close)
+        head = stream.read(_SNIFF)
         if head.startswith(_BOM):
             head = head[len(_BOM) :]
         fmt, count, dim, skip = _sniff(head, src.path, fmt)
         stats = ReadStats(path=src.path, format=fmt, dim=dim, header_count=count)
         if fmt == "word2vec":
-            raw = _iter_binary(src.stream, head[skip:], src.path, count, dim, block_size)
+            raw = _iter_binary(stream, head[skip:], src.path, count, dim, block_size)
         else:
-            raw = _iter_text(src.stream, head[skip:], src.path, dim, 1 if skip else 0, block_size)
+            raw = _iter_text(stream, head[skip:], src.path, dim, 1 if skip else 0, block_size)
 
         def blocks() -> Iterator[Block]:
             yield from select(raw, stats, limit=limit, vocabulary=vocab, unicode_errors=unicode_errors)

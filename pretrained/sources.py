@@ -83,10 +83,11 @@ class _HashThread(threading.Thread):
 class SourceStream:
     """What :func:`open_source` yields: the decompressed stream and the source's sha256."""
 
-    def __init__(self, stream: BinaryIO, path: str, member: Optional[str], thread: Optional[_HashThread]):
+    def __init__(self, stream: BinaryIO, path: str, member: Optional[str], thread: Optional[_HashThread], size: Optional[int] = None):
         self.stream = stream
         self.path = path
         self.member = member
+        self.size = size  #: bytes the stream will yield, when known (plain files, zip members)
         self._thread = thread
 
     def sha256(self) -> Optional[str]:
@@ -135,7 +136,7 @@ def open_source(
         with zf:
             name = _pick_member(zf, path, member)
             with zf.open(name) as stream:
-                yield SourceStream(stream, f"{path}!{name}", name, thread)
+                yield SourceStream(stream, f"{path}!{name}", name, thread, zf.getinfo(name).file_size)
         return
     with open(path, "rb") as raw:
         if lower.endswith(".gz") or magic[:2] == b"\x1f\x8b":
@@ -146,7 +147,30 @@ def open_source(
             stream = lzma.LZMAFile(raw, mode="rb")
         else:
             stream = raw
-        yield SourceStream(stream, path, None, thread)
+        yield SourceStream(stream, path, None, thread, os.path.getsize(path) if stream is raw else None)
+
+
+class ProgressStream:
+    """A read-only stream wrapper that advances a tqdm bar by the bytes read."""
+
+    def __init__(self, stream: BinaryIO, total: Optional[int], desc: str):
+        from tqdm.auto import tqdm
+
+        self._stream = stream
+        self.bar = tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, leave=False)
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._stream.read(n)
+        self.bar.update(len(data))
+        return data
+
+    def readinto(self, buf) -> int:
+        n = self._stream.readinto(buf)
+        self.bar.update(n or 0)
+        return n
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def describe(path: "os.PathLike[str] | str") -> dict:

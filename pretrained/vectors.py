@@ -20,6 +20,7 @@ Term = Union[Query, Tuple[Query, float]]
 Result = Neighbours
 
 _BATCH = 256  # queries per matrix product in batch methods
+_SCANS_BEFORE_DICT = 16  # lookups served by a list scan before the word -> row dict is built
 
 
 def _as_list(terms: Any) -> list:
@@ -75,6 +76,8 @@ class Vectors:
             arr = arr.view()
             arr.flags.writeable = False
         self._words = words
+        self._key_to_index: Optional[Dict[str, int]] = None
+        self._scans = 0
         self._vectors = arr
         self._norms = None if norms is None else np.asarray(norms, dtype=np.float32)
         self.name = name
@@ -91,10 +94,26 @@ class Vectors:
 
     # ------------------------------------------------------------------ lookups
 
-    @functools.cached_property
+    @property
     def key_to_index(self) -> Dict[str, int]:
         """Word -> row number (built on first use)."""
-        return dict(zip(self._words, range(len(self._words))))
+        if self._key_to_index is None:
+            self._key_to_index = dict(zip(self._words, range(len(self._words))))
+        return self._key_to_index
+
+    def _find(self, word: str) -> Optional[int]:
+        """Row of ``word`` or None. The first few lookups after a load scan the word list at C
+        speed (a millisecond for 400,000 words) instead of waiting for the whole dictionary;
+        after that the dictionary is built once and used."""
+        if self._key_to_index is None and self._scans < _SCANS_BEFORE_DICT:
+            if not isinstance(word, str):
+                raise TypeError(f"words are str, got {type(word).__name__}: {word!r}")
+            self._scans += 1
+            try:
+                return self._words.index(word)
+            except ValueError:
+                return None
+        return self.key_to_index.get(word)
 
     @property
     def words(self) -> List[str]:
@@ -139,7 +158,7 @@ class Vectors:
         return iter(self._words)
 
     def __contains__(self, word: object) -> bool:
-        return word in self.key_to_index
+        return isinstance(word, str) and self._find(word) is not None
 
     def __repr__(self) -> str:
         label = f" {self.name!r}" if self.name else ""
@@ -147,12 +166,12 @@ class Vectors:
 
     def get_index(self, word: str) -> int:
         """Row number of ``word``; raises :class:`~pretrained.errors.WordNotFoundError`."""
-        try:
-            return self.key_to_index[word]
-        except KeyError:
-            raise WordNotFoundError(word, f"the vocabulary of {self.name or 'these vectors'}") from None
-        except TypeError:
-            raise TypeError(f"words are str, got {type(word).__name__}: {word!r}") from None
+        if not isinstance(word, str):
+            raise TypeError(f"words are str, got {type(word).__name__}: {word!r}")
+        i = self._find(word)
+        if i is None:
+            raise WordNotFoundError(word, f"the vocabulary of {self.name or 'these vectors'}")
+        return i
 
     def __getitem__(self, word: Union[str, Iterable[str]]) -> np.ndarray:
         """``v["king"]`` -> the vector (read-only); ``v[["king", "queen"]]`` -> a (2, dim) array."""
@@ -166,7 +185,7 @@ class Vectors:
 
     def get(self, word: str, default: Any = None) -> Any:
         """The vector of ``word``, or ``default`` when it is missing."""
-        i = self.key_to_index.get(word)
+        i = self._find(word) if isinstance(word, str) else None
         return default if i is None else self._vectors[i]
 
     def unit(self, item: Query) -> np.ndarray:
@@ -389,3 +408,26 @@ class Vectors:
         from .writers import write_vectors
 
         write_vectors(path, self._words, self._vectors, format=format)
+
+    # ------------------------------------------------------------------ embedding layers
+
+    def embedding_matrix(self, vocabulary, **options: Any):
+        """The float32 weight matrix of an embedding layer for ``vocabulary`` (row ``i`` = token
+        ``i``); see :func:`pretrained.embedding_matrix` for the vocabulary forms and options."""
+        from .embedding import embedding_matrix
+
+        return embedding_matrix(self, vocabulary, **options)
+
+    def keras_embedding(self, vocabulary, *, trainable: bool = False, mask_zero: bool = False, **options: Any):
+        """A ``keras.layers.Embedding`` seeded with these vectors; see
+        :func:`pretrained.keras_embedding`."""
+        from .adapters import keras_embedding
+
+        return keras_embedding(self, vocabulary, trainable=trainable, mask_zero=mask_zero, **options)
+
+    def torch_embedding(self, vocabulary, *, trainable: bool = False, padding_idx: Optional[int] = None, **options: Any):
+        """A ``torch.nn.Embedding`` seeded with these vectors; see
+        :func:`pretrained.torch_embedding`."""
+        from .adapters import torch_embedding
+
+        return torch_embedding(self, vocabulary, trainable=trainable, padding_idx=padding_idx, **options)

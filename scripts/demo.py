@@ -4,12 +4,15 @@
 
 Loads ``glove.6B.50d`` (converted into the cache on the first run, memory-mapped afterwards),
 prints the 10 nearest neighbours of ``hotel`` and answers man : king :: woman : ?. Exits non-zero
-when the answer is not ``queen``.
+when the answer is not ``queen``. Then builds the embedding-layer matrix of a small
+TextVectorization-style vocabulary and prints its coverage.
 """
 from __future__ import annotations
 
+import re
 import sys
 import time
+from collections import Counter
 
 import pretrained
 
@@ -28,6 +31,18 @@ def main() -> int:
     if answer != "queen":
         print("expected 'queen'", file=sys.stderr)
         return 1
+
+    # Seed a model's embedding layer: a TextVectorization-style vocabulary ('' padding, '[UNK]',
+    # then tokens by frequency) -> the float32 weight matrix and how much of it GloVe covers.
+    text = ("The hotel guests checked in at the front desk. The hotel in Paris had free WiFi, "
+            "a minibar and a rooftop pool; guests loved the concierge and the self-check-in kiosk.")
+    counts = Counter(re.findall(r"[a-z0-9'-]+", text.lower()))
+    vocab = ["", "[UNK]"] + [w for w, _ in counts.most_common()]
+    started = time.perf_counter()
+    matrix, report = pretrained.embedding_matrix(v, vocab, counts=counts, return_report=True)
+    print(f"\nembedding matrix for a {len(vocab)}-token vocabulary: {matrix.shape} {matrix.dtype} "
+          f"in {1000 * (time.perf_counter() - started):.1f} ms")
+    print(f"  coverage: {report}")
 
     from pretrained import cachedir, catalog
 

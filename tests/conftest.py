@@ -20,8 +20,8 @@ def require(module: str, extra: str):
     except ImportError as exc:
         msg = f"needs {module} (pip install -e '.[{extra}]'): {exc}"
         if os.environ.get("CI"):
-            pytest.fail(msg)
-        pytest.skip(msg)
+            pytest.fail(msg, pytrace=False)
+        pytest.skip(msg, allow_module_level=True)
 
 
 def gensim_test_data(name: str) -> Path:
