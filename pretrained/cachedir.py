@@ -19,7 +19,9 @@ import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Union
+
+CacheDir = Optional[Union[str, "os.PathLike[str]"]]
 
 from . import catalog, config
 from .errors import CacheError, PretrainedError
@@ -36,27 +38,27 @@ _TAG_TEXT = (
 )
 
 
-def root(cache_dir: Optional["str | os.PathLike[str]"] = None) -> Path:
+def root(cache_dir: CacheDir = None) -> Path:
     """The cache folder (not created)."""
     return config.cache_dir(cache_dir)
 
 
-def downloads(cache_dir=None) -> Path:
+def downloads(cache_dir: CacheDir = None) -> Path:
     """Where downloaded files go (not created)."""
     return root(cache_dir) / DOWNLOADS
 
 
-def vectors(cache_dir=None) -> Path:
+def vectors(cache_dir: CacheDir = None) -> Path:
     """Where converted sets go (not created)."""
     return root(cache_dir) / VECTORS
 
 
-def indexes(cache_dir=None) -> Path:
+def indexes(cache_dir: CacheDir = None) -> Path:
     """Where indexes go (not created)."""
     return root(cache_dir) / INDEXES
 
 
-def ensure(cache_dir=None) -> Path:
+def ensure(cache_dir: CacheDir = None) -> Path:
     """Create the cache folder with its ``CACHEDIR.TAG`` (idempotent) and return it."""
     top = root(cache_dir)
     top.mkdir(parents=True, exist_ok=True)
@@ -95,7 +97,7 @@ def _visible(p: Path) -> bool:
     return not p.name.startswith(".") and not p.name.endswith(".lock")
 
 
-def items(cache_dir=None) -> List[CacheItem]:
+def items(cache_dir: CacheDir = None) -> List[CacheItem]:
     """Everything the cache holds, downloads first, with sizes."""
     out: List[CacheItem] = []
     d = downloads(cache_dir)
@@ -122,7 +124,7 @@ def _expected_downloads() -> dict:
     return table
 
 
-def verify(cache_dir=None) -> List[dict]:
+def verify(cache_dir: CacheDir = None) -> List[dict]:
     """Re-hash every download against the catalogue's sha256 and size, and every converted set
     against the ``vectors_sha256`` in its ``meta.json``. Returns one dict per item:
     ``{"kind", "name", "path", "ok", "detail"}``; nothing is changed on disk."""
@@ -184,7 +186,7 @@ def _trash(path: Path) -> None:
         trash.unlink(missing_ok=True)
 
 
-def remove(name: str, cache_dir=None) -> List[Path]:
+def remove(name: str, cache_dir: CacheDir = None) -> List[Path]:
     """Remove what the cache holds for ``name`` and return the removed paths.
 
     A catalogue name (or alias) removes its downloaded file (shared by the sets of one archive:
