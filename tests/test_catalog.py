@@ -158,3 +158,14 @@ def test_describe_shows_licence_citation_and_size():
     assert "PDDL" in rows["licence"] and "Pennington" in rows["citation"]
     assert rows["size"].startswith("862,182,613 bytes")
     assert rows["vectors"] == "400,000 x 300"
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from pretrained import cachedir, downloader
+
+    for module in (catalog, cachedir, downloader):
+        result = doctest.testmod(module)
+        assert result.failed == 0, module.__name__
+    assert doctest.testmod(catalog).attempted >= 4
