@@ -24,6 +24,7 @@ from .errors import (
     UnknownNameError,
     WordNotFoundError,
 )
+from .evaluate import AnalogyResult, PairsResult, SectionResult, evaluate_analogies, evaluate_pairs
 from .formats import detect_format, iter_vectors, read_vectors
 from .vectors import Vectors
 from .writers import write_vectors
@@ -39,6 +40,11 @@ __all__ = [
     "iter_vectors",
     "detect_format",
     "write_vectors",
+    "evaluate_analogies",
+    "evaluate_pairs",
+    "AnalogyResult",
+    "SectionResult",
+    "PairsResult",
     "PretrainedError",
     "UnknownNameError",
     "WordNotFoundError",
