@@ -26,6 +26,8 @@ from .errors import (
 )
 from .evaluate import AnalogyResult, PairsResult, SectionResult, evaluate_analogies, evaluate_pairs
 from .formats import detect_format, iter_vectors, read_vectors
+from .plot import plot_words, save_map
+from .projector import export_projector
 from .vectors import Vectors
 from .writers import write_vectors
 
@@ -45,6 +47,9 @@ __all__ = [
     "AnalogyResult",
     "SectionResult",
     "PairsResult",
+    "plot_words",
+    "save_map",
+    "export_projector",
     "PretrainedError",
     "UnknownNameError",
     "WordNotFoundError",

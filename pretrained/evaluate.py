@@ -22,9 +22,11 @@ Examples
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -381,6 +383,33 @@ def _progress(total: int, desc: str):
     return tqdm(total=total, desc=desc, unit="q", leave=False)
 
 
+def _workers(n_jobs: Optional[int], blocks: int) -> int:
+    """Worker threads: ``n_jobs`` (``-1`` or None = every core), never more than the blocks."""
+    cores = os.cpu_count() or 1
+    if n_jobs is None or n_jobs < 0:
+        n = cores
+    else:
+        n = max(1, int(n_jobs))
+    return max(1, min(n, blocks))
+
+
+@contextlib.contextmanager
+def _blas_threads(limit: Optional[int]):
+    """Let each worker thread run single-threaded BLAS (threadpoolctl), so the workers share the
+    cores instead of fighting over BLAS's own threads. Without threadpoolctl, leave BLAS alone."""
+    if limit is None:
+        yield
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        logger.debug("threadpoolctl is not installed: BLAS keeps its own threads")
+        yield
+        return
+    with threadpool_limits(limits=limit, user_api="blas"):
+        yield
+
+
 class _Scorer:
     """Best non-input word for blocks of analogy questions, exact, by tiled matrix products."""
 
@@ -392,15 +421,15 @@ class _Scorer:
         self.end = end
         self.method = method
         self.tile = min(_VOCAB_TILE, max(end, 1))
-        self._bufs: Dict[int, List[np.ndarray]] = {}
+        self._local = threading.local()  # one set of tile buffers per worker thread
 
     def _buffers(self, rows: int) -> List[np.ndarray]:
         count = 1 if self.method == "add" else 3
-        bufs = self._bufs.get(rows)
-        if bufs is None:
-            bufs = [np.empty((rows, self.tile), np.float32) for _ in range(count)]
-            self._bufs = {rows: bufs}
-        return bufs
+        bufs = getattr(self._local, "bufs", None)
+        if bufs is None or bufs[0].shape[0] < rows:
+            bufs = [np.empty((max(rows, _QUERY_BLOCK), self.tile), np.float32) for _ in range(count)]
+            self._local.bufs = bufs
+        return [b[:rows] for b in bufs]
 
     def best(self, units: np.ndarray, inputs: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """``units``: (n, 3, dim) unit vectors of a, b, c; ``inputs``: (n, 3) their rows.
@@ -472,7 +501,7 @@ def _gensim_pick(candidates: Sequence[str], ignore: set, ok_vocab: Dict[str, int
     return predicted
 
 
-def _answer_exact(vectors, parsed: _Parsed, end: int, method: str, ok_vocab, case_insensitive: bool) -> List[bool]:
+def _answer_exact(vectors, parsed: _Parsed, end: int, method: str, ok_vocab, case_insensitive: bool, n_jobs: int) -> List[bool]:
     words = vectors.index_to_key
     rows = np.array(parsed.rows, dtype=np.intp).reshape(-1, 4)
     n = rows.shape[0]
@@ -489,28 +518,43 @@ def _answer_exact(vectors, parsed: _Parsed, end: int, method: str, ok_vocab, cas
         canon = np.arange(end, dtype=np.intp)
     inv = vectors._inv_norms
     V = vectors.vectors
+
+    def block(sel: np.ndarray) -> np.ndarray:
+        inp = rows[sel, :3]
+        units = V[inp.ravel()] * inv[inp.ravel(), None]
+        units = units.reshape(len(sel), 3, -1).astype(np.float32, copy=False)
+        best_row, _ = scorer.best(units, inp)
+        valid = best_row >= 0
+        pred_canon = np.where(valid, canon[np.maximum(best_row, 0)], -1)
+        # the best word is a case variant of an input: gensim looks further down its top 5
+        clash = valid & (pred_canon[:, None] == inp).any(axis=1)
+        ok = valid & ~clash & (pred_canon == rows[sel, 3])
+        for j in np.flatnonzero(clash | ~valid):
+            q = int(sel[j])
+            cand = scorer.top(units[j], inp[j].tolist(), _GENSIM_TOPN)
+            keys = parsed.keys[q]
+            picked = _gensim_pick([words[i] for i in cand], set(keys[:3]), ok_vocab, case_insensitive)
+            ok[j] = picked == keys[3]
+        return ok
+
+    blocks = [todo[s : s + _QUERY_BLOCK] for s in range(0, todo.size, _QUERY_BLOCK)]
+    workers = _workers(n_jobs, len(blocks))
     bar = _progress(todo.size, "analogies")
     try:
-        for s in range(0, todo.size, _QUERY_BLOCK):
-            sel = todo[s : s + _QUERY_BLOCK]
-            inp = rows[sel, :3]
-            units = V[inp.ravel()] * inv[inp.ravel(), None]
-            units = units.reshape(len(sel), 3, -1).astype(np.float32, copy=False)
-            best_row, _ = scorer.best(units, inp)
-            valid = best_row >= 0
-            pred_canon = np.where(valid, canon[np.maximum(best_row, 0)], -1)
-            # the best word is a case variant of an input: gensim looks further down its top 5
-            clash = valid & (pred_canon[:, None] == inp).any(axis=1)
-            ok = valid & ~clash & (pred_canon == rows[sel, 3])
-            for j in np.flatnonzero(clash | ~valid):
-                q = int(sel[j])
-                cand = scorer.top(units[j], inp[j].tolist(), _GENSIM_TOPN)
-                keys = parsed.keys[q]
-                picked = _gensim_pick([words[i] for i in cand], set(keys[:3]), ok_vocab, case_insensitive)
-                ok[j] = picked == keys[3]
-            correct[sel] = ok
-            if bar is not None:
-                bar.update(len(sel))
+        with _blas_threads(1 if workers > 1 else None):
+            if workers > 1:
+                from concurrent.futures import ThreadPoolExecutor
+
+                with ThreadPoolExecutor(workers, thread_name_prefix="pretrained-evaluate") as pool:
+                    for sel, ok in zip(blocks, pool.map(block, blocks)):
+                        correct[sel] = ok
+                        if bar is not None:
+                            bar.update(len(sel))
+            else:
+                for sel in blocks:
+                    correct[sel] = block(sel)
+                    if bar is not None:
+                        bar.update(len(sel))
     finally:
         if bar is not None:
             bar.close()
@@ -597,7 +641,7 @@ def evaluate_analogies(
         correct = _answer_index(vectors, index, parsed, restrict_vocab, method, ok_vocab, case_insensitive, search_k, n_jobs)
         through = "index"
     else:
-        correct = _answer_exact(vectors, parsed, end, method, ok_vocab, case_insensitive)
+        correct = _answer_exact(vectors, parsed, end, method, ok_vocab, case_insensitive, n_jobs)
         through = "exact"
     right: List[List[Question]] = [[] for _ in parsed.names]
     wrong: List[List[Question]] = [[] for _ in parsed.names]
