@@ -121,8 +121,9 @@ def plot_words(
     is_query = np.arange(len(labels)) < n_query
     ax.scatter(xy[~is_query, 0], xy[~is_query, 1], c=[c for c, q in zip(colours, is_query) if not q], s=18, alpha=0.55)
     ax.scatter(xy[is_query, 0], xy[is_query, 1], c=[c for c, q in zip(colours, is_query) if q], s=60, edgecolors="black", linewidths=0.6)
+    texts = []
     for i, label in enumerate(labels):
-        ax.annotate(
+        ann = ax.annotate(
             label,
             (xy[i, 0], xy[i, 1]),
             xytext=(4, 4),
@@ -131,6 +132,7 @@ def plot_words(
             fontweight="bold" if is_query[i] else "normal",
             color=colours[i] if not is_query[i] else "black",
         )
+        texts.append(ann)
     ax.margins(0.12)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -138,7 +140,38 @@ def plot_words(
     ax.set_title(title or f"{name + ': ' if name else ''}2-D PCA map of {len(labels)} words", fontsize=11)
     ax.set_xlabel("principal component 1")
     ax.set_ylabel("principal component 2")
+    _spread_labels(fig, texts)
     return fig
+
+
+def _spread_labels(fig, texts, rounds: int = 60) -> None:
+    """Nudge overlapping labels apart vertically (in offset points) until none overlap or
+    ``rounds`` passes are done; the points themselves never move."""
+    if len(texts) < 2:
+        return
+    fig.canvas.draw()  # settles the layout and axis limits the label boxes depend on
+    renderer = fig.canvas.get_renderer()
+    px_to_pt = 72.0 / fig.dpi
+    for _ in range(rounds):
+        boxes = [t.get_window_extent(renderer) for t in texts]
+        moved = False
+        for i in range(len(texts)):
+            for j in range(i + 1, len(texts)):
+                a, b = boxes[i], boxes[j]
+                if a.x1 <= b.x0 or b.x1 <= a.x0 or a.y1 <= b.y0 or b.y1 <= a.y0:
+                    continue
+                # move the later label away from the earlier one, half the overlap each way
+                up = (b.y0 + b.y1) >= (a.y0 + a.y1)
+                overlap = (a.y1 - b.y0) if up else (b.y1 - a.y0)
+                step = (overlap / 2 + 1) * px_to_pt
+                for t, sign in ((texts[j], 1 if up else -1), (texts[i], -1 if up else 1)):
+                    x, y = t.xyann
+                    t.xyann = (x, y + sign * step)
+                moved = True
+                boxes[i] = texts[i].get_window_extent(renderer)
+                boxes[j] = texts[j].get_window_extent(renderer)
+        if not moved:
+            return
 
 
 def save_map(vectors, words: Sequence[str], path: PathLike, *, neighbours: int = 0, dpi: int = 120, **kwargs) -> Path:

@@ -4,7 +4,9 @@
 
 Loads ``glove.6B.50d`` (converted into the cache on the first run, memory-mapped afterwards),
 prints the 10 nearest neighbours of ``hotel`` and answers man : king :: woman : ?. Exits non-zero
-when the answer is not ``queen``.
+when the answer is not ``queen``. Then evaluates the set (Google analogies, WordSim353,
+SimLex-999) and, with the ``plot`` extra, writes a 2-D map of hotel, motel, resort, inn and a few
+far words to ``maps/hotel-map.png`` in the cache folder.
 """
 from __future__ import annotations
 
@@ -28,6 +30,26 @@ def main() -> int:
     if answer != "queen":
         print("expected 'queen'", file=sys.stderr)
         return 1
+
+    # issue 6: how good is the set, and a picture of where words sit
+    r = pretrained.evaluate_analogies(v)
+    print(f"\nGoogle analogies (gensim's rules): {100 * r.accuracy:.1f}% "
+          f"(semantic {100 * r.semantic:.1f}%, syntactic {100 * r.syntactic:.1f}%) in {r.seconds:.1f} s")
+    for name in ("wordsim353", "simlex999"):
+        p = pretrained.evaluate_pairs(v, name)
+        print(f"{name}: spearman {p.spearman:.3f} over {p.pairs} pairs")
+    try:
+        import matplotlib  # noqa: F401  (the `plot` extra)
+    except ImportError:
+        print("\n(no map: pip install 'pretrained[plot]' to draw one)")
+    else:
+        from pretrained.config import cache_dir
+
+        out = cache_dir() / "maps" / "hotel-map.png"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        words = ["hotel", "motel", "resort", "inn", "banana", "guitar", "football", "physics"]
+        pretrained.save_map(v, words, out, neighbours=0)
+        print(f"\nmap of {', '.join(words)} written to {out}")
     return 0
 
 
