@@ -9,6 +9,9 @@ Examples
 [('hotels', 0.87...), ('motel', 0.79...), ('resort', 0.78...)]
 >>> v.analogy("man", "king", "woman")                   # doctest: +SKIP
 [('queen', 0.85...)]
+>>> pretrained.evaluate_analogies(v).accuracy            # doctest: +SKIP
+0.4637...
+>>> pretrained.save_map(v, ["hotel", "motel", "banana"], "map.png")  # doctest: +SKIP
 """
 import logging
 

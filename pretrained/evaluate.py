@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import itertools
 import logging
 import os
@@ -30,11 +31,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from .errors import FormatError, PretrainedError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .vectors import Vectors
 
 __all__ = [
     "evaluate_analogies",
@@ -539,6 +543,8 @@ def _answer_exact(vectors, parsed: _Parsed, end: int, method: str, ok_vocab, cas
 
     blocks = [todo[s : s + _QUERY_BLOCK] for s in range(0, todo.size, _QUERY_BLOCK)]
     workers = _workers(n_jobs, len(blocks))
+    if workers > 1 and importlib.util.find_spec("threadpoolctl") is None:
+        workers = 1  # without a way to keep BLAS single-threaded per worker, let BLAS thread itself
     bar = _progress(todo.size, "analogies")
     try:
         with _blas_threads(1 if workers > 1 else None):
@@ -580,12 +586,12 @@ def _answer_index(vectors, index, parsed: _Parsed, restrict_vocab, method: str, 
 
 
 def evaluate_analogies(
-    vectors,
+    vectors: "Vectors",
     path: Optional[PathLike] = None,
     *,
     restrict_vocab: Optional[int] = 300000,
     method: str = "add",
-    index=None,
+    index: Any = None,
     case_insensitive: bool = True,
     dummy4unknown: bool = False,
     search_k: Optional[int] = None,
@@ -700,7 +706,7 @@ def _read_pairs(path: Path, delimiter: str, encoding: str, case_insensitive: boo
 
 
 def evaluate_pairs(
-    vectors,
+    vectors: "Vectors",
     path: Optional[PathLike] = None,
     *,
     delimiter: str = "\t",

@@ -16,11 +16,14 @@ import logging
 import os
 import uuid
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from .errors import MissingDependencyError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .vectors import Vectors
 
 __all__ = ["pca_2d", "map_words", "plot_words", "save_map"]
 
@@ -54,7 +57,7 @@ def pca_2d(X: np.ndarray) -> np.ndarray:
     return out
 
 
-def map_words(vectors, words: Sequence[str], *, neighbours: int = 0) -> Tuple[List[str], List[int], np.ndarray]:
+def map_words(vectors: "Vectors", words: Sequence[str], *, neighbours: int = 0) -> Tuple[List[str], List[int], np.ndarray]:
     """The words on a map and their 2-D coordinates.
 
     Returns ``(labels, group, xy)``: every query word followed by its ``neighbours`` nearest words
@@ -90,7 +93,7 @@ def _matplotlib():
 
 
 def plot_words(
-    vectors,
+    vectors: "Vectors",
     words: Sequence[str],
     *,
     neighbours: int = 0,
@@ -174,7 +177,7 @@ def _spread_labels(fig, texts, rounds: int = 60) -> None:
             return
 
 
-def save_map(vectors, words: Sequence[str], path: PathLike, *, neighbours: int = 0, dpi: int = 120, **kwargs) -> Path:
+def save_map(vectors: "Vectors", words: Sequence[str], path: PathLike, *, neighbours: int = 0, dpi: int = 120, **kwargs) -> Path:
     """:func:`plot_words` written to ``path`` (PNG, SVG or PDF by the extension) through a
     temporary file beside it, so a half-written picture never appears. Returns the path."""
     fig = plot_words(vectors, words, neighbours=neighbours, **kwargs)

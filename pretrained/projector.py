@@ -19,9 +19,12 @@ import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Iterable, List, Optional, Tuple, Union
 
 import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .vectors import Vectors
 
 __all__ = ["export_projector", "ProjectorExport", "read_vocab_file"]
 
@@ -66,7 +69,7 @@ def _atomic_write(path: Path, chunks: Iterable[str]) -> None:
 
 
 def export_projector(
-    vectors,
+    vectors: "Vectors",
     out_dir: PathLike,
     *,
     words: Union[int, Iterable[str], None] = 10000,
