@@ -101,10 +101,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     v = _load(args)
     restrict = None if args.restrict_vocab == 0 else args.restrict_vocab
+    index = _load_index(v) if args.index else None  # fail early, before the exact run
     exact = evaluate_analogies(v, args.analogies, restrict_vocab=restrict, method=args.method)
     approx = None
-    if args.index:
-        approx = evaluate_analogies(v, args.analogies, restrict_vocab=restrict, method=args.method, index=_load_index(v))
+    if index is not None:
+        approx = evaluate_analogies(
+            v, args.analogies, restrict_vocab=restrict, method=args.method, index=index, search_k=args.search_k
+        )
     pair_files = args.pairs if args.pairs is not None else ["wordsim353", "simlex999"]
     pairs = [evaluate_pairs(v, p, restrict_vocab=restrict) for p in pair_files]
     data = {"name": v.name, "analogies": exact.to_dict(), "pairs": [p.to_dict() for p in pairs]}
@@ -205,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--restrict-vocab", type=int, default=300000, help="only the first N words (default 300000; 0 = all)")
     p.add_argument("--method", choices=["add", "mul"], default="add", help="3CosAdd (default) or 3CosMul")
     p.add_argument("--index", action="store_true", help="also answer through the approximate neighbour index, side by side")
+    p.add_argument("--search-k", type=int, help="with --index: nodes the index inspects per query (more = exacter, slower)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_evaluate)
 
