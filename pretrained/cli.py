@@ -119,10 +119,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         rows = exact.rows()
         irows = {r[0]: r for r in approx.rows()}
         w0 = max(len(r[0]) for r in rows)
-        text = [f"{v!r}\nanalogies ({exact.path}):", f"  {'':<{w0}}  {'exact':>16}  {'index':>16}"]
+        w2 = max(len(r[2]) for r in rows)
+        text = [f"{v!r}\nanalogies ({exact.path}):", f"  {'':<{w0}}  {'exact':>{w2 + 7}}  {'index':>{w2 + 7}}"]
         for label, acc, frac in rows:
             ia, ifrac = irows.get(label, ("", "-", ""))[1:]
-            text.append(f"  {label:<{w0}}  {acc:>6} {frac:>9}  {ia:>6} {ifrac:>9}")
+            text.append(f"  {label:<{w0}}  {acc:>6} {frac:>{w2}}  {ia:>6} {ifrac:>{w2}}")
         text.append(
             f"  ({exact.skipped} of {exact.questions} questions skipped; exact {exact.seconds:.2f} s, "
             f"through the index {approx.seconds:.2f} s)"

@@ -55,6 +55,17 @@ def read_vocab_file(path: PathLike) -> List[str]:
         return [line.strip() for line in f if line.strip()]
 
 
+def _progress(total: int):
+    """A tqdm bar for big exports (off when not a terminal or when progress is turned off)."""
+    from . import config
+
+    if total < 50000 or not config.progress_enabled():
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="vectors.tsv", unit="word", leave=False)
+
+
 def _atomic_write(path: Path, chunks: Iterable[str]) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
@@ -112,9 +123,16 @@ def export_projector(
     fmt = "\t".join(["%.6g"] * vectors.dim)
 
     def vector_lines():
-        for s in range(0, rows.size, _ROWS):
-            block = np.asarray(V[rows[s : s + _ROWS]], dtype=np.float32)
-            yield "".join(fmt % tuple(r) + "\n" for r in block.tolist())
+        bar = _progress(rows.size)
+        try:
+            for s in range(0, rows.size, _ROWS):
+                block = np.asarray(V[rows[s : s + _ROWS]], dtype=np.float32)
+                yield "".join(fmt % tuple(r) + "\n" for r in block.tolist())
+                if bar is not None:
+                    bar.update(block.shape[0])
+        finally:
+            if bar is not None:
+                bar.close()
 
     vpath, mpath = out / "vectors.tsv", out / "metadata.tsv"
     _atomic_write(vpath, vector_lines())
