@@ -160,8 +160,11 @@ def cmd_export_projector(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from .writers import write_vectors
 
+    if args.limit is not None and args.limit <= 0:
+        print(f"pretrained: error: --limit must be positive, got {args.limit}", file=sys.stderr)
+        return 2
     v = api.load(args.source, format=args.input_format, member=args.member, cache_dir=args.cache_dir)
-    n = len(v) if args.limit is None else max(0, min(args.limit, len(v)))
+    n = len(v) if args.limit is None else min(args.limit, len(v))
     started = time.perf_counter()
     write_vectors(args.out, v.index_to_key[:n], v.vectors[:n], format=args.format)
     print(f"wrote {n:,} words x {v.dim} dims as {args.format} to {args.out} ({time.perf_counter() - started:.2f} s)")

@@ -180,3 +180,10 @@ def test_cli_export_round_trip(toy_file, tmp_path, toy_vectors, fmt, name):
     words, vecs = read_vectors(dest)[:2]
     assert list(words) == toy_vectors.index_to_key[:5]
     np.testing.assert_allclose(vecs, toy_vectors.vectors[:5], rtol=1e-5)
+
+
+def test_cli_export_rejects_a_non_positive_limit(toy_file, tmp_path, capsys):
+    dest = tmp_path / "out.txt"
+    assert main(["export", str(toy_file), "--format", "glove", "--out", str(dest), "--limit", "0"]) == 2
+    assert "--limit" in capsys.readouterr().err
+    assert not dest.exists()
