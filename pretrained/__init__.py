@@ -9,6 +9,9 @@ Examples
 [('hotels', 0.87...), ('motel', 0.79...), ('resort', 0.78...)]
 >>> v.analogy("man", "king", "woman")                   # doctest: +SKIP
 [('queen', 0.85...)]
+>>> pretrained.evaluate_analogies(v).accuracy            # doctest: +SKIP
+0.4637...
+>>> pretrained.save_map(v, ["hotel", "motel", "banana"], "map.png")  # doctest: +SKIP
 """
 import logging
 
@@ -30,7 +33,10 @@ from .errors import (
     UnknownNameError,
     WordNotFoundError,
 )
+from .evaluate import AnalogyResult, PairsResult, SectionResult, evaluate_analogies, evaluate_pairs
 from .formats import detect_format, iter_vectors, read_vectors
+from .plot import plot_words, save_map
+from .projector import export_projector
 from .vectors import Vectors
 from .writers import write_vectors
 
@@ -45,6 +51,14 @@ __all__ = [
     "iter_vectors",
     "detect_format",
     "write_vectors",
+    "evaluate_analogies",
+    "evaluate_pairs",
+    "AnalogyResult",
+    "SectionResult",
+    "PairsResult",
+    "plot_words",
+    "save_map",
+    "export_projector",
     "PretrainedError",
     "UnknownNameError",
     "WordNotFoundError",

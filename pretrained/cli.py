@@ -223,6 +223,92 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     if args.out:
         text += f"\nwrote {args.out} (float32, {matrix.shape[0]:,} x {matrix.shape[1]})"
     _emit(args, data, text)
+def _load_index(v):
+    """The neighbour index of ``v`` (``Vectors.index()``), or a clear error when index support
+    is not available in this installation."""
+    from .evaluate import IndexUnavailableError
+
+    make = getattr(v, "index", None)
+    if make is None:
+        raise IndexUnavailableError("--index needs neighbour-index support (Vectors.index()), which this installation lacks")
+    try:
+        return make()
+    except ImportError as exc:
+        raise IndexUnavailableError(f"--index: the neighbour index is not available: {exc}") from exc
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate_analogies, evaluate_pairs
+
+    v = _load(args)
+    restrict = None if args.restrict_vocab == 0 else args.restrict_vocab
+    index = _load_index(v) if args.index else None  # fail early, before the exact run
+    exact = evaluate_analogies(v, args.analogies, restrict_vocab=restrict, method=args.method)
+    approx = None
+    if index is not None:
+        approx = evaluate_analogies(
+            v, args.analogies, restrict_vocab=restrict, method=args.method, index=index, search_k=args.search_k
+        )
+    pair_files = args.pairs if args.pairs is not None else ["wordsim353", "simlex999"]
+    pairs = [evaluate_pairs(v, p, restrict_vocab=restrict) for p in pair_files]
+    data = {"name": v.name, "analogies": exact.to_dict(), "pairs": [p.to_dict() for p in pairs]}
+    if approx is not None:
+        data["analogies_index"] = approx.to_dict()
+    if approx is None:
+        text = [f"{v!r}\nanalogies ({exact.path}):", repr(exact)]
+    else:
+        rows = exact.rows()
+        irows = {r[0]: r for r in approx.rows()}
+        w0 = max(len(r[0]) for r in rows)
+        w2 = max(len(r[2]) for r in rows)
+        text = [f"{v!r}\nanalogies ({exact.path}):", f"  {'':<{w0}}  {'exact':>{w2 + 7}}  {'index':>{w2 + 7}}"]
+        for label, acc, frac in rows:
+            ia, ifrac = irows.get(label, ("", "-", ""))[1:]
+            text.append(f"  {label:<{w0}}  {acc:>6} {frac:>{w2}}  {ia:>6} {ifrac:>{w2}}")
+        text.append(
+            f"  ({exact.skipped} of {exact.questions} questions skipped; exact {exact.seconds:.2f} s, "
+            f"through the index {approx.seconds:.2f} s)"
+        )
+    text.append("word pairs:")
+    text.extend(repr(p) for p in pairs)
+    _emit(args, data, "\n".join(text))
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from .plot import save_map
+
+    v = _load(args)
+    path = save_map(v, args.words, args.out, neighbours=args.neighbours, dpi=args.dpi)
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_export_projector(args: argparse.Namespace) -> int:
+    from .projector import export_projector, read_vocab_file
+
+    v = _load(args)
+    words = read_vocab_file(args.vocab) if args.vocab else args.words
+    out = export_projector(v, args.out, words=words)
+    print(f"wrote {out.count} words: {out.vectors} and {out.metadata}")
+    if out.missing:
+        shown = ", ".join(out.missing[:10]) + (" ..." if len(out.missing) > 10 else "")
+        print(f"{len(out.missing)} words not in {v.name or 'the vectors'} were left out: {shown}")
+    print("open https://projector.tensorflow.org/ and load both files")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .writers import write_vectors
+
+    if args.limit is not None and args.limit <= 0:
+        print(f"pretrained: error: --limit must be positive, got {args.limit}", file=sys.stderr)
+        return 2
+    v = api.load(args.source, format=args.input_format, member=args.member, cache_dir=args.cache_dir)
+    n = len(v) if args.limit is None else min(args.limit, len(v))
+    started = time.perf_counter()
+    write_vectors(args.out, v.index_to_key[:n], v.vectors[:n], format=args.format)
+    print(f"wrote {n:,} words x {v.dim} dims as {args.format} to {args.out} ({time.perf_counter() - started:.2f} s)")
     return 0
 
 
@@ -291,6 +377,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, default=20, help="how many missing tokens to name (default 20)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_matrix)
+    p = sub.add_parser("evaluate", help="analogy accuracy and word-pair correlation (gensim's rules)")
+    _vector_args(p)
+    p.add_argument("--analogies", help="analogy file (default: Google's questions-words.txt shipped with gensim)")
+    p.add_argument("--pairs", nargs="+", metavar="FILE", help="word-pair files (default: wordsim353 simlex999)")
+    p.add_argument("--restrict-vocab", type=int, default=300000, help="only the first N words (default 300000; 0 = all)")
+    p.add_argument("--method", choices=["add", "mul"], default="add", help="3CosAdd (default) or 3CosMul")
+    p.add_argument("--index", action="store_true", help="also answer through the approximate neighbour index, side by side")
+    p.add_argument("--search-k", type=int, help="with --index: nodes the index inspects per query (more = exacter, slower)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("plot", help="a labelled 2-D map (PCA) of words and their neighbours, as a picture")
+    _vector_args(p)
+    p.add_argument("words", nargs="+", help="words to place on the map")
+    p.add_argument("-k", "--neighbours", "--neighbors", type=int, default=0, help="also show each word's K nearest words")
+    p.add_argument("--out", required=True, help="picture to write (.png, .svg or .pdf)")
+    p.add_argument("--dpi", type=int, default=120, help="resolution of a PNG (default 120)")
+    p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser("export-projector", help="vectors.tsv + metadata.tsv for the TensorFlow Embedding Projector")
+    _vector_args(p)
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--words", type=int, default=10000, help="the first N words (default 10000)")
+    group.add_argument("--vocab", help="a file of words to export, one per line")
+    p.add_argument("--out", required=True, help="folder to write the two files into")
+    p.set_defaults(func=cmd_export_projector)
+
+    p = sub.add_parser("export", help="write vectors out as GloVe text, word2vec binary or word2vec text")
+    p.add_argument("source", help="catalogue name (see `pretrained list`) or path to a vector file")
+    p.add_argument("--format", required=True, choices=["glove", "word2vec", "word2vec-text"], help="output format")
+    p.add_argument("--out", required=True, help="file to write (.gz or .bz2 to compress)")
+    p.add_argument("--limit", type=int, help="only the first N words")
+    p.add_argument("--input-format", help="format of SOURCE when it is a file (detected when omitted)")
+    p.add_argument("--member", help="file inside a .zip archive")
+    p.add_argument("--cache-dir", help="cache folder (default: $PRETRAINED_CACHE or the user cache)")
+    p.set_defaults(func=cmd_export)
     return parser
 
 

@@ -137,7 +137,9 @@ def _sniff(head: bytes, path: str, fmt: Optional[str]) -> Tuple[str, Optional[in
         # spaces, as in glove.840B) must not decide the dimension.
         sample = [ln.rstrip(b"\r").rstrip(b" ") for ln in head[: 1 << 16].split(b"\n")[:200]]
         counts = Counter(ln.count(b" ") for ln in sample if ln.strip())
-        dim = counts.most_common(1)[0][0] if counts else 0
+        top = max(counts.values(), default=0)
+        # on a tie the smaller count wins: a token with spaces only ever adds fields
+        dim = min((c for c, n in counts.items() if n == top), default=0)
         if dim < 1:
             raise FormatError("expected a word followed by numbers", path, 1)
         if not _looks_like_text_record(first, dim):

@@ -5,7 +5,9 @@
 Loads ``glove.6B.50d`` (converted into the cache on the first run, memory-mapped afterwards),
 prints the 10 nearest neighbours of ``hotel`` and answers man : king :: woman : ?. Exits non-zero
 when the answer is not ``queen``. Then builds the embedding-layer matrix of a small
-TextVectorization-style vocabulary and prints its coverage.
+TextVectorization-style vocabulary and prints its coverage, evaluates the set (Google analogies, WordSim353,
+SimLex-999) and, with the ``plot`` extra, writes a 2-D map of hotel, motel, resort, inn and a few
+far words to ``maps/hotel-map.png`` in the cache folder.
 """
 from __future__ import annotations
 
@@ -55,6 +57,25 @@ def main() -> int:
     items = cachedir.items()
     print(f"cache {cachedir.root()}: {len(items)} items, {sum(i.size for i in items) / 2**20:.0f} MiB "
           f"({', '.join(sorted({i.kind for i in items}))})")
+    # issue 6: how good is the set, and a picture of where words sit
+    r = pretrained.evaluate_analogies(v)
+    print(f"\nGoogle analogies (gensim's rules): {100 * r.accuracy:.1f}% "
+          f"(semantic {100 * r.semantic:.1f}%, syntactic {100 * r.syntactic:.1f}%) in {r.seconds:.1f} s")
+    for name in ("wordsim353", "simlex999"):
+        p = pretrained.evaluate_pairs(v, name)
+        print(f"{name}: spearman {p.spearman:.3f} over {p.pairs} pairs")
+    try:
+        import matplotlib  # noqa: F401  (the `plot` extra)
+    except ImportError:
+        print("\n(no map: pip install 'pretrained[plot]' to draw one)")
+    else:
+        from pretrained.config import cache_dir
+
+        out = cache_dir() / "maps" / "hotel-map.png"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        words = ["hotel", "motel", "resort", "inn", "banana", "guitar", "football", "physics"]
+        pretrained.save_map(v, words, out, neighbours=0)
+        print(f"\nmap of {', '.join(words)} written to {out}")
     return 0
 
 

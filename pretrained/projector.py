@@ -1,0 +1,141 @@
+"""Export for the TensorFlow Embedding Projector (projector.tensorflow.org): ``vectors.tsv`` (one
+row of tab-separated numbers per word) and ``metadata.tsv`` (the words, one per line, in the same
+order; a single column, so no header line, as the Projector expects).
+
+Examples
+--------
+>>> import numpy as np, tempfile
+>>> from pretrained import Vectors
+>>> from pretrained.projector import export_projector
+>>> v = Vectors(["a", "b", "c"], np.eye(3, dtype=np.float32))
+>>> out = export_projector(v, tempfile.mkdtemp(), words=2)
+>>> out.count, open(out.metadata).read().split()
+(2, ['a', 'b'])
+"""
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, List, Optional, Tuple, Union
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .vectors import Vectors
+
+__all__ = ["export_projector", "ProjectorExport", "read_vocab_file"]
+
+logger = logging.getLogger(__name__)
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+_ROWS = 8192
+
+
+@dataclass(frozen=True)
+class ProjectorExport:
+    """Where the two files went, how many words they hold, and the requested words not found."""
+
+    vectors: Path
+    metadata: Path
+    count: int
+    missing: Tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        miss = f", {len(self.missing)} unknown words left out" if self.missing else ""
+        return f"<ProjectorExport {self.count} words: {self.vectors} + {self.metadata}{miss}>"
+
+
+def read_vocab_file(path: PathLike) -> List[str]:
+    """Words from a file, one per line (surrounding whitespace and blank lines ignored)."""
+    with open(path, encoding="utf-8") as f:
+        return [line.strip() for line in f if line.strip()]
+
+
+def _progress(total: int):
+    """A tqdm bar for big exports (off when not a terminal or when progress is turned off)."""
+    from . import config
+
+    if total < 50000 or not config.progress_enabled():
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="vectors.tsv", unit="word", leave=False)
+
+
+def _atomic_write(path: Path, chunks: Iterable[str]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+            for chunk in chunks:
+                f.write(chunk)
+        os.replace(tmp, path)
+    except BaseException:
+        if tmp.exists():
+            tmp.unlink()
+        raise
+
+
+def export_projector(
+    vectors: "Vectors",
+    out_dir: PathLike,
+    *,
+    words: Union[int, Iterable[str], None] = 10000,
+) -> ProjectorExport:
+    """Write ``vectors.tsv`` and ``metadata.tsv`` into ``out_dir`` (created if needed).
+
+    Parameters
+    ----------
+    words
+        An int ``N``: the first ``N`` words (the most frequent, in most sets; default 10000).
+        A list of words: those, in that order, duplicates dropped; unknown words are left out,
+        logged and listed in the result's ``missing``. ``None``: every word.
+
+    Load both files at projector.tensorflow.org ("Load" -> vectors, then metadata).
+    """
+    if isinstance(words, (int, np.integer)) and not isinstance(words, bool):
+        if words <= 0:
+            raise ValueError(f"words must be positive, got {words}")
+        rows = np.arange(min(int(words), len(vectors)))
+        missing: Tuple[str, ...] = ()
+    elif words is None:
+        rows = np.arange(len(vectors))
+        missing = ()
+    else:
+        wanted = list(dict.fromkeys(words))
+        k2i = vectors.key_to_index
+        rows = np.array([k2i[w] for w in wanted if w in k2i], dtype=np.intp)
+        missing = tuple(w for w in wanted if w not in k2i)
+        if missing:
+            logger.warning("%d of %d words are not in %r and were left out (e.g. %r)", len(missing), len(wanted), vectors, missing[0])
+    if rows.size == 0:
+        raise ValueError("no words to export")
+    labels = [vectors.index_to_key[i] for i in rows.tolist()]
+    for w in labels:
+        if "\t" in w or "\n" in w or "\r" in w:
+            raise ValueError(f"word {w!r} contains a tab or line break and cannot go in a TSV file")
+    out = Path(os.fspath(out_dir))
+    out.mkdir(parents=True, exist_ok=True)
+    V = vectors.vectors
+    fmt = "\t".join(["%.6g"] * vectors.dim)
+
+    def vector_lines():
+        bar = _progress(rows.size)
+        try:
+            for s in range(0, rows.size, _ROWS):
+                block = np.asarray(V[rows[s : s + _ROWS]], dtype=np.float32)
+                yield "".join(fmt % tuple(r) + "\n" for r in block.tolist())
+                if bar is not None:
+                    bar.update(block.shape[0])
+        finally:
+            if bar is not None:
+                bar.close()
+
+    vpath, mpath = out / "vectors.tsv", out / "metadata.tsv"
+    _atomic_write(vpath, vector_lines())
+    _atomic_write(mpath, (w + "\n" for w in labels))
+    logger.info("wrote %d words for the Embedding Projector to %s", len(labels), out)
+    return ProjectorExport(vpath, mpath, len(labels), missing)

@@ -1,0 +1,27 @@
+"""Every docstring example in the package runs and holds (``help(pretrained)`` shows them)."""
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import pretrained
+
+MODULES = sorted(
+    name for _, name, _ in pkgutil.iter_modules(pretrained.__path__, "pretrained.") if name != "pretrained.__main__"
+)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert failed == 0
+
+
+def test_the_examples_cover_the_main_modules():
+    attempted = {name: doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS).attempted for name in MODULES}
+    for name in ["pretrained.vectors", "pretrained.formats", "pretrained.writers", "pretrained.results", "pretrained.evaluate", "pretrained.plot"]:
+        assert attempted[name] > 0, name
