@@ -223,6 +223,9 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     if args.out:
         text += f"\nwrote {args.out} (float32, {matrix.shape[0]:,} x {matrix.shape[1]})"
     _emit(args, data, text)
+    return 0
+
+
 def _load_index(v):
     """The neighbour index of ``v`` (``Vectors.index()``), or a clear error when index support
     is not available in this installation."""
@@ -377,6 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, default=20, help="how many missing tokens to name (default 20)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_matrix)
+
     p = sub.add_parser("evaluate", help="analogy accuracy and word-pair correlation (gensim's rules)")
     _vector_args(p)
     p.add_argument("--analogies", help="analogy file (default: Google's questions-words.txt shipped with gensim)")
