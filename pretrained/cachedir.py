@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Union
 
-CacheDir = Optional[Union[str, "os.PathLike[str]"]]
-
 from . import catalog, config
 from .errors import CacheError, PretrainedError
+
+CacheDir = Optional[Union[str, "os.PathLike[str]"]]
 
 __all__ = ["root", "downloads", "vectors", "indexes", "ensure", "CacheItem", "items", "verify", "remove"]
 
