@@ -25,6 +25,7 @@ from .errors import (
     WordNotFoundError,
 )
 from .formats import detect_format, iter_vectors, read_vectors
+from .index import IndexMismatchError, NeighbourIndex, build_index, load_index
 from .vectors import Vectors
 from .writers import write_vectors
 
@@ -48,6 +49,10 @@ __all__ = [
     "OfflineError",
     "CacheError",
     "MissingDependencyError",
+    "NeighbourIndex",
+    "build_index",
+    "load_index",
+    "IndexMismatchError",
     "__version__",
 ]
 
