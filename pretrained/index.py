@@ -413,7 +413,7 @@ def load_index(
         if not p.is_file():
             raise IndexMismatchError(
                 f"no index with {n_trees} trees and seed {seed} for {path_or_name} at {p}; "
-                f"run `pretrained build-index {path_or_name}` first", str(p)
+                f"run `pretrained build-index {path_or_name} --trees {n_trees} --seed {seed}` first", str(p)
             )
     sidecar = _read_sidecar(p)
     if vectors is None:
