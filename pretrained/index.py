@@ -527,7 +527,7 @@ class NeighbourIndex:
         ids, dist = self._ann.get_nns_by_vector(q.tolist(), topn, sk, True)
         return Neighbours([(words[j], 1.0 - d * d / 2.0) for j, d in zip(ids, dist)])
 
-    def _map(self, fn, items: list, n_jobs: int) -> list:
+    def _map(self, fn, items: Sequence, n_jobs: int) -> list:
         threads = min(_n_threads(n_jobs), max(1, len(items)))
         if threads == 1:
             return [fn(x) for x in items]
@@ -561,25 +561,33 @@ class NeighbourIndex:
         if method not in ("add", "mul"):
             raise ValueError(f"method must be 'add' or 'mul', got {method!r}")
         v = self.vectors
-        idx = [v.get_index(a), v.get_index(b), v.get_index(c)]
-        return self._analogy(idx, topn, method, self._sk(search_k), restrict_vocab)
-
-    def _analogy(self, idx: List[int], topn: int, method: str, sk: int, restrict_vocab: Optional[int]) -> Neighbours:
-        v = self.vectors
-        arr, inv = v.vectors, v._inv_norms
-        ua, ub, uc = (arr[i] * inv[i] for i in idx)
-        mean = ub + uc - ua
-        n = float(np.linalg.norm(mean))
-        if n > 0:
-            mean = mean / n
+        idx = np.array([[v.get_index(a), v.get_index(b), v.get_index(c)]], dtype=np.intp)
+        U, Q = self._analogy_queries(idx)
         end = len(self) if restrict_vocab is None else min(int(restrict_vocab), len(self))
-        # Annoy sorts its candidates by true distance; ask for enough to survive the exclusions
+        return self._analogy(idx[0], U[0], Q[0], topn, method, self._sk(search_k), end)
+
+    def _analogy_queries(self, idx: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """Unit vectors of every (a, b, c) and the normalised b - a + c, for all triples at once
+        (the same arithmetic as :meth:`Vectors.most_similar`)."""
+        v = self.vectors
+        flat = idx.ravel()
+        U = (np.asarray(v.vectors[flat], dtype=np.float32) * v._inv_norms[flat, None]).reshape(len(idx), 3, self.dim)
+        Q = U[:, 1] + U[:, 2] - U[:, 0]
+        n = np.linalg.norm(Q, axis=1, keepdims=True)
+        Q = np.divide(Q, n, out=np.zeros_like(Q), where=n > 0)
+        return U, Q
+
+    def _analogy(self, idx: np.ndarray, U: np.ndarray, mean: np.ndarray, topn: int, method: str, sk: int, end: int) -> Neighbours:
+        arr, inv = self.vectors.vectors, self.vectors._inv_norms
+        # Annoy returns its candidates sorted by true distance, so a few beyond the exclusions
+        # suffice for 3CosAdd; 3CosMul re-orders them, so it looks at more
         want = topn + 3 if method == "add" else max(4 * topn + 3, 20)
         if end < len(self):
             want = int(want * max(1.0, min(len(self) / max(end, 1), 4.0)))
-        exclude = set(idx)
+        exclude = set(idx.tolist())
+        query = mean.tolist()
         while True:
-            ids = self._ann.get_nns_by_vector(mean.tolist(), want, sk)
+            ids = self._ann.get_nns_by_vector(query, want, sk)
             cand = np.array([j for j in ids if j not in exclude and j < end], dtype=np.intp)
             if len(cand) >= topn or len(ids) < want or want >= len(self):
                 break
@@ -594,7 +602,7 @@ class NeighbourIndex:
             def shifted(u: np.ndarray) -> np.ndarray:
                 return (1 + (V @ u) * cinv) / 2
 
-            scores = shifted(ub) * shifted(uc) / (shifted(ua) + 0.000001)
+            scores = shifted(U[1]) * shifted(U[2]) / (shifted(U[0]) + 0.000001)
         order = np.argsort(-scores, kind="stable")[:topn]
         words = self._words
         return Neighbours([(words[cand[k]], float(scores[k])) for k in order.tolist()])
@@ -615,9 +623,14 @@ class NeighbourIndex:
         if method not in ("add", "mul"):
             raise ValueError(f"method must be 'add' or 'mul', got {method!r}")
         v = self.vectors
-        idx = [[v.get_index(w) for w in t] for t in triples]
+        triples = list(triples)
+        if not triples:
+            return []
+        idx = np.array([[v.get_index(w) for w in t] for t in triples], dtype=np.intp)
+        U, Q = self._analogy_queries(idx)
         sk = self._sk(search_k)
-        return self._map(lambda i: self._analogy(i, topn, method, sk, restrict_vocab), idx, n_jobs)
+        end = len(self) if restrict_vocab is None else min(int(restrict_vocab), len(self))
+        return self._map(lambda r: self._analogy(idx[r], U[r], Q[r], topn, method, sk, end), range(len(idx)), n_jobs)
 
     # -------------------------------------------------------------- measurement
 
