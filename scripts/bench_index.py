@@ -227,7 +227,8 @@ def bench_set(label: str, entry: Path, work: Path, args, *, analogies: bool) -> 
     builds = {"raw": [], "ours": []}
     raw_path, ours_path = work / f"{label}-raw.ann", work / f"{label}-ours.ann"
     for r in range(args.build_rounds):
-        for kind, dest in (("raw", raw_path), ("ours", ours_path)):
+        order = (("raw", raw_path), ("ours", ours_path))
+        for kind, dest in (order if r % 2 == 0 else order[::-1]):  # alternate who goes first
             builds[kind].append(run_build(kind, entry, dest, args.trees, args.seed, args.jobs))
             b = builds[kind][-1]
             print(f"  build {kind:<4} round {r + 1}: {b['seconds']:.1f} s, peak RSS {b['peak_rss_mib']:.0f} MiB", flush=True)
@@ -243,6 +244,8 @@ def bench_set(label: str, entry: Path, work: Path, args, *, analogies: bool) -> 
     print(f"  build (best of {args.build_rounds}): raw {raw_s:.1f} s, ours {ours_s:.1f} s = {ours_s / raw_s:.3f}x raw; "
           f"index file {result['build']['index_mib']:.0f} MiB", flush=True)
 
+    if args.build_only:
+        return result
     from annoy import AnnoyIndex
 
     raw = AnnoyIndex(v.dim, "angular")
@@ -286,6 +289,7 @@ def main(argv=None) -> int:
     p.add_argument("--build-rounds", type=int, default=2)
     p.add_argument("--search-k", type=int, nargs="*", default=[5000, 10000, 20000], help="extra search_k rows")
     p.add_argument("--analogy-search-k", type=int, nargs="*", default=[2000, 5000])
+    p.add_argument("--build-only", action="store_true", help="only the build comparison")
     p.add_argument("--skip-glove", action="store_true")
     p.add_argument("--skip-analogy", action="store_true")
     p.add_argument("--large", type=int, default=0, help="also bench a synthetic set of N x 300 vectors")
