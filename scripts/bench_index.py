@@ -94,13 +94,17 @@ def child_build(kind: str, entry: str, dest: str, n_trees: int, seed: int, n_job
         for s in range(0, len(v), 65536):
             for i, row in enumerate(np.asarray(arr[s : s + 65536]).tolist(), s):
                 a.add_item(i, row)
+        added = time.perf_counter()
         a.build(n_trees, n_jobs=n_jobs)
+        split = {"add_seconds": added - started, "build_seconds": time.perf_counter() - added}
         a.save(dest)
         a.unload()
     else:
-        pretrained.build_index(v, dest, n_trees=n_trees, seed=seed, n_jobs=n_jobs, progress=False, force=True).unload()
+        index = pretrained.build_index(v, dest, n_trees=n_trees, seed=seed, n_jobs=n_jobs, progress=False, force=True)
+        split = {k: index.sidecar["build"][k] for k in ("add_seconds", "build_seconds")}
+        index.unload()
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "peak_rss_mib": peak_rss_mib()}
+    return {"seconds": seconds, **split, "peak_rss_mib": peak_rss_mib()}
 
 
 def peak_rss_mib() -> float:
@@ -231,7 +235,8 @@ def bench_set(label: str, entry: Path, work: Path, args, *, analogies: bool) -> 
         for kind, dest in (order if r % 2 == 0 else order[::-1]):  # alternate who goes first
             builds[kind].append(run_build(kind, entry, dest, args.trees, args.seed, args.jobs))
             b = builds[kind][-1]
-            print(f"  build {kind:<4} round {r + 1}: {b['seconds']:.1f} s, peak RSS {b['peak_rss_mib']:.0f} MiB", flush=True)
+            print(f"  build {kind:<4} round {r + 1}: {b['seconds']:.1f} s (add {b['add_seconds']:.1f} s, trees {b['build_seconds']:.1f} s), "
+                  f"peak RSS {b['peak_rss_mib']:.0f} MiB", flush=True)
     raw_s = min(b["seconds"] for b in builds["raw"])
     ours_s = min(b["seconds"] for b in builds["ours"])
     result["build"] = {
