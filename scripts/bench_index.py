@@ -4,6 +4,7 @@ in one run (the machine is shared, so only ratios measured together mean anythin
     python scripts/bench_index.py                       # real glove.6B.50d: queries, tune, analogies, build
     python scripts/bench_index.py --large 1000000       # + a synthetic 1M x 300 set (GloVe structure)
     python scripts/bench_index.py --skip-analogy --out results.json
+    python scripts/bench_index.py --tables results.json  # the README tables of a saved run
 
 What is timed
 -------------
@@ -223,6 +224,43 @@ def analogy_bench(v, kv, index, search_ks, restrict_vocab: int = 300000) -> dict
     return out
 
 
+# ---------------------------------------------------------------------------- report
+
+
+def markdown(results: dict) -> str:
+    """The README tables for a results file."""
+    out = []
+    for st in results["sets"]:
+        b, t = st["build"], st["tune"]
+        out.append(f"**{st['set']}** ({st['count']:,} x {st['dim']}), {b['n_trees']} trees, seed {b['seed']}, "
+                   f"`tune(recall={t['target']})` picked `search_k` {t['search_k']} (recall {t['recall']:.3f} on its {t['sample']}-word sample)\n")
+        out.append("| search_k | recall@10 raw | recall@10 ours | gensim exact ms | raw ms | raw, our file ms | ours ms | ours vs gensim | ours / raw rate | ours / raw-our-file rate |")
+        out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for r in st["queries"]:
+            same = r.get("ms_raw_same_file")
+            out.append(
+                f"| {r['search_k']} | {r['recall_raw']:.3f} | {r['recall_ours']:.3f} | {r['ms_gensim']:.2f} | {r['ms_raw']:.3f} | "
+                f"{'%.3f' % same if same else '-'} | {r['ms_ours']:.3f} | {r['speedup_vs_gensim']:.1f}x | {r['ours_vs_raw_rate']:.2f} | "
+                f"{'%.2f' % r['ours_vs_raw_same_file_rate'] if same else '-'} |"
+            )
+        out.append("")
+        out.append(f"Build ({b['n_trees']} trees, all cores, best of {len(b['runs']['raw'])} alternating runs, each in a fresh process): "
+                   f"raw Annoy {b['raw_seconds']:.1f} s, `build_index` {b['ours_seconds']:.1f} s = **{b['ours_over_raw']:.3f}x**; "
+                   f"peak RSS raw {b['raw_peak_rss_mib']:.0f} MiB, ours {b['ours_peak_rss_mib']:.0f} MiB; index file {b['index_mib']:.0f} MiB.\n")
+        if "analogy" in st:
+            a = st["analogy"]
+            g = a["gensim"]
+            out.append(f"Google analogies (questions-words.txt, restrict_vocab=300000, {g['questions']} questions): gensim "
+                       f"`evaluate_word_analogies` {100 * g['accuracy']:.2f} % in {g['seconds']:.1f} s; through the index with "
+                       "`analogy_batch(n_jobs=-1)` (both cores):\n")
+            out.append("| search_k | accuracy | vs exact (points) | seconds | fraction of gensim's time |")
+            out.append("|---:|---:|---:|---:|---:|")
+            for r in a["ours"]:
+                out.append(f"| {r['search_k']} | {100 * r['accuracy']:.2f} % | {r['points_vs_exact']:+.2f} | {r['seconds']:.2f} | {r['time_fraction_of_gensim']:.3f} |")
+            out.append("")
+    return "\n".join(out)
+
+
 # ---------------------------------------------------------------------------- main
 
 
@@ -289,6 +327,10 @@ def main(argv=None) -> int:
         kind, entry, dest, n_trees, seed, jobs = sys.argv[2:8]
         print(json.dumps(child_build(kind, entry, dest, int(n_trees), int(seed), int(jobs))))
         return 0
+    if argv is None and len(sys.argv) > 2 and sys.argv[1] == "--tables":
+        for name in sys.argv[2:]:
+            print(markdown(json.loads(Path(name).read_text())))
+        return 0
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--trees", type=int, default=DEFAULT_TREES)
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
@@ -334,6 +376,7 @@ def main(argv=None) -> int:
             results["sets"].append(bench_set(f"synthetic-{args.large}x300", entry, work, args, analogies=False))
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    print("\n" + markdown(results))
     return 0
 
 
