@@ -225,14 +225,44 @@ def build_index(
         raise ValueError(f"n_trees must be at least 1, got {n_trees}")
     target = _resolve_target(path, vectors, n_trees, seed)
     identity = vectors_identity(vectors)
-    if not force and target.is_file() and sidecar_path(target).is_file():
-        try:
-            index = load_index(target, vectors=vectors)
-            logger.info("reusing the index at %s", target)
-            return index
-        except IndexMismatchError as exc:
-            logger.warning("rebuilding the index at %s: %s", target, exc)
+    if not force:
+        found = _reuse(target, vectors, n_trees, seed)
+        if found is not None:
+            return found
+    from .store import entry_lock
+
     target.parent.mkdir(parents=True, exist_ok=True)
+    with entry_lock(target):  # two processes building the same index: one builds, one reuses
+        if not force:
+            found = _reuse(target, vectors, n_trees, seed)
+            if found is not None:
+                return found
+        return _build(vectors, target, identity, n_trees, seed, n_jobs, on_disk, search_k, progress)
+
+
+def _reuse(target: Path, vectors: Vectors, n_trees: int, seed: int) -> Optional["NeighbourIndex"]:
+    """The index at ``target`` when it is complete, matches the vectors and was built with these
+    parameters; None (with a warning when something is there but wrong) otherwise."""
+    if not (target.is_file() and sidecar_path(target).is_file()):
+        return None
+    try:
+        index = load_index(target, vectors=vectors)
+    except IndexMismatchError as exc:
+        logger.warning("rebuilding the index at %s: %s", target, exc)
+        return None
+    build = index.sidecar["build"]
+    if build.get("n_trees") != n_trees or build.get("seed") != seed:
+        logger.warning(
+            "rebuilding the index at %s: it has %s trees and seed %s, asked for %s and %s",
+            target, build.get("n_trees"), build.get("seed"), n_trees, seed,
+        )
+        index.unload()
+        return None
+    logger.info("reusing the index at %s", target)
+    return index
+
+
+def _build(vectors: Vectors, target: Path, identity: str, n_trees: int, seed: int, n_jobs: int, on_disk: bool, search_k: Optional[int], progress: Optional[bool]) -> "NeighbourIndex":
     unique = f"tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp = target.parent / f".{target.stem}.{unique}.ann"
     tmp_side = target.parent / f".{target.stem}.{unique}.json"

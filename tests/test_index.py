@@ -188,7 +188,7 @@ def test_failed_build_leaves_nothing_behind(vecs, tmp_path, monkeypatch):
     monkeypatch.setattr(mod, "_check", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         build_index(vecs, tmp_path / "out" / "idx.ann", n_trees=2, progress=False)
-    assert list((tmp_path / "out").iterdir()) == []
+    assert [p for p in (tmp_path / "out").iterdir() if p.suffix != ".lock"] == []  # only the build lock
 
 
 # ---------------------------------------------------------------------------- build
@@ -347,3 +347,32 @@ def test_glove50_through_the_index(glove50, tmp_path):
     assert len(set(got.words) & set(exact.words)) >= 8
     assert index.analogy("man", "king", "woman")[0][0] == "queen"
     assert index.analogy("man", "king", "woman", method="mul")[0][0] == "queen"
+
+
+def test_index_at_a_path_built_with_other_parameters_is_rebuilt(vecs, tmp_path, caplog):
+    first = build_index(vecs, tmp_path / "idx.ann", n_trees=2, seed=1, progress=False)
+    assert first.n_trees == 2
+    again = build_index(vecs, tmp_path / "idx.ann", n_trees=3, seed=1, progress=False)
+    assert again.n_trees == 3 and again.annoy.get_n_trees() == 3
+    assert "rebuilding" in caplog.text
+
+
+def test_concurrent_builds_of_one_index_leave_one_complete_index(cached, tmp_path):
+    script = textwrap.dedent(
+        f"""
+        import pretrained
+        v = pretrained.load({str(cached)!r})
+        print(v.index(n_trees=3, progress=False).path)
+        """
+    )
+    env = {**os.environ, "PRETRAINED_PROGRESS": "0"}
+    procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path) for _ in range(2)]
+    paths = []
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+        paths.append(out.strip())
+    assert paths[0] == paths[1]
+    index = load_index(paths[0])
+    assert index.most_similar("w1").words == pretrained.load(cached).most_similar("w1").words
+    assert not [p for p in os.listdir(os.path.dirname(paths[0])) if ".tmp-" in p]
