@@ -111,6 +111,8 @@ def cmd_build_index(args: argparse.Namespace) -> int:
     from .index import build_index
 
     v = _load(args)
+    if not args.quiet and not args.json:
+        print(f"indexing {v!r}: {args.trees} trees, seed {args.seed} (the tree phase shows no bar)", file=sys.stderr, flush=True)
     started = time.perf_counter()
     index = build_index(
         v, args.out, n_trees=args.trees, seed=args.seed, n_jobs=args.jobs, on_disk=args.on_disk,
