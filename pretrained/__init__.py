@@ -37,6 +37,7 @@ from .evaluate import AnalogyResult, PairsResult, SectionResult, evaluate_analog
 from .formats import detect_format, iter_vectors, read_vectors
 from .plot import plot_words, save_map
 from .projector import export_projector
+from .index import IndexMismatchError, NeighbourIndex, build_index, load_index
 from .vectors import Vectors
 from .writers import write_vectors
 
@@ -72,6 +73,10 @@ __all__ = [
     "ConfigError",
     "download",
     "register",
+    "NeighbourIndex",
+    "build_index",
+    "load_index",
+    "IndexMismatchError",
     "__version__",
     "embedding_matrix",
     "keras_embedding",

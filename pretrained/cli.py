@@ -74,10 +74,14 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_neighbours(args: argparse.Namespace) -> int:
     v = _load(args)
+    index = _index_for(args, v)
     data: Dict[str, List] = {}
     text = []
     for word in args.words:
-        result = v.most_similar(word, topn=args.topn)
+        if index is not None:
+            result = index.most_similar(word, topn=args.topn, search_k=args.search_k)
+        else:
+            result = v.most_similar(word, topn=args.topn)
         data[word] = [[w, s] for w, s in result]
         text.append(f"{word}:\n{_table(result)}")
     _emit(args, data, "\n".join(text))
@@ -86,7 +90,11 @@ def cmd_neighbours(args: argparse.Namespace) -> int:
 
 def cmd_analogy(args: argparse.Namespace) -> int:
     v = _load(args)
-    result = v.analogy(args.a, args.b, args.c, topn=args.topn, method=args.method)
+    index = _index_for(args, v)
+    if index is not None:
+        result = index.analogy(args.a, args.b, args.c, topn=args.topn, method=args.method, search_k=args.search_k)
+    else:
+        result = v.analogy(args.a, args.b, args.c, topn=args.topn, method=args.method)
     data = {"question": [args.a, args.b, args.c], "method": args.method, "answers": [[w, s] for w, s in result]}
     _emit(args, data, f"{args.a} : {args.b} :: {args.c} : ?\n{_table(result)}")
     return 0
@@ -312,6 +320,64 @@ def cmd_export(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     write_vectors(args.out, v.index_to_key[:n], v.vectors[:n], format=args.format)
     print(f"wrote {n:,} words x {v.dim} dims as {args.format} to {args.out} ({time.perf_counter() - started:.2f} s)")
+def _index_args(p: argparse.ArgumentParser) -> None:
+    from .index import DEFAULT_SEED, DEFAULT_TREES
+
+    p.add_argument("--trees", type=int, default=DEFAULT_TREES, help=f"trees in the index (default {DEFAULT_TREES})")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"build seed (default {DEFAULT_SEED})")
+    p.add_argument("--search-k", type=int, help="nodes inspected per query (default: the index's, see index-check --recall)")
+
+
+def _index_for(args: argparse.Namespace, v):
+    """The index the neighbours/analogy commands answer through (``--index``), else None."""
+    if not getattr(args, "index", False):
+        return None
+    from .index import build_index
+
+    return build_index(v, None, n_trees=args.trees, seed=args.seed, progress=not args.quiet)
+
+
+def cmd_build_index(args: argparse.Namespace) -> int:
+    from .index import build_index
+
+    v = _load(args)
+    if not args.quiet and not args.json:
+        print(f"indexing {v!r}: {args.trees} trees, seed {args.seed} (the tree phase shows no bar)", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    index = build_index(
+        v, args.out, n_trees=args.trees, seed=args.seed, n_jobs=args.jobs, on_disk=args.on_disk,
+        search_k=args.search_k, progress=not args.quiet, force=args.force,
+    )
+    seconds = time.perf_counter() - started
+    build = index.sidecar["build"]
+    lines = [
+        repr(index),
+        f"{'reused' if seconds < build['seconds'] / 2 else 'built'} in {seconds:.2f} s "
+        f"(build: add {build['add_seconds']:.2f} s + {build['n_trees']} trees {build['build_seconds']:.2f} s "
+        f"on {build['threads']} threads), {index.path.stat().st_size / 2**20:.1f} MiB",
+    ]
+    data = {"index": str(index.path), "seconds": round(seconds, 3), "sidecar": index.sidecar}
+    if args.recall:
+        report = index.tune(recall=args.recall, save=True)
+        lines.append(f"tuned: {report}")
+        data["tune"] = report.as_dict()
+    _emit(args, data, "\n".join(lines))
+    return 0
+
+
+def cmd_index_check(args: argparse.Namespace) -> int:
+    from .index import load_index
+
+    v = _load(args)
+    if args.index_path:
+        index = load_index(args.index_path, vectors=v)
+    else:
+        index = load_index(args.source, vectors=v, n_trees=args.trees, seed=args.seed)
+    if args.recall:
+        report = index.tune(recall=args.recall, k=args.k, sample=args.sample, save=args.save)
+    else:
+        report = index.recall(sample=args.sample, k=args.k, search_k=args.search_k)
+    _emit(args, {"index": str(index.path), **report.as_dict()}, f"{index!r}\n{report}")
     return 0
 
 
@@ -337,6 +403,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("words", nargs="+", help="query words")
     p.add_argument("-n", "--topn", type=int, default=10, help="how many neighbours (default 10)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--index", action="store_true", help="answer through the cached Annoy index (built if missing)")
+    _index_args(p)
     p.set_defaults(func=cmd_neighbours)
 
     p = sub.add_parser("analogy", help="a : b :: c : ?  (man king woman -> queen)")
@@ -347,6 +415,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-n", "--topn", type=int, default=1, help="how many answers (default 1)")
     p.add_argument("--method", choices=["add", "mul"], default="add", help="3CosAdd (default) or 3CosMul")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--index", action="store_true", help="answer through the cached Annoy index (built if missing)")
+    _index_args(p)
     p.set_defaults(func=cmd_analogy)
 
     p = sub.add_parser("list", help="the catalogue: every known set, its size and whether it is here")
@@ -417,6 +487,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--member", help="file inside a .zip archive")
     p.add_argument("--cache-dir", help="cache folder (default: $PRETRAINED_CACHE or the user cache)")
     p.set_defaults(func=cmd_export)
+    p = sub.add_parser("build-index", help="build an Annoy neighbour index (into the cache unless --out)")
+    _vector_args(p)
+    _index_args(p)
+    p.add_argument("--out", help="the .ann file (or a folder) to write; default: the cache, beside the vectors")
+    p.add_argument("--on-disk", action="store_true", help="build in the file rather than in memory (huge sets)")
+    p.add_argument("--jobs", type=int, default=-1, help="build threads (default: all cores)")
+    p.add_argument("--recall", type=float, help="then tune search_k for this recall@10 and store it (e.g. 0.95)")
+    p.add_argument("--force", action="store_true", help="build again even when the index exists")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_build_index)
+
+    p = sub.add_parser("index-check", help="recall@k and speed of an index against exact search")
+    _vector_args(p)
+    _index_args(p)
+    p.add_argument("--index-path", help="the .ann file (default: the cached index with --trees/--seed)")
+    p.add_argument("--sample", type=int, default=1000, help="sampled query words (default 1000)")
+    p.add_argument("-k", type=int, default=10, help="recall@k (default 10)")
+    p.add_argument("--recall", type=float, help="find the smallest search_k reaching this recall instead")
+    p.add_argument("--save", action="store_true", help="with --recall: store the tuned search_k in the sidecar")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_index_check)
     return parser
 
 

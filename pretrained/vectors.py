@@ -267,6 +267,7 @@ class Vectors:
         topn: Optional[int] = 10,
         *,
         restrict_vocab: Optional[int] = None,
+        index: Any = None,
     ) -> Union[Result, np.ndarray]:
         """The ``topn`` words nearest (by cosine) to the mean of ``positive`` minus ``negative``.
 
@@ -286,8 +287,23 @@ class Vectors:
         >>> v = Vectors(["a", "b", "c"], np.array([[1, 0], [0.9, 0.1], [0, 1]], dtype=np.float32))
         >>> [w for w, _ in v.most_similar("a", topn=2)]
         ['b', 'c']
+
+        With ``index`` (a :class:`~pretrained.index.NeighbourIndex`, or ``True`` for the cached
+        one, see :meth:`index`) the neighbours come from the Annoy index instead of a pass over
+        every vector; input words are still left out.
         """
         pos, neg = _as_list(positive), _as_list(negative)
+        if index is not None and index is not False and topn:
+            if restrict_vocab is not None:
+                raise ValueError("restrict_vocab is not supported with index=; filter the result instead")
+            if index is True:
+                index = self.index()
+            if len(pos) == 1 and not neg and not isinstance(pos[0], tuple):
+                return index.most_similar(pos[0], topn=topn)
+            mean, used = self._mean(pos, neg)
+            found = index.most_similar(mean, topn=topn + len(used))
+            drop = {self._words[i] for i in used}
+            return Neighbours([(w, s) for w, s in found if w not in drop][:topn])
         mean, used = self._mean(pos, neg)
         end = len(self) if restrict_vocab is None else min(restrict_vocab, len(self))
         scores = (self._vectors[:end] @ mean) * self._inv_norms[:end]
@@ -382,6 +398,21 @@ class Vectors:
             for row, ex in zip(S, exclude[s : s + _BATCH]):
                 out.append(self._top(row, topn, [i for i in ex if i < end]))
         return out
+
+    # ------------------------------------------------------------------ index
+
+    def build_index(self, path: Optional["os.PathLike[str] | str"] = None, **kwargs: Any):
+        """Build an Annoy neighbour index over these vectors (see :func:`pretrained.build_index`)."""
+        from .index import build_index
+
+        return build_index(self, path, **kwargs)
+
+    def index(self, **kwargs: Any):
+        """The cached neighbour index of these vectors: loaded (memory-mapped) when it exists,
+        built into the cache otherwise. Keywords as :func:`pretrained.build_index`."""
+        from .index import build_index
+
+        return build_index(self, None, **kwargs)
 
     # ------------------------------------------------------------------ interop
 

@@ -57,7 +57,7 @@ def main() -> int:
     items = cachedir.items()
     print(f"cache {cachedir.root()}: {len(items)} items, {sum(i.size for i in items) / 2**20:.0f} MiB "
           f"({', '.join(sorted({i.kind for i in items}))})")
-    # issue 6: how good is the set, and a picture of where words sit
+    # How good is the set, and a picture of where its words sit.
     r = pretrained.evaluate_analogies(v)
     print(f"\nGoogle analogies (gensim's rules): {100 * r.accuracy:.1f}% "
           f"(semantic {100 * r.semantic:.1f}%, syntactic {100 * r.syntactic:.1f}%) in {r.seconds:.1f} s")
@@ -76,6 +76,19 @@ def main() -> int:
         words = ["hotel", "motel", "resort", "inn", "banana", "guitar", "football", "physics"]
         pretrained.save_map(v, words, out, neighbours=0)
         print(f"\nmap of {', '.join(words)} written to {out}")
+
+    # The same questions through the Annoy index (built into the cache once, memory-mapped after)
+    started = time.perf_counter()
+    index = v.index()
+    print(f"\nindex: {index.n_trees} trees, search_k {index.search_k}, ready in {time.perf_counter() - started:.2f} s ({index.path})")
+    print("10 nearest neighbours of 'hotel' through the index:")
+    for word, score in index.most_similar("hotel", topn=10):
+        print(f"  {word:<12} {score:.4f}")
+    (answer, score), = index.analogy("man", "king", "woman")
+    print(f"man : king :: woman : {answer}  (cosine {score:.4f}, through the index)")
+    if answer != "queen":
+        print("expected 'queen' through the index", file=sys.stderr)
+        return 1
     return 0
 
 

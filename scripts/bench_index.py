@@ -1,0 +1,384 @@
+"""Benchmark the Annoy neighbour index against gensim's exact search and raw Annoy, side by side
+in one run (the machine is shared, so only ratios measured together mean anything).
+
+    python scripts/bench_index.py                       # real glove.6B.50d: queries, tune, analogies, build
+    python scripts/bench_index.py --large 1000000       # + a synthetic 1M x 300 set (GloVe structure)
+    python scripts/bench_index.py --skip-analogy --out results.json
+    python scripts/bench_index.py --tables results.json  # the README tables of a saved run
+
+What is timed
+-------------
+queries   one thread, one query at a time, ``topn=10``: gensim ``KeyedVectors.most_similar(word)``
+          (exact), raw ``AnnoyIndex.get_nns_by_item(i, 11, search_k, include_distances=True)``
+          on an index built by raw Annoy (and on the very file our wrapper uses, which isolates
+          the wrapper's overhead), and ``NeighbourIndex.most_similar(word)``. Recall@10 of
+          both indexes is against gensim's own answers. Rounds alternate the three; the median
+          round is reported.
+tune      ``index.tune(recall=0.95)``: the search_k it picks, then the query table at that value.
+analogy   Google's questions-words.txt with restrict_vocab=300000: gensim
+          ``evaluate_word_analogies`` (exact) against ``index.analogy_batch(..., n_jobs=-1)`` (both
+          cores), accuracy counted the same way.
+build     raw Annoy (add_item loop, build, save) and ``build_index`` with the same n_trees / seed /
+          n_jobs, each in a fresh process, with that process's peak RSS.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import pretrained
+from pretrained import store
+from pretrained.formats import Block
+from pretrained.index import DEFAULT_SEED, DEFAULT_TREES
+from pretrained.vectors import Vectors
+
+
+# ---------------------------------------------------------------------------- data sets
+
+
+def glove_entry(cache: Path) -> Path:
+    return pretrained.convert("glove.6B.50d", cache_dir=cache)
+
+
+def large_entry(cache: Path, n: int, dim: int = 300, seed: int = 0) -> Path:
+    """Real GloVe rows projected to ``dim`` by a fixed random matrix, replicated with small noise
+    up to ``n`` rows, written as a normal cache entry."""
+    dest = cache / "vectors" / f"synthetic-glove-{n}x{dim}-s{seed}"
+    if store.is_entry(dest):
+        return dest
+    g = open_entry(glove_entry(cache))
+    rng = np.random.default_rng(seed)
+    proj = rng.standard_normal((g.dim, dim)).astype(np.float32) / np.sqrt(g.dim)
+    base = np.asarray(g.vectors) @ proj
+    scale = 0.1 * float(base.std())
+    m = base.shape[0]
+
+    def blocks():
+        for s in range(0, n, 65536):
+            rows = np.arange(s, min(n, s + 65536))
+            block = base[rows % m]
+            rep = rows // m
+            noisy = rep > 0
+            block[noisy] += rng.standard_normal((int(noisy.sum()), dim)).astype(np.float32) * scale
+            yield Block([f"{g.index_to_key[i % m]}#{r}" if r else g.index_to_key[i % m] for i, r in zip(rows.tolist(), rep.tolist())], block)
+
+    return store.write_entry(dest, blocks(), dim, {"name": dest.name, "source": {"synthetic": True}})
+
+
+def open_entry(entry: Path) -> Vectors:
+    words, arr, norms, meta = store.read_entry(entry)
+    return Vectors(words, arr, norms=norms, name=meta.get("name"), meta=meta, path=entry, _checked=True)
+
+
+# ---------------------------------------------------------------------------- builds (child processes)
+
+
+def child_build(kind: str, entry: str, dest: str, n_trees: int, seed: int, n_jobs: int) -> dict:
+    v = open_entry(Path(entry))
+    v.norms  # the cache stores them; make sure neither side pays for them
+    started = time.perf_counter()
+    if kind == "raw":
+        from annoy import AnnoyIndex
+
+        a = AnnoyIndex(v.dim, "angular")
+        a.set_seed(seed)
+        arr = v.vectors
+        for s in range(0, len(v), 65536):
+            for i, row in enumerate(np.asarray(arr[s : s + 65536]).tolist(), s):
+                a.add_item(i, row)
+        added = time.perf_counter()
+        a.build(n_trees, n_jobs=n_jobs)
+        split = {"add_seconds": added - started, "build_seconds": time.perf_counter() - added}
+        a.save(dest)
+        a.unload()
+    else:
+        index = pretrained.build_index(v, dest, n_trees=n_trees, seed=seed, n_jobs=n_jobs, progress=False, force=True)
+        split = {k: index.sidecar["build"][k] for k in ("add_seconds", "build_seconds")}
+        index.unload()
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, **split, "peak_rss_mib": peak_rss_mib()}
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory (VmHWM; ru_maxrss would include the parent's peak,
+    which Linux carries across fork and exec)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_build(kind: str, entry: Path, dest: Path, n_trees: int, seed: int, n_jobs: int) -> dict:
+    cmd = [sys.executable, __file__, "--_build", kind, str(entry), str(dest), str(n_trees), str(seed), str(n_jobs)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env={**os.environ, "PRETRAINED_PROGRESS": "0"})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------------------- queries
+
+
+def time_queries(fn, items) -> float:
+    started = time.perf_counter()
+    for x in items:
+        fn(x)
+    return (time.perf_counter() - started) / len(items) * 1e3
+
+
+def query_table(v, kv, raw, same, index, sample_ids, search_ks, rounds: int) -> list:
+    words = v.index_to_key
+    qwords = [words[i] for i in sample_ids]
+    truth = [set(w for w, _ in kv.most_similar(w, topn=10)) for w in qwords]
+    rows = []
+    for sk in search_ks:
+        raw_hits = ours_hits = 0
+        for i, w, t in zip(sample_ids, qwords, truth):
+            got = [j for j in raw.get_nns_by_item(int(i), 11, sk) if j != i][:10]
+            raw_hits += len({words[j] for j in got} & t)
+            ours_hits += len(set(index.most_similar(w, 10, search_k=sk).words) & t)
+        times = {"gensim": [], "raw": [], "same": [], "ours": []}
+        for _ in range(rounds):
+            times["gensim"].append(time_queries(lambda w: kv.most_similar(w, topn=10), qwords))
+            times["raw"].append(time_queries(lambda i: raw.get_nns_by_item(int(i), 11, sk, True), sample_ids))
+            times["same"].append(time_queries(lambda i: same.get_nns_by_item(int(i), 11, sk, True), sample_ids))
+            times["ours"].append(time_queries(lambda w: index.most_similar(w, 10, search_k=sk), qwords))
+        med = {k: statistics.median(x) for k, x in times.items()}
+        rows.append({
+            "n_trees": index.n_trees, "search_k": sk, "queries": len(qwords),
+            "recall_raw": raw_hits / (10 * len(qwords)), "recall_ours": ours_hits / (10 * len(qwords)),
+            "ms_gensim": med["gensim"], "ms_raw": med["raw"], "ms_raw_same_file": med["same"], "ms_ours": med["ours"],
+            "speedup_vs_gensim": med["gensim"] / med["ours"], "ours_vs_raw_rate": med["raw"] / med["ours"],
+            "ours_vs_raw_same_file_rate": med["same"] / med["ours"],
+        })
+        r = rows[-1]
+        print(
+            f"  trees {r['n_trees']:>3} search_k {sk:>6}: recall@10 raw {r['recall_raw']:.3f} ours {r['recall_ours']:.3f} | "
+            f"ms/query gensim {r['ms_gensim']:.2f} raw {r['ms_raw']:.3f} raw-on-our-file {r['ms_raw_same_file']:.3f} "
+            f"ours {r['ms_ours']:.3f} | ours {r['speedup_vs_gensim']:.2f}x gensim, {r['ours_vs_raw_rate']:.2f}x raw rate, "
+            f"{r['ours_vs_raw_same_file_rate']:.2f}x raw-on-our-file rate",
+            flush=True,
+        )
+    return rows
+
+
+# ---------------------------------------------------------------------------- analogies
+
+
+def read_questions(path: Path, ok: dict) -> tuple:
+    """Google's analogy file as gensim reads it (case-insensitive): questions whose four words are
+    all among the first restrict_vocab words, and how many were skipped."""
+    kept, skipped = [], 0
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith(":"):
+                continue
+            q = line.lower().split()
+            if len(q) != 4:
+                continue
+            if all(w in ok for w in q):
+                kept.append(q)
+            else:
+                skipped += 1
+    return kept, skipped
+
+
+def analogy_bench(v, kv, index, search_ks, restrict_vocab: int = 300000) -> dict:
+    from gensim.test.utils import datapath
+
+    path = Path(datapath("questions-words.txt"))
+    started = time.perf_counter()
+    score, sections = kv.evaluate_word_analogies(str(path), restrict_vocab=restrict_vocab)
+    gensim_s = time.perf_counter() - started
+    total = sections[-1]
+    n_gensim = len(total["correct"]) + len(total["incorrect"])
+    print(f"  gensim evaluate_word_analogies: accuracy {score:.4f} on {n_gensim} questions in {gensim_s:.1f} s", flush=True)
+    out = {"gensim": {"accuracy": score, "questions": n_gensim, "seconds": gensim_s}, "ours": []}
+    for sk in search_ks:
+        started = time.perf_counter()
+        ok = {w: i for i, w in enumerate(v.index_to_key[:restrict_vocab])}
+        questions, skipped = read_questions(path, ok)
+        answers = index.analogy_batch([q[:3] for q in questions], topn=1, search_k=sk, n_jobs=-1, restrict_vocab=restrict_vocab)
+        correct = sum(1 for q, a in zip(questions, answers) if a and a[0][0] == q[3])
+        seconds = time.perf_counter() - started
+        acc = correct / len(questions)
+        row = {"search_k": sk, "accuracy": acc, "questions": len(questions), "seconds": seconds,
+               "points_vs_exact": 100 * (acc - score), "time_fraction_of_gensim": seconds / gensim_s}
+        out["ours"].append(row)
+        print(
+            f"  index search_k {sk:>6}: accuracy {acc:.4f} on {len(questions)} questions in {seconds:.2f} s "
+            f"({row['points_vs_exact']:+.2f} points, {row['time_fraction_of_gensim']:.3f} of gensim's time)",
+            flush=True,
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------- report
+
+
+def markdown(results: dict) -> str:
+    """The README tables for a results file."""
+    out = []
+    for st in results["sets"]:
+        b, t = st["build"], st["tune"]
+        out.append(f"**{st['set']}** ({st['count']:,} x {st['dim']}), {b['n_trees']} trees, seed {b['seed']}, "
+                   f"`tune(recall={t['target']})` picked `search_k` {t['search_k']} (recall {t['recall']:.3f} on its {t['sample']}-word sample)\n")
+        out.append("| search_k | recall@10 raw | recall@10 ours | gensim exact ms | raw ms | raw, our file ms | ours ms | ours vs gensim | ours / raw rate | ours / raw-our-file rate |")
+        out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for r in st["queries"]:
+            same = r.get("ms_raw_same_file")
+            out.append(
+                f"| {r['search_k']} | {r['recall_raw']:.3f} | {r['recall_ours']:.3f} | {r['ms_gensim']:.2f} | {r['ms_raw']:.3f} | "
+                f"{'%.3f' % same if same else '-'} | {r['ms_ours']:.3f} | {r['speedup_vs_gensim']:.1f}x | {r['ours_vs_raw_rate']:.2f} | "
+                f"{'%.2f' % r['ours_vs_raw_same_file_rate'] if same else '-'} |"
+            )
+        out.append("")
+        out.append(f"Build ({b['n_trees']} trees, all cores, best of {len(b['runs']['raw'])} alternating runs, each in a fresh process): "
+                   f"raw Annoy {b['raw_seconds']:.1f} s, `build_index` {b['ours_seconds']:.1f} s = **{b['ours_over_raw']:.3f}x**; "
+                   f"peak RSS raw {b['raw_peak_rss_mib']:.0f} MiB, ours {b['ours_peak_rss_mib']:.0f} MiB; index file {b['index_mib']:.0f} MiB.\n")
+        if "analogy" in st:
+            a = st["analogy"]
+            g = a["gensim"]
+            out.append(f"Google analogies (questions-words.txt, restrict_vocab=300000, {g['questions']} questions): gensim "
+                       f"`evaluate_word_analogies` {100 * g['accuracy']:.2f} % in {g['seconds']:.1f} s; through the index with "
+                       "`analogy_batch(n_jobs=-1)` (both cores):\n")
+            out.append("| search_k | accuracy | vs exact (points) | seconds | fraction of gensim's time |")
+            out.append("|---:|---:|---:|---:|---:|")
+            for r in a["ours"]:
+                out.append(f"| {r['search_k']} | {100 * r['accuracy']:.2f} % | {r['points_vs_exact']:+.2f} | {r['seconds']:.2f} | {r['time_fraction_of_gensim']:.3f} |")
+            out.append("")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def bench_set(label: str, entry: Path, work: Path, args, *, analogies: bool) -> dict:
+    print(f"\n== {label} ==", flush=True)
+    v = open_entry(entry)
+    print(f"  {v!r}", flush=True)
+    result: dict = {"set": label, "count": len(v), "dim": v.dim}
+
+    builds = {"raw": [], "ours": []}
+    raw_path, ours_path = work / f"{label}-raw.ann", work / f"{label}-ours.ann"
+    for r in range(args.build_rounds):
+        order = (("raw", raw_path), ("ours", ours_path))
+        for kind, dest in (order if r % 2 == 0 else order[::-1]):  # alternate who goes first
+            builds[kind].append(run_build(kind, entry, dest, args.trees, args.seed, args.jobs))
+            b = builds[kind][-1]
+            print(f"  build {kind:<4} round {r + 1}: {b['seconds']:.1f} s (add {b['add_seconds']:.1f} s, trees {b['build_seconds']:.1f} s), "
+                  f"peak RSS {b['peak_rss_mib']:.0f} MiB", flush=True)
+    raw_s = min(b["seconds"] for b in builds["raw"])
+    ours_s = min(b["seconds"] for b in builds["ours"])
+    result["build"] = {
+        "n_trees": args.trees, "seed": args.seed, "n_jobs": args.jobs, "runs": builds,
+        "raw_seconds": raw_s, "ours_seconds": ours_s, "ours_over_raw": ours_s / raw_s,
+        "raw_peak_rss_mib": max(b["peak_rss_mib"] for b in builds["raw"]),
+        "ours_peak_rss_mib": max(b["peak_rss_mib"] for b in builds["ours"]),
+        "index_mib": ours_path.stat().st_size / 2**20,
+    }
+    print(f"  build (best of {args.build_rounds}): raw {raw_s:.1f} s, ours {ours_s:.1f} s = {ours_s / raw_s:.3f}x raw; "
+          f"index file {result['build']['index_mib']:.0f} MiB", flush=True)
+
+    if args.build_only:
+        return result
+    from annoy import AnnoyIndex
+
+    raw = AnnoyIndex(v.dim, "angular")
+    raw.load(str(raw_path))
+    same = AnnoyIndex(v.dim, "angular")  # raw Annoy on the very file our wrapper uses: wrapper overhead alone
+    same.load(str(ours_path))
+    index = pretrained.load_index(ours_path, vectors=v)
+    kv = v.to_gensim()
+    kv.fill_norms()
+
+    started = time.perf_counter()
+    tuned = index.tune(recall=args.recall, sample=args.tune_sample if len(v) < 500_000 else min(args.tune_sample, 300))
+    print(f"  tune(recall={args.recall}) in {time.perf_counter() - started:.1f} s -> search_k {tuned.search_k}: {tuned}", flush=True)
+    result["tune"] = {**tuned.as_dict(), "target": args.recall}
+
+    rng = np.random.default_rng(1)
+    queries = args.queries if len(v) < 500_000 else args.large_queries
+    sample_ids = rng.choice(len(v), size=queries, replace=False).tolist()
+    search_ks = sorted({tuned.search_k, *args.search_k})
+    result["queries"] = query_table(v, kv, raw, same, index, sample_ids, search_ks, args.rounds)
+    if analogies:
+        result["analogy"] = analogy_bench(v, kv, index, sorted({tuned.search_k, *args.analogy_search_k}))
+    raw.unload()
+    same.unload()
+    index.unload()
+    del kv
+    return result
+
+
+def main(argv=None) -> int:
+    if argv is None and len(sys.argv) > 1 and sys.argv[1] == "--_build":
+        kind, entry, dest, n_trees, seed, jobs = sys.argv[2:8]
+        print(json.dumps(child_build(kind, entry, dest, int(n_trees), int(seed), int(jobs))))
+        return 0
+    if argv is None and len(sys.argv) > 2 and sys.argv[1] == "--tables":
+        for name in sys.argv[2:]:
+            print(markdown(json.loads(Path(name).read_text())))
+        return 0
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--trees", type=int, default=DEFAULT_TREES)
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument("--jobs", type=int, default=-1, help="build threads")
+    p.add_argument("--recall", type=float, default=0.95, help="tune target")
+    p.add_argument("--tune-sample", type=int, default=1000)
+    p.add_argument("--queries", type=int, default=300, help="sampled query words (glove)")
+    p.add_argument("--large-queries", type=int, default=60, help="sampled query words (large set)")
+    p.add_argument("--rounds", type=int, default=3, help="timing rounds (median reported)")
+    p.add_argument("--build-rounds", type=int, default=2)
+    p.add_argument("--search-k", type=int, nargs="*", default=[5000, 10000, 15000, 20000], help="extra search_k rows")
+    p.add_argument("--analogy-search-k", type=int, nargs="*", default=[2000, 5000])
+    p.add_argument("--build-only", action="store_true", help="only the build comparison")
+    p.add_argument("--skip-glove", action="store_true")
+    p.add_argument("--skip-analogy", action="store_true")
+    p.add_argument("--large", type=int, default=0, help="also bench a synthetic set of N x 300 vectors")
+    p.add_argument("--cache-dir", help="where the data sets are cached (default: a temporary folder)")
+    p.add_argument("--out", help="write the results as JSON here")
+    args = p.parse_args(argv)
+
+    import annoy  # noqa: F401  (fail early)
+    from importlib.metadata import version
+
+    machine = {
+        "cpus": os.cpu_count(), "machine": platform.machine(), "python": platform.python_version(),
+        "annoy": version("annoy"), "gensim": version("gensim"), "numpy": np.__version__,
+        "processor": platform.processor() or "", "load_avg": os.getloadavg(),
+    }
+    try:
+        with open("/proc/cpuinfo") as f:
+            machine["cpu_model"] = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), "")
+    except OSError:
+        pass
+    print(f"machine: {machine}", flush=True)
+    results = {"machine": machine, "sets": []}
+    with tempfile.TemporaryDirectory(prefix="bench-index-") as tmp:
+        work = Path(tmp)
+        cache = Path(args.cache_dir) if args.cache_dir else work / "cache"
+        if not args.skip_glove:
+            results["sets"].append(bench_set("glove.6B.50d", glove_entry(cache), work, args, analogies=not args.skip_analogy))
+        if args.large:
+            entry = large_entry(cache, args.large)
+            results["sets"].append(bench_set(f"synthetic-{args.large}x300", entry, work, args, analogies=False))
+    if args.out:
+        Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    print("\n" + markdown(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
