@@ -320,6 +320,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     write_vectors(args.out, v.index_to_key[:n], v.vectors[:n], format=args.format)
     print(f"wrote {n:,} words x {v.dim} dims as {args.format} to {args.out} ({time.perf_counter() - started:.2f} s)")
+    return 0
 def _index_args(p: argparse.ArgumentParser) -> None:
     from .index import DEFAULT_SEED, DEFAULT_TREES
 

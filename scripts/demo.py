@@ -3,11 +3,13 @@
     python scripts/demo.py
 
 Loads ``glove.6B.50d`` (converted into the cache on the first run, memory-mapped afterwards),
-prints the 10 nearest neighbours of ``hotel`` and answers man : king :: woman : ?. Exits non-zero
-when the answer is not ``queen``. Then builds the embedding-layer matrix of a small
-TextVectorization-style vocabulary and prints its coverage, evaluates the set (Google analogies, WordSim353,
-SimLex-999) and, with the ``plot`` extra, writes a 2-D map of hotel, motel, resort, inn and a few
-far words to ``maps/hotel-map.png`` in the cache folder.
+prints the 10 nearest neighbours of ``hotel`` and answers man : king :: woman : ?; builds the
+embedding-layer matrix of a small TextVectorization-style vocabulary and prints its coverage;
+shows the catalogue and the cache; evaluates the set (Google analogies, WordSim353, SimLex-999)
+and, with the ``plot`` extra, writes a 2-D map of hotel, motel, resort, inn and a few far words to
+``maps/hotel-map.png`` in the cache folder; finally builds (once) or memory-maps the Annoy index
+and answers the neighbours and the analogy through it. Exits non-zero when an answer is not
+``queen``.
 """
 from __future__ import annotations
 
