@@ -21,19 +21,25 @@ from collections import Counter
 import pretrained
 
 
+def neighbours_and_analogy(searcher, how: str) -> bool:
+    """Print the neighbours of 'hotel' and man : king :: woman : ? from ``searcher`` (the vectors
+    or their index); False when the answer is not 'queen'."""
+    print(f"\n10 nearest neighbours of 'hotel'{how}:")
+    for word, score in searcher.most_similar("hotel", topn=10):
+        print(f"  {word:<12} {score:.4f}")
+    (answer, score), = searcher.analogy("man", "king", "woman")
+    print(f"man : king :: woman : {answer}  (cosine {score:.4f}{how})")
+    if answer != "queen":
+        print(f"expected 'queen'{how}", file=sys.stderr)
+    return answer == "queen"
+
+
 def main() -> int:
     started = time.perf_counter()
     v = pretrained.load("glove.6B.50d")
     print(f"loaded {v!r} in {time.perf_counter() - started:.2f} s from {v.path}")
 
-    print("\n10 nearest neighbours of 'hotel':")
-    for word, score in v.most_similar("hotel", topn=10):
-        print(f"  {word:<12} {score:.4f}")
-
-    (answer, score), = v.analogy("man", "king", "woman")
-    print(f"\nman : king :: woman : {answer}  (cosine {score:.4f})")
-    if answer != "queen":
-        print("expected 'queen'", file=sys.stderr)
+    if not neighbours_and_analogy(v, ""):
         return 1
 
     # Seed a model's embedding layer: a TextVectorization-style vocabulary ('' padding, '[UNK]',
@@ -83,13 +89,7 @@ def main() -> int:
     started = time.perf_counter()
     index = v.index()
     print(f"\nindex: {index.n_trees} trees, search_k {index.search_k}, ready in {time.perf_counter() - started:.2f} s ({index.path})")
-    print("10 nearest neighbours of 'hotel' through the index:")
-    for word, score in index.most_similar("hotel", topn=10):
-        print(f"  {word:<12} {score:.4f}")
-    (answer, score), = index.analogy("man", "king", "woman")
-    print(f"man : king :: woman : {answer}  (cosine {score:.4f}, through the index)")
-    if answer != "queen":
-        print("expected 'queen' through the index", file=sys.stderr)
+    if not neighbours_and_analogy(index, " through the index"):
         return 1
     return 0
 
