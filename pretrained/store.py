@@ -27,7 +27,7 @@ import numpy as np
 from .errors import CacheError, PretrainedError
 from .formats import Block
 
-__all__ = ["FORMAT_VERSION", "write_entry", "read_entry", "is_entry", "entry_lock", "NpyWriter"]
+__all__ = ["FORMAT_VERSION", "write_entry", "read_entry", "verify_entry", "is_entry", "entry_lock", "NpyWriter"]
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ def write_entry(dest: Path, blocks: Iterable[Block], dim: int, meta: "dict | Cal
         with open(tmp / META, "w", encoding="utf-8") as f:
             json.dump(meta, f, indent=2, ensure_ascii=False)
             f.write("\n")
-        read_entry(tmp, mmap=True)  # verify before it becomes visible
+        verify_entry(tmp)  # before it becomes visible
         try:
             os.rename(tmp, dest)
         except OSError:
@@ -143,6 +143,32 @@ def read_meta(path: Path) -> dict:
     return meta
 
 
+def verify_entry(path: Path) -> dict:
+    """Check that an entry's files agree with its ``meta.json`` without loading the words;
+    returns the meta. Raises :class:`~pretrained.errors.CacheError`."""
+    path = Path(path)
+    meta = read_meta(path)
+    try:
+        vectors = np.load(path / VECTORS, mmap_mode="r", allow_pickle=False)
+        norms = np.load(path / NORMS, mmap_mode="r", allow_pickle=False)
+        with open(path / VOCAB, "rb") as f:
+            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 22), b""))
+    except (OSError, ValueError) as exc:
+        raise CacheError(f"cache entry {path} is unreadable ({exc}); remove the folder and load again") from exc
+    _check_shapes(path, meta, vectors, norms, lines)
+    return meta
+
+
+def _check_shapes(path: Path, meta: dict, vectors: np.ndarray, norms: np.ndarray, words: int) -> None:
+    count, dim = meta["count"], meta["dim"]
+    if vectors.dtype != np.float32 or vectors.shape != (count, dim) or norms.shape != (count,) or words != count:
+        raise CacheError(
+            f"cache entry {path} is inconsistent: meta says {count} x {dim}, vectors.npy is "
+            f"{vectors.shape} {vectors.dtype}, norms {norms.shape}, vocab.txt has {words} words; "
+            "remove the folder and load again"
+        )
+
+
 def read_entry(path: Path, *, mmap: bool = True) -> Tuple[List[str], np.ndarray, np.ndarray, dict]:
     """Open an entry: ``(words, vectors, norms, meta)``; vectors and norms are memory-mapped
     read-only when ``mmap``. Checks that the three files agree with ``meta.json``."""
@@ -159,13 +185,7 @@ def read_entry(path: Path, *, mmap: bool = True) -> Tuple[List[str], np.ndarray,
     words = text.split("\n")
     if words and words[-1] == "":
         words.pop()
-    count, dim = meta["count"], meta["dim"]
-    if vectors.dtype != np.float32 or vectors.shape != (count, dim) or norms.shape != (count,) or len(words) != count:
-        raise CacheError(
-            f"cache entry {path} is inconsistent: meta says {count} x {dim}, vectors.npy is "
-            f"{vectors.shape} {vectors.dtype}, norms {norms.shape}, vocab.txt has {len(words)} words; "
-            "remove the folder and load again"
-        )
+    _check_shapes(path, meta, vectors, norms, len(words))
     return words, vectors, norms, meta
 
 

@@ -91,15 +91,15 @@ def test_interrupted_write_is_never_loaded(tmp_path, monkeypatch):
     _write(tmp_path / "v.bin")
     import pretrained.store as store
 
-    real = store.read_entry
+    real = store.verify_entry
 
     def crash(*a, **k):  # dies after writing, before the rename
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(store, "read_entry", crash)
+    monkeypatch.setattr(store, "verify_entry", crash)
     with pytest.raises(KeyboardInterrupt):
         pretrained.convert(tmp_path / "v.bin", cache_dir=tmp_path / "c")
-    monkeypatch.setattr(store, "read_entry", real)
+    monkeypatch.setattr(store, "verify_entry", real)
     entry = pretrained.entry_path(tmp_path / "v.bin", cache_dir=tmp_path / "c")
     assert not entry.exists()
     assert [p.name for p in entry.parent.iterdir() if not p.name.endswith(".lock")] == []
