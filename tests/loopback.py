@@ -36,6 +36,13 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format, *args):  # keep test output quiet
         pass
 
+    def _range_not_satisfiable(self, entry: dict, size: int) -> None:
+        entry["status"] = 416
+        self.send_response(416)
+        self.send_header("Content-Range", f"bytes */{size}")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def _simple(self, status: int, body: bytes = b"", ctype: str = "text/plain") -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
@@ -64,12 +71,7 @@ class _Handler(BaseHTTPRequestHandler):
             ctype = "text/html; charset=utf-8" if fault == "html" else "application/octet-stream"
             return self._simple(200, LOGIN_PAGE, ctype)
         if fault == "416":
-            entry["status"] = 416
-            self.send_response(416)
-            self.send_header("Content-Range", f"bytes */{len(data)}")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
+            return self._range_not_satisfiable(entry, len(data))
         if "flip" in modes or fault == "flip":
             mid = len(data) // 2
             data = data[:mid] + bytes([data[mid] ^ 0x01]) + data[mid + 1 :]
@@ -78,12 +80,7 @@ class _Handler(BaseHTTPRequestHandler):
         if m and "ignore-range" not in modes and fault != "ignore-range":
             start = int(m.group(1))
             if start >= len(data):
-                entry["status"] = 416
-                self.send_response(416)
-                self.send_header("Content-Range", f"bytes */{len(data)}")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
+                return self._range_not_satisfiable(entry, len(data))
             self.send_response(206)
             self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
             entry["status"] = 206
