@@ -592,20 +592,9 @@ class NeighbourIndex:
             raise ValueError(f"method must be 'add' or 'mul', got {method!r}")
         v = self.vectors
         idx = np.array([[v.get_index(a), v.get_index(b), v.get_index(c)]], dtype=np.intp)
-        U, Q = self._analogy_queries(idx)
+        U, Q = self.vectors._analogy_queries(idx)
         end = len(self) if restrict_vocab is None else min(int(restrict_vocab), len(self))
         return self._analogy(idx[0], U[0], Q[0], topn, method, self._sk(search_k), end)
-
-    def _analogy_queries(self, idx: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-        """Unit vectors of every (a, b, c) and the normalised b - a + c, for all triples at once
-        (the same arithmetic as :meth:`Vectors.most_similar`)."""
-        v = self.vectors
-        flat = idx.ravel()
-        U = (np.asarray(v.vectors[flat], dtype=np.float32) * v._inv_norms[flat, None]).reshape(len(idx), 3, self.dim)
-        Q = U[:, 1] + U[:, 2] - U[:, 0]
-        n = np.linalg.norm(Q, axis=1, keepdims=True)
-        Q = np.divide(Q, n, out=np.zeros_like(Q), where=n > 0)
-        return U, Q
 
     def _analogy(self, idx: np.ndarray, U: np.ndarray, mean: np.ndarray, topn: int, method: str, sk: int, end: int) -> Neighbours:
         arr, inv = self.vectors.vectors, self.vectors._inv_norms
@@ -657,7 +646,7 @@ class NeighbourIndex:
         if not triples:
             return []
         idx = np.array([[v.get_index(w) for w in t] for t in triples], dtype=np.intp)
-        U, Q = self._analogy_queries(idx)
+        U, Q = self.vectors._analogy_queries(idx)
         sk = self._sk(search_k)
         end = len(self) if restrict_vocab is None else min(int(restrict_vocab), len(self))
         return self._map(lambda r: self._analogy(idx[r], U[r], Q[r], topn, method, sk, end), range(len(idx)), n_jobs)

@@ -382,12 +382,17 @@ class Vectors:
         if not triples:
             return []
         idx = np.array([[self.get_index(w) for w in t] for t in triples], dtype=np.intp)
-        U = self._vectors[idx.ravel()] * self._inv_norms[idx.ravel(), None]
-        U = U.reshape(len(triples), 3, self.dim)
+        _, Q = self._analogy_queries(idx)
+        return self._batch_top(Q, topn, idx.tolist(), restrict_vocab)
+
+    def _analogy_queries(self, idx: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """For rows ``idx`` of shape (n, 3) holding (a, b, c): their unit vectors (n, 3, dim) and
+        the normalised ``b - a + c`` (n, dim), all at once (the 3CosAdd query of ``most_similar``)."""
+        flat = idx.ravel()
+        U = (np.asarray(self._vectors[flat], dtype=np.float32) * self._inv_norms[flat, None]).reshape(len(idx), 3, self.dim)
         Q = U[:, 1] + U[:, 2] - U[:, 0]
         n = np.linalg.norm(Q, axis=1, keepdims=True)
-        Q = np.divide(Q, n, out=np.zeros_like(Q), where=n > 0)
-        return self._batch_top(Q, topn, idx.tolist(), restrict_vocab)
+        return U, np.divide(Q, n, out=np.zeros_like(Q), where=n > 0)
 
     def _batch_top(self, Q: np.ndarray, topn: int, exclude: List[List[int]], restrict_vocab: Optional[int]) -> List[Result]:
         end = len(self) if restrict_vocab is None else min(restrict_vocab, len(self))
