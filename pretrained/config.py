@@ -55,6 +55,12 @@ def cache_dir(explicit: Optional[PathLike] = None) -> Path:
     return Path(platformdirs.user_cache_dir("pretrained", appauthor=False))
 
 
+def progress_forbidden() -> bool:
+    """Whether ``PRETRAINED_PROGRESS`` turns every progress bar off, even one a caller asked for."""
+    raw = os.environ.get("PRETRAINED_PROGRESS")
+    return raw is not None and raw.strip().lower() in _FALSE
+
+
 def progress_enabled(quiet: bool = False) -> bool:
     """Whether to show progress bars: not when asked to be quiet, not when
     ``PRETRAINED_PROGRESS=0``, not when standard error is not a terminal."""
