@@ -119,8 +119,8 @@ def _pairs(v, files: List[str], restrict):
             results.append(evaluate_pairs(v, name, restrict_vocab=restrict))
         except PretrainedError:
             raise
-        except ValueError as exc:  # e.g. too few pairs found for a correlation
-            raise ValueError(f"word pairs {name}: {exc} (too few of its words are in {v.name or 'the vectors'}?)") from exc
+        except ValueError as exc:  # e.g. scipy's "`x` and `y` must have length at least 2": too few pairs found
+            raise ValueError(f"word pairs {name}, scored with {v.name or 'these vectors'}: {exc}") from exc
     return results
 
 

@@ -6,6 +6,7 @@ import time
 from typing import List
 
 from .. import api
+from ..errors import PretrainedError
 from .options import Command, UsageError, cache_dir_arg, json_flag, load, vector_args
 from .output import emit, human, rows
 
@@ -159,7 +160,7 @@ def _cache_prune(args: argparse.Namespace) -> int:
 
     prune = getattr(cachedir, "prune", None)
     if prune is None:
-        raise UsageError("cache prune is not available in this version of pretrained; use `pretrained cache remove NAME`")
+        raise PretrainedError("cache prune is not available in this version of pretrained; use `pretrained cache remove NAME`")
     found = prune(cache_dir=args.cache_dir, dry_run=args.dry_run)
     verb = "would remove" if args.dry_run else "removed"
     data = [{"path": str(path), "size": size, "why": why} for path, size, why in found]
