@@ -74,8 +74,9 @@ def describe(exc: BaseException, cache_dir: Optional[str] = None) -> str:
         return _one_line(str(exc)) or type(exc).__name__
     if isinstance(exc, MemoryError):
         return "not enough memory for this; try --limit N to use fewer vectors"
-    if isinstance(exc, OSError) and exc.strerror and exc.filename is not None and os.fspath(exc.filename) not in str(exc.strerror):
-        text = f"{exc.strerror}: {os.fspath(exc.filename)}"
+    if isinstance(exc, OSError) and exc.strerror:  # without the "[Errno 13]" prefix
+        name = None if exc.filename is None else os.fspath(exc.filename)
+        text = _one_line(exc.strerror) if name is None or name in exc.strerror else f"{_one_line(exc.strerror)}: {name}"
     elif isinstance(exc, KeyError) and len(exc.args) == 1:
         text = f"not found: {exc.args[0]!r}"
     else:
@@ -115,6 +116,17 @@ def _configure_logging(args: argparse.Namespace) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
+def _stdout_to_devnull() -> None:
+    """After a broken pipe, send what is left of standard output nowhere, so the interpreter's
+    final flush does not complain."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
+    except (OSError, ValueError, AttributeError):  # no real file behind sys.stdout (tests)
+        pass
+
+
 def _run(args: argparse.Namespace, debug: bool) -> int:
     try:
         return args.func(args)
@@ -133,7 +145,8 @@ def _run(args: argparse.Namespace, debug: bool) -> int:
         if debug:
             raise
         if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
-            return 1  # the reader of our output went away (`pretrained list | head`)
+            _stdout_to_devnull()  # the reader of our output went away (`pretrained list | head`)
+            return 1
         print(f"pretrained: error: {describe(exc, getattr(args, 'cache_dir', None))}", file=sys.stderr)
         return 1
 
