@@ -310,7 +310,7 @@ def embedding_matrix(
         each dimension's own mean and standard deviation over all the vectors (reproducible with
         ``seed``); ``"mean"``, the mean vector; or a callable ``token -> vector``.
     seed
-        Seed of the ``"random"`` draws.
+        Seed of the ``"random"`` draws: an integer >= 0, or None for fresh draws each call.
     lowercase
         Look a token up lowercased when it is missing as written (``Paris`` finds ``paris`` in the
         all-lowercase GloVe). Exact matches always win.
@@ -323,12 +323,18 @@ def embedding_matrix(
         The out-of-vocabulary token (``'[UNK]'``; ``Tokenizer(oov_token=...)`` uses your own):
         its row follows ``oov`` and it is not counted as a miss. None for none.
     counts
-        Token frequencies (``Tokenizer.word_counts``): rank the missing tokens by them and report
-        the fraction of occurrences covered.
+        Token frequencies (``Tokenizer.word_counts``; a mapping to numbers >= 0): rank the missing
+        tokens by them and report the fraction of occurrences covered.
     top_missing
         How many missing tokens the report names.
     return_report
         Return ``(matrix, Coverage)`` instead of the matrix alone. The report is logged either way.
+
+    Raises
+    ------
+    ValueError, TypeError
+        An unknown ``oov``, a ``seed`` that is not an integer >= 0, ``counts`` that are not
+        numbers >= 0, a bad ``num_words`` (:class:`VocabularyError` for a bad vocabulary).
 
     Returns
     -------
