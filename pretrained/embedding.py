@@ -123,20 +123,35 @@ class Coverage:
 # ---------------------------------------------------------------------------- vocabularies
 
 
-def read_vocabulary(path: "str | os.PathLike[str]") -> List[str]:
-    """Read a vocabulary file: UTF-8, one token a line, row ``i`` = line ``i + 1``.
+def read_vocabulary(path: "str | os.PathLike[str]", *, strip: bool = False) -> List[str]:
+    """Read a vocabulary file: UTF-8, one token a line. The package's one vocabulary-file reader.
 
-    Only ``\\n`` (and a ``\\r`` before it) ends a line, so tokens may hold any other character;
-    an empty line is the padding token ``''`` (the first line of a file written from
-    ``TextVectorization.get_vocabulary()``).
+    Parameters
+    ----------
+    path
+        The file. A leading byte-order mark is dropped.
+    strip
+        False (default, for an embedding layer's vocabulary): row ``i`` = line ``i + 1``, exactly.
+        Only ``\\n`` (and a ``\\r`` before it) ends a line, so tokens may hold any other character,
+        spaces included; an empty line is the padding token ``''`` (the first line of a file
+        written from ``TextVectorization.get_vocabulary()``).
+        True (for a word list written by hand, such as ``export-projector --vocab``): surrounding
+        whitespace is removed and blank lines are skipped, so rows no longer follow line numbers.
+
+    Raises
+    ------
+    VocabularyError
+        The file cannot be read, or is not UTF-8 (naming the line).
 
     Examples
     --------
     >>> import tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "vocab.txt")
-    >>> _ = open(path, "w", encoding="utf-8").write("\\n[UNK]\\nthe\\ncat\\n")
+    >>> _ = open(path, "w", encoding="utf-8").write("\\n[UNK]\\nthe\\ncat \\n")
     >>> read_vocabulary(path)
-    ['', '[UNK]', 'the', 'cat']
+    ['', '[UNK]', 'the', 'cat ']
+    >>> read_vocabulary(path, strip=True)
+    ['[UNK]', 'the', 'cat']
     """
     name = os.fspath(path)
     try:
@@ -154,6 +169,8 @@ def read_vocabulary(path: "str | os.PathLike[str]") -> List[str]:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the newline ending the last line
+    if strip:
+        return [token for token in (line.strip() for line in lines) if token]
     return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
@@ -293,7 +310,7 @@ def embedding_matrix(
         each dimension's own mean and standard deviation over all the vectors (reproducible with
         ``seed``); ``"mean"``, the mean vector; or a callable ``token -> vector``.
     seed
-        Seed of the ``"random"`` draws.
+        Seed of the ``"random"`` draws: an integer >= 0, or None for fresh draws each call.
     lowercase
         Look a token up lowercased when it is missing as written (``Paris`` finds ``paris`` in the
         all-lowercase GloVe). Exact matches always win.
@@ -306,12 +323,18 @@ def embedding_matrix(
         The out-of-vocabulary token (``'[UNK]'``; ``Tokenizer(oov_token=...)`` uses your own):
         its row follows ``oov`` and it is not counted as a miss. None for none.
     counts
-        Token frequencies (``Tokenizer.word_counts``): rank the missing tokens by them and report
-        the fraction of occurrences covered.
+        Token frequencies (``Tokenizer.word_counts``; a mapping to numbers >= 0): rank the missing
+        tokens by them and report the fraction of occurrences covered.
     top_missing
         How many missing tokens the report names.
     return_report
         Return ``(matrix, Coverage)`` instead of the matrix alone. The report is logged either way.
+
+    Raises
+    ------
+    ValueError, TypeError
+        An unknown ``oov``, a ``seed`` that is not an integer >= 0, ``counts`` that are not
+        numbers >= 0, a bad ``num_words`` (:class:`VocabularyError` for a bad vocabulary).
 
     Returns
     -------
@@ -329,45 +352,20 @@ def embedding_matrix(
     >>> print(report)
     5 rows x 2: 2 of 3 tokens found (66.7%), 1 through lowercase; 1 missing, most frequent: 'zebra'; plus 1 padding row (zero) and 1 OOV-token row
     """
-    if not callable(oov) and oov not in OOV_POLICIES:
-        raise ValueError(f"oov must be one of {', '.join(map(repr, OOV_POLICIES))} or a callable, got {oov!r}")
+    _check_options(oov, seed, counts)
     key_to_index, source = _vector_parts(vectors)
     tokens = _rows(vocabulary, num_words)
-    rows, dim = len(tokens), source.shape[1]
-    get = key_to_index.get
+    idx, padding, unk = _lookup(tokens, key_to_index, padding_token, oov_token)
+    missing_rows = np.flatnonzero(idx == _MISSING)
+    lowercased = _lowercase_fallback(tokens, key_to_index, idx, missing_rows) if lowercase else 0
+    if lowercased:
+        missing_rows = missing_rows[idx[missing_rows] < 0]
 
-    # 1. every row's index in the vectors (-1: not found; None, an unused row, is never a key),
-    #    and which rows are padding (1) or the OOV token (2): two C-level passes of dict gets
-    idx = np.fromiter(map(get, tokens, repeat(-1, rows)), dtype=np.intp, count=rows)
-    kinds = {oov_token: 2, padding_token: 1, None: 1} if oov_token is not None else {padding_token: 1, None: 1}
-    kind = np.fromiter(map(kinds.get, tokens, repeat(0, rows)), dtype=np.int8, count=rows)
-    special = kind > 0
-    padding = np.flatnonzero(kind == 1).tolist()
-    unk = np.flatnonzero(kind == 2).tolist()
-    idx[special] = -1
-
-    # 2. the lowercase fallback, for the (usually few) misses only
-    missing_rows = np.flatnonzero((idx < 0) & ~special)
-    lowercased = 0
-    if lowercase and missing_rows.size:
-        found = []
-        for i in missing_rows.tolist():
-            token = tokens[i]
-            low = token.lower()  # type: ignore[union-attr]
-            j = get(low, -1) if low != token else -1
-            if j >= 0:
-                idx[i] = j
-                found.append(i)
-        lowercased = len(found)
-        if found:
-            missing_rows = missing_rows[idx[missing_rows] < 0]
-
-    # 3. one gather for all hits
-    matrix = np.zeros((rows, dim), dtype=np.float32)
+    matrix = np.zeros((len(tokens), source.shape[1]), dtype=np.float32)
     hit = idx >= 0
-    matrix[hit] = source[idx[hit]]
+    matrix[hit] = source[idx[hit]]  # one gather for all hits
 
-    # 4. the OOV policy for misses and the OOV-token rows; padding rows stay zero
+    # the OOV policy for misses and the OOV-token rows; padding rows stay zero
     fill = np.sort(np.concatenate([missing_rows, np.asarray(unk, dtype=np.intp)])) if unk else missing_rows
     if fill.size:
         _fill_oov(matrix, fill, tokens, oov, seed, vectors, source)
@@ -375,6 +373,54 @@ def embedding_matrix(
     report = _coverage(tokens, matrix.shape, int(hit.sum()), missing_rows, lowercased, padding, unk, counts, top_missing)
     logger.info("embedding matrix: %s", report)
     return (matrix, report) if return_report else matrix
+
+
+_MISSING, _SPECIAL = -1, -2  # row markers in the lookup: a token not found; a padding/OOV-token row
+
+
+def _check_options(oov: OovPolicy, seed: Any, counts: Any) -> None:
+    """Refuse an ``oov``, ``seed`` or ``counts`` that cannot be used, saying what is allowed."""
+    if not callable(oov) and oov not in OOV_POLICIES:
+        raise ValueError(f"oov must be one of {', '.join(map(repr, OOV_POLICIES))} or a callable, got {oov!r}")
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"seed must be an integer >= 0 or None, got {seed!r} ({type(seed).__name__})")
+        if seed < 0:
+            raise ValueError(f"seed must be an integer >= 0 or None, got {seed}")
+    if counts is None:
+        return
+    if not isinstance(counts, Mapping):
+        raise TypeError(f"counts must be a {{token: count}} mapping such as Tokenizer.word_counts, got {type(counts).__name__}")
+    for token, count in counts.items():
+        if isinstance(count, bool) or not isinstance(count, (int, float, np.integer, np.floating)):
+            raise TypeError(f"counts[{token!r}] is {count!r} ({type(count).__name__}); counts are numbers >= 0")
+        if not (np.isfinite(count) and count >= 0):
+            raise ValueError(f"counts[{token!r}] is {count!r}; counts are finite numbers >= 0")
+
+
+def _lookup(tokens: List[Optional[str]], key_to_index: Mapping[str, int], padding_token: Optional[str], oov_token: Optional[str]) -> Tuple[np.ndarray, List[int], List[int]]:
+    """Every row's index in the vectors (``_MISSING``: not found; ``_SPECIAL``: a padding or
+    OOV-token row, never looked up), the padding rows and the OOV-token rows: two C-level passes
+    of dict gets (None, an unused row, is never a key)."""
+    rows = len(tokens)
+    idx = np.fromiter(map(key_to_index.get, tokens, repeat(_MISSING, rows)), dtype=np.intp, count=rows)
+    kinds = {oov_token: 2, padding_token: 1, None: 1} if oov_token is not None else {padding_token: 1, None: 1}
+    kind = np.fromiter(map(kinds.get, tokens, repeat(0, rows)), dtype=np.int8, count=rows)
+    idx[kind > 0] = _SPECIAL
+    return idx, np.flatnonzero(kind == 1).tolist(), np.flatnonzero(kind == 2).tolist()
+
+
+def _lowercase_fallback(tokens: List[Optional[str]], key_to_index: Mapping[str, int], idx: np.ndarray, missing_rows: np.ndarray) -> int:
+    """Look the missing rows' tokens up lowercased (in place in ``idx``); return how many were found."""
+    found = 0
+    for i in missing_rows.tolist():
+        token = tokens[i]
+        low = token.lower()  # type: ignore[union-attr]
+        j = key_to_index.get(low, _MISSING) if low != token else _MISSING
+        if j >= 0:
+            idx[i] = j
+            found += 1
+    return found
 
 
 def _fill_oov(matrix: np.ndarray, rows: np.ndarray, tokens: List[Optional[str]], oov: OovPolicy, seed: Optional[int], vectors: Any, source: np.ndarray) -> None:

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, List, Tuple, Union
 
 import numpy as np
+
+from .atomic import atomic_path
+from .embedding import read_vocabulary
+from .progress import bar
 
 if TYPE_CHECKING:  # pragma: no cover
     from .vectors import Vectors
@@ -33,6 +36,7 @@ logger = logging.getLogger(__name__)
 PathLike = Union[str, "os.PathLike[str]"]
 
 _ROWS = 8192
+_BAR_FROM = 50000  # words: smaller exports show no bar
 
 
 @dataclass(frozen=True)
@@ -50,33 +54,16 @@ class ProjectorExport:
 
 
 def read_vocab_file(path: PathLike) -> List[str]:
-    """Words from a file, one per line (surrounding whitespace and blank lines ignored)."""
-    with open(path, encoding="utf-8") as f:
-        return [line.strip() for line in f if line.strip()]
+    """Words from a file written by hand, one per line, surrounding whitespace and blank lines
+    ignored: :func:`pretrained.read_vocabulary` with ``strip=True`` (kept for old callers)."""
+    return read_vocabulary(path, strip=True)
 
 
-def _progress(total: int):
-    """A tqdm bar for big exports (off when not a terminal or when progress is turned off)."""
-    from . import config
-
-    if total < 50000 or not config.progress_enabled():
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="vectors.tsv", unit="word", leave=False)
-
-
-def _atomic_write(path: Path, chunks: Iterable[str]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    try:
+def _write_text(path: Path, chunks: Iterable[str]) -> None:
+    with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8", newline="\n") as f:
             for chunk in chunks:
                 f.write(chunk)
-        os.replace(tmp, path)
-    except BaseException:
-        if tmp.exists():
-            tmp.unlink()
-        raise
 
 
 def export_projector(
@@ -123,19 +110,14 @@ def export_projector(
     fmt = "\t".join(["%.6g"] * vectors.dim)
 
     def vector_lines():
-        bar = _progress(rows.size)
-        try:
+        with bar(rows.size, "vectors.tsv", unit="word", min_total=_BAR_FROM) as progress:
             for s in range(0, rows.size, _ROWS):
                 block = np.asarray(V[rows[s : s + _ROWS]], dtype=np.float32)
                 yield "".join(fmt % tuple(r) + "\n" for r in block.tolist())
-                if bar is not None:
-                    bar.update(block.shape[0])
-        finally:
-            if bar is not None:
-                bar.close()
+                progress.update(block.shape[0])
 
     vpath, mpath = out / "vectors.tsv", out / "metadata.tsv"
-    _atomic_write(vpath, vector_lines())
-    _atomic_write(mpath, (w + "\n" for w in labels))
+    _write_text(vpath, vector_lines())
+    _write_text(mpath, (w + "\n" for w in labels))
     logger.info("wrote %d words for the Embedding Projector to %s", len(labels), out)
     return ProjectorExport(vpath, mpath, len(labels), missing)

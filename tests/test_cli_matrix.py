@@ -20,7 +20,7 @@ def test_matrix_command_writes_the_matrix_and_prints_coverage(tmp_path, glove50,
     saved = np.load(out, allow_pickle=False)
     assert saved.dtype == np.float32 and saved.shape == (6, 50)
     np.testing.assert_array_equal(saved, embedding_matrix(glove50, str(vocab)))
-    assert not list(tmp_path.glob("*.incomplete"))  # no temporary file left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["matrix.npy", "vocab.txt"]  # no temporary file left behind
 
 
 def test_matrix_command_json_and_options(tmp_path, glove50_cache, capsys):
@@ -35,6 +35,6 @@ def test_matrix_command_json_and_options(tmp_path, glove50_cache, capsys):
 
 def test_matrix_command_reports_a_missing_vocabulary_file(tmp_path, glove50_cache, capsys):
     rc = main(["matrix", "glove.6B.50d", "--cache-dir", str(glove50_cache), "--vocab", str(tmp_path / "nope.txt"), "--out", str(tmp_path / "m.npy")])
-    assert rc == 1
+    assert rc == 2  # a usage error, found by the parser before the vectors load
     assert "nope.txt" in capsys.readouterr().err
     assert not (tmp_path / "m.npy").exists()

@@ -115,6 +115,47 @@ def test_vocabulary_file(tmp_path, toy_vectors):
     np.testing.assert_array_equal(m[4], toy_vectors["queen"])
 
 
+def test_vocabulary_file_stripped_for_hand_written_word_lists(tmp_path):
+    path = tmp_path / "words.txt"
+    path.write_bytes("\ufeffking \n\n  queen\r\n\t\nnew york\n".encode("utf-8"))
+    assert read_vocabulary(path) == ["king ", "", "  queen", "\t", "new york"]  # rows = lines, exactly
+    assert read_vocabulary(path, strip=True) == ["king", "queen", "new york"]
+
+
+@pytest.mark.parametrize("seed,error,match", [
+    (-1, ValueError, "seed must be an integer >= 0"),
+    (1.5, TypeError, "seed must be an integer"),
+    ("7", TypeError, "seed must be an integer"),
+    (True, TypeError, "seed must be an integer"),
+])
+def test_bad_seed_says_what_is_allowed(toy_vectors, seed, error, match):
+    with pytest.raises(error, match=match):
+        embedding_matrix(toy_vectors, ["king", "zebra"], oov="random", seed=seed)
+
+
+def test_numpy_integer_seed_is_a_seed(toy_vectors):
+    a = embedding_matrix(toy_vectors, ["zebra"], oov="random", seed=np.int64(3))
+    np.testing.assert_array_equal(a, embedding_matrix(toy_vectors, ["zebra"], oov="random", seed=3))
+
+
+@pytest.mark.parametrize("counts,error,match", [
+    ({"king": "many"}, TypeError, r"counts\['king'\] is 'many'"),
+    ({"king": None}, TypeError, r"counts\['king'\] is None"),
+    ({"king": True}, TypeError, r"counts\['king'\]"),
+    ({"king": -2}, ValueError, r"counts\['king'\] is -2"),
+    ({"king": float("nan")}, ValueError, r"finite numbers >= 0"),
+    (["king", "zebra"], TypeError, "counts must be a"),
+])
+def test_bad_counts_say_what_is_allowed(toy_vectors, counts, error, match):
+    with pytest.raises(error, match=match):
+        embedding_matrix(toy_vectors, ["king", "zebra"], counts=counts)
+
+
+def test_numeric_counts_of_any_kind(toy_vectors):
+    _, report = embedding_matrix(toy_vectors, ["king", "zebra"], counts={"king": np.int32(3), "zebra": 1.0}, return_report=True)
+    assert report.frequency == pytest.approx(3 / 4)
+
+
 def test_vocabulary_file_errors_name_the_file_and_line(tmp_path, toy_vectors):
     with pytest.raises(VocabularyError, match="missing.txt"):
         embedding_matrix(toy_vectors, tmp_path / "missing.txt")

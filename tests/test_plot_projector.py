@@ -91,6 +91,20 @@ def test_projector_vocab_list_keeps_order_and_reports_missing(toy_vectors, tmp_p
         export_projector(toy_vectors, tmp_path, words=["unicorn"])
 
 
+def test_projector_writes_only_its_two_files_and_no_bar(toy_vectors, tmp_path, capsys):
+    out = export_projector(toy_vectors, tmp_path / "p", words=None)
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == ["metadata.tsv", "vectors.tsv"]
+    assert out.count == len(toy_vectors) and capsys.readouterr().err == ""
+
+
+def test_projector_word_file_is_read_by_the_one_vocabulary_reader(tmp_path):
+    from pretrained.projector import read_vocab_file
+
+    path = tmp_path / "words.txt"
+    path.write_text(" queen \n\nking\n", encoding="utf-8")
+    assert read_vocab_file(path) == pretrained.read_vocabulary(path, strip=True) == ["queen", "king"]
+
+
 def test_projector_on_real_glove(glove50, tmp_path):
     out = export_projector(glove50, tmp_path, words=["hotel", "motel", "resort", "inn"])
     words, rows = _read_projector(out)
@@ -164,7 +178,7 @@ def test_cli_plot(toy_file, tmp_path, capsys):
 
 def test_cli_export_projector(toy_file, tmp_path, capsys, toy_vectors):
     vocab = tmp_path / "vocab.txt"
-    vocab.write_text("queen\nunicorn\nking\n")
+    vocab.write_text("queen \n\nunicorn\nking\n")  # written by hand: spaces and blank lines
     assert main(["export-projector", str(toy_file), "--vocab", str(vocab), "--out", str(tmp_path / "p")]) == 0
     out = capsys.readouterr().out
     assert "wrote 2 words" in out and "unicorn" in out

@@ -1,0 +1,135 @@
+"""Commands that write files: matrix, plot, export-projector, export."""
+from __future__ import annotations
+
+import argparse
+import time
+
+from .options import FORMATS, Command, cache_dir_arg, existing_file, json_flag, load, non_negative_int, output_file, output_folder, positive_int, vector_args
+from .output import emit
+
+__all__ = ["COMMANDS", "save_npy"]
+
+PICTURES = (".png", ".svg", ".pdf")
+EXPORT_FORMATS = ("glove", "word2vec", "word2vec-text")
+
+
+def save_npy(path: str, array) -> None:
+    """Write ``array`` to ``path`` as ``.npy`` (no pickles), atomically."""
+    import numpy as np
+
+    from ..atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.save(f, array, allow_pickle=False)
+
+
+# ---------------------------------------------------------------------------- matrix
+
+
+def matrix_args(p: argparse.ArgumentParser) -> None:
+    vector_args(p)
+    p.add_argument("--vocab", required=True, type=existing_file, help="vocabulary file: UTF-8, one token a line, row i = line i+1")
+    p.add_argument("--out", type=output_file((".npy",)), help="write the float32 matrix here (.npy); without it only the coverage is printed")
+    p.add_argument("--oov", choices=["zeros", "random", "mean"], default="zeros", help="rows of missing tokens (default zeros)")
+    p.add_argument("--seed", type=non_negative_int, help="seed of --oov random")
+    p.add_argument("--num-words", type=positive_int, help="keep rows below N (Keras Tokenizer num_words)")
+    p.add_argument("--oov-token", default="[UNK]", help="the OOV token, not counted as missing (default [UNK]; '' for none)")
+    p.add_argument("--no-lowercase", action="store_true", help="no lowercase fallback for missing tokens")
+    p.add_argument("--top", type=non_negative_int, default=20, help="how many missing tokens to name (default 20)")
+    json_flag(p)
+
+
+def run_matrix(args: argparse.Namespace) -> int:
+    from ..embedding import embedding_matrix
+
+    v = load(args)
+    matrix, report = embedding_matrix(
+        v, args.vocab, oov=args.oov, seed=args.seed, lowercase=not args.no_lowercase,
+        num_words=args.num_words, oov_token=args.oov_token or None, top_missing=args.top,
+        return_report=True,
+    )
+    if args.out:
+        save_npy(args.out, matrix)
+    data = {"vectors": v.name, "vocabulary": args.vocab, "out": args.out, "shape": list(matrix.shape), "coverage": report.as_dict()}
+    text = f"{v.name}, vocabulary {args.vocab}: {report}"
+    if args.out:
+        text += f"\nwrote {args.out} (float32, {matrix.shape[0]:,} x {matrix.shape[1]})"
+    emit(args, data, text)
+    return 0
+
+
+# ---------------------------------------------------------------------------- plot and projector
+
+
+def plot_args(p: argparse.ArgumentParser) -> None:
+    vector_args(p)
+    p.add_argument("words", nargs="+", help="words to place on the map")
+    p.add_argument("-k", "--neighbours", "--neighbors", type=non_negative_int, default=0, help="also show each word's K nearest words")
+    p.add_argument("--out", required=True, type=output_file(PICTURES), help="picture to write (.png, .svg or .pdf)")
+    p.add_argument("--dpi", type=positive_int, default=120, help="resolution of a PNG (default 120)")
+
+
+def run_plot(args: argparse.Namespace) -> int:
+    from ..plot import save_map
+
+    v = load(args)
+    path = save_map(v, args.words, args.out, neighbours=args.neighbours, dpi=args.dpi)
+    print(f"wrote {path}")
+    return 0
+
+
+def projector_args(p: argparse.ArgumentParser) -> None:
+    vector_args(p)
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--words", type=positive_int, default=10000, help="the first N words (default 10000)")
+    group.add_argument("--vocab", type=existing_file, help="a file of words to export, one per line (blank lines skipped)")
+    p.add_argument("--out", required=True, type=output_folder, help="folder to write the two files into (created if needed)")
+
+
+def run_projector(args: argparse.Namespace) -> int:
+    from ..embedding import read_vocabulary
+    from ..projector import export_projector
+
+    v = load(args)
+    words = read_vocabulary(args.vocab, strip=True) if args.vocab else args.words
+    out = export_projector(v, args.out, words=words)
+    print(f"wrote {out.count} words: {out.vectors} and {out.metadata}")
+    if out.missing:
+        shown = ", ".join(out.missing[:10]) + (" ..." if len(out.missing) > 10 else "")
+        print(f"{len(out.missing)} words not in {v.name or 'the vectors'} were left out: {shown}")
+    print("open https://projector.tensorflow.org/ and load both files")
+    return 0
+
+
+# ---------------------------------------------------------------------------- export
+
+
+def export_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("source", help="catalogue name (see `pretrained list`) or path to a vector file")
+    p.add_argument("--format", required=True, choices=EXPORT_FORMATS, help="output format")
+    p.add_argument("--out", required=True, type=output_file(), help="file to write (.gz or .bz2 to compress)")
+    p.add_argument("--limit", type=positive_int, help="only the first N words")
+    p.add_argument("--input-format", choices=FORMATS, metavar="FORMAT", help="format of SOURCE when it is a file (detected when omitted)")
+    p.add_argument("--member", help="file inside a .zip archive")
+    cache_dir_arg(p)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from .. import api
+    from ..writers import write_vectors
+
+    v = api.load(args.source, format=args.input_format, member=args.member, cache_dir=args.cache_dir)
+    n = len(v) if args.limit is None else min(args.limit, len(v))
+    started = time.perf_counter()
+    write_vectors(args.out, v.index_to_key[:n], v.vectors[:n], format=args.format)
+    print(f"wrote {n:,} words x {v.dim} dims as {args.format} to {args.out} ({time.perf_counter() - started:.2f} s)")
+    return 0
+
+
+COMMANDS = [
+    Command("matrix", "embedding-layer weight matrix for a vocabulary file, with its coverage", matrix_args, run_matrix),
+    Command("plot", "a labelled 2-D map (PCA) of words and their neighbours, as a picture", plot_args, run_plot),
+    Command("export-projector", "vectors.tsv + metadata.tsv for the TensorFlow Embedding Projector", projector_args, run_projector),
+    Command("export", "write vectors out as GloVe text, word2vec binary or word2vec text", export_args, run_export),
+]

@@ -1,0 +1,228 @@
+"""Argument checks and shared options of the ``pretrained`` command.
+
+Every value the parser can check is checked here, as an argparse ``type=``: a bad one ends in
+argparse's usage message and exit status 2, before any vectors are loaded or any file is written.
+
+Examples
+--------
+>>> positive_int("3")
+3
+>>> fraction("0.95")
+0.95
+>>> positive_int("0")
+Traceback (most recent call last):
+...
+argparse.ArgumentTypeError: must be a positive integer, got '0'
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional, Sequence, Tuple
+
+__all__ = [
+    "Command",
+    "UsageError",
+    "positive_int",
+    "non_negative_int",
+    "jobs",
+    "fraction",
+    "existing_file",
+    "file_or_dataset",
+    "output_file",
+    "output_folder",
+    "creatable",
+    "vector_args",
+    "index_args",
+    "json_flag",
+    "cache_dir_arg",
+    "global_args",
+    "optional",
+    "load",
+]
+
+FORMATS = ("glove", "word2vec", "word2vec-binary", "word2vec-text", "fasttext", "vec", "bin")
+DATASETS = ("questions-words", "google", "wordsim353", "simlex999")
+
+
+class UsageError(Exception):
+    """A combination of arguments the parser cannot express (exit status 2, like argparse's)."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: its name, one-line help, the function adding its arguments, and the
+    function running it (``args -> exit status``)."""
+
+    name: str
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+    aliases: Tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------------------- value types
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+
+
+def positive_int(text: str) -> int:
+    """An integer >= 1."""
+    n = _integer(text)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return n
+
+
+def non_negative_int(text: str) -> int:
+    """An integer >= 0."""
+    n = _integer(text)
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 0, got {text!r}")
+    return n
+
+
+def jobs(text: str) -> int:
+    """A thread count: a positive integer, or -1 for every core."""
+    n = _integer(text)
+    if n < 1 and n != -1:
+        raise argparse.ArgumentTypeError(f"must be a positive number of threads or -1 (every core), got {text!r}")
+    return n
+
+
+def fraction(text: str) -> float:
+    """A number in (0, 1], such as a recall target."""
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 1], got {text!r}") from None
+    if not (math.isfinite(x) and 0 < x <= 1):
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 1], such as 0.95, got {text!r}")
+    return x
+
+
+def existing_file(text: str) -> str:
+    """The path of a file that exists and can be read."""
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder, not a file")
+    if not os.access(path, os.R_OK):
+        raise argparse.ArgumentTypeError(f"cannot read {text} (permission denied)")
+    return os.fspath(path)
+
+
+def file_or_dataset(text: str) -> str:
+    """An existing file, or the name of a benchmark shipped with gensim."""
+    if text in DATASETS and not os.path.exists(text):
+        return text
+    try:
+        return existing_file(text)
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(f"{exc}; or name a shipped benchmark: {', '.join(DATASETS)}") from None
+
+
+def _writable_folder(folder: Path, shown: str) -> None:
+    if not folder.exists():
+        raise argparse.ArgumentTypeError(f"the folder {shown} does not exist; create it first")
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"{shown} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"cannot write into {shown} (permission denied)")
+
+
+def output_file(suffixes: Sequence[str] = ()) -> Callable[[str], str]:
+    """A ``type=`` for a file to write: its folder exists and is writable, it is not a folder, and
+    (when ``suffixes`` are given) its name ends in one of them (``.gz`` and ``.bz2`` may follow)."""
+
+    def check(text: str) -> str:
+        path = Path(text).expanduser()
+        if path.is_dir():
+            raise argparse.ArgumentTypeError(f"{text} is a folder; name a file")
+        name = path.name.lower()
+        if suffixes and not any(name.endswith(s) for s in suffixes):
+            raise argparse.ArgumentTypeError(f"{text}: the file name must end in {', '.join(suffixes)}")
+        parent = path.parent
+        _writable_folder(parent, os.fspath(parent) or ".")
+        return os.fspath(path)
+
+    check.__name__ = "output file"  # argparse names the type in some messages
+    return check
+
+
+def output_folder(text: str) -> str:
+    """A folder to write into: it exists, or its nearest existing parent is a writable folder."""
+    path = Path(text).expanduser()
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder")
+    return creatable(text)
+
+
+def creatable(text: str) -> str:
+    """A file or folder path whose nearest existing parent is a writable folder (the writer creates
+    the folders in between)."""
+    path = Path(text).expanduser()
+    probe = path if path.is_dir() else path.parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    _writable_folder(probe, os.fspath(probe))
+    return os.fspath(path)
+
+
+# ---------------------------------------------------------------------------- shared options
+
+
+def cache_dir_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cache-dir", help="cache folder (default: $PRETRAINED_CACHE or the user cache)")
+
+
+def json_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="machine-readable output (strict JSON)")
+
+
+def vector_args(p: argparse.ArgumentParser) -> None:
+    """SOURCE and the options that say how to read it."""
+    p.add_argument("source", help="catalogue name (see `pretrained list`) or path to a vector file")
+    p.add_argument("--format", choices=FORMATS, metavar="FORMAT", help="glove, word2vec, word2vec-text or fasttext (detected when omitted)")
+    p.add_argument("--member", help="file inside a .zip archive, e.g. glove.6B.300d.txt")
+    p.add_argument("--limit", type=positive_int, help="keep only the first N vectors")
+    cache_dir_arg(p)
+
+
+def index_args(p: argparse.ArgumentParser) -> None:
+    """The Annoy index's build parameters and query effort."""
+    from ..index import DEFAULT_SEED, DEFAULT_TREES
+
+    p.add_argument("--trees", type=positive_int, default=DEFAULT_TREES, help=f"trees in the index (default {DEFAULT_TREES})")
+    p.add_argument("--seed", type=non_negative_int, default=DEFAULT_SEED, help=f"build seed (default {DEFAULT_SEED})")
+    p.add_argument("--search-k", type=positive_int, help="nodes inspected per query (default: the index's, see index-check --recall)")
+
+
+def global_args(p: argparse.ArgumentParser, *, top: bool) -> None:
+    """-v, -q and --debug: on the top parser, and again on every subcommand (so they may follow
+    the command name) with suppressed defaults, so a subcommand never resets the top's value."""
+    default = {} if top else {"default": argparse.SUPPRESS}
+    p.add_argument("-v", "--verbose", action="count", help="log more (-vv for debug)", **({"default": 0} if top else default))
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars, only errors", **default)
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error ($PRETRAINED_DEBUG=1)", **default)
+
+
+def optional(value: Optional[int], zero_means_none: bool = True) -> Optional[int]:
+    """``0`` as None (``--restrict-vocab 0`` = every word)."""
+    return None if (zero_means_none and value == 0) else value
+
+
+def load(args: argparse.Namespace):
+    """The vectors SOURCE names, read as the options say."""
+    from .. import api
+
+    return api.load(args.source, format=args.format, member=args.member, limit=args.limit, cache_dir=args.cache_dir)
