@@ -346,10 +346,12 @@ def check_entry(path: Path) -> dict:
     """Everything :func:`read_entry` checks, plus the size and sha256 of every file against
     ``meta.json`` (reads every byte). Returns the meta; raises :class:`~pretrained.errors.CacheError`."""
     path = Path(path)
-    words, vectors, norms, meta = read_entry(path)
+    meta = read_meta(path)
     files = meta.get("files")
     if not files:
+        read_entry(path)
         return meta
+    _check_sizes(path, meta)
     for name in (VECTORS, NORMS, VOCAB):
         want = files.get(name, {}).get("sha256")
         if want is None:
@@ -360,6 +362,18 @@ def check_entry(path: Path) -> dict:
             raise CacheError(f"cache entry {path}: {name} is unreadable ({exc}); {_fix(path)}") from exc
         if not hashes.same(want, got):
             raise CacheError(f"cache entry {path}: {name} has sha256 {got}, {META} says {hashes.spell(want)}; {_fix(path)}")
+    read_entry(path)
+    return meta
+
+
+def update_meta(path: Path, changes: dict) -> dict:
+    """Replace top-level keys of an entry's ``meta.json`` (atomically; its digest rewritten)."""
+    path = Path(path)
+    meta = read_meta(path)
+    meta.update(changes)
+    if "meta_sha256" in meta:
+        meta["meta_sha256"] = _meta_digest(meta)
+    atomic.write_text(path / META, json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
     return meta
 
 
