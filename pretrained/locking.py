@@ -50,12 +50,20 @@ def _write_holder(lock_file: Path, what: str) -> None:
 
 
 @contextlib.contextmanager
-def hold(lock_file: "str | os.PathLike[str]", what: str, *, interval: float = 5.0, timeout: Optional[float] = None) -> Iterator[bool]:
+def hold(
+    lock_file: "str | os.PathLike[str]",
+    what: str,
+    *,
+    interval: float = 5.0,
+    timeout: Optional[float] = None,
+    first_notice: Optional[str] = None,
+) -> Iterator[bool]:
     """Hold ``lock_file`` for the block; yields whether another process held it first (so the
     caller knows to look again for what that process made).
 
     While waiting, logs who holds the lock every ``interval`` seconds (WARNING after the first
-    notice). ``timeout`` (None: ``$PRETRAINED_LOCK_TIMEOUT``, else forever) bounds the wait.
+    notice, which is ``first_notice`` when given). ``timeout`` (None: ``$PRETRAINED_LOCK_TIMEOUT``,
+    else forever) bounds the wait.
 
     Raises
     ------
@@ -69,7 +77,7 @@ def hold(lock_file: "str | os.PathLike[str]", what: str, *, interval: float = 5.
     lock_file = Path(lock_file)
     limit = config.lock_timeout() if timeout is None else timeout
     lock = FileLock(os.fspath(lock_file))
-    waited = _acquire(lock, lock_file, what, interval, limit, Timeout)
+    waited = _acquire(lock, lock_file, what, interval, limit, Timeout, first_notice)
     _write_holder(lock_file, what)
     try:
         yield waited
@@ -80,7 +88,7 @@ def hold(lock_file: "str | os.PathLike[str]", what: str, *, interval: float = 5.
             lock.release()
 
 
-def _acquire(lock, lock_file: Path, what: str, interval: float, limit: Optional[float], Timeout) -> bool:
+def _acquire(lock, lock_file: Path, what: str, interval: float, limit: Optional[float], Timeout, first_notice) -> bool:
     started = time.monotonic()
     notices = 0
     while True:
@@ -104,6 +112,9 @@ def _acquire(lock, lock_file: Path, what: str, interval: float, limit: Optional[
                 "If that process is gone, delete the lock file; raise PRETRAINED_LOCK_TIMEOUT to wait longer",
                 lock_file=os.fspath(lock_file), holder=holder,
             )
-        level = logging.INFO if notices == 0 else logging.WARNING
-        logger.log(level, "waiting for %s (%s): held by %s, waited %.0f s", lock_file.name, what, holder, elapsed)
+        if notices == 0 and first_notice:
+            logger.info("%s (held by %s)", first_notice, holder)
+        else:
+            level = logging.INFO if notices == 0 else logging.WARNING
+            logger.log(level, "waiting for %s (%s): held by %s, waited %.0f s", lock_file.name, what, holder, elapsed)
         notices += 1
