@@ -243,7 +243,7 @@ def verify(cache_dir: CacheDir = None) -> List[dict]:
             elif item.kind == "partial":
                 row["detail"] = "unfinished download (resumed by the next download)"
             elif item.kind == "orphan":
-                row["detail"] = f"orphan: {item.why} (`pretrained cache prune` removes it)"
+                row.update(ok=False, detail=f"orphan: {item.why} (`pretrained cache prune` removes it)")
         except Exception as exc:  # a report of damage, whatever form the damage takes
             row.update(ok=False, detail=str(exc) or type(exc).__name__)
         report.append(row)

@@ -249,7 +249,7 @@ def verify_entry(path: Path) -> dict:
         norms = np.load(path / NORMS, mmap_mode="r", allow_pickle=False)
         with open(path / VOCAB, "rb") as f:
             lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 22), b""))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError) as exc:
         raise CacheError(f"cache entry {path} is unreadable ({exc}); {_fix(path)}") from exc
     _check_shapes(path, meta, vectors, norms, lines)
     _check_sizes(path, meta)
@@ -274,7 +274,8 @@ def _check_norms(path: Path, vectors: np.ndarray, norms: np.ndarray) -> None:
     if count == 0:
         return
     rows = np.arange(count) if count <= _SAMPLE_ALL else np.unique(np.linspace(0, count - 1, _SAMPLE).astype(np.int64))
-    again = np.linalg.norm(np.asarray(vectors[rows], dtype=np.float32), axis=1).astype(np.float32)
+    with np.errstate(all="ignore"):  # damaged rows may hold inf or nan
+        again = np.linalg.norm(np.asarray(vectors[rows], dtype=np.float32), axis=1).astype(np.float32)
     kept = np.asarray(norms[rows])
     bad = ~np.isclose(again, kept, rtol=1e-5, atol=1e-6, equal_nan=True)
     if bad.any():
@@ -294,7 +295,7 @@ def _read_once(path: Path, mmap: bool) -> Tuple[List[str], np.ndarray, np.ndarra
         with open(path / VOCAB, "rb") as f:
             raw = f.read()
         text = raw.decode("utf-8")
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError) as exc:
         raise CacheError(f"cache entry {path} is unreadable ({exc}); {_fix(path)}") from exc
     words = text.split("\n")
     if words and words[-1] == "":
