@@ -172,7 +172,7 @@ def write_entry(dest: Path, blocks: Iterable[Block], dim: int, meta: "dict | Cal
         count, row_sha = _write_files(tmp, blocks, dim)
         meta = dict(meta() if callable(meta) else meta)
         meta.update(
-            count=count, dim=dim, vectors_sha256=row_sha, format_version=FORMAT_VERSION,
+            count=count, dim=dim, vectors_sha256=hashes.spell(row_sha), format_version=FORMAT_VERSION,
             created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             files={n: {"size": (tmp / n).stat().st_size, "sha256": hashes.file_sha256(tmp / n)} for n in (VECTORS, NORMS, VOCAB)},
         )
@@ -349,8 +349,8 @@ def check_entry(path: Path) -> dict:
     path = Path(path)
     meta = read_meta(path)
     files = meta.get("files")
-    if not files:
-        read_entry(path)
+    if not files:  # an entry written before file hashes were recorded: its row hash at least
+        _check_rows(path, meta, read_entry(path)[1])
         return meta
     _check_sizes(path, meta)
     for name in (VECTORS, NORMS, VOCAB):
@@ -376,6 +376,18 @@ def update_meta(path: Path, changes: dict) -> dict:
         meta["meta_sha256"] = _meta_digest(meta)
     atomic.write_text(path / META, json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
     return meta
+
+
+def _check_rows(path: Path, meta: dict, vectors: np.ndarray) -> None:
+    want = meta.get("vectors_sha256")
+    if not want:
+        return
+    h = hashlib.sha256()
+    step = max(1, (16 << 20) // max(1, vectors.shape[1] * 4))
+    for s in range(0, vectors.shape[0], step):
+        h.update(memoryview(np.ascontiguousarray(vectors[s : s + step], dtype="<f4")).cast("B"))
+    if not hashes.same(want, h.hexdigest()):
+        raise CacheError(f"cache entry {path}: vectors sha256 {h.hexdigest()}, {META} says {want}; {_fix(path)}")
 
 
 def remove_entry(path: Path) -> None:
