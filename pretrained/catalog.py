@@ -85,6 +85,23 @@ def _glove(name: str, dim: int, count: int, filename: str, size: int, sha256: st
     )
 
 
+_GLOVE_2024_CITATION = (
+    "Riley Carlson, John Bauer, and Christopher D. Manning. 2025. A New Pair of GloVes. "
+    "arXiv:2507.18103."
+)
+
+
+def _glove2024(name: str, dim: int, alias: str, corpus: str, download: str) -> Entry:
+    """A 2024 GloVe set. Unverified: no size or sha256 is pinned (none published), so the download
+    is kept as it comes; the zip holds one text file, found without naming it."""
+    return Entry(
+        name=name, dim=dim, count=0, format="glove", filename=name + ".zip", member=None,
+        size=None, sha256=None, urls=(f"https://nlp.stanford.edu/data/wordvecs/{name}.zip",),
+        aliases=(alias,), licence=_GLOVE_LICENCE, citation=_GLOVE_2024_CITATION,
+        description=f"GloVe 2024, {corpus}, about 1.2M uncased words, {dim} dims ({download} download)",
+    )
+
+
 _SIX_B = ("glove.6B.zip", 862182613, "617afb2fe6cbd085c235baf7a465b96f4112bd7f7ccb2b2cbd649fed9cbcf2fb")
 _TWITTER = ("glove.twitter.27B.zip", 1520408563, "792af52f795d1a32c9842a3240f5f3fe5e941a8ff6df5eb0f9d668092ebc019c")
 
@@ -114,6 +131,11 @@ _BUILTIN: Tuple[Entry, ...] = (
         )
         for d in (25, 50, 100, 200)
     ),
+    *(
+        _glove2024(f"glove.2024.wikigiga.{d}d", d, f"glove-2024-wikigiga-{d}", "Wikipedia + Gigaword 5 (11.9B tokens)", size)
+        for d, size in ((50, "290 MB"), (100, "560 MB"), (200, "1.1 GB"), (300, "1.6 GB"))
+    ),
+    _glove2024("glove.2024.dolma.300d", 300, "glove-2024-dolma-300", "Dolma (220B tokens)", "1.6 GB"),
     Entry(
         name="word2vec.GoogleNews.300d", dim=300, count=3000000, format="word2vec",
         filename="GoogleNews-vectors-negative300.bin.gz", member=None, size=1647046227,
@@ -364,6 +386,8 @@ def describe(entry: Entry) -> List[Tuple[str, str]]:
     if entry.size:
         rows.append(("size", f"{entry.size:,} bytes ({entry.size / 2**30:.2f} GiB)"))
     rows.append(("sha256", entry.sha256 or "(not pinned: the download cannot be verified)"))
+    if not entry.sha256:
+        rows.append(("status", "unverified: no sha256 or size pinned; the download is kept as it comes"))
     for i, u in enumerate(urls(entry), 1):
         rows.append((f"url {i}", u))
     if entry.embedded:
