@@ -17,7 +17,7 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, List, Optional, Tuple
+from typing import Callable, Iterable, Iterator, List, Optional
 
 from . import cachedir, catalog, config, embedded, hashes, locking, store
 from .errors import CacheError, CatalogError, FormatError, OfflineError, UnknownNameError

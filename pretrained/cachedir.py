@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple, Union
 
 from . import atomic, catalog, config, hashes
-from .errors import CacheError, CatalogError, PretrainedError
+from .errors import CacheError, CatalogError
 
 CacheDir = Optional[Union[str, "os.PathLike[str]"]]
 
@@ -322,7 +322,11 @@ def remove(name: str, cache_dir: CacheDir = None) -> List[Path]:
     own name, as ``pretrained cache list`` shows it, removes that item."""
     targets: List[Path] = []
     found = items(cache_dir)
-    entry = catalog.get(name) if catalog.has(name) else None
+    try:
+        entry = catalog.get(name) if catalog.has(name) else None
+    except CatalogError as exc:  # a broken user catalogue: items can still go by their own name
+        logger.warning("%s: removing by item name only", exc)
+        entry = None
     if entry is not None:
         key = download_key(entry) if entry.filename else None
         top = downloads(cache_dir)
