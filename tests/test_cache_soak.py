@@ -59,6 +59,6 @@ def test_loads_never_fail_while_another_process_converts_again(tmp_path):
     result = json.loads(load_out)
     conversions = int(conv_out)
     assert result["errors"] == 0, result["first"]
-    assert conversions >= 3 and result["loads"] >= 10, (conversions, result, time.time() - started)
+    assert conversions >= 2 and result["loads"] >= 5, (conversions, result, time.time() - started)
     vectors_dir = pretrained.entry_path(src).parent
     assert [p.name for p in vectors_dir.iterdir() if p.name.startswith(".") and not p.name.endswith(".holder")] == []
