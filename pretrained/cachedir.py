@@ -4,7 +4,9 @@
 
     <cache>/
       CACHEDIR.TAG      so backup tools skip the folder (https://bford.info/cachedir/)
-      downloads/        files as downloaded (glove.6B.zip, ...), checked against their sha256
+      downloads/        files as downloaded, one folder per content: sha256-<16 hex>/glove.6B.zip
+                        (or <entry>-<16 hex of its URLs> when the entry pins no sha256), with a
+                        hidden marker of the verified hash beside each file
       vectors/          converted sets (see :mod:`pretrained.store`), one folder each
       indexes/          nearest-neighbour indexes built from converted sets
 
@@ -13,24 +15,29 @@ user cache folder (see :func:`pretrained.config.cache_dir`), resolved on every c
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
-import shutil
-import uuid
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
-from . import catalog, config
-from .errors import CacheError, PretrainedError
+from . import atomic, catalog, config, hashes
+from .errors import CacheError, CatalogError
 
 CacheDir = Optional[Union[str, "os.PathLike[str]"]]
 
-__all__ = ["root", "downloads", "vectors", "indexes", "ensure", "CacheItem", "items", "verify", "remove"]
+__all__ = [
+    "root", "downloads", "vectors", "indexes", "ensure", "download_key", "CacheItem", "items",
+    "verify", "remove", "prune", "drop_superseded", "PART_MAX_AGE_DAYS",
+]
 
 logger = logging.getLogger(__name__)
 
 DOWNLOADS, VECTORS, INDEXES, TAG = "downloads", "vectors", "indexes", "CACHEDIR.TAG"
+PART_MAX_AGE_DAYS = 7  #: an unfinished download untouched this long is pruned
 _TAG_TEXT = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by pretrained.\n"
@@ -58,21 +65,44 @@ def indexes(cache_dir: CacheDir = None) -> Path:
     return root(cache_dir) / INDEXES
 
 
+def unwritable(folder: Path, exc: OSError) -> CacheError:
+    """The error for a cache folder that cannot be written, naming what to set."""
+    return CacheError(
+        f"cannot write to the cache folder {folder} ({exc.strerror or exc}); set PRETRAINED_CACHE "
+        "or pass cache_dir= to a writable folder"
+    )
+
+
 def ensure(cache_dir: CacheDir = None) -> Path:
-    """Create the cache folder with its ``CACHEDIR.TAG`` (idempotent) and return it."""
+    """Create the cache folder with its ``CACHEDIR.TAG`` (idempotent) and return it.
+
+    Raises :class:`~pretrained.errors.CacheError` naming the folder when it cannot be written."""
     top = root(cache_dir)
-    top.mkdir(parents=True, exist_ok=True)
-    tag = top / TAG
-    if not tag.exists():
-        tmp = top / f".{TAG}.{uuid.uuid4().hex[:8]}"
-        tmp.write_text(_TAG_TEXT, encoding="ascii")
-        os.replace(tmp, tag)
+    try:
+        top.mkdir(parents=True, exist_ok=True)
+        tag = top / TAG
+        if not tag.exists():
+            atomic.write_text(tag, _TAG_TEXT)
+    except OSError as exc:
+        raise unwritable(top, exc) from exc
     return top
 
 
+def download_key(entry: catalog.Entry) -> str:
+    """The folder under ``downloads/`` for an entry's file: its pinned content
+    (``sha256-<16 hex>``, shared by every entry of that file), else the entry and its URLs."""
+    if entry.sha256:
+        return "sha256-" + hashes.hex_digest(entry.sha256)[:16]
+    text = "\n".join([entry.name, entry.filename, *entry.urls])
+    return f"{entry.name}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}"
+
+
 def _size(path: Path) -> int:
-    if path.is_file():
-        return path.stat().st_size
+    try:
+        if not path.is_dir():
+            return path.stat().st_size
+    except OSError:
+        return 0
     total = 0
     for dirpath, _, files in os.walk(path):
         for f in files:
@@ -87,103 +117,200 @@ def _size(path: Path) -> int:
 class CacheItem:
     """One thing in the cache: a download, a converted set or an index."""
 
-    kind: str  #: "download", "vectors", "index" or "partial" (an unfinished download)
+    kind: str  #: "download", "vectors", "index", "partial" (an unfinished download) or "orphan"
     name: str  #: file or folder name
     path: Path
     size: int  #: bytes on disk
+    why: str = ""  #: for an orphan: why nothing uses it
 
 
 def _visible(p: Path) -> bool:
     return not p.name.startswith(".") and not p.name.endswith(".lock")
 
 
-def items(cache_dir: CacheDir = None) -> List[CacheItem]:
-    """Everything the cache holds, downloads first, with sizes."""
-    out: List[CacheItem] = []
-    d = downloads(cache_dir)
-    if d.is_dir():
-        for p in sorted(d.iterdir()):
-            if not _visible(p):
-                continue
-            kind = "partial" if p.name.endswith(".part") else "download"
-            out.append(CacheItem(kind, p.name, p, _size(p)))
-    for kind, folder in (("vectors", vectors(cache_dir)), ("index", indexes(cache_dir))):
-        if folder.is_dir():
-            for p in sorted(folder.iterdir()):
-                if _visible(p) and ".tmp-" not in p.name and ".trash-" not in p.name:
-                    out.append(CacheItem(kind, p.name, p, _size(p)))
+def _orphan_why(p: Path) -> Optional[str]:
+    from . import store
+
+    if store.is_orphan_temp(p):
+        owner = atomic.temp_owner(p)
+        return f"left by process {owner[2]}, which is gone" if owner else "half-removed folder"
+    return None
+
+
+def _download_files(folder: Path) -> List[Path]:
+    """Files under ``downloads/``: the keyed folders' files, and files of the former flat layout."""
+    out: List[Path] = []
+    for p in sorted(folder.iterdir()):
+        if p.is_dir() and _visible(p):
+            out += sorted(c for c in p.iterdir() if not c.is_dir())
+        else:
+            out.append(p)
     return out
 
 
-def _expected_downloads() -> dict:
-    """file name -> (sha256, size) from the catalogue (first entry wins)."""
-    table: dict = {}
-    for e in catalog.entries():
-        if e.filename and e.filename not in table:
-            table[e.filename] = (e.sha256, e.size)
-    return table
+def _download_items(folder: Path) -> List[CacheItem]:
+    out: List[CacheItem] = []
+    for p in _download_files(folder):
+        why = _orphan_why(p)
+        if why:
+            out.append(CacheItem("orphan", p.name, p, _size(p), why))
+        elif _visible(p):
+            kind = "partial" if p.name.endswith(".part") else "download"
+            out.append(CacheItem(kind, p.name, p, _size(p)))
+    return out
+
+
+def items(cache_dir: CacheDir = None) -> List[CacheItem]:
+    """Everything the cache holds, downloads first, with sizes; orphans (what a dead process left,
+    incomplete entries) are listed with kind ``"orphan"`` and why."""
+    out: List[CacheItem] = []
+    d = downloads(cache_dir)
+    if d.is_dir():
+        out += _download_items(d)
+    for kind, folder in (("vectors", vectors(cache_dir)), ("index", indexes(cache_dir))):
+        if not folder.is_dir():
+            continue
+        for p in sorted(folder.iterdir()):
+            why = _orphan_why(p)
+            if why:
+                out.append(CacheItem("orphan", p.name, p, _size(p), why))
+            elif _visible(p) and not atomic.is_temp(p):
+                if kind == "vectors" and p.is_dir() and not (p / "meta.json").exists():
+                    out.append(CacheItem("orphan", p.name, p, _size(p), "incomplete entry (no meta.json)"))
+                    continue
+                out.append(CacheItem(kind, p.name, p, _size(p)))
+    return out
+
+
+def marker_path(download: Path) -> Path:
+    """The hidden file beside a download that records its verified size, stamp and sha256."""
+    download = Path(download)
+    return download.with_name(f".{download.name}.verified.json")
+
+
+def _expected_downloads() -> Tuple[Dict[str, tuple], Dict[str, tuple]]:
+    """(download key -> (sha256, size), file name -> (sha256, size)) from the catalogue."""
+    by_key: Dict[str, tuple] = {}
+    by_name: Dict[str, tuple] = {}
+    try:
+        found = catalog.entries()
+    except CatalogError as exc:
+        logger.warning("%s: checking downloads against the built-in catalogue only", exc)
+        found = catalog.builtin_entries()
+    for e in found:
+        if e.filename:
+            by_key.setdefault(download_key(e), (e.sha256, e.size))
+            by_name.setdefault(e.filename, (e.sha256, e.size))
+    return by_key, by_name
+
+
+def _verify_download(item: CacheItem, by_key: dict, by_name: dict) -> dict:
+    expected = by_key.get(item.path.parent.name) or by_name.get(item.name) or (None, None)
+    sha, size = expected
+    if size is not None and item.size != size:
+        return {"ok": False, "detail": f"size {item.size:,} bytes, expected {size:,}"}
+    if sha is None:
+        return {"detail": "no sha256 in the catalogue: not checked"}
+    actual = hashes.file_sha256(item.path)
+    if not hashes.same(actual, sha):
+        return {"ok": False, "detail": f"sha256 {hashes.hex_digest(actual)}, expected {hashes.hex_digest(sha)}"}
+    return {"detail": "sha256 matches"}
+
+
+def _verify_vectors(path: Path) -> dict:
+    from . import store
+
+    meta = store.check_entry(path)
+    if not meta.get("files"):
+        return {"detail": "no file hashes in meta.json (an older entry): shapes, vocabulary and norms checked; convert again to record them"}
+    return {"detail": "sha256 of every file matches"}
 
 
 def verify(cache_dir: CacheDir = None) -> List[dict]:
-    """Re-hash every download against the catalogue's sha256 and size, and every converted set
-    against the ``vectors_sha256`` in its ``meta.json``. Returns one dict per item:
-    ``{"kind", "name", "path", "ok", "detail"}``; nothing is changed on disk."""
-    from .sources import file_sha256
-
-    expected = _expected_downloads()
+    """Re-hash every download against the catalogue's sha256 and size, and every file of every
+    converted set against the sizes and sha256 in its ``meta.json``. Returns one dict per item:
+    ``{"kind", "name", "path", "ok", "detail"}``; nothing is changed on disk, and a damaged item
+    is reported, never raised."""
+    by_key, by_name = _expected_downloads()
     report = []
     for item in items(cache_dir):
         row = {"kind": item.kind, "name": item.name, "path": str(item.path), "ok": True, "detail": ""}
-        if item.kind == "download":
-            sha, size = expected.get(item.name, (None, None))
-            if size is not None and item.size != size:
-                row.update(ok=False, detail=f"size {item.size:,} bytes, expected {size:,}")
-            elif sha is None:
-                row["detail"] = "no sha256 in the catalogue: not checked"
-            else:
-                actual = file_sha256(item.path)
-                if actual != sha:
-                    row.update(ok=False, detail=f"sha256 {actual}, expected {sha}")
-                else:
-                    row["detail"] = "sha256 matches"
-        elif item.kind == "vectors":
-            row.update(_verify_vectors(item.path))
-        elif item.kind == "partial":
-            row["detail"] = "unfinished download (resumed by the next download)"
+        try:
+            if item.kind == "download":
+                row.update(_verify_download(item, by_key, by_name))
+            elif item.kind == "vectors":
+                row.update(_verify_vectors(item.path))
+            elif item.kind == "partial":
+                row["detail"] = "unfinished download (resumed by the next download)"
+            elif item.kind == "orphan":
+                row.update(ok=False, detail=f"orphan: {item.why} (`pretrained cache prune` removes it)")
+        except Exception as exc:  # a report of damage, whatever form the damage takes
+            row.update(ok=False, detail=str(exc) or type(exc).__name__)
         report.append(row)
     return report
 
 
-def _verify_vectors(path: Path) -> dict:
-    import hashlib
-
-    import numpy as np
-
-    from . import store
-
+def _superseded_why(entry: Path) -> Optional[str]:
+    """Why a converted file's entry can no longer be loaded (its source is gone or changed), or None."""
     try:
-        words, vecs, norms, meta = store.read_entry(path, mmap=True)
-    except PretrainedError as exc:
-        return {"ok": False, "detail": str(exc)}
-    want = meta.get("vectors_sha256")
-    if not want:
-        return {"ok": True, "detail": "no vectors_sha256 in meta.json: shape checked only"}
-    h = hashlib.sha256()
-    step = max(1, (16 << 20) // max(1, vecs.shape[1] * 4))
-    for s in range(0, vecs.shape[0], step):
-        h.update(memoryview(np.ascontiguousarray(vecs[s : s + step], dtype="<f4")).cast("B"))
-    if h.hexdigest() != want:
-        return {"ok": False, "detail": f"vectors sha256 {h.hexdigest()}, meta.json says {want}"}
-    return {"ok": True, "detail": "vectors sha256 matches"}
+        meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+        source = meta["source"]
+        if "catalogue" in source or "package" in source or not source.get("path"):
+            return None
+        st = os.stat(source["path"])
+    except FileNotFoundError:
+        return "its source file is gone"
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if st.st_size != source.get("size") or st.st_mtime_ns != source.get("mtime_ns"):
+        return f"superseded: {source['path']} changed since it was converted"
+    return None
 
 
-def _trash(path: Path) -> None:
-    trash = path.parent / f".{path.name}.trash-{uuid.uuid4().hex[:8]}"
-    os.rename(path, trash)
-    if trash.is_dir():
-        shutil.rmtree(trash, ignore_errors=True)
-    else:
-        trash.unlink(missing_ok=True)
+def drop_superseded(dest: Path) -> List[Path]:
+    """Remove the entries beside ``dest`` made from an earlier version of the same source file."""
+    dropped: List[Path] = []
+    try:
+        source = json.loads((Path(dest) / "meta.json").read_text(encoding="utf-8"))["source"]["path"]
+        siblings = [p for p in Path(dest).parent.iterdir() if p != Path(dest) and _visible(p) and p.is_dir()]
+    except (OSError, ValueError, KeyError, TypeError):
+        return dropped
+    for p in siblings:
+        try:
+            theirs = json.loads((p / "meta.json").read_text(encoding="utf-8"))["source"].get("path")
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue
+        if theirs == source and _superseded_why(p):
+            atomic.remove(p)
+            dropped.append(p)
+            logger.info("removed %s, converted from an earlier version of %s", p, source)
+    return dropped
+
+
+def prune(cache_dir: CacheDir = None, dry_run: bool = False) -> List[Tuple[Path, int, str]]:
+    """Remove what nothing can use and return ``(path, bytes, why)`` for each (``dry_run``: only
+    list them): temporary folders and files of dead processes, half-removed folders, incomplete
+    entries, entries of a source file that changed or is gone, and unfinished downloads untouched
+    for :data:`PART_MAX_AGE_DAYS` days."""
+    found: List[Tuple[Path, int, str]] = []
+    cutoff = time.time() - PART_MAX_AGE_DAYS * 86400
+    for item in items(cache_dir):
+        why = item.why if item.kind == "orphan" else None
+        if item.kind == "partial":
+            try:
+                if item.path.stat().st_mtime < cutoff:
+                    why = f"unfinished download untouched for more than {PART_MAX_AGE_DAYS} days"
+            except OSError:
+                continue
+        elif item.kind == "vectors":
+            why = _superseded_why(item.path)
+        if why:
+            found.append((item.path, item.size, why))
+    for path, _, why in found:
+        if not dry_run:
+            atomic.remove(path)
+            logger.info("pruned %s: %s", path, why)
+    return found
 
 
 def remove(name: str, cache_dir: CacheDir = None) -> List[Path]:
@@ -195,10 +322,18 @@ def remove(name: str, cache_dir: CacheDir = None) -> List[Path]:
     own name, as ``pretrained cache list`` shows it, removes that item."""
     targets: List[Path] = []
     found = items(cache_dir)
-    if catalog.has(name):
-        entry = catalog.get(name)
+    try:
+        entry = catalog.get(name) if catalog.has(name) else None
+    except CatalogError as exc:  # a broken user catalogue: items can still go by their own name
+        logger.warning("%s: removing by item name only", exc)
+        entry = None
+    if entry is not None:
+        key = download_key(entry) if entry.filename else None
+        top = downloads(cache_dir)
         for item in found:
-            if item.kind in ("download", "partial") and item.name in (entry.filename, entry.filename + ".part"):
+            if item.kind in ("download", "partial") and (
+                item.path.parent.name == key or (item.path.parent == top and item.name in (entry.filename, entry.filename + ".part"))
+            ):
                 targets.append(item.path)
             elif item.kind in ("vectors", "index") and (item.name == entry.name or item.name.startswith(entry.name + "-")):
                 targets.append(item.path)
@@ -206,6 +341,7 @@ def remove(name: str, cache_dir: CacheDir = None) -> List[Path]:
     if not targets:
         raise CacheError(f"nothing named {name!r} in the cache at {root(cache_dir)}; see `pretrained cache list`")
     for p in targets:
-        _trash(p)
+        atomic.remove(p)
+        atomic.remove(marker_path(p))
         logger.info("removed %s", p)
     return targets

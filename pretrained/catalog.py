@@ -21,7 +21,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from . import config
 from .errors import CatalogError, UnknownNameError
 
-__all__ = ["Entry", "get", "names", "has", "entries", "register", "unregister", "urls"]
+__all__ = ["Entry", "get", "names", "has", "entries", "builtin_entries", "register", "unregister", "urls", "check_name"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,23 @@ def _glove(name: str, dim: int, count: int, filename: str, size: int, sha256: st
     )
 
 
+_GLOVE_2024_CITATION = (
+    "Riley Carlson, John Bauer, and Christopher D. Manning. 2025. A New Pair of GloVes. "
+    "arXiv:2507.18103."
+)
+
+
+def _glove2024(name: str, dim: int, alias: str, corpus: str, download: str) -> Entry:
+    """A 2024 GloVe set. Unverified: no size or sha256 is pinned (none published), so the download
+    is kept as it comes; the zip holds one text file, found without naming it."""
+    return Entry(
+        name=name, dim=dim, count=0, format="glove", filename=name + ".zip", member=None,
+        size=None, sha256=None, urls=(f"https://nlp.stanford.edu/data/wordvecs/{name}.zip",),
+        aliases=(alias,), licence=_GLOVE_LICENCE, citation=_GLOVE_2024_CITATION,
+        description=f"GloVe 2024, {corpus}, about 1.2M uncased words, {dim} dims ({download} download)",
+    )
+
+
 _SIX_B = ("glove.6B.zip", 862182613, "617afb2fe6cbd085c235baf7a465b96f4112bd7f7ccb2b2cbd649fed9cbcf2fb")
 _TWITTER = ("glove.twitter.27B.zip", 1520408563, "792af52f795d1a32c9842a3240f5f3fe5e941a8ff6df5eb0f9d668092ebc019c")
 
@@ -114,6 +131,11 @@ _BUILTIN: Tuple[Entry, ...] = (
         )
         for d in (25, 50, 100, 200)
     ),
+    *(
+        _glove2024(f"glove.2024.wikigiga.{d}d", d, f"glove-2024-wikigiga-{d}", "Wikipedia + Gigaword 5 (11.9B tokens)", size)
+        for d, size in ((50, "290 MB"), (100, "560 MB"), (200, "1.1 GB"), (300, "1.6 GB"))
+    ),
+    _glove2024("glove.2024.dolma.300d", 300, "glove-2024-dolma-300", "Dolma (220B tokens)", "1.6 GB"),
     Entry(
         name="word2vec.GoogleNews.300d", dim=300, count=3000000, format="word2vec",
         filename="GoogleNews-vectors-negative300.bin.gz", member=None, size=1647046227,
@@ -141,6 +163,47 @@ def _clean_sha256(value: Any, source: str, name: str) -> Optional[str]:
     return text
 
 
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$")
+_NAME_RULE = "one path component: letters, digits, '.', '_', '+', '-' (at most 128, starting with a letter or digit)"
+
+
+def check_name(name: Any, source: str, field_name: str = "name") -> str:
+    """A catalogue name is used as a folder name in the cache: one safe path component."""
+    if not isinstance(name, str) or not name.strip():
+        raise CatalogError(f"{field_name!r} must be a non-empty string, got {name!r}", source)
+    name = name.strip()
+    if not _SAFE_NAME.match(name) or name in (".", ".."):
+        raise CatalogError(f"{field_name!r} is {name!r}; a name must be {_NAME_RULE}", source)
+    return name
+
+
+def _optional_str(data: Dict[str, Any], key: str, name: str, source: str) -> Optional[str]:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise CatalogError(f"entry {name!r}: {key!r} must be a string, got {value!r} ({type(value).__name__})", source)
+    return value
+
+
+def _str_list(data: Dict[str, Any], key: str, name: str, source: str) -> Tuple[str, ...]:
+    value = data.get(key, ())
+    if isinstance(value, str):
+        value = (value,)
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise CatalogError(f"entry {name!r}: {key!r} must be a list of strings, got {value!r}", source)
+    return tuple(value)
+
+
+def _int_field(data: Dict[str, Any], key: str, name: str, source: str, low: int, default: Any) -> Any:
+    value = data.get(key, default)
+    if value is default and default is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        raise CatalogError(f"entry {name!r}: {key!r} must be an integer >= {low}, got {value!r}", source)
+    return value
+
+
 def _make_entry(data: Dict[str, Any], source: str, origin: str) -> Entry:
     """Validate one user entry (a mapping) and build its :class:`Entry`."""
     from .formats import normalize_format
@@ -148,47 +211,34 @@ def _make_entry(data: Dict[str, Any], source: str, origin: str) -> Entry:
 
     if not isinstance(data, dict):
         raise CatalogError(f"each entry must be an object, got {type(data).__name__}", source)
-    name = data.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise CatalogError(f"an entry has no 'name': {data!r}", source)
+    name = check_name(data.get("name"), source)
     known = {f for f in Entry.__dataclass_fields__ if f not in ("origin", "embedded")}
     unknown = set(data) - known
     if unknown:
         raise CatalogError(f"entry {name!r} has unknown keys {sorted(unknown)}; known: {sorted(known)}", source)
-    raw_urls = data.get("urls", ())
-    if isinstance(raw_urls, str):
-        raw_urls = (raw_urls,)
-    urls = tuple(str(u) for u in raw_urls)
+    urls = _str_list(data, "urls", name, source)
     if not urls or not all(u.startswith(("http://", "https://")) for u in urls):
-        raise CatalogError(f"entry {name!r} needs 'urls': a list of http(s) URLs, got {raw_urls!r}", source)
+        raise CatalogError(f"entry {name!r} needs 'urls': a list of http(s) URLs, got {data.get('urls')!r}", source)
+    fmt = _optional_str(data, "format", name, source)
     try:
-        fmt = normalize_format(data.get("format"))
+        fmt = normalize_format(fmt)
     except FormatError as exc:
-        raise CatalogError(f"entry {name!r}: {exc}", source) from None
+        raise CatalogError(f"entry {name!r}: 'format': {exc}", source) from None
     if fmt is None:
         raise CatalogError(f"entry {name!r} needs a 'format' (glove, word2vec, word2vec-text, fasttext)", source)
-    dim = data.get("dim")
-    if not isinstance(dim, int) or isinstance(dim, bool) or dim <= 0:
-        raise CatalogError(f"entry {name!r} needs 'dim', a positive integer, got {dim!r}", source)
-    size = data.get("size")
-    if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size <= 0):
-        raise CatalogError(f"entry {name!r}: 'size' must be a positive number of bytes, got {size!r}", source)
-    count = data.get("count", 0)
-    if not isinstance(count, int) or count < 0:
-        raise CatalogError(f"entry {name!r}: 'count' must be a non-negative integer, got {count!r}", source)
-    filename = data.get("filename") or urls[0].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    dim = _int_field(data, "dim", name, source, 1, 0)
+    size = _int_field(data, "size", name, source, 1, None)
+    count = _int_field(data, "count", name, source, 0, 0)
+    filename = _optional_str(data, "filename", name, source) or urls[0].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
     if not filename or "/" in filename or "\\" in filename or filename in (".", ".."):
         raise CatalogError(f"entry {name!r}: cannot use {filename!r} as a file name; give 'filename'", source)
-    aliases = data.get("aliases", ())
-    if isinstance(aliases, str):
-        aliases = (aliases,)
+    aliases = _str_list(data, "aliases", name, source)
+    texts = {k: _optional_str(data, k, name, source) or "" for k in ("licence", "citation", "description")}
     return Entry(
-        name=name.strip(), dim=dim, count=count, format=fmt, filename=filename,
-        member=data.get("member") or None, size=size,
+        name=name, dim=dim, count=count, format=fmt, filename=filename,
+        member=_optional_str(data, "member", name, source) or None, size=size,
         sha256=_clean_sha256(data.get("sha256"), source, name), urls=urls,
-        aliases=tuple(str(a) for a in aliases), licence=str(data.get("licence", "")),
-        citation=str(data.get("citation", "")), description=str(data.get("description", "")),
-        origin=origin,
+        aliases=tuple(a.strip() for a in aliases), origin=origin, **texts,
     )
 
 
@@ -217,6 +267,11 @@ def _file_entries() -> Tuple[Entry, ...]:
     result = tuple(_make_entry(item, key, origin=key) for item in data)
     _FILE_CACHE[key] = (stamp, result)
     return result
+
+
+def builtin_entries() -> Tuple[Entry, ...]:
+    """The entries shipped with the package (no user catalogue, nothing registered)."""
+    return _BUILTIN
 
 
 def entries() -> Tuple[Entry, ...]:
@@ -331,6 +386,8 @@ def describe(entry: Entry) -> List[Tuple[str, str]]:
     if entry.size:
         rows.append(("size", f"{entry.size:,} bytes ({entry.size / 2**30:.2f} GiB)"))
     rows.append(("sha256", entry.sha256 or "(not pinned: the download cannot be verified)"))
+    if not entry.sha256:
+        rows.append(("status", "unverified: no sha256 or size pinned; the download is kept as it comes"))
     for i, u in enumerate(urls(entry), 1):
         rows.append((f"url {i}", u))
     if entry.embedded:

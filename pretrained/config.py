@@ -11,6 +11,8 @@ PRETRAINED_CONNECT_TIMEOUT, PRETRAINED_READ_TIMEOUT   seconds (default 10 and 60
 PRETRAINED_RETRIES   tries in a row without progress per mirror on connection errors, timeouts
                      and 5xx (default 5; a try that received bytes starts the count again)
 PRETRAINED_BACKOFF   first retry delay in seconds, doubled each time up to 30 s (default 1)
+PRETRAINED_LOCK_TIMEOUT  seconds to wait for another process's download or conversion lock
+                     (default: wait as long as it takes, saying who holds it every few seconds)
 """
 from __future__ import annotations
 
@@ -126,3 +128,11 @@ def backoff() -> "tuple[float, float]":
     """(first delay, largest delay) in seconds between retries; the delay doubles each time."""
     first = _float_env("PRETRAINED_BACKOFF", 1.0)
     return first, max(first, 30.0)
+
+
+def lock_timeout() -> Optional[float]:
+    """Seconds to wait for another process's download or conversion lock
+    (``$PRETRAINED_LOCK_TIMEOUT``); None waits as long as it takes."""
+    if not os.environ.get("PRETRAINED_LOCK_TIMEOUT", "").strip():
+        return None
+    return _float_env("PRETRAINED_LOCK_TIMEOUT", 0.0)

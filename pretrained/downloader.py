@@ -11,8 +11,15 @@ destination while hashing (sha256), and
 * refuses what is not the file: an HTML page (by content type or first bytes), a wrong size, a bad
   sha256 (computed over all the bytes, the resumed part included). The ``.part`` is discarded and
   the error names the URL, what was expected and what came;
-* holds a file lock (``<dest>.lock``) so two processes asking for one file download it once, checks
-  the free disk space first, and renames the verified file into place atomically.
+* holds a file lock (``<dest>.lock``) so two processes asking for one file download it once (a
+  waiting process says who holds it; ``$PRETRAINED_LOCK_TIMEOUT`` bounds the wait), checks the free
+  disk space first, and renames the verified file into place atomically (:mod:`pretrained.atomic`);
+* records the verified sha256 in a hidden marker beside the file with the file's size, inode and
+  change time, so a later call trusts the file without re-hashing it, and re-hashes it (or
+  downloads it again) when the file was touched.
+
+A catalogue entry's file goes to ``<cache>/downloads/<key>/<filename>``, the key being its pinned
+sha256 (or the entry and its URLs), so two entries whose files share a name never share a path.
 
 Offline mode (``offline=True`` or ``$PRETRAINED_OFFLINE=1``) makes no network access at all.
 Timeouts, retries and backoff come from :mod:`pretrained.config` (read on every call).
@@ -20,6 +27,7 @@ Timeouts, retries and backoff come from :mod:`pretrained.config` (read on every 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
@@ -28,7 +36,7 @@ import time
 from pathlib import Path
 from typing import Iterator, List, Optional, Sequence, Tuple
 
-from . import cachedir, catalog, config
+from . import atomic, cachedir, catalog, config, hashes, locking, progress as progress_bars
 from .errors import ChecksumError, DownloadError, OfflineError
 
 __all__ = ["fetch", "download", "download_path"]
@@ -131,90 +139,143 @@ def _chunks(raw) -> Iterator[bytes]:
         yield data
 
 
-def _stream(session, url: str, part: _Part, size: Optional[int], timeouts, bar) -> None:
-    """One attempt: append what ``url`` sends after ``part.length`` to the part file."""
+def _request(session, url: str, part: _Part, timeouts):
+    """Send the GET (with ``Range`` after ``part.length``) and sort out the answers that give no file."""
     import requests
 
-    part.sync()
-    offset = part.length
     headers = {"Accept-Encoding": "identity"}
-    if offset:
-        headers["Range"] = f"bytes={offset}-"
+    if part.length:
+        headers["Range"] = f"bytes={part.length}-"
     try:
         resp = session.get(url, headers=headers, stream=True, timeout=timeouts, allow_redirects=True)
     except requests.RequestException as exc:
         raise _Transient(f"{type(exc).__name__}: {exc}") from exc
-    with resp:
-        status = resp.status_code
-        if status == 416:
+    status = resp.status_code
+    if status in (200, 206) and "html" not in resp.headers.get("Content-Type", "").lower():
+        return resp
+    resp.close()
+    if status == 416:
+        offset = part.length
+        part.reset()
+        raise _Transient(f"HTTP 416 for a resume from byte {offset:,}: starting over", now=True)
+    if status >= 500 or status in (408, 429):
+        raise _Transient(f"HTTP {status}")
+    if status not in (200, 206):
+        raise _Refused(DownloadError(f"{url} answered HTTP {status} {resp.reason or ''}".rstrip(), url=url))
+    raise _Refused(DownloadError(
+        f"{url} sent an HTML page (Content-Type {resp.headers.get('Content-Type', '')}) instead of the file "
+        "(a login, error or moved page?); nothing was kept", url=url,
+    ))
+
+
+def _total(resp, url: str, part: _Part, size: Optional[int]) -> Optional[int]:
+    """The file's full size as the answer states it; resets the part when the server starts over."""
+    offset = part.length
+    if resp.status_code == 206:
+        m = _CONTENT_RANGE.match(resp.headers.get("Content-Range", ""))
+        if not m or int(m.group(1)) != offset:
             part.reset()
-            raise _Transient(f"HTTP 416 for a resume from byte {offset:,}: starting over", now=True)
-        if status >= 500 or status in (408, 429):
-            raise _Transient(f"HTTP {status}")
-        if status not in (200, 206):
-            raise _Refused(DownloadError(f"{url} answered HTTP {status} {resp.reason or ''}".rstrip(), url=url))
-        ctype = resp.headers.get("Content-Type", "")
-        if "html" in ctype.lower():
-            raise _Refused(DownloadError(
-                f"{url} sent an HTML page (Content-Type {ctype}) instead of the file "
-                "(a login, error or moved page?); nothing was kept", url=url,
-            ))
+            raise _Transient(
+                f"HTTP 206 with Content-Range {resp.headers.get('Content-Range')!r} for a resume "
+                f"from byte {offset:,}: starting over", now=True,
+            )
+        total = None if m.group(3) == "*" else int(m.group(3))
+    else:
+        if offset:
+            logger.info("%s ignored the Range request (HTTP 200): starting over from byte 0", url)
+            part.reset()
         length = resp.headers.get("Content-Length")
-        body = int(length) if length and length.isdigit() else None
-        if status == 206:
-            m = _CONTENT_RANGE.match(resp.headers.get("Content-Range", ""))
-            if not m or int(m.group(1)) != offset:
-                part.reset()
-                raise _Transient(
-                    f"HTTP 206 with Content-Range {resp.headers.get('Content-Range')!r} for a resume "
-                    f"from byte {offset:,}: starting over", now=True,
-                )
-            total = None if m.group(3) == "*" else int(m.group(3))
-        else:
-            if offset:
-                logger.info("%s ignored the Range request (HTTP 200): starting over from byte 0", url)
-                part.reset()
-            total = body
-        if size is not None and total is not None and total != size:
-            part.reset()
-            raise _Refused(DownloadError(
-                f"{url} serves {total:,} bytes, expected {size:,}: not the file; nothing was kept", url=url,
-            ))
-        expected_total = size if size is not None else total
+        total = int(length) if length and length.isdigit() else None
+    if size is not None and total is not None and total != size:
+        part.reset()
+        raise _Refused(DownloadError(f"{url} serves {total:,} bytes, expected {size:,}: not the file; nothing was kept", url=url))
+    return size if size is not None else total
+
+
+def _receive(resp, url: str, part: _Part, size: Optional[int], bar) -> None:
+    """Append the body to the part file, hashing as it comes; refuse HTML and surplus bytes."""
+    try:
+        with open(part.path, "ab" if part.length else "wb") as f:
+            for chunk in _chunks(resp.raw):
+                if part.length == 0 and _looks_like_html(chunk[:64]):
+                    raise _Refused(DownloadError(
+                        f"{url} sent an HTML page instead of the file (it starts with {chunk[:40]!r}); nothing was kept", url=url,
+                    ))
+                if size is not None and part.length + len(chunk) > size:
+                    f.close()
+                    part.reset()
+                    raise _Refused(DownloadError(f"{url} sent more than the expected {size:,} bytes: not the file; nothing was kept", url=url))
+                f.write(chunk)
+                part.hash.update(chunk)
+                part.length += len(chunk)
+                bar.update(len(chunk))
+    except _network_errors() as exc:
+        raise _Transient(f"{type(exc).__name__} after {part.length:,} bytes: {exc}") from exc
+    finally:
+        part._synced = part.path.exists() and part.path.stat().st_size == part.length
+
+
+def _stream(session, url: str, part: _Part, size: Optional[int], timeouts, bar) -> None:
+    """One attempt: append what ``url`` sends after ``part.length`` to the part file."""
+    part.sync()
+    resp = _request(session, url, part, timeouts)
+    with resp:
+        expected_total = _total(resp, url, part, size)
         if expected_total is not None:
             _check_disk(part.path.parent, expected_total - part.length, url)
-        if bar is not None:
-            bar.reset(total=expected_total)
-            bar.update(part.length)
-        mode = "ab" if part.length else "wb"
-        try:
-            with open(part.path, mode) as f:
-                for chunk in _chunks(resp.raw):
-                    if not chunk:
-                        continue
-                    if part.length == 0 and _looks_like_html(chunk[:64]):
-                        raise _Refused(DownloadError(
-                            f"{url} sent an HTML page instead of the file (it starts with "
-                            f"{chunk[:40]!r}); nothing was kept", url=url,
-                        ))
-                    if size is not None and part.length + len(chunk) > size:
-                        f.close()
-                        part.reset()
-                        raise _Refused(DownloadError(
-                            f"{url} sent more than the expected {size:,} bytes: not the file; nothing was kept",
-                            url=url,
-                        ))
-                    f.write(chunk)
-                    part.hash.update(chunk)
-                    part.length += len(chunk)
-                    if bar is not None:
-                        bar.update(len(chunk))
-        except _network_errors() as exc:
-            raise _Transient(f"{type(exc).__name__} after {part.length:,} bytes: {exc}") from exc
-        finally:
-            part._synced = part.path.exists() and part.path.stat().st_size == part.length
+        bar.reset(total=expected_total)
+        bar.update(part.length)
+        _receive(resp, url, part, size, bar)
     if size is not None and part.length < size:
         raise _Transient(f"the connection ended after {part.length:,} of {size:,} bytes")
+
+
+def _stamp(path: Path) -> dict:
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns, "inode": st.st_ino}
+
+
+def _write_marker(dest: Path, sha256: str) -> None:
+    """Record beside ``dest`` that its bytes hash to ``sha256`` while its stamp stays as now."""
+    try:
+        atomic.write_text(cachedir.marker_path(dest), json.dumps({**_stamp(dest), "sha256": hashes.spell(sha256)}))
+    except OSError as exc:  # a read-only cache: the next call hashes the file again
+        logger.debug("cannot record the verified hash of %s: %s", dest, exc)
+
+
+def _verified(dest: Path, sha256: Optional[str], size: Optional[int]) -> bool:
+    """Whether ``dest`` is the pinned file: its marker says so and the file was not touched since,
+    or (no marker, or touched) its bytes hash to ``sha256``. Unpinned files are judged on size."""
+    try:
+        stamp = _stamp(dest)
+    except OSError:
+        return False
+    if size is not None and stamp["size"] != size:
+        return False
+    if sha256 is None:
+        return True
+    try:
+        marker = json.loads(cachedir.marker_path(dest).read_text(encoding="utf-8"))
+        if all(marker.get(k) == v for k, v in stamp.items()) and hashes.same(marker.get("sha256"), sha256):
+            return True
+    except (OSError, ValueError, AttributeError):
+        pass
+    logger.info("checking %s against its sha256 (no record of it being verified as it is now)", dest)
+    actual = hashes.file_sha256(dest)
+    if not hashes.same(actual, sha256):
+        logger.warning("%s has sha256 %s, expected %s: downloading it again", dest, actual, hashes.spell(sha256))
+        return False
+    _write_marker(dest, actual)
+    return True
+
+
+def _offline_error(dest: Path, name: Optional[str], url_list: List[str]) -> OfflineError:
+    what = f"`pretrained download {name}`" if name else "the download"
+    return OfflineError(
+        f"{dest.name} is not in the cache ({dest.parent}) and offline mode is on "
+        f"(offline=True or PRETRAINED_OFFLINE=1). Run {what} on a machine with network access "
+        f"(or copy the file to {dest}), or turn offline mode off. It comes from: {', '.join(url_list) or '(no URL)'}"
+    )
 
 
 def fetch(
@@ -232,8 +293,8 @@ def fetch(
 ) -> Path:
     """Download ``dest`` from the first of ``urls`` that gives the right bytes; return ``dest``.
 
-    A file already at ``dest`` (of the expected size) is returned at once: only verified files
-    are ever renamed there.
+    A file already at ``dest`` is returned at once when it is the pinned content: its marker
+    records the verified sha256 and the file was not touched since (else it is re-hashed once).
 
     Parameters
     ----------
@@ -244,7 +305,7 @@ def fetch(
     sha256, size
         What the file must hash to and weigh (bytes); checked while streaming. None skips a check.
     progress
-        Show a tqdm bar; None follows :func:`pretrained.config.progress_enabled`.
+        Show a progress bar; None follows :func:`pretrained.config.progress_enabled`.
     offline
         Forbid network access (None follows ``$PRETRAINED_OFFLINE``).
     name
@@ -261,61 +322,45 @@ def fetch(
         Every URL failed and at least one sent bytes with the wrong sha256.
     DownloadError
         Every URL failed (the message lists why, URL by URL).
+    LockTimeoutError
+        Another process held the download lock past ``$PRETRAINED_LOCK_TIMEOUT``.
     """
     url_list: List[str] = [urls] if isinstance(urls, str) else list(urls)
     dest = Path(dest)
-    sha256 = sha256.lower().removeprefix("sha256:") if sha256 else None
-
-    def ready() -> bool:
-        return dest.is_file() and (size is None or dest.stat().st_size == size)
-
-    if ready():
+    sha256 = hashes.hex_digest(sha256) if sha256 else None
+    if _verified(dest, sha256, size):
         return dest
     if config.offline(offline):
-        what = f"`pretrained download {name}`" if name else "the download"
-        raise OfflineError(
-            f"{dest.name} is not in the cache ({dest.parent}) and offline mode is on "
-            f"(offline=True or PRETRAINED_OFFLINE=1). Run {what} on a machine with network access "
-            f"(or copy the file to {dest}), or turn offline mode off. It comes from: {', '.join(url_list) or '(no URL)'}"
-        )
+        raise _offline_error(dest, name, url_list)
     if not url_list:
         raise DownloadError(f"no URL to download {dest.name} from" + (f" (entry {name!r})" if name else ""))
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    from filelock import FileLock, Timeout
-
-    lock = FileLock(str(dest) + ".lock")
     try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        logger.info("another process is downloading %s: waiting for it", dest.name)
-        lock.acquire()
-    try:
-        if ready():
-            logger.info("%s was downloaded by another process: reusing it", dest.name)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise cachedir.unwritable(dest.parent, exc) from exc
+    with locking.hold(Path(str(dest) + ".lock"), f"downloading {dest.name}", first_notice=f"another process is downloading {dest.name}: waiting for it") as waited:
+        if _verified(dest, sha256, size):
+            if waited:
+                logger.info("%s was downloaded by another process: reusing it", dest.name)
             return dest
         if dest.exists():
-            logger.warning("%s has %d bytes, expected %s: downloading it again", dest, dest.stat().st_size, size)
-        return _fetch_locked(url_list, dest, sha256, size, progress, retries, backoff, timeout)
-    finally:
-        lock.release()
+            logger.warning("%s is not the expected file: downloading it again", dest)
+        settings = _Settings(retries, backoff, timeout, progress)
+        return _fetch_locked(url_list, dest, sha256, size, settings)
 
 
-def _fetch_locked(url_list, dest: Path, sha256, size, progress, retries, backoff, timeout) -> Path:
-    import requests
+class _Settings:
+    """Retries, backoff, timeouts and progress for one fetch (None: from :mod:`pretrained.config`)."""
 
-    from . import __version__
+    def __init__(self, retries, backoff, timeout, progress):
+        self.attempts = config.retries() if retries is None else max(1, int(retries))
+        self.first, self.largest = config.backoff() if backoff is None else backoff
+        self.timeouts = config.timeouts() if timeout is None else timeout
+        self.progress = progress
 
-    attempts = config.retries() if retries is None else max(1, int(retries))
-    first, largest = config.backoff() if backoff is None else backoff
-    timeouts = config.timeouts() if timeout is None else timeout
-    show = config.progress_enabled() if progress is None else bool(progress)
-    part = _Part(dest.with_name(dest.name + ".part"))
-    failures: List[Tuple[str, Exception]] = []
-    bar = None
-    if show:
-        from tqdm.auto import tqdm
 
-        bar = tqdm(total=size, unit="B", unit_scale=True, unit_divisor=1024, desc=dest.name, leave=True)
+def _resume_ready(part: _Part, sha256: Optional[str], size: Optional[int]) -> bool:
+    """Whether a part file left by an earlier run is already the whole file (else it is trimmed)."""
     part.sync()
     if size is not None and part.length > size:
         logger.warning("%s holds %d bytes, more than the expected %d: discarding it", part.path, part.length, size)
@@ -323,62 +368,84 @@ def _fetch_locked(url_list, dest: Path, sha256, size, progress, retries, backoff
     elif size is not None and part.length == size:
         # an earlier run received everything but stopped before the rename
         if sha256 is None or part.hash.hexdigest() == sha256:
-            return _finish(part, dest)
+            return True
         part.reset()
+    return False
+
+
+def _fetch_locked(url_list, dest: Path, sha256, size, settings: _Settings) -> Path:
+    import requests
+
+    from . import __version__
+
+    part = _Part(dest.with_name(dest.name + ".part"))
+    if _resume_ready(part, sha256, size):
+        return _finish(part, dest)
+    failures: List[Tuple[str, Exception]] = []
     session = requests.Session()
     session.headers["User-Agent"] = f"pretrained/{__version__}"
+    bar = progress_bars.bar(size, dest.name, enabled=settings.progress, bytes=True, leave=True)
     try:
         for url in url_list:
-            tries = 0
-            restarted = False
-            while True:
-                tries += 1
-                before = part.length
-                try:
-                    logger.info("downloading %s from %s (try %d of %d)", dest.name, url, tries, attempts)
-                    _stream(session, url, part, size, timeouts, bar)
-                except _Refused as exc:
-                    logger.warning("%s", exc.error)
-                    failures.append((url, exc.error))
-                    break
-                except _Transient as exc:
-                    logger.warning("%s: %s", url, exc)
-                    if part.length > before:
-                        tries = 0  # bytes arrived: a flaky link gets its full budget again
-                    if tries >= attempts:
-                        failures.append((url, DownloadError(f"{url}: gave up after {tries} tries: {exc}", url=url)))
-                        break
-                    if not exc.now:
-                        time.sleep(min(largest, first * 2 ** max(0, tries - 1)))
-                    continue
-                actual = part.hash.hexdigest()
-                if sha256 is not None and actual != sha256:
-                    resumed = part.from_disk
-                    part.reset()
-                    if resumed and not restarted:
-                        logger.warning(
-                            "%s: the sha256 of the resumed file is wrong (%s); the bytes kept from an "
-                            "earlier run were bad: starting over", url, actual,
-                        )
-                        restarted = True
-                        tries -= 1
-                        continue
-                    err = ChecksumError(str(dest), sha256, actual, url=url)
-                    logger.warning("%s", err)
-                    failures.append((url, err))
-                    break
+            if _try_url(session, url, part, dest, sha256, size, settings, bar, failures):
                 return _finish(part, dest)
     finally:
         session.close()
-        if bar is not None:
-            bar.close()
+        bar.close()
     if part.path.exists() and part.path.stat().st_size == 0:
         part.path.unlink(missing_ok=True)
+    raise _failure(dest, url_list, failures)
+
+
+def _try_url(session, url: str, part: _Part, dest: Path, sha256, size, settings: _Settings, bar, failures: list) -> bool:
+    """Try one URL until it gives the file (True) or is given up (False, the reason in ``failures``)."""
+    tries = 0
+    restarted = False
+    while True:
+        tries += 1
+        before = part.length
+        try:
+            logger.info("downloading %s from %s (try %d of %d)", dest.name, url, tries, settings.attempts)
+            _stream(session, url, part, size, settings.timeouts, bar)
+        except _Refused as exc:
+            logger.warning("%s", exc.error)
+            failures.append((url, exc.error))
+            return False
+        except _Transient as exc:
+            logger.warning("%s: %s", url, exc)
+            if part.length > before:
+                tries = 0  # bytes arrived: a flaky link gets its full budget again
+            if tries >= settings.attempts:
+                failures.append((url, DownloadError(f"{url}: gave up after {tries} tries: {exc}", url=url)))
+                return False
+            if not exc.now:
+                time.sleep(min(settings.largest, settings.first * 2 ** max(0, tries - 1)))
+            continue
+        actual = part.hash.hexdigest()
+        if sha256 is None or actual == sha256:
+            return True
+        resumed = part.from_disk
+        part.reset()
+        if resumed and not restarted:
+            logger.warning(
+                "%s: the sha256 of the resumed file is wrong (%s); the bytes kept from an "
+                "earlier run were bad: starting over", url, actual,
+            )
+            restarted = True
+            tries -= 1
+            continue
+        err = ChecksumError(str(dest), sha256, actual, url=url)
+        logger.warning("%s", err)
+        failures.append((url, err))
+        return False
+
+
+def _failure(dest: Path, url_list: List[str], failures: List[Tuple[str, Exception]]) -> Exception:
     checksums = [e for _, e in failures if isinstance(e, ChecksumError)]
     if checksums:
-        raise checksums[-1]
+        return checksums[-1]
     detail = "; ".join(f"{u}: {e}" if not str(e).startswith(u) else str(e) for u, e in failures)
-    raise DownloadError(
+    return DownloadError(
         f"could not download {dest.name} from any of {len(url_list)} URL(s): {detail}. "
         "Check the network, set PRETRAINED_MIRROR to a reachable copy, or try again later "
         "(a later run resumes what was downloaded).",
@@ -387,20 +454,39 @@ def _fetch_locked(url_list, dest: Path, sha256, size, progress, retries, backoff
 
 
 def _finish(part: _Part, dest: Path) -> Path:
-    """Flush the verified ``.part`` to disk and rename it into place (atomic)."""
-    with open(part.path, "rb+") as f:
-        os.fsync(f.fileno())
-    os.replace(part.path, dest)
+    """Move the verified ``.part`` into place (atomic, fsynced) and record its hash beside it."""
+    atomic.replace(part.path, dest)
+    _write_marker(dest, part.hash.hexdigest())
     logger.info("downloaded %s (%d bytes, sha256 %s)", dest, part.length, part.hash.hexdigest())
     return dest
 
 
 def download_path(name: str, cache_dir: Optional["str | os.PathLike[str]"] = None) -> Path:
-    """Where the file of catalogue entry ``name`` is (or will be) downloaded."""
+    """Where the file of catalogue entry ``name`` is (or will be) downloaded:
+    ``<cache>/downloads/<key>/<filename>`` (see :func:`pretrained.cachedir.download_key`)."""
     entry = catalog.get(name)
     if not entry.filename:
         raise DownloadError(f"catalogue entry {entry.name!r} has no file to download")
-    return cachedir.downloads(cache_dir) / entry.filename
+    return cachedir.downloads(cache_dir) / cachedir.download_key(entry) / entry.filename
+
+
+def _adopt_flat(entry: catalog.Entry, dest: Path, cache_dir) -> None:
+    """Move a download of the former flat layout (``downloads/<filename>``) into its keyed
+    folder when it is the pinned content, so nobody downloads gigabytes twice."""
+    old = cachedir.downloads(cache_dir) / entry.filename
+    if dest.exists() or not entry.sha256 or not old.is_file() or (entry.size and old.stat().st_size != entry.size):
+        return
+    actual = hashes.file_sha256(old)
+    if not hashes.same(actual, entry.sha256):
+        return
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        atomic.replace(old, dest)
+    except OSError as exc:
+        logger.debug("cannot move %s to %s: %s", old, dest, exc)
+        return
+    _write_marker(dest, actual)
+    logger.info("moved %s to %s (downloads are now kept by content)", old, dest)
 
 
 def download(
@@ -412,19 +498,20 @@ def download(
 ) -> Path:
     """Download the file of a catalogue entry into the cache (once) and return its path.
 
-    The file goes to ``<cache>/downloads/<filename>``; ``$PRETRAINED_MIRROR`` is tried first,
-    then the entry's URLs. Nothing is converted (:func:`pretrained.load` does that).
+    The file goes to ``<cache>/downloads/<key>/<filename>``; ``$PRETRAINED_MIRROR`` is tried
+    first, then the entry's URLs. Nothing is converted (:func:`pretrained.load` does that).
 
     Examples
     --------
     >>> import pretrained                                          # doctest: +SKIP
     >>> pretrained.download("glove.6B.300d")                       # doctest: +SKIP
-    PosixPath('/home/me/.cache/pretrained/downloads/glove.6B.zip')
+    PosixPath('/home/me/.cache/pretrained/downloads/sha256-617afb2fe6cbd085/glove.6B.zip')
     """
     entry = catalog.get(name)
     dest = download_path(entry.name, cache_dir)
     if not entry.sha256:
         logger.warning("catalogue entry %r pins no sha256: its download cannot be verified", entry.name)
+    _adopt_flat(entry, dest, cache_dir)
     if not config.offline(offline) and not dest.is_file():
         cachedir.ensure(cache_dir)
     return fetch(

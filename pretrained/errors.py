@@ -12,6 +12,7 @@ __all__ = [
     "ChecksumError",
     "OfflineError",
     "CacheError",
+    "LockTimeoutError",
     "MissingDependencyError",
     "CatalogError",
     "ConfigError",
@@ -96,6 +97,16 @@ class CacheError(PretrainedError, OSError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class LockTimeoutError(CacheError, TimeoutError):
+    """Another process held a download or conversion lock longer than ``$PRETRAINED_LOCK_TIMEOUT``;
+    carries the lock file and who holds it."""
+
+    def __init__(self, message: str, lock_file: str = "", holder: str = ""):
+        self.lock_file = lock_file
+        self.holder = holder
+        super().__init__(message)
 
 
 class MissingDependencyError(PretrainedError, ImportError):

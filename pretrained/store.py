@@ -4,11 +4,20 @@
 ``norms.npy``    float32 (count,), the L2 norm of every row (so queries need no pass over the file)
 ``vocab.txt``    UTF-8, one word a line, row order
 ``meta.json``    source file, its sha256 and size, format, dim, count, skipped counts, format version,
-                 and ``vectors_sha256`` (of the float32 row bytes: the identity indexes are tied to)
+                 ``vectors_sha256`` (of the float32 row bytes: the identity indexes are tied to),
+                 ``files`` (size and ``sha256:<hex>`` of each of the three other files) and
+                 ``meta_sha256`` (of the meta itself, without that key)
 
 An entry is written into a temporary folder beside its final place, verified, then renamed into
-place, so a crash never leaves a half-written entry that a later run would load. Nothing is pickled:
-arrays load with ``allow_pickle=False``.
+place (:mod:`pretrained.atomic`), so a crash never leaves a half-written entry that a later run
+would load; a later conversion removes what dead processes left. An entry is never changed in
+place: converting again builds a new folder and swaps it in, and a reader that saw the folder change
+under it reads again (see :func:`read_entry`). Nothing is pickled: arrays load with
+``allow_pickle=False``.
+
+:func:`read_entry` checks the cheap invariants on every load (meta types, shapes, file sizes, the
+vocabulary's hash, a sample of norms recomputed from the vectors); :func:`check_entry` re-hashes
+every file (``pretrained cache verify``).
 """
 from __future__ import annotations
 
@@ -16,18 +25,20 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 import time
-import uuid
 from pathlib import Path
-from typing import Callable, Iterable, List, Tuple
+from typing import Callable, Iterable, List, Optional, Tuple
 
 import numpy as np
 
+from . import atomic, hashes
 from .errors import CacheError, PretrainedError
 from .formats import Block
 
-__all__ = ["FORMAT_VERSION", "write_entry", "read_entry", "verify_entry", "is_entry", "entry_lock", "NpyWriter"]
+__all__ = [
+    "FORMAT_VERSION", "write_entry", "read_entry", "verify_entry", "check_entry", "is_entry",
+    "entry_lock", "remove_entry", "clean_leftovers", "NpyWriter",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -71,12 +82,28 @@ class NpyWriter:
         self._f.close()
 
 
+
+_SAMPLE_ALL = 1024  # entries up to this many rows have every norm recomputed on load
+_SAMPLE = 256  # rows whose norms are recomputed on load in a larger entry
+_FIX = "remove it with `pretrained cache remove {name}` (or load again with force=True) and it is converted afresh"
+
+
+def _fix(path: Path) -> str:
+    return _FIX.format(name=Path(path).name)
+
+
 def entry_lock(entry: Path, timeout: float = -1):
-    """A file lock guarding the conversion of one entry (``filelock``)."""
+    """A file lock guarding the conversion of one entry (``filelock``); prefer
+    :func:`pretrained.locking.hold` on :func:`lock_path`, which says who holds it while waiting."""
     from filelock import FileLock
 
     entry.parent.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(entry) + ".lock", timeout=timeout)
+    return FileLock(os.fspath(lock_path(entry)), timeout=timeout)
+
+
+def lock_path(entry: Path) -> Path:
+    """The lock file that guards the conversion of ``entry``."""
+    return Path(str(entry) + ".lock")
 
 
 def is_entry(path: Path) -> bool:
@@ -84,63 +111,132 @@ def is_entry(path: Path) -> bool:
     return (Path(path) / META).is_file()
 
 
+def clean_leftovers(folder: Path, name: Optional[str] = None) -> List[Path]:
+    """Remove the temporary and trash folders or files a dead process left in ``folder`` (only
+    those of target ``name`` when given) and return them. A live process's work is kept."""
+    removed: List[Path] = []
+    try:
+        children = list(Path(folder).iterdir())
+    except OSError:
+        return removed
+    for p in children:
+        if is_orphan_temp(p) and (name is None or atomic.temp_owner(p) is None or atomic.temp_owner(p)[0] == name):
+            atomic.remove(p)
+            removed.append(p)
+            logger.info("removed %s, left by a process that is gone", p)
+    return removed
+
+
+def is_orphan_temp(path: Path) -> bool:
+    """Whether ``path`` is a temporary or trash name whose writer is gone (or an old-style trash
+    folder, which nobody resumes)."""
+    owner = atomic.temp_owner(path)
+    if owner is not None:
+        return not atomic.pid_alive(owner[2])
+    name = Path(path).name
+    return name.startswith(".") and ".trash-" in name
+
+
+def _meta_digest(meta: dict) -> str:
+    body = {k: v for k, v in meta.items() if k != "meta_sha256"}
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _writable_parent(dest: Path) -> None:
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        probe = atomic.temp_name(dest, suffix=".probe")
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise CacheError(
+            f"cannot write to the cache folder {dest.parent} ({exc.strerror or exc}); set "
+            "PRETRAINED_CACHE or pass cache_dir= to a writable folder"
+        ) from exc
+
+
 def write_entry(dest: Path, blocks: Iterable[Block], dim: int, meta: "dict | Callable[[], dict]") -> Path:
     """Write an entry from a stream of blocks into ``dest`` atomically.
 
     Blocks are written as they come, so memory stays at one block whatever the file size.
     ``meta`` is a dict, or a callable returning one that is called once the blocks are consumed
-    (when the reader's counts are known); it is completed with count, dim and the format version.
+    (when the reader's counts are known); it is completed with count, dim, the format version and
+    the size and sha256 of every file. An existing folder at ``dest`` (a former entry, or an
+    incomplete one) is replaced in one rename; what dead processes left beside it is removed.
     """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.parent / f".{dest.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
-    try:
-        writer = NpyWriter(tmp / VECTORS, dim)
-        norms: List[np.ndarray] = []
-        with open(tmp / VOCAB, "w", encoding="utf-8", newline="\n") as vocab:
-            try:
-                for block in blocks:
-                    writer.append(block.vectors)
-                    norms.append(np.linalg.norm(block.vectors, axis=1).astype(np.float32))
-                    vocab.write("\n".join(block.words))
-                    vocab.write("\n")
-            finally:
-                writer.close()
-        count = writer.rows
-        np.save(tmp / NORMS, np.concatenate(norms) if norms else np.zeros(0, np.float32))
+    _writable_parent(dest)
+    clean_leftovers(dest.parent, dest.name)
+    with atomic.atomic_path(dest, directory=True) as tmp:
+        count, row_sha = _write_files(tmp, blocks, dim)
         meta = dict(meta() if callable(meta) else meta)
-        meta.update(count=count, dim=dim, vectors_sha256=writer.sha256.hexdigest(), format_version=FORMAT_VERSION, created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        meta.update(
+            count=count, dim=dim, vectors_sha256=hashes.spell(row_sha), format_version=FORMAT_VERSION,
+            created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            files={n: {"size": (tmp / n).stat().st_size, "sha256": hashes.file_sha256(tmp / n)} for n in (VECTORS, NORMS, VOCAB)},
+        )
+        meta["meta_sha256"] = _meta_digest(meta)
         with open(tmp / META, "w", encoding="utf-8") as f:
             json.dump(meta, f, indent=2, ensure_ascii=False)
             f.write("\n")
         verify_entry(tmp)  # before it becomes visible
+    return dest
+
+
+def _write_files(tmp: Path, blocks: Iterable[Block], dim: int) -> Tuple[int, str]:
+    writer = NpyWriter(tmp / VECTORS, dim)
+    norms: List[np.ndarray] = []
+    with open(tmp / VOCAB, "w", encoding="utf-8", newline="\n") as vocab:
         try:
-            os.rename(tmp, dest)
-        except OSError:
-            if is_entry(dest):  # another process finished first: theirs is as good as ours
-                shutil.rmtree(tmp, ignore_errors=True)
-            else:
-                raise
-        return dest
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            for block in blocks:
+                writer.append(block.vectors)
+                norms.append(np.linalg.norm(np.asarray(block.vectors, dtype=np.float32), axis=1).astype(np.float32))
+                vocab.write("\n".join(block.words))
+                vocab.write("\n")
+        finally:
+            writer.close()
+    with open(tmp / NORMS, "wb") as f:
+        np.save(f, np.concatenate(norms) if norms else np.zeros(0, np.float32))
+    return writer.rows, writer.sha256.hexdigest()
 
 
 def read_meta(path: Path) -> dict:
+    """The ``meta.json`` of an entry, checked for the types every reader relies on."""
     path = Path(path)
     try:
         with open(path / META, encoding="utf-8") as f:
             meta = json.load(f)
     except (OSError, ValueError) as exc:
-        raise CacheError(f"cache entry {path} has no readable {META} ({exc}); remove the folder and load again") from exc
+        raise CacheError(f"cache entry {path} has no readable {META} ({exc}); {_fix(path)}") from exc
+    if not isinstance(meta, dict):
+        raise CacheError(f"cache entry {path}: {META} holds a {type(meta).__name__}, not an object; {_fix(path)}")
     if meta.get("format_version") != FORMAT_VERSION:
         raise CacheError(
-            f"cache entry {path} has format version {meta.get('format_version')}, this version of "
-            f"pretrained reads {FORMAT_VERSION}; remove the folder and load again"
+            f"cache entry {path} has format version {meta.get('format_version')!r}, this version of "
+            f"pretrained reads {FORMAT_VERSION}; convert it again: {_fix(path)}"
         )
+    for key, low in (("count", 0), ("dim", 1)):
+        value = meta.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise CacheError(f"cache entry {path}: {META} has {key}={value!r}, not an integer >= {low}; {_fix(path)}")
+    files = meta.get("files", {})
+    if not isinstance(files, dict) or not all(isinstance(v, dict) for v in files.values()):
+        raise CacheError(f"cache entry {path}: {META} has a malformed 'files' table; {_fix(path)}")
+    if "meta_sha256" in meta and not hashes.same(meta["meta_sha256"], _meta_digest(meta)):
+        raise CacheError(f"cache entry {path}: {META} was changed after it was written (its meta_sha256 does not match); {_fix(path)}")
     return meta
+
+
+def _check_sizes(path: Path, meta: dict) -> None:
+    for name, info in meta.get("files", {}).items():
+        want = info.get("size")
+        try:
+            got = (path / name).stat().st_size
+        except OSError as exc:
+            raise CacheError(f"cache entry {path}: {name} is missing ({exc.strerror}); {_fix(path)}") from exc
+        if want is not None and got != want:
+            raise CacheError(f"cache entry {path}: {name} has {got:,} bytes, {META} says {want:,}; {_fix(path)}")
 
 
 def verify_entry(path: Path) -> dict:
@@ -153,40 +249,145 @@ def verify_entry(path: Path) -> dict:
         norms = np.load(path / NORMS, mmap_mode="r", allow_pickle=False)
         with open(path / VOCAB, "rb") as f:
             lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 22), b""))
-    except (OSError, ValueError) as exc:
-        raise CacheError(f"cache entry {path} is unreadable ({exc}); remove the folder and load again") from exc
+    except (OSError, ValueError, EOFError) as exc:
+        raise CacheError(f"cache entry {path} is unreadable ({exc}); {_fix(path)}") from exc
     _check_shapes(path, meta, vectors, norms, lines)
+    _check_sizes(path, meta)
     return meta
 
 
 def _check_shapes(path: Path, meta: dict, vectors: np.ndarray, norms: np.ndarray, words: int) -> None:
     count, dim = meta["count"], meta["dim"]
-    if vectors.dtype != np.float32 or vectors.shape != (count, dim) or norms.shape != (count,) or words != count:
+    if (
+        vectors.dtype != np.float32 or vectors.shape != (count, dim) or norms.dtype != np.float32
+        or norms.shape != (count,) or words != count
+    ):
         raise CacheError(
             f"cache entry {path} is inconsistent: meta says {count} x {dim}, vectors.npy is "
-            f"{vectors.shape} {vectors.dtype}, norms {norms.shape}, vocab.txt has {words} words; "
-            "remove the folder and load again"
+            f"{vectors.shape} {vectors.dtype}, norms {norms.shape} {norms.dtype}, vocab.txt has {words} words; "
+            f"{_fix(path)}"
         )
 
 
-def read_entry(path: Path, *, mmap: bool = True) -> Tuple[List[str], np.ndarray, np.ndarray, dict]:
-    """Open an entry: ``(words, vectors, norms, meta)``; vectors and norms are memory-mapped
-    read-only when ``mmap``. Checks that the three files agree with ``meta.json``."""
-    path = Path(path)
+def _check_norms(path: Path, vectors: np.ndarray, norms: np.ndarray) -> None:
+    count = vectors.shape[0]
+    if count == 0:
+        return
+    rows = np.arange(count) if count <= _SAMPLE_ALL else np.unique(np.linspace(0, count - 1, _SAMPLE).astype(np.int64))
+    with np.errstate(all="ignore"):  # damaged rows may hold inf or nan
+        again = np.linalg.norm(np.asarray(vectors[rows], dtype=np.float32), axis=1).astype(np.float32)
+    kept = np.asarray(norms[rows])
+    bad = ~np.isclose(again, kept, rtol=1e-5, atol=1e-6, equal_nan=True)
+    if bad.any():
+        row = int(rows[np.argmax(bad)])
+        raise CacheError(
+            f"cache entry {path} is corrupt: the norm of row {row} is {kept[np.argmax(bad)]!r} in norms.npy "
+            f"but {again[np.argmax(bad)]!r} from vectors.npy; {_fix(path)}"
+        )
+
+
+def _read_once(path: Path, mmap: bool) -> Tuple[List[str], np.ndarray, np.ndarray, dict]:
     meta = read_meta(path)
     mode = "r" if mmap else None
     try:
         vectors = np.load(path / VECTORS, mmap_mode=mode, allow_pickle=False)
         norms = np.load(path / NORMS, mmap_mode=mode, allow_pickle=False)
-        with open(path / VOCAB, encoding="utf-8", newline="\n") as f:
-            text = f.read()
-    except (OSError, ValueError) as exc:
-        raise CacheError(f"cache entry {path} is unreadable ({exc}); remove the folder and load again") from exc
+        with open(path / VOCAB, "rb") as f:
+            raw = f.read()
+        text = raw.decode("utf-8")
+    except (OSError, ValueError, EOFError) as exc:
+        raise CacheError(f"cache entry {path} is unreadable ({exc}); {_fix(path)}") from exc
     words = text.split("\n")
     if words and words[-1] == "":
         words.pop()
     _check_shapes(path, meta, vectors, norms, len(words))
+    _check_sizes(path, meta)
+    want = meta.get("files", {}).get(VOCAB, {}).get("sha256")
+    if want is not None and not hashes.same(want, hashlib.sha256(raw).hexdigest()):
+        raise CacheError(f"cache entry {path}: vocab.txt does not match the sha256 in {META}; {_fix(path)}")
+    _check_norms(path, vectors, norms)
     return words, vectors, norms, meta
+
+
+def _folder_id(path: Path) -> Optional[Tuple[int, int]]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_ctime_ns
+
+
+def read_entry(path: Path, *, mmap: bool = True) -> Tuple[List[str], np.ndarray, np.ndarray, dict]:
+    """Open an entry: ``(words, vectors, norms, meta)``; vectors and norms are memory-mapped
+    read-only when ``mmap``. Checks the cheap invariants (meta types, file sizes and shapes, the
+    vocabulary's sha256, a sample of norms against the vectors).
+
+    Entries are replaced by a rename, never changed in place: a read during which the folder was
+    swapped (its inode changed) is read again, so a reader never mixes two versions or fails
+    because another process converted the entry again meanwhile.
+    """
+    path = Path(path)
+    for attempt in range(6):
+        before = _folder_id(path)
+        try:
+            result = _read_once(path, mmap)
+        except CacheError:
+            swapped = before is None or _folder_id(path) != before
+            if attempt == 5 or not swapped:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+            continue
+        if before is not None and _folder_id(path) == before:
+            return result
+        time.sleep(0.02 * (attempt + 1))
+    raise CacheError(f"cache entry {path} kept changing while it was read (another process converting it again?); try again")
+
+
+def check_entry(path: Path) -> dict:
+    """Everything :func:`read_entry` checks, plus the size and sha256 of every file against
+    ``meta.json`` (reads every byte). Returns the meta; raises :class:`~pretrained.errors.CacheError`."""
+    path = Path(path)
+    meta = read_meta(path)
+    files = meta.get("files")
+    if not files:  # an entry written before file hashes were recorded: its row hash at least
+        _check_rows(path, meta, read_entry(path)[1])
+        return meta
+    _check_sizes(path, meta)
+    for name in (VECTORS, NORMS, VOCAB):
+        want = files.get(name, {}).get("sha256")
+        if want is None:
+            raise CacheError(f"cache entry {path}: {META} records no sha256 for {name}; {_fix(path)}")
+        try:
+            got = hashes.file_sha256(path / name)
+        except OSError as exc:
+            raise CacheError(f"cache entry {path}: {name} is unreadable ({exc}); {_fix(path)}") from exc
+        if not hashes.same(want, got):
+            raise CacheError(f"cache entry {path}: {name} has sha256 {got}, {META} says {hashes.spell(want)}; {_fix(path)}")
+    read_entry(path)
+    return meta
+
+
+def update_meta(path: Path, changes: dict) -> dict:
+    """Replace top-level keys of an entry's ``meta.json`` (atomically; its digest rewritten)."""
+    path = Path(path)
+    meta = read_meta(path)
+    meta.update(changes)
+    if "meta_sha256" in meta:
+        meta["meta_sha256"] = _meta_digest(meta)
+    atomic.write_text(path / META, json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+    return meta
+
+
+def _check_rows(path: Path, meta: dict, vectors: np.ndarray) -> None:
+    want = meta.get("vectors_sha256")
+    if not want:
+        return
+    h = hashlib.sha256()
+    step = max(1, (16 << 20) // max(1, vectors.shape[1] * 4))
+    for s in range(0, vectors.shape[0], step):
+        h.update(memoryview(np.ascontiguousarray(vectors[s : s + step], dtype="<f4")).cast("B"))
+    if not hashes.same(want, h.hexdigest()):
+        raise CacheError(f"cache entry {path}: vectors sha256 {h.hexdigest()}, {META} says {want}; {_fix(path)}")
 
 
 def remove_entry(path: Path) -> None:
@@ -194,6 +395,4 @@ def remove_entry(path: Path) -> None:
     path = Path(path)
     if not path.exists():
         raise PretrainedError(f"no cache entry at {path}")
-    trash = path.parent / f".{path.name}.trash-{uuid.uuid4().hex[:8]}"
-    os.rename(path, trash)
-    shutil.rmtree(trash, ignore_errors=True)
+    atomic.remove(path)

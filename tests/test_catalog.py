@@ -169,3 +169,19 @@ def test_docstring_examples_run():
         result = doctest.testmod(module)
         assert result.failed == 0, module.__name__
     assert doctest.testmod(catalog).attempted >= 4
+
+
+@pytest.mark.parametrize("name, alias, dim", [
+    ("glove.2024.wikigiga.50d", "glove-2024-wikigiga-50", 50),
+    ("glove.2024.wikigiga.100d", "glove-2024-wikigiga-100", 100),
+    ("glove.2024.wikigiga.200d", "glove-2024-wikigiga-200", 200),
+    ("glove.2024.wikigiga.300d", "glove-2024-wikigiga-300", 300),
+    ("glove.2024.dolma.300d", "glove-2024-dolma-300", 300),
+])
+def test_the_2024_glove_sets_are_listed_and_marked_unverified(name, alias, dim):
+    e = catalog.get(alias)
+    assert e.name == name and e.dim == dim and e.format == "glove" and e.filename == name + ".zip"
+    assert e.sha256 is None and e.size is None  # nothing published to pin
+    rows = dict(catalog.describe(e))
+    assert rows["status"].startswith("unverified") and "Carlson" in rows["citation"]
+    assert "status" not in dict(catalog.describe(catalog.get("glove.6B.50d")))

@@ -117,6 +117,7 @@ def test_without_the_package_offline_names_both_ways_out(monkeypatch):
 
 def test_download_api_returns_the_cached_file(served_glove, glove50_zip):
     path = pretrained.download("test-glove-50")
-    assert path.name == "glove.6B.zip" and path.parent.name == "downloads"
+    assert path.name == "glove.6B.zip" and path.parent.parent.name == "downloads"
+    assert path.parent.name == "sha256-" + glove50_zip[1][:16]  # kept by content
     assert path.read_bytes() == glove50_zip[0]
-    assert (path.parent.parent / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    assert (path.parent.parent.parent / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")

@@ -8,6 +8,7 @@ import zipfile
 import pytest
 
 from pretrained.cli import main
+from pretrained.downloader import download_path
 
 from loopback import Loopback
 
@@ -62,7 +63,7 @@ def test_download_then_everything_works_offline(served, tmp_path, capsys, monkey
     assert main(["download", "tiny.3d", "--cache-dir", str(cache), "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "tiny.3d" in out and "converted into" in out
-    assert (cache / "downloads" / "tiny.zip").read_bytes() == data
+    assert download_path("tiny.3d", cache).read_bytes() == data
     assert (cache / "CACHEDIR.TAG").is_file()
     monkeypatch.setenv("PRETRAINED_OFFLINE", "1")
     assert main(["neighbours", "tiny.3d", "king", "-n", "1", "--cache-dir", str(cache), "--json"]) == 0
@@ -100,7 +101,7 @@ def test_cache_list_verify_remove(served, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "2 ok, 0 bad" in out and "sha256 matches" in out
     # damage the download: verify finds it and fails
-    f = cache / "downloads" / "tiny.zip"
+    f = download_path("tiny.3d", cache)
     raw = bytearray(f.read_bytes())
     raw[10] ^= 0xFF
     f.write_bytes(bytes(raw))
