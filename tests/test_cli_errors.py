@@ -137,15 +137,11 @@ ERRORS = [
     (["export-projector", "{v}", "--vocab", "{d}/unknown.txt", "--out", "{d}/p"], "no words"),
     (["evaluate", "{v}", "--analogies", "{d}/q.txt", "--pairs", "{d}/tiny-pairs.tsv"], "tiny-pairs.tsv"),
     (["index-check", "{v}"], "build-index"),
-    (["cache", "prune"], "cache remove"),
 ]
 
 
 @pytest.mark.parametrize("template,expected", ERRORS, ids=[" ".join(t[:1] + t[2:])[:60] for t, _ in ERRORS])
 def test_errors_exit_1_with_one_line(files, capsys, monkeypatch, template, expected):
-    from pretrained import cachedir
-
-    monkeypatch.delattr(cachedir, "prune", raising=False)  # until the cache's prune is connected
     code, out, err = run(_argv(template, files), capsys)
     assert code == 1
     (line,) = [x for x in err.splitlines() if "error:" in x]
@@ -326,3 +322,25 @@ def test_cache_prune_reports_what_it_removed(capsys, monkeypatch, tmp_path):
     assert code == 0 and calls[-1] == (None, False)
     data = _strict(out)
     assert data["dry_run"] is False and data["bytes"] == 2048 and data["items"][0]["why"].startswith("left by")
+
+
+def test_cache_lists_and_prunes_what_a_dead_process_left(capsys, tmp_path):
+    """End to end through the real cachedir.prune: a temporary folder named for a process that is
+    gone is listed as an orphan with the reason, then removed; a live one's is kept."""
+    import os
+    from pretrained import cachedir
+
+    folder = cachedir.vectors(tmp_path)
+    folder.mkdir(parents=True)
+    dead = folder / ".myset.tmp-999999999-abcdef12"
+    dead.mkdir()
+    (dead / "vectors.npy").write_bytes(b"x" * 4096)
+    live = folder / f".other.tmp-{os.getpid()}-12345678"
+    live.mkdir()
+    code, out, _ = run(["cache", "--cache-dir", str(tmp_path)], capsys)
+    assert code == 0 and "orphan" in out and "cache prune" in out
+    code, out, _ = run(["cache", "prune", "--dry-run", "--cache-dir", str(tmp_path)], capsys)
+    assert code == 0 and "would remove" in out and dead.exists()
+    code, out, _ = run(["cache", "prune", "--cache-dir", str(tmp_path)], capsys)
+    assert code == 0 and "removed" in out
+    assert not dead.exists() and live.exists()

@@ -158,10 +158,7 @@ def _cache_verify(args: argparse.Namespace) -> int:
 def _cache_prune(args: argparse.Namespace) -> int:
     from .. import cachedir
 
-    prune = getattr(cachedir, "prune", None)
-    if prune is None:
-        raise PretrainedError("cache prune is not available in this version of pretrained; use `pretrained cache remove NAME`")
-    found = prune(cache_dir=args.cache_dir, dry_run=args.dry_run)
+    found = cachedir.prune(cache_dir=args.cache_dir, dry_run=args.dry_run)
     verb = "would remove" if args.dry_run else "removed"
     data = [{"path": str(path), "size": size, "why": why} for path, size, why in found]
     lines = [f"{verb} {path}  ({human(size)}: {why})" for path, size, why in found]
@@ -189,8 +186,8 @@ def run_cache(args: argparse.Namespace) -> int:
     if args.action == "prune":
         return _cache_prune(args)
     items = cachedir.items(args.cache_dir)
-    data = [{"kind": i.kind, "name": i.name, "path": str(i.path), "size": i.size} for i in items]
-    lines = [f"{i.kind:<9} {human(i.size):>10}  {i.name}" for i in items]
+    data = [{"kind": i.kind, "name": i.name, "path": str(i.path), "size": i.size, "why": i.why} for i in items]
+    lines = [f"{i.kind:<9} {human(i.size):>10}  {i.name}" + (f"  ({i.why}; `pretrained cache prune` removes it)" if i.why else "") for i in items]
     lines.append(f"{len(items)} items, {human(sum(i.size for i in items))} in {cachedir.root(args.cache_dir)}")
     emit(args, data, "\n".join(lines))
     return 0
