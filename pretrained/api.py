@@ -12,9 +12,9 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
-from . import cachedir, catalog, config, embedded, store
+from . import cachedir, catalog, config, embedded, fasttext, keyed, store
 from .errors import FormatError, OfflineError, UnknownNameError
 from .formats import Block, ReadStats, iter_vectors, normalize_format, select
 from .sources import describe, file_sha256
@@ -123,6 +123,9 @@ def convert(
 
 
 def _convert_file(path: Path, dest: Path, fmt, member, limit, vocab, unicode_errors) -> None:
+    if fmt is None and fasttext.is_fasttext_bin(path, member):  # hook: fastText .bin keeps its n-grams
+        fasttext.convert(path, dest, member=member, limit=limit, vocabulary=vocab, unicode_errors=unicode_errors)
+        return
     ident = describe(path)
     with iter_vectors(
         path, format=fmt, member=member, limit=limit, vocabulary=vocab,
@@ -165,6 +168,10 @@ def _convert_catalogue(entry: catalog.Entry, dest: Path, limit, vocab, cache_dir
 
 
 def _convert_download(entry: catalog.Entry, archive: Path, dest: Path, limit, vocab) -> None:
+    if entry.format == "fasttext-bin":  # hook: fastText .bin keeps its n-grams
+        source = {"catalogue": entry.name, "path": str(archive), "member": entry.member, "size": archive.stat().st_size, "sha256": entry.sha256, "urls": list(entry.urls)}
+        fasttext.convert(archive, dest, member=entry.member, limit=limit, vocabulary=vocab, source=source, name=entry.name)
+        return
     with iter_vectors(
         archive, format=entry.format, member=entry.member, limit=limit, vocabulary=vocab,
         unicode_errors="replace", hash=False,
@@ -229,6 +236,8 @@ def load(
     member: Optional[str] = None,
     unicode_errors: str = "replace",
     offline: Optional[bool] = None,
+    fvocab: Optional["str | os.PathLike[str]"] = None,
+    datatype: Any = None,
 ) -> Vectors:
     """Load a vector set by catalogue name or file path.
 
@@ -258,6 +267,17 @@ def load(
         Forbid network access (default: ``$PRETRAINED_OFFLINE``). A catalogue set that is neither
         cached nor installed then raises :class:`~pretrained.errors.OfflineError` saying what to
         download; otherwise it is downloaded (once, verified) and converted (once).
+    fvocab
+        A word-count file (gensim's ``fvocab``, word2vec's ``-save-vocab``: ``word count`` per
+        line), read on every load: ``v.get_vecattr(word, "count")``. A fastText ``.bin`` carries
+        its own counts.
+    datatype
+        ``np.float16`` or ``np.float64`` (gensim's ``datatype=``): the returned arrays in that
+        type (a copy in memory); the cache stays float32.
+
+    A fastText ``.bin`` keeps its character n-grams: unknown words get fastText's vector from
+    them (``v["unseenword"]``, ``v.get_vector``, ``v.subword_vector``), see
+    :class:`pretrained.fasttext.FastTextVectors`.
 
     Examples
     --------
@@ -271,4 +291,9 @@ def load(
         cache_dir=cache_dir, unicode_errors=unicode_errors, offline=offline,
     )
     words, vectors, norms, meta = store.read_entry(dest)
-    return Vectors(words, vectors, norms=norms, name=meta.get("name"), meta=meta, path=dest, _checked=True)
+    subwords = fasttext.read_subwords(dest, meta)  # hook: fastText n-grams, counts, fvocab, datatype
+    cls = Vectors if subwords is None else fasttext.FastTextVectors
+    v = cls(words, vectors, norms=norms, name=meta.get("name"), meta=meta, path=dest, dtype=datatype, _checked=True)
+    v.subwords = subwords
+    v.counts = fasttext.read_counts(dest) if fvocab is None else keyed.read_fvocab(fvocab, words, unicode_errors)
+    return v

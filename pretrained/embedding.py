@@ -291,7 +291,9 @@ def embedding_matrix(
     oov
         What rows of tokens the vectors lack hold: ``"zeros"``; ``"random"``, normal draws with
         each dimension's own mean and standard deviation over all the vectors (reproducible with
-        ``seed``); ``"mean"``, the mean vector; or a callable ``token -> vector``.
+        ``seed``); ``"mean"``, the mean vector; ``"subword"``, the vector fastText gives an
+        unknown word from its character n-grams (a set loaded from a fastText ``.bin``); or a
+        callable ``token -> vector``.
     seed
         Seed of the ``"random"`` draws.
     lowercase
@@ -329,6 +331,10 @@ def embedding_matrix(
     >>> print(report)
     5 rows x 2: 2 of 3 tokens found (66.7%), 1 through lowercase; 1 missing, most frequent: 'zebra'; plus 1 padding row (zero) and 1 OOV-token row
     """
+    if oov == "subword":  # hook: fastText n-gram vectors (pretrained.fasttext)
+        if not getattr(vectors, "has_subwords", False):
+            raise ValueError("oov='subword' needs vectors with subword information: load a fastText .bin file")
+        oov = vectors.subword_vector
     if not callable(oov) and oov not in OOV_POLICIES:
         raise ValueError(f"oov must be one of {', '.join(map(repr, OOV_POLICIES))} or a callable, got {oov!r}")
     key_to_index, source = _vector_parts(vectors)

@@ -17,13 +17,14 @@ Two optional attributes complete the picture:
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .errors import PretrainedError, WordNotFoundError
+from .errors import FormatError, PretrainedError, WordNotFoundError
 
-__all__ = ["KeyedVectorsMethods"]
+__all__ = ["KeyedVectorsMethods", "read_fvocab"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,28 @@ def _unitvec(vec: np.ndarray) -> np.ndarray:
     """gensim's ``matutils.unitvec`` for a dense vector: ``vec / |vec|``, zero stays zero."""
     n = float(np.linalg.norm(vec))
     return (vec / n).astype(vec.dtype, copy=False) if n > 0 else vec
+
+
+def read_fvocab(path: "os.PathLike[str] | str", words: Sequence[str], unicode_errors: str = "strict") -> np.ndarray:
+    """Word counts in the row order of ``words`` from a gensim ``fvocab`` file (``word count`` per
+    line, word2vec's ``-save-vocab``); -1 (``get_vecattr`` gives None) for a word the file lacks,
+    as gensim does. Raises :class:`~pretrained.errors.FormatError` naming the line."""
+    counts: dict = {}
+    with open(path, "rb") as f:
+        for n, raw in enumerate(f, 1):
+            try:
+                fields = raw.decode("utf-8", errors=unicode_errors).strip().split()
+            except UnicodeDecodeError as exc:
+                raise FormatError(f"not valid UTF-8 ({exc}); pass unicode_errors='replace'", os.fspath(path), n) from None
+            if not fields:
+                continue
+            if len(fields) != 2 or not fields[1].lstrip("-").isdigit():
+                raise FormatError(f"expected 'word count', got {raw[:80]!r}", os.fspath(path), n)
+            counts[fields[0]] = int(fields[1])
+    out = np.array([counts.get(w, -1) for w in words], dtype=np.int64)
+    if (out < 0).any():
+        logger.warning("vocabulary file %s is incomplete: %d words have no count", path, int((out < 0).sum()))
+    return out
 
 
 class KeyedVectorsMethods:

@@ -84,12 +84,14 @@ def is_entry(path: Path) -> bool:
     return (Path(path) / META).is_file()
 
 
-def write_entry(dest: Path, blocks: Iterable[Block], dim: int, meta: "dict | Callable[[], dict]") -> Path:
+def write_entry(dest: Path, blocks: Iterable[Block], dim: int, meta: "dict | Callable[[], dict]", extra: "Callable[[Path], None] | None" = None) -> Path:
     """Write an entry from a stream of blocks into ``dest`` atomically.
 
     Blocks are written as they come, so memory stays at one block whatever the file size.
     ``meta`` is a dict, or a callable returning one that is called once the blocks are consumed
     (when the reader's counts are known); it is completed with count, dim and the format version.
+    ``extra(folder)``, when given, adds files of its own (a fastText set's ``ngrams.npy``) to the
+    temporary folder before ``meta.json`` is written, so they appear with the entry.
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -109,6 +111,8 @@ def write_entry(dest: Path, blocks: Iterable[Block], dim: int, meta: "dict | Cal
                 writer.close()
         count = writer.rows
         np.save(tmp / NORMS, np.concatenate(norms) if norms else np.zeros(0, np.float32))
+        if extra is not None:
+            extra(tmp)
         meta = dict(meta() if callable(meta) else meta)
         meta.update(count=count, dim=dim, vectors_sha256=writer.sha256.hexdigest(), format_version=FORMAT_VERSION, created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         with open(tmp / META, "w", encoding="utf-8") as f:

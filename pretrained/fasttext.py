@@ -1,0 +1,424 @@
+"""Facebook's native fastText ``.bin``: vectors for words never seen, from character n-grams.
+
+The file (``fasttext.cc`` ``saveModel``) is read with ``struct`` and NumPy, never unpickled:
+
+* int32 magic ``793712314`` and version, 12 int32 arguments (dim, ws, epoch, min_count, neg,
+  word_ngrams, loss, model, bucket, minn, maxn, lr_update_rate) and a float64 ``t``;
+* the dictionary: int32 size, nwords, nlabels; int64 ntokens, pruneidx_size; then per entry the
+  word's UTF-8 bytes, a NUL, an int64 count and an int8 type; then pruneidx_size int32 pairs;
+* the input matrix: a bool ``quant``, int64 rows and dim, rows x dim float32: first the ``nwords``
+  word rows, then the ``bucket`` n-gram rows (the output matrix after it is not needed).
+
+A known word's vector is fastText's (and gensim's): the mean of its own row and its n-gram rows;
+an unknown word's is the mean of its n-gram rows (zeros when it has none). The n-grams of ``word``
+are the byte runs of ``<word>`` of ``minn``..``maxn`` UTF-8 characters (not the lone ``<`` or
+``>``), hashed with 32-bit FNV-1a over signed bytes, modulo ``bucket``: gensim's
+``ft_ngram_hashes``, reimplemented here so a lookup needs no gensim. Like gensim (and unlike the
+fastText binary, which gives ``</s>`` no n-grams), every known word uses its n-grams.
+
+In the cache the composed word vectors are the usual ``vectors.npy``; the bucket matrix is kept as
+``ngrams.npy`` (float32, memory-mapped on reload), the word counts as ``counts.npy``, and
+``meta.json`` gets ``"subwords": {"minn", "maxn", "bucket"}``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, Union
+
+import numpy as np
+
+from . import atomic, store
+from .errors import CacheError, FormatError
+from .formats import Block
+from .sources import open_source
+from .vectors import Vectors
+
+__all__ = ["MAGIC", "Subwords", "FastTextVectors", "is_fasttext_bin", "ngrams", "ngram_hashes", "ft_hash", "read_subwords", "convert"]
+
+logger = logging.getLogger(__name__)
+
+MAGIC = 793712314
+NGRAMS, COUNTS = "ngrams.npy", "counts.npy"
+_ARGS = ("dim", "ws", "epoch", "min_count", "neg", "word_ngrams", "loss", "model", "bucket", "minn", "maxn", "lr_update_rate")
+_ROWS_PER_READ = 1 << 13
+_WORDS_PER_BLOCK = 2048
+
+
+# --------------------------------------------------------------------------- n-grams
+
+
+def ngrams(word: str, minn: int, maxn: int) -> List[bytes]:
+    """The character n-grams of ``<word>`` as UTF-8 byte strings, in fastText's order."""
+    b = ("<" + word + ">").encode("utf-8")
+    size = len(b)
+    out = []
+    for i in range(size):
+        if b[i] & 0xC0 == 0x80:
+            continue
+        j, n = i, 1
+        while j < size and n <= maxn:
+            j += 1
+            while j < size and b[j] & 0xC0 == 0x80:
+                j += 1
+            if n >= minn and not (n == 1 and (i == 0 or j == size)):
+                out.append(b[i:j])
+            n += 1
+    return out
+
+
+def ft_hash(data: bytes) -> int:
+    """fastText's 32-bit FNV-1a hash, each byte taken as a signed char."""
+    h = 2166136261
+    for c in data:
+        h = ((h ^ (c | 0xFFFFFF00 if c > 127 else c)) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def ngram_hashes(word: str, minn: int, maxn: int, bucket: int) -> List[int]:
+    """The bucket rows of ``word``'s n-grams (gensim's ``ft_ngram_hashes``)."""
+    return [ft_hash(g) % bucket for g in ngrams(word, minn, maxn)] if bucket else []
+
+
+def _fast_hashes() -> Callable[[str, int, int, int], List[int]]:
+    """gensim's compiled n-gram hashing when it is installed (much faster on millions of words),
+    else :func:`ngram_hashes`; both give the same numbers."""
+    try:
+        from gensim.models.fasttext_inner import compute_ngrams_bytes, ft_hash_bytes
+    except ImportError:  # pragma: no cover - gensim is installed with pretrained
+        return ngram_hashes
+
+    def hashes(word: str, minn: int, maxn: int, bucket: int) -> List[int]:
+        return [ft_hash_bytes(g) % bucket for g in compute_ngrams_bytes(word, minn, maxn)] if bucket else []
+
+    return hashes
+
+
+@dataclass(frozen=True)
+class Subwords:
+    """The n-gram buckets of a fastText model: ``ngrams`` is (bucket, dim) float32."""
+
+    ngrams: np.ndarray
+    minn: int
+    maxn: int
+
+    @property
+    def bucket(self) -> int:
+        return int(self.ngrams.shape[0])
+
+    def hashes(self, word: str) -> List[int]:
+        """The bucket rows of ``word``'s n-grams."""
+        return ngram_hashes(word, self.minn, self.maxn, self.bucket)
+
+    def vector(self, word: str) -> np.ndarray:
+        """The mean of ``word``'s n-gram vectors, summed in fastText's order (a new float32 array)."""
+        vec = np.zeros(self.ngrams.shape[1], np.float32)
+        rows = self.hashes(word)
+        if not rows:
+            logger.warning("could not extract any ngrams from %r, returning origin vector", word)
+            return vec
+        for r in rows:
+            vec += self.ngrams[r]
+        return vec / np.float32(len(rows))
+
+
+def read_subwords(entry: "os.PathLike[str] | str", meta: dict) -> Optional[Subwords]:
+    """The :class:`Subwords` of a cache entry (``ngrams.npy`` memory-mapped), or None."""
+    info = meta.get("subwords")
+    if not info:
+        return None
+    path = Path(entry) / NGRAMS
+    try:
+        grid = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise CacheError(f"cache entry {entry} has no readable {NGRAMS} ({exc}); remove the folder and load again") from exc
+    if grid.dtype != np.float32 or grid.shape != (info["bucket"], meta["dim"]):
+        raise CacheError(f"cache entry {entry}: {NGRAMS} is {grid.shape} {grid.dtype}, meta says ({info['bucket']}, {meta['dim']}); remove the folder and load again")
+    return Subwords(grid, int(info["minn"]), int(info["maxn"]))
+
+
+def read_counts(entry: "os.PathLike[str] | str") -> Optional[np.ndarray]:
+    """The word counts a cache entry keeps (``counts.npy``), or None."""
+    path = Path(entry) / COUNTS
+    return np.load(path, allow_pickle=False) if path.is_file() else None
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _plausible_old_header(head: bytes) -> bool:
+    """Whether 60 bytes look like the header of the pre-2017 format (no magic: dim, ws, ...)."""
+    if len(head) < 56:
+        return False
+    dim, ws, epoch, min_count, neg, _, loss, model, bucket, minn, maxn, _ = struct.unpack("<12i", head[:48])
+    (t,) = struct.unpack("<d", head[48:56])
+    return (0 < dim <= 100000 and 0 < ws < 1000 and 0 < epoch < 1000000 and min_count >= 0 and neg >= 0
+            and 1 <= loss <= 4 and 1 <= model <= 3 and bucket >= 0 and 0 <= minn <= maxn <= 1000 and 0 <= t < 1)
+
+
+def is_fasttext_bin(path: "os.PathLike[str] | str", member: Optional[str] = None) -> bool:
+    """Whether the (possibly compressed) file is a fastText model: its magic number, or (for the
+    old format without one) a plausible header."""
+    try:
+        with open_source(path, member, hash=False) as src:
+            head = src.stream.read(56)
+    except (FormatError, OSError, EOFError):
+        return False
+    return len(head) >= 4 and (struct.unpack("<i", head[:4])[0] == MAGIC or _plausible_old_header(head))
+
+
+class _Reader:
+    """Exact reads from a stream; a short read is a :class:`FormatError` naming the file."""
+
+    def __init__(self, stream, path: str):
+        self.stream, self.path = stream, path
+        self.buf, self.pos, self.offset = b"", 0, 0  # offset: bytes consumed before buf
+
+    def _fill(self, what: str, i: Optional[int] = None) -> None:
+        more = self.stream.read(1 << 16)
+        if not more:
+            at = f" (word {i + 1})" if i is not None else ""
+            raise FormatError(f"truncated fastText .bin: the file ends inside {what}{at}, at byte {self.offset + len(self.buf)}", self.path)
+        self.offset += self.pos
+        self.buf, self.pos = self.buf[self.pos :] + more, 0
+
+    def read(self, n: int, what: str) -> bytes:
+        if self.pos + n <= len(self.buf):
+            self.pos += n
+            return self.buf[self.pos - n : self.pos]
+        out = self.buf[self.pos :]
+        self.offset += len(self.buf)
+        self.buf, self.pos = b"", 0
+        rest = self.stream.read(n - len(out)) if n > len(out) else b""
+        out += rest
+        if len(out) < n:
+            raise FormatError(f"truncated fastText .bin: the file ends inside {what}, at byte {self.offset + len(rest)}", self.path)
+        self.offset += len(rest)
+        return out
+
+    def unpack(self, fmt: str, what: str) -> tuple:
+        return struct.unpack("<" + fmt, self.read(struct.calcsize("<" + fmt), what))
+
+    def word(self, i: int) -> bytes:
+        while True:
+            end = self.buf.find(b"\0", self.pos)
+            if end >= 0:
+                word = self.buf[self.pos : end]
+                self.pos = end + 1
+                return word
+            self._fill("the word list", i)
+
+    def rows_into(self, out: np.ndarray, what: str) -> None:
+        data = self.read(out.nbytes, what)
+        out[...] = np.frombuffer(data, dtype="<f4").reshape(out.shape)
+
+
+@dataclass
+class Header:
+    """What precedes the matrix: the training arguments, the words and their counts."""
+
+    args: dict
+    words: List[str]
+    counts: np.ndarray
+    ntokens: int
+    rows: int
+    dim: int
+
+
+def read_header(r: _Reader, unicode_errors: str = "strict") -> Header:
+    """Parse everything up to the first matrix row (see the module docstring)."""
+    magic, version = r.unpack("2i", "the header")
+    new = magic == MAGIC
+    ints = r.unpack("12i", "the header") if new else (magic, version) + r.unpack("10i", "the header")
+    (t,) = r.unpack("d", "the header")
+    if not new and not _plausible_old_header(struct.pack("<12id", *ints, t)):
+        raise FormatError("not a fastText .bin file (no magic number, no plausible header)", r.path)
+    args = dict(zip(_ARGS, ints), t=t, version=version if new else 0)
+    size, nwords, nlabels = r.unpack("3i", "the dictionary header")
+    ntokens, pruneidx = r.unpack("2q", "the dictionary header") if new else (r.unpack("q", "the dictionary header")[0], 0)
+    if nlabels > 0:
+        raise FormatError(f"a supervised fastText model ({nlabels} labels) holds no unsupervised word vectors", r.path)
+    words, counts = [], np.empty(size, np.int64)
+    for i in range(size):
+        raw = r.word(i)
+        try:
+            words.append(raw.decode("utf-8", errors=unicode_errors))
+        except UnicodeDecodeError as exc:
+            raise FormatError(f"word {i + 1} is not valid UTF-8 ({exc}); pass unicode_errors='replace'", r.path) from None
+        counts[i] = r.unpack("qb", "the word list")[0]
+    r.read(8 * max(pruneidx, 0), "the pruned-index table")
+    (quant,) = r.unpack("?", "the matrix header") if new else (False,)
+    if quant:
+        raise FormatError("a quantized fastText model (.ftz) is not supported; use the full .bin", r.path)
+    rows, dim = r.unpack("2q", "the matrix header")
+    if dim != args["dim"] or rows != nwords + args["bucket"]:
+        raise FormatError(f"matrix of {rows} x {dim}, expected {nwords} words + {args['bucket']} buckets x {args['dim']}", r.path)
+    return Header(args, words, counts, ntokens, rows, dim)
+
+
+def _copy_rows(r: _Reader, dest: np.ndarray, what: str) -> None:
+    for s in range(0, dest.shape[0], _ROWS_PER_READ):
+        r.rows_into(dest[s : s + _ROWS_PER_READ], what)
+
+
+def _composed(words: List[str], keep: np.ndarray, word_rows: np.ndarray, grid: np.ndarray, minn: int, maxn: int) -> Iterator[Block]:
+    """Blocks of the kept words' vectors: (own row + n-gram rows) / (1 + n), summed in that order
+    as fastText and gensim do."""
+    hashes = _fast_hashes()
+    bucket = grid.shape[0]
+    for s in range(0, len(words), _WORDS_PER_BLOCK):
+        block = words[s : s + _WORDS_PER_BLOCK]
+        own = np.asarray(word_rows[keep[s : s + len(block)]], dtype=np.float32)
+        lists = [hashes(w, minn, maxn, bucket) for w in block]
+        lengths = np.array([len(h) for h in lists], dtype=np.intp)
+        # the k-th n-gram row of every word at once, added in fastText's order (bit-exact sums)
+        table = np.zeros((len(block), int(lengths.max(initial=0))), dtype=np.intp)
+        for row, hs in enumerate(lists):
+            table[row, : len(hs)] = hs
+        for k in range(table.shape[1]):
+            has = lengths > k
+            own[has] += grid[table[has, k]]
+        yield Block(block, own / (lengths + 1).astype(np.float32)[:, None])
+
+
+def _kept(words: List[str], limit: Optional[int], vocabulary: Optional[Iterable[str]]) -> np.ndarray:
+    """Rows to keep: the first ``limit``, only ``vocabulary``'s words, a repeated word (two byte
+    strings decoded alike) only once, as the other readers do."""
+    end = len(words) if limit is None else min(limit, len(words))
+    wanted = None if vocabulary is None else set(vocabulary)
+    seen: set = set()
+    keep = []
+    for i in range(end):
+        w = words[i]
+        if w not in seen and (wanted is None or w in wanted):
+            keep.append(i)
+        seen.add(w)
+    if end - len(keep) and wanted is None:
+        logger.warning("%d repeated words (after decoding) kept only their first vector", end - len(keep))
+    return np.array(keep, dtype=np.intp)
+
+
+def convert(
+    path: "os.PathLike[str] | str",
+    dest: "os.PathLike[str] | str",
+    *,
+    member: Optional[str] = None,
+    limit: Optional[int] = None,
+    vocabulary: Optional[Iterable[str]] = None,
+    unicode_errors: str = "replace",
+    source: Optional[dict] = None,
+    name: Optional[str] = None,
+) -> Path:
+    """Convert a fastText ``.bin`` (plain or compressed) into the cache entry ``dest``.
+
+    The word and n-gram rows are first copied to a scratch folder beside ``dest`` (the words come
+    before the n-grams in the file, so a compressed file cannot cheaply be read twice); the entry
+    is then written by :func:`pretrained.store.write_entry`, with ``ngrams.npy`` and
+    ``counts.npy`` added before it becomes visible. ``source`` is recorded in ``meta.json``
+    (default: the file's path, size and sha256). Truncated or malformed files raise
+    :class:`~pretrained.errors.FormatError` naming the file.
+    """
+    dest, where = Path(dest), os.fspath(path) + (f"!{member}" if member else "")
+    scratch = atomic.temp_name(dest, "scratch")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    scratch.mkdir()
+    try:
+        with open_source(path, member, hash=source is None) as src:
+            r = _Reader(src.stream, where)
+            h = read_header(r, unicode_errors)
+            bucket = h.args["bucket"]
+            word_rows = np.lib.format.open_memmap(scratch / "words.npy", "w+", np.float32, (len(h.words), h.dim))
+            grid = np.lib.format.open_memmap(scratch / NGRAMS, "w+", np.float32, (bucket, h.dim))
+            _copy_rows(r, word_rows, "the word vectors")
+            _copy_rows(r, grid, "the n-gram vectors")
+            word_rows.flush()
+            grid.flush()
+            del word_rows, grid
+            if source is None:
+                source = {"path": str(Path(path).resolve()), "member": member, "size": os.path.getsize(path), "sha256": src.sha256()}
+        keep = _kept(h.words, limit, vocabulary)
+        words = [h.words[i] for i in keep.tolist()]
+        minn, maxn = (h.args["minn"], h.args["maxn"]) if bucket else (0, 0)
+        counts = h.counts[keep]
+
+        def extra(folder: Path) -> None:
+            atomic.replace(scratch / NGRAMS, folder / NGRAMS)
+            np.save(folder / COUNTS, counts)
+
+        def meta() -> dict:
+            args = {k: h.args[k] for k in ("version", "ws", "epoch", "min_count", "neg", "loss", "model", "t")}
+            return {
+                "name": name or os.path.basename(where), "source": source, "format": "fasttext-bin",
+                "limit": limit, "vocabulary_size": None if vocabulary is None else len(set(vocabulary)),
+                "read": len(h.words), "kept": len(words), "subwords": {"minn": minn, "maxn": maxn, "bucket": bucket},
+                "fasttext": {**args, "ntokens": int(h.ntokens)},
+            }
+
+        rows = np.load(scratch / "words.npy", mmap_mode="r", allow_pickle=False)
+        grid = np.load(scratch / NGRAMS, mmap_mode="r", allow_pickle=False)
+        store.write_entry(dest, _composed(words, keep, rows, grid, minn, maxn), h.dim, meta, extra=extra)
+        del rows, grid
+        logger.info("converted fastText %s into %s: %d words, %d n-gram buckets x %d dims", where, dest, len(words), bucket, h.dim)
+    finally:
+        atomic.remove(scratch)
+    return dest
+
+
+# --------------------------------------------------------------------------- Vectors with subwords
+
+
+class FastTextVectors(Vectors):
+    """:class:`~pretrained.Vectors` of a fastText ``.bin`` set: an unknown word gets the vector of its
+    character n-grams wherever a word is looked up (``v[word]``, ``get``, ``get_vector``,
+    ``similarity``, ``most_similar``). ``word in v`` stays False for an unknown word, as in
+    gensim's ``key_to_index`` (gensim's ``word in wv`` is True for any word of a fastText set)."""
+
+    def _known(self, word: Any) -> bool:
+        return not isinstance(word, str) or word in self or self.subwords is None
+
+    def __getitem__(self, word: Union[str, Iterable[str]]) -> np.ndarray:
+        if isinstance(word, str):
+            if self._known(word):
+                return super().__getitem__(word)
+            vec = self.subword_vector(word)
+            vec.setflags(write=False)
+            return vec
+        words = list(word)
+        if all(self._known(w) for w in words):
+            return super().__getitem__(words)
+        return np.stack([self[w] for w in words]) if words else np.zeros((0, self.dim), self.vectors.dtype)
+
+    def get(self, word: str, default: Any = None) -> Any:
+        """The vector of ``word`` (from its n-grams when unknown), ``default`` for a non-string."""
+        return self[word] if isinstance(word, str) else default
+
+    def unit(self, item: Any) -> np.ndarray:
+        if self._known(item):
+            return super().unit(item)
+        return super().unit(self.subword_vector(item))
+
+    def _terms(self, terms: Any) -> Any:
+        """Unknown words in a query replaced by their n-gram vectors (weights kept)."""
+        if terms is None or isinstance(terms, (str, np.ndarray)):
+            terms = [] if terms is None else [terms]
+        out = []
+        for t in terms:
+            if isinstance(t, tuple) and len(t) == 2 and not self._known(t[0]):
+                t = (self.subword_vector(t[0]), t[1])
+            elif not self._known(t):
+                t = self.subword_vector(t)
+            out.append(t)
+        return out
+
+    def most_similar(self, positive: Any = None, negative: Any = (), topn: Optional[int] = 10, **options: Any):
+        return super().most_similar(self._terms(positive), self._terms(negative), topn, **options)
+
+    most_similar.__doc__ = Vectors.most_similar.__doc__
+
+    def most_similar_cosmul(self, positive: Any = None, negative: Any = (), topn: Optional[int] = 10, **options: Any):
+        return super().most_similar_cosmul(self._terms(positive), self._terms(negative), topn, **options)
+
+    most_similar_cosmul.__doc__ = Vectors.most_similar_cosmul.__doc__
