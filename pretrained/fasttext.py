@@ -259,6 +259,20 @@ def read_header(r: _Reader, unicode_errors: str = "strict") -> Header:
     return Header(args, words, counts, ntokens, rows, dim)
 
 
+def _skip_output(r: _Reader, new: bool) -> None:
+    """Read through the output matrix (not needed) so a truncated download is caught."""
+    if new:
+        r.unpack("?", "the output matrix header")
+    rows, dim = r.unpack("2q", "the output matrix header")
+    left = rows * dim * 4
+    while left > 0:
+        step = min(left, 1 << 24)
+        r.read(step, "the output matrix")
+        left -= step
+    if r.pos < len(r.buf) or r.stream.read(1):
+        raise FormatError("unexpected bytes after the output matrix; is this a fastText .bin?", r.path)
+
+
 def _copy_rows(r: _Reader, dest: np.ndarray, what: str) -> None:
     for s in range(0, dest.shape[0], _ROWS_PER_READ):
         r.rows_into(dest[s : s + _ROWS_PER_READ], what)
@@ -334,6 +348,7 @@ def convert(
             grid = np.lib.format.open_memmap(scratch / NGRAMS, "w+", np.float32, (bucket, h.dim))
             _copy_rows(r, word_rows, "the word vectors")
             _copy_rows(r, grid, "the n-gram vectors")
+            _skip_output(r, h.args["version"] > 0)
             word_rows.flush()
             grid.flush()
             del word_rows, grid
