@@ -123,7 +123,7 @@ def convert(
 
 
 def _convert_file(path: Path, dest: Path, fmt, member, limit, vocab, unicode_errors) -> None:
-    if fmt is None and fasttext.is_fasttext_bin(path, member):  # hook: fastText .bin keeps its n-grams
+    if fasttext.is_fasttext_bin(path, member):  # hook: fastText .bin keeps its n-grams
         fasttext.convert(path, dest, member=member, limit=limit, vocabulary=vocab, unicode_errors=unicode_errors)
         return
     ident = describe(path)
@@ -168,7 +168,7 @@ def _convert_catalogue(entry: catalog.Entry, dest: Path, limit, vocab, cache_dir
 
 
 def _convert_download(entry: catalog.Entry, archive: Path, dest: Path, limit, vocab) -> None:
-    if entry.format == "fasttext-bin":  # hook: fastText .bin keeps its n-grams
+    if entry.format == "fasttext-bin" or fasttext.is_fasttext_bin(archive, entry.member):  # hook: fastText .bin
         source = {"catalogue": entry.name, "path": str(archive), "member": entry.member, "size": archive.stat().st_size, "sha256": entry.sha256, "urls": list(entry.urls)}
         fasttext.convert(archive, dest, member=entry.member, limit=limit, vocabulary=vocab, source=source, name=entry.name)
         return

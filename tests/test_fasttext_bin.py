@@ -181,3 +181,32 @@ def test_gensim_compiled_and_pure_hashes_agree():
     pure = [fasttext.ngram_hashes(w, 3, 6, 2_000_000) for w in words]
     assert [gensim_fasttext.ft_ngram_hashes(w, 3, 6, 2_000_000) for w in words] == pure
     assert fasttext.ft_hash(b"\xff\x80abc") == int(gensim_fasttext.ft_hash_bytes(b"\xff\x80abc"))
+
+
+def test_catalogue_bin_downloaded_and_converted(tmp_path, monkeypatch):
+    import hashlib
+
+    from loopback import Loopback
+
+    monkeypatch.setenv("PRETRAINED_PROGRESS", "0")
+    monkeypatch.delenv("PRETRAINED_MIRROR", raising=False)
+    data = gzip.compress(gensim_test_data("lee_fasttext_new.bin").read_bytes())
+    local = pretrained.load(gensim_test_data("lee_fasttext_new.bin"))
+    with Loopback() as server:
+        url = server.add("/ft/lee.bin.gz", data)
+        pretrained.register("ft-lee", url, sha256=hashlib.sha256(data).hexdigest(), size=len(data), format="fasttext", dim=10)
+        try:
+            v = pretrained.load("ft-lee", cache_dir=tmp_path)
+        finally:
+            pretrained.catalog.unregister("ft-lee")
+    assert isinstance(v, fasttext.FastTextVectors) and v.name == "ft-lee"
+    np.testing.assert_array_equal(v.vectors, local.vectors)
+    np.testing.assert_array_equal(v["unseenword"], local["unseenword"])
+    assert v.meta["source"]["urls"] == [url]
+
+
+def test_builtin_fasttext_entries():
+    for name, fmt in [("fasttext.wiki-news.300d", "word2vec-text"), ("fasttext.crawl.300d", "word2vec-text"), ("fasttext.cc.en.300", "fasttext-bin")]:
+        e = pretrained.catalog.get(name)
+        assert e.format == fmt and e.dim == 300 and e.size > 0
+        assert e.sha256 is None and "unverified" in e.description  # size-pinned only
