@@ -391,6 +391,17 @@ class FastTextVectors(Vectors):
     ``similarity``, ``most_similar``). ``word in v`` stays False for an unknown word, as in
     gensim's ``key_to_index`` (gensim's ``word in wv`` is True for any word of a fastText set)."""
 
+    @classmethod
+    def from_gensim(cls, kv, *, name: Optional[str] = None) -> "Vectors":
+        """Wrap a gensim ``FastTextKeyedVectors`` (``model.wv``) with its n-gram buckets, so
+        unknown words keep their vectors; a plain ``KeyedVectors`` gives a plain ``Vectors``."""
+        ngrams = getattr(kv, "vectors_ngrams", None)
+        if ngrams is None or not getattr(kv, "bucket", 0):
+            return Vectors.from_gensim(kv, name=name)
+        v = cls(list(kv.index_to_key), np.asarray(kv.vectors, dtype=np.float32), name=name)
+        v.subwords = Subwords(np.asarray(ngrams, dtype=np.float32), int(kv.min_n), int(kv.max_n))
+        return v
+
     def _known(self, word: Any) -> bool:
         return not isinstance(word, str) or word in self or self.subwords is None
 

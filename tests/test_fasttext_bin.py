@@ -210,3 +210,13 @@ def test_builtin_fasttext_entries():
         e = pretrained.catalog.get(name)
         assert e.format == fmt and e.dim == 300 and e.size > 0
         assert e.sha256 is None and "unverified" in e.description  # size-pinned only
+
+
+def test_from_gensim_keeps_subwords():
+    kv, v = _lee()
+    w = fasttext.FastTextVectors.from_gensim(kv, name="lee")
+    assert isinstance(w, fasttext.FastTextVectors) and w.has_subwords
+    np.testing.assert_array_equal(w.vectors, v.vectors)
+    np.testing.assert_allclose(w["unseenword"], kv.get_vector("unseenword"), atol=1e-7)
+    plain = fasttext.FastTextVectors.from_gensim(pretrained.Vectors(["a"], np.ones((1, 2), np.float32)).to_gensim())
+    assert not plain.has_subwords
