@@ -52,7 +52,11 @@ _WORDS_PER_BLOCK = 2048
 
 
 def ngrams(word: str, minn: int, maxn: int) -> List[bytes]:
-    """The character n-grams of ``<word>`` as UTF-8 byte strings, in fastText's order."""
+    """The character n-grams of ``<word>`` as UTF-8 byte strings, in fastText's order.
+
+    >>> ngrams("cat", 3, 4)
+    [b'<ca', b'<cat', b'cat', b'cat>', b'at>']
+    """
     b = ("<" + word + ">").encode("utf-8")
     size = len(b)
     out = []
@@ -71,7 +75,11 @@ def ngrams(word: str, minn: int, maxn: int) -> List[bytes]:
 
 
 def ft_hash(data: bytes) -> int:
-    """fastText's 32-bit FNV-1a hash, each byte taken as a signed char."""
+    """fastText's 32-bit FNV-1a hash, each byte taken as a signed char.
+
+    >>> ft_hash(b"<ca"), ft_hash("é".encode())
+    (1066916747, 1023043777)
+    """
     h = 2166136261
     for c in data:
         h = ((h ^ (c | 0xFFFFFF00 if c > 127 else c)) * 16777619) & 0xFFFFFFFF

@@ -60,7 +60,20 @@ def read_fvocab(path: "os.PathLike[str] | str", words: Sequence[str], unicode_er
 
 
 class KeyedVectorsMethods:
-    """gensim-named queries mixed into :class:`~pretrained.Vectors` (see the module docstring)."""
+    """gensim-named queries mixed into :class:`~pretrained.Vectors` (see the module docstring).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pretrained import Vectors
+    >>> v = Vectors(["cat", "dog", "car"], np.array([[1, 0.1], [0.9, 0.2], [0, 1]], dtype=np.float32))
+    >>> v.doesnt_match(["cat", "dog", "car"])
+    'car'
+    >>> v.rank("cat", "car"), v.closer_than("cat", "car")
+    (2, ['dog'])
+    >>> v.get_vecattr("cat", "count")  # no counts in the file: gensim's made-up len - row
+    3
+    """
 
     counts: Optional[np.ndarray] = None
     subwords: Any = None
