@@ -27,7 +27,7 @@ import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Union
 
 import numpy as np
 
@@ -323,6 +323,23 @@ def _kept(words: List[str], limit: Optional[int], vocabulary: Optional[Iterable[
     return np.array(keep, dtype=np.intp)
 
 
+def _stage(path, member: Optional[str], where: str, scratch: Path, unicode_errors: str, want_hash: bool) -> "tuple[Header, Optional[str]]":
+    """Read the file once: the header, then the word rows and the n-gram rows into ``.npy`` files
+    in ``scratch``, then through the output matrix (a truncated file fails here)."""
+    with open_source(path, member, hash=want_hash) as src:
+        r = _Reader(src.stream, where)
+        h = read_header(r, unicode_errors)
+        word_rows = np.lib.format.open_memmap(scratch / "words.npy", "w+", np.float32, (len(h.words), h.dim))
+        grid = np.lib.format.open_memmap(scratch / NGRAMS, "w+", np.float32, (h.args["bucket"], h.dim))
+        _copy_rows(r, word_rows, "the word vectors")
+        _copy_rows(r, grid, "the n-gram vectors")
+        _skip_output(r, h.args["version"] > 0)
+        word_rows.flush()
+        grid.flush()
+        del word_rows, grid
+        return h, (src.sha256() if want_hash else None)
+
+
 def convert(
     path: "os.PathLike[str] | str",
     dest: "os.PathLike[str] | str",
@@ -344,24 +361,15 @@ def convert(
     :class:`~pretrained.errors.FormatError` naming the file.
     """
     dest, where = Path(dest), os.fspath(path) + (f"!{member}" if member else "")
+    vocabulary = None if vocabulary is None else sorted(set(vocabulary))
     scratch = atomic.temp_name(dest, "scratch")
     dest.parent.mkdir(parents=True, exist_ok=True)
     scratch.mkdir()
     try:
-        with open_source(path, member, hash=source is None) as src:
-            r = _Reader(src.stream, where)
-            h = read_header(r, unicode_errors)
-            bucket = h.args["bucket"]
-            word_rows = np.lib.format.open_memmap(scratch / "words.npy", "w+", np.float32, (len(h.words), h.dim))
-            grid = np.lib.format.open_memmap(scratch / NGRAMS, "w+", np.float32, (bucket, h.dim))
-            _copy_rows(r, word_rows, "the word vectors")
-            _copy_rows(r, grid, "the n-gram vectors")
-            _skip_output(r, h.args["version"] > 0)
-            word_rows.flush()
-            grid.flush()
-            del word_rows, grid
-            if source is None:
-                source = {"path": str(Path(path).resolve()), "member": member, "size": os.path.getsize(path), "sha256": src.sha256()}
+        h, sha = _stage(path, member, where, scratch, unicode_errors, want_hash=source is None)
+        if source is None:
+            source = {"path": str(Path(path).resolve()), "member": member, "size": os.path.getsize(path), "sha256": sha}
+        bucket = h.args["bucket"]
         keep = _kept(h.words, limit, vocabulary)
         words = [h.words[i] for i in keep.tolist()]
         minn, maxn = (h.args["minn"], h.args["maxn"]) if bucket else (0, 0)
@@ -375,7 +383,7 @@ def convert(
             args = {k: h.args[k] for k in ("version", "ws", "epoch", "min_count", "neg", "loss", "model", "t")}
             return {
                 "name": name or os.path.basename(where), "source": source, "format": "fasttext-bin",
-                "limit": limit, "vocabulary_size": None if vocabulary is None else len(set(vocabulary)),
+                "limit": limit, "vocabulary_size": None if vocabulary is None else len(vocabulary),
                 "read": len(h.words), "kept": len(words), "subwords": {"minn": minn, "maxn": maxn, "bucket": bucket},
                 "fasttext": {**args, "ntokens": int(h.ntokens)},
             }
