@@ -13,7 +13,8 @@ A known word's vector is fastText's (and gensim's): the mean of its own row and 
 an unknown word's is the mean of its n-gram rows (zeros when it has none). The n-grams of ``word``
 are the byte runs of ``<word>`` of ``minn``..``maxn`` UTF-8 characters (not the lone ``<`` or
 ``>``), hashed with 32-bit FNV-1a over signed bytes, modulo ``bucket``: gensim's
-``ft_ngram_hashes``, reimplemented here so a lookup needs no gensim. Like gensim (and unlike the
+``ft_ngram_hashes``, reimplemented here (per word, and vectorised over many words for the
+conversion) so nothing needs gensim. Like gensim (and unlike the
 fastText binary, which gives ``</s>`` no n-grams), every known word uses its n-grams.
 
 In the cache the composed word vectors are the usual ``vectors.npy``; the bucket matrix is kept as
@@ -27,7 +28,7 @@ import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, List, Optional, Union
+from typing import Any, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -37,7 +38,7 @@ from .formats import Block
 from .sources import open_source
 from .vectors import Vectors
 
-__all__ = ["MAGIC", "Subwords", "FastTextVectors", "is_fasttext_bin", "ngrams", "ngram_hashes", "ft_hash", "read_subwords", "convert"]
+__all__ = ["MAGIC", "Subwords", "FastTextVectors", "is_fasttext_bin", "ngrams", "ngram_hashes", "ngram_hash_table", "ft_hash", "read_subwords", "convert"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ MAGIC = 793712314
 NGRAMS, COUNTS = "ngrams.npy", "counts.npy"
 _ARGS = ("dim", "ws", "epoch", "min_count", "neg", "word_ngrams", "loss", "model", "bucket", "minn", "maxn", "lr_update_rate")
 _ROWS_PER_READ = 1 << 13
-_WORDS_PER_BLOCK = 2048
+_WORDS_PER_BLOCK = 8192
 
 
 # --------------------------------------------------------------------------- n-grams
@@ -91,18 +92,44 @@ def ngram_hashes(word: str, minn: int, maxn: int, bucket: int) -> List[int]:
     return [ft_hash(g) % bucket for g in ngrams(word, minn, maxn)] if bucket else []
 
 
-def _fast_hashes() -> Callable[[str, int, int, int], List[int]]:
-    """gensim's compiled n-gram hashing when it is installed (much faster on millions of words),
-    else :func:`ngram_hashes`; both give the same numbers."""
-    try:
-        from gensim.models.fasttext_inner import compute_ngrams_bytes, ft_hash_bytes
-    except ImportError:  # pragma: no cover - gensim is installed with pretrained
-        return ngram_hashes
+def ngram_hash_table(words: Sequence[str], minn: int, maxn: int, bucket: int) -> Tuple[np.ndarray, np.ndarray]:
+    """:func:`ngram_hashes` of many words at once, vectorised: ``(flat, lengths)`` where word ``i``'s
+    bucket rows are the next ``lengths[i]`` entries of ``flat``, in fastText's order.
 
-    def hashes(word: str, minn: int, maxn: int, bucket: int) -> List[int]:
-        return [ft_hash_bytes(g) % bucket for g in compute_ngrams_bytes(word, minn, maxn)] if bucket else []
-
-    return hashes
+    Every character start of every ``<word>`` is a candidate; FNV-1a advances one byte per step
+    for all candidates together, and an n-gram is recorded each time a candidate completes a
+    character (the rules of :func:`ngrams`)."""
+    if not words or not bucket or maxn < 1:
+        return np.zeros(0, np.intp), np.zeros(len(words), np.intp)
+    encoded = [("<" + w + ">").encode("utf-8") for w in words]
+    sizes = np.fromiter(map(len, encoded), dtype=np.intp, count=len(encoded))
+    buf = np.frombuffer(b"".join(encoded) + b"\0", dtype=np.uint8)
+    signed = buf.astype(np.uint32) | np.where(buf > 127, np.uint32(0xFFFFFF00), np.uint32(0))
+    first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    wid_of = np.repeat(np.arange(len(words)), sizes)
+    starts_char = np.append((buf[:-1] & 0xC0) != 0x80, True)
+    pos = np.flatnonzero(starts_char[:-1])  # candidate n-gram starts
+    wid, end = wid_of[pos], (first + sizes)[wid_of[pos]]
+    at_first = pos == first[wid]
+    h = np.full(pos.size, 2166136261, dtype=np.uint32)
+    chars = np.zeros(pos.size, np.intp)
+    cur, alive = pos.copy(), np.arange(pos.size)
+    out_w, out_p, out_n, out_h = [], [], [], []
+    while alive.size:
+        h[alive] = (h[alive] ^ signed[cur[alive]]) * np.uint32(16777619)
+        cur[alive] += 1
+        done = starts_char[cur[alive]] | (cur[alive] == end[alive])
+        a = alive[done]
+        chars[a] += 1
+        n = chars[a]
+        keep = (n >= minn) & ~((n == 1) & (at_first[a] | (cur[a] == end[a])))
+        k = a[keep]
+        out_w.append(wid[k]), out_p.append(pos[k]), out_n.append(chars[k]), out_h.append(h[k])
+        alive = alive[(cur[alive] < end[alive]) & ~(done & (chars[alive] >= maxn))]
+    w_all, p_all, n_all = np.concatenate(out_w), np.concatenate(out_p), np.concatenate(out_n)
+    order = np.lexsort((n_all, p_all, w_all))
+    flat = (np.concatenate(out_h)[order] % np.uint32(bucket)).astype(np.intp)
+    return flat, np.bincount(w_all, minlength=len(words)).astype(np.intp)
 
 
 @dataclass(frozen=True)
@@ -287,22 +314,18 @@ def _copy_rows(r: _Reader, dest: np.ndarray, what: str) -> None:
 
 
 def _composed(words: List[str], keep: np.ndarray, word_rows: np.ndarray, grid: np.ndarray, minn: int, maxn: int) -> Iterator[Block]:
-    """Blocks of the kept words' vectors: (own row + n-gram rows) / (1 + n), summed in that order
-    as fastText and gensim do."""
-    hashes = _fast_hashes()
+    """Blocks of the kept words' vectors: (own row + n-gram rows) / (1 + n), added in that order
+    as fastText and gensim do (so the sums are bit-identical to theirs)."""
     bucket = grid.shape[0]
+    grid = grid.view(np.ndarray)  # plain indexing on the memory map (no np.memmap wrapper per call)
     for s in range(0, len(words), _WORDS_PER_BLOCK):
         block = words[s : s + _WORDS_PER_BLOCK]
         own = np.asarray(word_rows[keep[s : s + len(block)]], dtype=np.float32)
-        lists = [hashes(w, minn, maxn, bucket) for w in block]
-        lengths = np.array([len(h) for h in lists], dtype=np.intp)
-        # the k-th n-gram row of every word at once, added in fastText's order (bit-exact sums)
-        table = np.zeros((len(block), int(lengths.max(initial=0))), dtype=np.intp)
-        for row, hs in enumerate(lists):
-            table[row, : len(hs)] = hs
-        for k in range(table.shape[1]):
-            has = lengths > k
-            own[has] += grid[table[has, k]]
+        flat, lengths = ngram_hash_table(block, minn, maxn, bucket)
+        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        for k in range(int(lengths.max(initial=0))):  # the k-th n-gram of every word at once
+            has = np.flatnonzero(lengths > k)
+            own[has] += grid[flat[offsets[has] + k]]
         yield Block(block, own / (lengths + 1).astype(np.float32)[:, None])
 
 
