@@ -71,6 +71,15 @@ def test_ngram_hashes_as_gensim(word, minn, extra, bucket):
     assert fasttext.ngrams(word, minn, maxn) == list(gensim_fasttext.compute_ngrams_bytes(word, minn, maxn))
 
 
+@settings(max_examples=60, deadline=None)
+@given(words=st.lists(st.text(max_size=10), min_size=1, max_size=6), minn=st.integers(1, 4), extra=st.integers(0, 3), bucket=st.integers(1, 2_000_000))
+def test_vectorised_hash_table_as_gensim(words, minn, extra, bucket):
+    flat, lengths = fasttext.ngram_hash_table(words, minn, minn + extra, bucket)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    got = [flat[offsets[i] : offsets[i + 1]].tolist() for i in range(len(words))]
+    assert got == [gensim_fasttext.ft_ngram_hashes(w, minn, minn + extra, bucket) for w in words]
+
+
 @settings(max_examples=40, deadline=None)
 @given(word=st.text(min_size=1, max_size=15))
 def test_any_unknown_word_as_gensim(word):
