@@ -274,7 +274,11 @@ def test_we_save_gensim_loads(tmp_path, fmt, binary, no_header):
 
 
 @pytest.mark.parametrize("limit", [None, 1, 2])
-@pytest.mark.parametrize("w2v", [{"abc": [1, 2, 3], "cde": [4, 5, 6], "def": [7, 8, 9]}, {"abc": [1, 2, 3], "cdefg": [4, 5, 6], "d": [7, 8, 9]}])
+@pytest.mark.parametrize("w2v", [
+    {"abc": [1, 2, 3], "cde": [4, 5, 6], "def": [7, 8, 9]},
+    {"abc": [1, 2, 3], "cdefg": [4, 5, 6], "d": [7, 8, 9]},
+    {"\nabc": [1, 2, 3], "cdefdg": [4, 5, 6], "\n\ndef": [7, 8, 9]},  # gensim's space-stripping case
+])
 def test_load_word2vec_format_binary(tmp_path, w2v, limit):
     path = tmp_path / "w2v.bin"
     with open(path, "wb") as f:
