@@ -17,9 +17,9 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, List, Optional
+from typing import Any, Callable, Iterable, Iterator, List, Optional
 
-from . import cachedir, catalog, config, embedded, hashes, locking, store
+from . import cachedir, catalog, config, embedded, fasttext, hashes, keyed, locking, store
 from .errors import CacheError, CatalogError, FormatError, OfflineError, UnknownNameError
 from .formats import Block, ReadStats, iter_vectors, normalize_format, select
 from .sources import file_sha256
@@ -212,6 +212,9 @@ def convert(
 
 
 def _convert_file(path: Path, dest: Path, fmt, member, limit, vocab, unicode_errors, options: dict) -> None:
+    if fasttext.is_fasttext_bin(path, member):  # fastText .bin keeps its n-grams
+        fasttext.convert(path, dest, member=member, limit=limit, vocabulary=vocab, unicode_errors=unicode_errors)
+        return
     stamp = _source_stamp(path)
     with iter_vectors(
         path, format=fmt, member=member, limit=limit, vocabulary=vocab,
@@ -255,6 +258,10 @@ def _convert_catalogue(entry: catalog.Entry, dest: Path, limit, vocab, cache_dir
 
 
 def _convert_download(entry: catalog.Entry, archive: Path, dest: Path, limit, vocab, options: dict) -> None:
+    if entry.format == "fasttext-bin" or fasttext.is_fasttext_bin(archive, entry.member):  # fastText .bin
+        source = {"catalogue": entry.name, "path": str(archive), "member": entry.member, "size": archive.stat().st_size, "sha256": entry.sha256, "urls": list(entry.urls)}
+        fasttext.convert(archive, dest, member=entry.member, limit=limit, vocabulary=vocab, source=source, name=entry.name)
+        return
     with iter_vectors(
         archive, format=entry.format, member=entry.member, limit=limit, vocabulary=vocab,
         unicode_errors="replace", hash=False, **options,
@@ -322,6 +329,8 @@ def load(
     offline: Optional[bool] = None,
     force: bool = False,
     nonfinite: str = "error",
+    fvocab: Optional["str | os.PathLike[str]"] = None,
+    datatype: Any = None,
 ) -> Vectors:
     """Load a vector set by catalogue name or file path.
 
@@ -357,6 +366,17 @@ def load(
         What to do with ``nan``/``inf`` values in the file: ``"error"`` (default: refuse, naming
         the word and line), ``"zero"`` (replace the row by zeros) or ``"keep"``; each choice has
         its own cache entry.
+    fvocab
+        A word-count file (gensim's ``fvocab``, word2vec's ``-save-vocab``: ``word count`` per
+        line), read on every load: ``v.get_vecattr(word, "count")``. A fastText ``.bin`` carries
+        its own counts.
+    datatype
+        ``np.float16`` or ``np.float64`` (gensim's ``datatype=``): the returned arrays in that
+        type (a copy in memory); the cache stays float32.
+
+    A fastText ``.bin`` keeps its character n-grams: unknown words get fastText's vector from
+    them (``v["unseenword"]``, ``v.get_vector``, ``v.subword_vector``), see
+    :class:`pretrained.fasttext.FastTextVectors`.
 
     Raises
     ------
@@ -384,4 +404,9 @@ def load(
         # replaced or removed by another process between the two steps: convert (or wait) again
         dest = convert(name_or_path, **options)
         words, vectors, norms, meta = store.read_entry(dest)
-    return Vectors(words, vectors, norms=norms, name=meta.get("name"), meta=meta, path=dest, _checked=True)
+    subwords = fasttext.read_subwords(dest, meta)  # fastText n-grams, counts, fvocab, datatype
+    cls = Vectors if subwords is None else fasttext.FastTextVectors
+    v = cls(words, vectors, norms=norms, name=meta.get("name"), meta=meta, path=dest, dtype=datatype, _checked=True)
+    v.subwords = subwords
+    v.counts = fasttext.read_counts(dest) if fvocab is None else keyed.read_fvocab(fvocab, words, unicode_errors)
+    return v

@@ -308,7 +308,9 @@ def embedding_matrix(
     oov
         What rows of tokens the vectors lack hold: ``"zeros"``; ``"random"``, normal draws with
         each dimension's own mean and standard deviation over all the vectors (reproducible with
-        ``seed``); ``"mean"``, the mean vector; or a callable ``token -> vector``.
+        ``seed``); ``"mean"``, the mean vector; ``"subword"``, the vector fastText gives an
+        unknown word from its character n-grams (a set loaded from a fastText ``.bin``); or a
+        callable ``token -> vector``.
     seed
         Seed of the ``"random"`` draws: an integer >= 0, or None for fresh draws each call.
     lowercase
@@ -352,6 +354,10 @@ def embedding_matrix(
     >>> print(report)
     5 rows x 2: 2 of 3 tokens found (66.7%), 1 through lowercase; 1 missing, most frequent: 'zebra'; plus 1 padding row (zero) and 1 OOV-token row
     """
+    if oov == "subword":  # fastText n-gram vectors (pretrained.fasttext)
+        if not getattr(vectors, "has_subwords", False):
+            raise ValueError("oov='subword' needs vectors with subword information: load a fastText .bin file")
+        oov = vectors.subword_vector
     _check_options(oov, seed, counts)
     key_to_index, source = _vector_parts(vectors)
     tokens = _rows(vocabulary, num_words)

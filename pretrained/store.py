@@ -5,7 +5,7 @@
 ``vocab.txt``    UTF-8, one word a line, row order
 ``meta.json``    source file, its sha256 and size, format, dim, count, skipped counts, format version,
                  ``vectors_sha256`` (of the float32 row bytes: the identity indexes are tied to),
-                 ``files`` (size and ``sha256:<hex>`` of each of the three other files) and
+                 ``files`` (size and ``sha256:<hex>`` of every other file) and
                  ``meta_sha256`` (of the meta itself, without that key)
 
 An entry is written into a temporary folder beside its final place, verified, then renamed into
@@ -156,25 +156,29 @@ def _writable_parent(dest: Path) -> None:
         ) from exc
 
 
-def write_entry(dest: Path, blocks: Iterable[Block], dim: int, meta: "dict | Callable[[], dict]") -> Path:
+def write_entry(dest: Path, blocks: Iterable[Block], dim: int, meta: "dict | Callable[[], dict]", extra: "Callable[[Path], None] | None" = None) -> Path:
     """Write an entry from a stream of blocks into ``dest`` atomically.
 
     Blocks are written as they come, so memory stays at one block whatever the file size.
     ``meta`` is a dict, or a callable returning one that is called once the blocks are consumed
     (when the reader's counts are known); it is completed with count, dim, the format version and
-    the size and sha256 of every file. An existing folder at ``dest`` (a former entry, or an
-    incomplete one) is replaced in one rename; what dead processes left beside it is removed.
+    the size and sha256 of every file. ``extra(folder)``, when given, adds files of its own (a
+    fastText set's ``ngrams.npy``) to the temporary folder before ``meta.json`` is written, so they
+    appear with the entry and are hashed with it. An existing folder at ``dest`` (a former entry,
+    or an incomplete one) is replaced in one rename; what dead processes left beside it is removed.
     """
     dest = Path(dest)
     _writable_parent(dest)
     clean_leftovers(dest.parent, dest.name)
     with atomic.atomic_path(dest, directory=True) as tmp:
         count, row_sha = _write_files(tmp, blocks, dim)
+        if extra is not None:
+            extra(tmp)
         meta = dict(meta() if callable(meta) else meta)
         meta.update(
             count=count, dim=dim, vectors_sha256=hashes.spell(row_sha), format_version=FORMAT_VERSION,
             created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            files={n: {"size": (tmp / n).stat().st_size, "sha256": hashes.file_sha256(tmp / n)} for n in (VECTORS, NORMS, VOCAB)},
+            files={p.name: {"size": p.stat().st_size, "sha256": hashes.file_sha256(p)} for p in sorted(tmp.iterdir()) if p.name != META},
         )
         meta["meta_sha256"] = _meta_digest(meta)
         with open(tmp / META, "w", encoding="utf-8") as f:

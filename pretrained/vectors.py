@@ -10,6 +10,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 import numpy as np
 
 from .errors import PretrainedError, WordNotFoundError
+from .keyed import KeyedVectorsMethods
 from .results import Neighbours
 
 __all__ = ["Vectors", "Query"]
@@ -33,7 +34,7 @@ def _as_list(terms: Any) -> list:
     return list(terms)
 
 
-class Vectors:
+class Vectors(KeyedVectorsMethods):
     """Word vectors: ``words[i]`` has the vector ``vectors[i]``.
 
     Usually made by :func:`pretrained.load`; any list of distinct words and a matching 2-D
@@ -62,13 +63,15 @@ class Vectors:
         name: Optional[str] = None,
         meta: Optional[dict] = None,
         path: Optional["os.PathLike[str] | str"] = None,
+        dtype: Any = None,
         _checked: bool = False,
     ):
         arr = np.asarray(vectors)
         if arr.ndim != 2:
             raise ValueError(f"vectors must be a 2-D array, got shape {arr.shape}")
-        if arr.dtype != np.float32:
-            arr = arr.astype(np.float32)
+        dtype = np.dtype(np.float32 if dtype is None else dtype)  # gensim's datatype= (float16/64)
+        if arr.dtype != dtype:
+            arr = arr.astype(dtype)
         words = list(words)
         if len(words) != arr.shape[0]:
             raise ValueError(f"{len(words)} words but {arr.shape[0]} vectors")
