@@ -179,12 +179,12 @@ def test_truncated_index_is_rebuilt_by_build_index(vecs, built):
 
 
 def test_failed_build_leaves_nothing_behind(vecs, tmp_path, monkeypatch):
-    import pretrained.index as mod
+    import pretrained.index.build as mod  # the build module since the index split
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(mod, "_check", boom)
+    monkeypatch.setattr(mod, "check_file", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         build_index(vecs, tmp_path / "out" / "idx.ann", n_trees=2, progress=False)
     assert [p for p in (tmp_path / "out").iterdir() if p.suffix != ".lock"] == []  # only the build lock
@@ -241,13 +241,13 @@ def test_index_in_the_cache_is_reused(cached):
     stamp = first.path.stat().st_mtime_ns
     again = pretrained.load(cached).index(n_trees=4, progress=False)  # another Vectors object
     assert again.path == first.path and again.path.stat().st_mtime_ns == stamp
-    by_name = load_index(cached, n_trees=4)
+    by_name = load_index(cached, vectors=lambda: pretrained.load(cached), n_trees=4)  # the caller loads
     assert by_name.path == first.path
     assert by_name.most_similar("w3") == first.most_similar("w3")
     other = v.index(n_trees=5, progress=False)  # other build parameters, other file
     assert other.path != first.path and first.path.stat().st_mtime_ns == stamp
     files = sorted(p.name for p in first.path.parent.iterdir() if p.suffix != ".lock")
-    assert files == ["annoy-angular-t4-s42.ann", "annoy-angular-t4-s42.json", "annoy-angular-t5-s42.ann", "annoy-angular-t5-s42.json"]
+    assert files == ["annoy-angular-t4-s42.ann", "annoy-angular-t4-s42.ann.json", "annoy-angular-t5-s42.ann", "annoy-angular-t5-s42.ann.json"]
 
 
 def test_load_index_finds_its_vectors_through_the_sidecar(cached):
@@ -260,7 +260,7 @@ def test_load_index_finds_its_vectors_through_the_sidecar(cached):
 
 def test_missing_cached_index_is_a_clear_error(cached):
     with pytest.raises(IndexMismatchError, match="build-index"):
-        load_index(cached, n_trees=9)
+        load_index(cached, vectors=pretrained.load(cached), n_trees=9)
 
 
 def test_tune_picks_search_k_for_the_target(vecs, built):
@@ -294,7 +294,8 @@ def test_two_processes_query_one_mmapped_index(cached, tmp_path):
         print(json.dumps({{"mapped": {str(index.path)!r} in maps, "answers": out}}))
         """
     )
-    env = {**os.environ, "PRETRAINED_PROGRESS": "0"}
+    here = os.path.dirname(os.path.dirname(pretrained.__file__))  # the code under test, not an installed copy
+    env = {**os.environ, "PRETRAINED_PROGRESS": "0", "PYTHONPATH": here}
     procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path) for _ in range(2)]
     for p in procs:
         out, err = p.communicate(timeout=120)
@@ -364,7 +365,8 @@ def test_concurrent_builds_of_one_index_leave_one_complete_index(cached, tmp_pat
         print(v.index(n_trees=3, progress=False).path)
         """
     )
-    env = {**os.environ, "PRETRAINED_PROGRESS": "0"}
+    here = os.path.dirname(os.path.dirname(pretrained.__file__))  # the code under test, not an installed copy
+    env = {**os.environ, "PRETRAINED_PROGRESS": "0", "PYTHONPATH": here}
     procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path) for _ in range(2)]
     paths = []
     for p in procs:
