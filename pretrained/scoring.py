@@ -15,7 +15,7 @@ Examples
 >>> import numpy as np
 >>> V = np.array([[1, 0], [0.6, 0.8], [0, 2]], dtype=np.float32)
 >>> inv = inverse_norms(np.linalg.norm(V, axis=1))
->>> cosines(V, inv, np.array([1, 0], np.float32)).round(2).tolist()
+>>> [round(float(c), 2) for c in cosines(V, inv, np.array([1, 0], np.float32))]
 [1.0, 0.6, 0.0]
 >>> rows, scores = TiledScorer(V, inv, tile=2).top_k([np.eye(2, dtype=np.float32)], 1, exclude=[[0], [2]])
 >>> rows.tolist()

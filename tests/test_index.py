@@ -377,3 +377,67 @@ def test_concurrent_builds_of_one_index_leave_one_complete_index(cached, tmp_pat
     index = load_index(paths[0])
     assert index.most_similar("w1").words == pretrained.load(cached).most_similar("w1").words
     assert not [p for p in os.listdir(os.path.dirname(paths[0])) if ".tmp-" in p]
+
+
+# ---------------------------------------------------------------------------- scoring, sidecars, arguments
+
+
+def test_each_index_file_keeps_its_own_sidecar(vecs, tmp_path):
+    one = build_index(vecs, tmp_path / "idx" / "set.v1", n_trees=2, seed=1, progress=False)
+    two = build_index(vecs, tmp_path / "idx" / "set.v2", n_trees=3, seed=1, progress=False)
+    assert sidecar_path(one.path).name == "set.v1.json" and sidecar_path(two.path).name == "set.v2.json"
+    assert load_index(one.path, vectors=vecs).n_trees == 2 and load_index(two.path, vectors=vecs).n_trees == 3
+    assert json.loads(sidecar_path(one.path).read_text())["backend"] == "annoy"
+
+
+def test_an_older_shared_stem_sidecar_is_still_read(vecs, built):
+    side = json.loads(sidecar_path(built.path).read_text())
+    legacy = {**side, "format": "pretrained-annoy-index", "sidecar_version": 1}
+    del legacy["backend"], legacy["params"]
+    sidecar_path(built.path).unlink()
+    built.path.with_suffix(".json").write_text(json.dumps(legacy))
+    again = load_index(built.path, vectors=vecs)
+    assert again.n_trees == 8 and again.most_similar("w1", topn=3) == built.most_similar("w1", topn=3)
+
+
+def test_load_index_does_not_turn_a_name_into_vectors(tmp_path):
+    with pytest.raises(TypeError, match="vectors="):
+        load_index(tmp_path / "some-name")
+
+
+def test_recall_with_small_tiles_equals_the_default(vecs, built, monkeypatch):
+    from pretrained.index import recall as mod
+
+    ids = np.arange(0, 600, 7)
+    full = np.argsort(-(vecs.unit_rows(ids) @ vecs.unit_rows(np.arange(600)).T + np.where(np.arange(600) == ids[:, None], -9, 0)), axis=1, kind="stable")[:, :10]
+    small = mod.exact_top_k(vecs, ids, 10, tile=7)
+    assert [set(r) for r in small.tolist()] == [set(r) for r in full.tolist()]
+    report = built.recall(sample=100, k=10, search_k=exhaustive(built))
+    monkeypatch.setattr(mod, "VOCAB_TILE", 5)
+    monkeypatch.setattr(mod, "QUERY_BLOCK", 3)
+    again = built.recall(sample=100, k=10, search_k=exhaustive(built))
+    assert again.recall == report.recall
+
+
+@pytest.mark.parametrize("call,error,message", [
+    (lambda v, i: build_index(v, None, n_trees=0), ValueError, "n_trees must be at least 1"),
+    (lambda v, i: build_index(v, None, n_trees=2.5), TypeError, "n_trees must be a whole number"),
+    (lambda v, i: build_index(v, None, n_trees=2, search_k=0), ValueError, "search_k must be at least 1"),
+    (lambda v, i: i.most_similar("w1", search_k=0), ValueError, "search_k must be at least 1"),
+    (lambda v, i: i.most_similar("w1", search_k=-1), ValueError, "search_k must be at least 1"),
+    (lambda v, i: i.most_similar("w1", topn=-1), ValueError, "topn must be at least 0"),
+    (lambda v, i: i.most_similar_batch("w1"), TypeError, "list of words"),
+    (lambda v, i: i.analogy("w1", "w2", "w3", restrict_vocab=0), ValueError, "restrict_vocab must be at least 1"),
+    (lambda v, i: i.recall(sample=0), ValueError, "sample must be at least 1"),
+    (lambda v, i: i.recall(k=0), ValueError, "k must be at least 1"),
+    (lambda v, i: i.recall(seed=-1), ValueError, "seed must be at least 0"),
+    (lambda v, i: i.tune(recall=1.5), ValueError, r"recall must be in \(0, 1\]"),
+    (lambda v, i: i.tune(sample=0), ValueError, "sample must be at least 1"),
+])
+def test_bad_index_arguments_say_what_is_allowed(vecs, built, call, error, message):
+    with pytest.raises(error, match=message):
+        call(vecs, built)
+
+
+def test_topn_zero_through_the_index_is_empty(built):
+    assert built.most_similar("w1", topn=0) == [] and built.analogy("w1", "w2", "w3", topn=0) == []

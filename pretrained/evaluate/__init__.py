@@ -10,6 +10,19 @@ vocabulary tile (:mod:`pretrained.scoring`) and keeps only the best non-input wo
 Modules: ``datasets`` (finding and reading the files), ``scorer`` (answering questions, exactly
 or through an index), ``results`` (what is returned), ``analogies`` and ``pairs`` (the two
 evaluations).
+
+Examples
+--------
+>>> import numpy as np, os, tempfile
+>>> from pretrained import Vectors, evaluate_analogies
+>>> v = Vectors(["man", "woman", "king", "queen"],
+...             np.array([[1, 0, 0], [1, 1, 0], [1, 0, 1], [1, 1, 1]], dtype=np.float32))
+>>> path = os.path.join(tempfile.mkdtemp(), "q.txt")
+>>> with open(path, "w") as f:
+...     _ = f.write(": family\\nman woman king queen\\nman king woman queen\\nman king dog cat\\n")
+>>> r = evaluate_analogies(v, path)
+>>> r.accuracy, r.correct, r.skipped
+(1.0, 2, 1)
 """
 from __future__ import annotations
 
