@@ -9,6 +9,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 
 import numpy as np
 
+from . import scoring
 from .errors import PretrainedError, WordNotFoundError
 from .keyed import KeyedVectorsMethods
 from .results import Neighbours
@@ -24,11 +25,19 @@ _BATCH = 256  # queries per matrix product in batch methods
 _SCANS_BEFORE_DICT = 16  # lookups served by a list scan before the word -> row dict is built
 
 
+def _is_key(item: Any) -> bool:
+    """A word or a row number (gensim's key types), as opposed to a vector."""
+    return isinstance(item, (str, int, np.integer)) and not isinstance(item, (bool, np.bool_))
+
+
 def _as_list(terms: Any) -> list:
+    """gensim's ``_ensure_list``: one key or 1-D vector -> [it]; a 2-D array -> its rows."""
     if terms is None:
         return []
-    if isinstance(terms, (str, np.ndarray)):
+    if _is_key(terms) or (isinstance(terms, np.ndarray) and terms.ndim == 1):
         return [terms]
+    if isinstance(terms, np.ndarray) and terms.ndim == 2:
+        return list(terms)
     if isinstance(terms, tuple) and len(terms) == 2 and isinstance(terms[1], (int, float)) and not isinstance(terms[0], (int, float)):
         return [terms]  # a single (term, weight) pair
     return list(terms)
@@ -148,11 +157,18 @@ class Vectors(KeyedVectorsMethods):
         return self._norms
 
     @functools.cached_property
-    def _inv_norms(self) -> np.ndarray:
-        n = np.asarray(self.norms, dtype=np.float32)
-        with np.errstate(divide="ignore"):
-            inv = np.where(n > 0, 1.0 / np.where(n > 0, n, 1), 0.0)
-        return inv.astype(np.float32)
+    def inverse_norms(self) -> np.ndarray:
+        """``1 / norm`` of every row (float32; 0 for a zero row), computed once."""
+        return scoring.inverse_norms(self.norms)
+
+    def unit_rows(self, rows: Any) -> np.ndarray:
+        """The unit vectors of row numbers ``rows`` (any shape; the dim is appended)."""
+        return scoring.unit_rows(self._vectors, self.inverse_norms, rows)
+
+    def analogy_units(self, idx: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """For rows ``idx`` of shape (n, 3) holding (a, b, c): their unit vectors (n, 3, dim) and
+        the normalised ``b - a + c`` (n, dim), the 3CosAdd query of ``most_similar``."""
+        return scoring.analogy_units(self._vectors, self.inverse_norms, idx)
 
     def __len__(self) -> int:
         return len(self._words)
@@ -167,18 +183,26 @@ class Vectors(KeyedVectorsMethods):
         label = f" {self.name!r}" if self.name else ""
         return f"<Vectors{label}: {len(self):,} words x {self.dim} dims>"
 
-    def get_index(self, word: str) -> int:
-        """Row number of ``word``; raises :class:`~pretrained.errors.WordNotFoundError`."""
-        if not isinstance(word, str):
-            raise TypeError(f"words are str, got {type(word).__name__}: {word!r}")
-        i = self._find(word)
-        if i is None:
-            raise WordNotFoundError(word, f"the vocabulary of {self.name or 'these vectors'}")
-        return i
+    def get_index(self, key: Union[str, int], default: Optional[int] = None) -> int:
+        """Row number of ``key`` (gensim's meaning): a word's row, or an integer taken as a row
+        number when it is one; ``default`` when given and the key is missing, else
+        :class:`~pretrained.errors.WordNotFoundError`."""
+        if isinstance(key, str):
+            i = self._find(key)
+        elif isinstance(key, (int, np.integer)) and not isinstance(key, (bool, np.bool_)):
+            i = int(key) if 0 <= key < len(self._words) else None
+        else:
+            raise TypeError(f"keys are words (str) or row numbers (int), got {type(key).__name__}: {key!r}")
+        if i is not None:
+            return i
+        if default is not None:
+            return default
+        raise WordNotFoundError(key, f"the vocabulary of {self.name or 'these vectors'}")
 
-    def __getitem__(self, word: Union[str, Iterable[str]]) -> np.ndarray:
-        """``v["king"]`` -> the vector (read-only); ``v[["king", "queen"]]`` -> a (2, dim) array."""
-        if isinstance(word, str):
+    def __getitem__(self, word: Union[str, int, Iterable[str]]) -> np.ndarray:
+        """``v["king"]`` -> the vector (read-only); ``v[["king", "queen"]]`` -> a (2, dim) array;
+        an integer is a row number (as gensim)."""
+        if isinstance(word, (str, int, np.integer)):
             return self._vectors[self.get_index(word)]
         return self._vectors[self.indices(word)]
 
@@ -193,13 +217,12 @@ class Vectors(KeyedVectorsMethods):
 
     def unit(self, item: Query) -> np.ndarray:
         """The L2-normalised vector of a word (or of a given vector)."""
-        if isinstance(item, str):
+        if _is_key(item):
             i = self.get_index(item)
-            return self._vectors[i] * self._inv_norms[i]
+            return self._vectors[i] * self.inverse_norms[i]
         vec = np.asarray(item, dtype=np.float32)
         self._check_vector(vec)
-        n = float(np.linalg.norm(vec))
-        return vec / n if n > 0 else vec
+        return scoring.unit_vector(vec)
 
     def _check_vector(self, vec: np.ndarray) -> None:
         if vec.shape != (self.dim,):
@@ -216,10 +239,8 @@ class Vectors(KeyedVectorsMethods):
         pairs = list(pairs)
         if not pairs:
             return np.zeros(0, np.float32)
-        a = self.indices(p[0] for p in pairs)
-        b = self.indices(p[1] for p in pairs)
-        va = self._vectors[a] * self._inv_norms[a, None]
-        vb = self._vectors[b] * self._inv_norms[b, None]
+        va = self.unit_rows(self.indices(p[0] for p in pairs))
+        vb = self.unit_rows(self.indices(p[1] for p in pairs))
         return np.einsum("ij,ij->i", va, vb)
 
     def _mean(self, positive: list, negative: list) -> Tuple[np.ndarray, List[int]]:
@@ -227,41 +248,42 @@ class Vectors(KeyedVectorsMethods):
         terms = [(t, 1.0) for t in positive] + [(t, -1.0) for t in negative]
         mean = np.zeros(self.dim, np.float32)
         used: List[int] = []
+        inv = self.inverse_norms
         for item, sign in terms:
             weight = sign
             if isinstance(item, tuple):  # (term, weight): the weight replaces the sign, as in gensim
                 item, weight = item[0], float(item[1])
-            if isinstance(item, str):
+            if _is_key(item):
                 i = self.get_index(item)
                 used.append(i)
-                mean += weight * self._vectors[i] * self._inv_norms[i]
+                mean += weight * self._vectors[i] * inv[i]
             else:
                 vec = np.asarray(item, dtype=np.float32)
                 self._check_vector(vec)
                 mean += weight * vec
         if not terms:
             raise ValueError("cannot compute similarity with no input")
-        n = float(np.linalg.norm(mean))
-        return (mean / n if n > 0 else mean), used
+        return scoring.unit_vector(mean), used
 
-    def _top(self, scores: np.ndarray, topn: int, exclude: Iterable[int]) -> Result:
-        exclude = set(exclude)
-        k = min(topn + len(exclude), scores.shape[0])
-        if k <= 0:
-            return Neighbours()
-        if k < scores.shape[0]:
-            idx = np.argpartition(-scores, k - 1)[:k]
-        else:
-            idx = np.arange(scores.shape[0])
-        idx = idx[np.argsort(-scores[idx], kind="stable")]
+    def _neighbours(self, rows: Iterable[int], scores: np.ndarray) -> Result:
         words = self._words
-        return Neighbours([(words[i], float(scores[i])) for i in idx.tolist() if i not in exclude][:topn])
+        return Neighbours([(words[i], float(scores[i])) for i in rows])
 
-    def cosine_similarities(self, query: Query, *, restrict_vocab: Optional[int] = None) -> np.ndarray:
-        """Cosine similarity of ``query`` to every word (or to the first ``restrict_vocab``)."""
-        q = self.unit(query)
-        end = len(self) if restrict_vocab is None else min(restrict_vocab, len(self))
-        return (self._vectors[:end] @ q) * self._inv_norms[:end]
+    @staticmethod
+    def cosine_similarities(vector_1: np.ndarray, vectors_all: np.ndarray) -> np.ndarray:
+        """Cosine of ``vector_1`` (dim,) with each row of ``vectors_all`` (n, dim), as gensim's
+        ``KeyedVectors.cosine_similarities``. For a word against the whole vocabulary see
+        :meth:`cosine_similarities_to`."""
+        vector_1, vectors_all = np.asarray(vector_1), np.asarray(vectors_all)
+        norm = np.linalg.norm(vector_1)
+        all_norms = np.linalg.norm(vectors_all, axis=1)
+        return np.dot(vectors_all, vector_1) / (norm * all_norms)
+
+    def cosine_similarities_to(self, query: Query, *, restrict_vocab: Optional[int] = None) -> np.ndarray:
+        """Cosine similarity of ``query`` (a word or vector) to every word (or to the first
+        ``restrict_vocab``)."""
+        end = scoring.window(len(self), restrict_vocab)
+        return scoring.cosines(self._vectors[:end], self.inverse_norms[:end], self.unit(query))
 
     def most_similar(
         self,
@@ -274,10 +296,11 @@ class Vectors(KeyedVectorsMethods):
     ) -> Union[Result, np.ndarray]:
         """The ``topn`` words nearest (by cosine) to the mean of ``positive`` minus ``negative``.
 
-        Same meaning as gensim's ``KeyedVectors.most_similar``: a single word or vector is
-        accepted for ``positive``; words are unit-normalised before averaging, vectors are used
-        as given; input words are left out of the result. With ``topn=None`` the similarities to
-        every word are returned as an array.
+        Same meaning as gensim's ``KeyedVectors.most_similar``: a single word, row number or
+        vector is accepted for ``positive``, and a 2-D array is several query vectors; words are
+        unit-normalised before averaging, vectors are used as given; input words are left out of
+        the result. ``topn=0`` gives ``[]``; with ``topn=None`` the similarities to every word
+        are returned as an array.
 
         Returns
         -------
@@ -295,38 +318,30 @@ class Vectors(KeyedVectorsMethods):
         one, see :meth:`index`) the neighbours come from the Annoy index instead of a pass over
         every vector; input words are still left out.
         """
+        topn = scoring.check_topn(topn)
+        if topn == 0:
+            return Neighbours()
+        end = scoring.window(len(self), restrict_vocab)
         pos, neg = _as_list(positive), _as_list(negative)
         if index is not None and index is not False and topn:
             if restrict_vocab is not None:
                 raise ValueError("restrict_vocab is not supported with index=; filter the result instead")
-            if index is True:
-                index = self.index()
-            if len(pos) == 1 and not neg and not isinstance(pos[0], tuple):
-                return index.most_similar(pos[0], topn=topn)
-            mean, used = self._mean(pos, neg)
-            found = index.most_similar(mean, topn=topn + len(used))
-            drop = {self._words[i] for i in used}
-            return Neighbours([(w, s) for w, s in found if w not in drop][:topn])
+            return self._through_index(index, pos, neg, topn)
         mean, used = self._mean(pos, neg)
-        end = len(self) if restrict_vocab is None else min(restrict_vocab, len(self))
-        scores = (self._vectors[:end] @ mean) * self._inv_norms[:end]
-        if not topn:
+        scores = scoring.cosines(self._vectors[:end], self.inverse_norms[:end], mean)
+        if topn is None:
             return scores
-        return self._top(scores, topn, used)
+        return self._neighbours(scoring.top_k(scores, topn, used), scores)
 
-    def _cosmul_scores(self, pos: list, neg: list, end: int) -> Tuple[np.ndarray, List[int]]:
-        used = [self.get_index(t) for t in pos + neg if isinstance(t, str)]
-        if not pos:
-            raise ValueError("cannot compute similarity with no input")
-        V, inv = self._vectors[:end], self._inv_norms[:end]
-
-        def shifted(term: Query) -> np.ndarray:
-            t = self.unit(term) if isinstance(term, str) else np.asarray(term, dtype=np.float32)
-            return (1 + (V @ t) * inv) / 2
-
-        num = np.prod([shifted(t) for t in pos], axis=0)
-        den = np.prod([shifted(t) for t in neg], axis=0) if neg else np.ones(end, np.float32)
-        return num / (den + 0.000001), used
+    def _through_index(self, index: Any, pos: list, neg: list, topn: int) -> Result:
+        if index is True:
+            index = self.index()
+        if len(pos) == 1 and not neg and not isinstance(pos[0], tuple):
+            return index.most_similar(pos[0], topn=topn)
+        mean, used = self._mean(pos, neg)
+        found = index.most_similar(mean, topn=topn + len(used))
+        drop = {self._words[i] for i in used}
+        return Neighbours([(w, s) for w, s in found if w not in drop][:topn])
 
     def most_similar_cosmul(
         self,
@@ -338,13 +353,24 @@ class Vectors(KeyedVectorsMethods):
     ) -> Union[Result, np.ndarray]:
         """Levy & Goldberg's multiplicative combination (3CosMul), as gensim's
         ``most_similar_cosmul``: the product of the shifted cosines to ``positive`` over the
-        product of those to ``negative``. Scores are not cosines."""
+        product of those to ``negative``. Scores are not cosines. ``topn`` as :meth:`most_similar`."""
+        topn = scoring.check_topn(topn)
+        if topn == 0:
+            return Neighbours()
+        end = scoring.window(len(self), restrict_vocab)
         pos, neg = _as_list(positive), _as_list(negative)
-        end = len(self) if restrict_vocab is None else min(restrict_vocab, len(self))
-        scores, used = self._cosmul_scores(pos, neg, end)
-        if not topn:
+        used = [self.get_index(t) for t in pos + neg if _is_key(t)]
+        if not pos:
+            raise ValueError("cannot compute similarity with no input")
+        V, inv = self._vectors[:end], self.inverse_norms[:end]
+
+        def term(t: Query) -> np.ndarray:
+            return self.unit(t) if _is_key(t) else np.asarray(t, dtype=np.float32)
+
+        scores = scoring.cosmul([scoring.cosines(V, inv, term(t)) for t in pos], [scoring.cosines(V, inv, term(t)) for t in neg])
+        if topn is None:
             return scores
-        return self._top(scores, topn, used)
+        return self._neighbours(scoring.top_k(scores, topn, used), scores)
 
     def analogy(self, a: str, b: str, c: str, topn: int = 1, *, method: str = "add", restrict_vocab: Optional[int] = None) -> Result:
         """``a : b :: c : ?``, e.g. ``analogy("man", "king", "woman")`` -> ``[("queen", 0.86)]``.
@@ -352,21 +378,21 @@ class Vectors(KeyedVectorsMethods):
         ``method="add"`` is 3CosAdd (``most_similar(positive=[b, c], negative=[a])``), ``"mul"``
         is 3CosMul. The three input words are never answers.
         """
-        if method == "add":
+        if scoring.check_method(method) == "add":
             return self.most_similar([b, c], [a], topn=topn, restrict_vocab=restrict_vocab)
-        if method == "mul":
-            return self.most_similar_cosmul([b, c], [a], topn=topn, restrict_vocab=restrict_vocab)
-        raise ValueError(f"method must be 'add' or 'mul', got {method!r}")
+        return self.most_similar_cosmul([b, c], [a], topn=topn, restrict_vocab=restrict_vocab)
 
     # ------------------------------------------------------------------ batches
 
     def most_similar_batch(self, queries: Sequence[Query], topn: int = 10, *, restrict_vocab: Optional[int] = None) -> List[Result]:
-        """``most_similar`` for many single words or vectors, with one matrix product per 256
-        queries. A query word is left out of its own result."""
-        queries = list(queries)
+        """``most_similar`` for many single words or vectors (a list, or a 2-D array of query
+        vectors), scored in vocabulary tiles of bounded memory. A query word is left out of its
+        own result."""
+        queries = scoring.check_queries(queries)
+        topn = scoring.check_count(topn, "topn", minimum=0)
         Q = np.stack([self.unit(q) for q in queries]) if queries else np.zeros((0, self.dim), np.float32)
-        own = [[self.get_index(q)] if isinstance(q, str) else [] for q in queries]
-        return self._batch_top(Q, topn, own, restrict_vocab)
+        own = [[self.get_index(q)] if _is_key(q) else [] for q in queries]
+        return self._batch_top([Q], topn, own, restrict_vocab)
 
     def analogy_batch(
         self,
@@ -377,34 +403,31 @@ class Vectors(KeyedVectorsMethods):
         restrict_vocab: Optional[int] = None,
     ) -> List[Result]:
         """``analogy`` for many ``(a, b, c)`` triples at once."""
-        triples = list(triples)
-        if method == "mul":
-            return [self.analogy(a, b, c, topn, method="mul", restrict_vocab=restrict_vocab) for a, b, c in triples]
-        if method != "add":
-            raise ValueError(f"method must be 'add' or 'mul', got {method!r}")
+        scoring.check_method(method)
+        triples = scoring.check_queries(triples, "triples")
+        topn = scoring.check_count(topn, "topn", minimum=0)
         if not triples:
             return []
         idx = np.array([[self.get_index(w) for w in t] for t in triples], dtype=np.intp)
-        _, Q = self._analogy_queries(idx)
-        return self._batch_top(Q, topn, idx.tolist(), restrict_vocab)
+        U, Q = self.analogy_units(idx)
+        if method == "add":
+            return self._batch_top([Q], topn, idx, restrict_vocab)
+        terms = [np.ascontiguousarray(U[:, k]) for k in (1, 2, 0)]  # b and c over a
+        return self._batch_top(terms, topn, idx, restrict_vocab, n_negative=1)
 
-    def _analogy_queries(self, idx: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-        """For rows ``idx`` of shape (n, 3) holding (a, b, c): their unit vectors (n, 3, dim) and
-        the normalised ``b - a + c`` (n, dim), all at once (the 3CosAdd query of ``most_similar``)."""
-        flat = idx.ravel()
-        U = (np.asarray(self._vectors[flat], dtype=np.float32) * self._inv_norms[flat, None]).reshape(len(idx), 3, self.dim)
-        Q = U[:, 1] + U[:, 2] - U[:, 0]
-        n = np.linalg.norm(Q, axis=1, keepdims=True)
-        return U, np.divide(Q, n, out=np.zeros_like(Q), where=n > 0)
-
-    def _batch_top(self, Q: np.ndarray, topn: int, exclude: List[List[int]], restrict_vocab: Optional[int]) -> List[Result]:
-        end = len(self) if restrict_vocab is None else min(restrict_vocab, len(self))
-        V, inv = self._vectors[:end], self._inv_norms[:end]
+    def _batch_top(self, terms: List[np.ndarray], topn: int, exclude: Any, restrict_vocab: Optional[int], n_negative: int = 0) -> List[Result]:
+        end = scoring.window(len(self), restrict_vocab)
+        scorer = scoring.TiledScorer(self._vectors, self.inverse_norms, end)
+        words = self._words
         out: List[Result] = []
-        for s in range(0, Q.shape[0], _BATCH):
-            S = (Q[s : s + _BATCH] @ V.T) * inv
-            for row, ex in zip(S, exclude[s : s + _BATCH]):
-                out.append(self._top(row, topn, [i for i in ex if i < end]))
+        for s in range(0, terms[0].shape[0], _BATCH):
+            block = [t[s : s + _BATCH] for t in terms]
+            if topn == 0 or end == 0:
+                out.extend(Neighbours() for _ in range(block[0].shape[0]))
+                continue
+            rows, scores = scorer.top_k(block, topn, exclude[s : s + _BATCH], n_negative)
+            for r, sc in zip(rows.tolist(), scores.tolist()):
+                out.append(Neighbours([(words[i], float(x)) for i, x in zip(r, sc) if i >= 0]))
         return out
 
     # ------------------------------------------------------------------ index

@@ -164,7 +164,7 @@ def test_bad_method(royal, tmp_path):
 
 
 def test_threads_and_blocks_do_not_change_the_answers(royal, tmp_path, monkeypatch):
-    from pretrained import evaluate as ev
+    from pretrained.evaluate import scorer as ev  # the tiled scorer's module since the split
 
     rng = np.random.default_rng(3)
     words = [f"w{i}" for i in range(400)]
@@ -172,8 +172,8 @@ def test_threads_and_blocks_do_not_change_the_answers(royal, tmp_path, monkeypat
     lines = [" ".join(rng.choice(words, 4, replace=False)) for _ in range(300)]
     path = write(tmp_path, "q.txt", ": s\n" + "\n".join(lines) + "\n")
     one = evaluate_analogies(v, path, n_jobs=1)
-    monkeypatch.setattr(ev, "_QUERY_BLOCK", 7)
-    monkeypatch.setattr(ev, "_VOCAB_TILE", 33)
+    monkeypatch.setattr(ev, "QUERY_BLOCK", 7)
+    monkeypatch.setattr(ev, "VOCAB_TILE", 33)
     many = evaluate_analogies(v, path, n_jobs=2)
     assert one.to_gensim() == many.to_gensim()
 

@@ -179,12 +179,12 @@ def test_truncated_index_is_rebuilt_by_build_index(vecs, built):
 
 
 def test_failed_build_leaves_nothing_behind(vecs, tmp_path, monkeypatch):
-    import pretrained.index as mod
+    import pretrained.index.build as mod  # the build module since the index split
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(mod, "_check", boom)
+    monkeypatch.setattr(mod, "check_file", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         build_index(vecs, tmp_path / "out" / "idx.ann", n_trees=2, progress=False)
     assert [p for p in (tmp_path / "out").iterdir() if p.suffix != ".lock"] == []  # only the build lock
@@ -241,13 +241,13 @@ def test_index_in_the_cache_is_reused(cached):
     stamp = first.path.stat().st_mtime_ns
     again = pretrained.load(cached).index(n_trees=4, progress=False)  # another Vectors object
     assert again.path == first.path and again.path.stat().st_mtime_ns == stamp
-    by_name = load_index(cached, n_trees=4)
+    by_name = load_index(cached, vectors=lambda: pretrained.load(cached), n_trees=4)  # the caller loads
     assert by_name.path == first.path
     assert by_name.most_similar("w3") == first.most_similar("w3")
     other = v.index(n_trees=5, progress=False)  # other build parameters, other file
     assert other.path != first.path and first.path.stat().st_mtime_ns == stamp
     files = sorted(p.name for p in first.path.parent.iterdir() if p.suffix != ".lock")
-    assert files == ["annoy-angular-t4-s42.ann", "annoy-angular-t4-s42.json", "annoy-angular-t5-s42.ann", "annoy-angular-t5-s42.json"]
+    assert files == ["annoy-angular-t4-s42.ann", "annoy-angular-t4-s42.ann.json", "annoy-angular-t5-s42.ann", "annoy-angular-t5-s42.ann.json"]
 
 
 def test_load_index_finds_its_vectors_through_the_sidecar(cached):
@@ -260,7 +260,7 @@ def test_load_index_finds_its_vectors_through_the_sidecar(cached):
 
 def test_missing_cached_index_is_a_clear_error(cached):
     with pytest.raises(IndexMismatchError, match="build-index"):
-        load_index(cached, n_trees=9)
+        load_index(cached, vectors=pretrained.load(cached), n_trees=9)
 
 
 def test_tune_picks_search_k_for_the_target(vecs, built):
@@ -294,7 +294,8 @@ def test_two_processes_query_one_mmapped_index(cached, tmp_path):
         print(json.dumps({{"mapped": {str(index.path)!r} in maps, "answers": out}}))
         """
     )
-    env = {**os.environ, "PRETRAINED_PROGRESS": "0"}
+    here = os.path.dirname(os.path.dirname(pretrained.__file__))  # the code under test, not an installed copy
+    env = {**os.environ, "PRETRAINED_PROGRESS": "0", "PYTHONPATH": here}
     procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path) for _ in range(2)]
     for p in procs:
         out, err = p.communicate(timeout=120)
@@ -364,7 +365,8 @@ def test_concurrent_builds_of_one_index_leave_one_complete_index(cached, tmp_pat
         print(v.index(n_trees=3, progress=False).path)
         """
     )
-    env = {**os.environ, "PRETRAINED_PROGRESS": "0"}
+    here = os.path.dirname(os.path.dirname(pretrained.__file__))  # the code under test, not an installed copy
+    env = {**os.environ, "PRETRAINED_PROGRESS": "0", "PYTHONPATH": here}
     procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path) for _ in range(2)]
     paths = []
     for p in procs:
@@ -375,3 +377,67 @@ def test_concurrent_builds_of_one_index_leave_one_complete_index(cached, tmp_pat
     index = load_index(paths[0])
     assert index.most_similar("w1").words == pretrained.load(cached).most_similar("w1").words
     assert not [p for p in os.listdir(os.path.dirname(paths[0])) if ".tmp-" in p]
+
+
+# ---------------------------------------------------------------------------- scoring, sidecars, arguments
+
+
+def test_each_index_file_keeps_its_own_sidecar(vecs, tmp_path):
+    one = build_index(vecs, tmp_path / "idx" / "set.v1", n_trees=2, seed=1, progress=False)
+    two = build_index(vecs, tmp_path / "idx" / "set.v2", n_trees=3, seed=1, progress=False)
+    assert sidecar_path(one.path).name == "set.v1.json" and sidecar_path(two.path).name == "set.v2.json"
+    assert load_index(one.path, vectors=vecs).n_trees == 2 and load_index(two.path, vectors=vecs).n_trees == 3
+    assert json.loads(sidecar_path(one.path).read_text())["backend"] == "annoy"
+
+
+def test_an_older_shared_stem_sidecar_is_still_read(vecs, built):
+    side = json.loads(sidecar_path(built.path).read_text())
+    legacy = {**side, "format": "pretrained-annoy-index", "sidecar_version": 1}
+    del legacy["backend"], legacy["params"]
+    sidecar_path(built.path).unlink()
+    built.path.with_suffix(".json").write_text(json.dumps(legacy))
+    again = load_index(built.path, vectors=vecs)
+    assert again.n_trees == 8 and again.most_similar("w1", topn=3) == built.most_similar("w1", topn=3)
+
+
+def test_load_index_does_not_turn_a_name_into_vectors(tmp_path):
+    with pytest.raises(TypeError, match="vectors="):
+        load_index(tmp_path / "some-name")
+
+
+def test_recall_with_small_tiles_equals_the_default(vecs, built, monkeypatch):
+    from pretrained.index import recall as mod
+
+    ids = np.arange(0, 600, 7)
+    full = np.argsort(-(vecs.unit_rows(ids) @ vecs.unit_rows(np.arange(600)).T + np.where(np.arange(600) == ids[:, None], -9, 0)), axis=1, kind="stable")[:, :10]
+    small = mod.exact_top_k(vecs, ids, 10, tile=7)
+    assert [set(r) for r in small.tolist()] == [set(r) for r in full.tolist()]
+    report = built.recall(sample=100, k=10, search_k=exhaustive(built))
+    monkeypatch.setattr(mod, "VOCAB_TILE", 5)
+    monkeypatch.setattr(mod, "QUERY_BLOCK", 3)
+    again = built.recall(sample=100, k=10, search_k=exhaustive(built))
+    assert again.recall == report.recall
+
+
+@pytest.mark.parametrize("call,error,message", [
+    (lambda v, i: build_index(v, None, n_trees=0), ValueError, "n_trees must be at least 1"),
+    (lambda v, i: build_index(v, None, n_trees=2.5), TypeError, "n_trees must be a whole number"),
+    (lambda v, i: build_index(v, None, n_trees=2, search_k=0), ValueError, "search_k must be at least 1"),
+    (lambda v, i: i.most_similar("w1", search_k=0), ValueError, "search_k must be at least 1"),
+    (lambda v, i: i.most_similar("w1", search_k=-1), ValueError, "search_k must be at least 1"),
+    (lambda v, i: i.most_similar("w1", topn=-1), ValueError, "topn must be at least 0"),
+    (lambda v, i: i.most_similar_batch("w1"), TypeError, "list of words"),
+    (lambda v, i: i.analogy("w1", "w2", "w3", restrict_vocab=0), ValueError, "restrict_vocab must be at least 1"),
+    (lambda v, i: i.recall(sample=0), ValueError, "sample must be at least 1"),
+    (lambda v, i: i.recall(k=0), ValueError, "k must be at least 1"),
+    (lambda v, i: i.recall(seed=-1), ValueError, "seed must be at least 0"),
+    (lambda v, i: i.tune(recall=1.5), ValueError, r"recall must be in \(0, 1\]"),
+    (lambda v, i: i.tune(sample=0), ValueError, "sample must be at least 1"),
+])
+def test_bad_index_arguments_say_what_is_allowed(vecs, built, call, error, message):
+    with pytest.raises(error, match=message):
+        call(vecs, built)
+
+
+def test_topn_zero_through_the_index_is_empty(built):
+    assert built.most_similar("w1", topn=0) == [] and built.analogy("w1", "w2", "w3", topn=0) == []

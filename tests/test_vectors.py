@@ -151,6 +151,7 @@ def test_lookups_agree_before_and_after_the_dictionary_is_built():
     got = [v.get_index(w) if w in v else None for w in order]
     assert got == [int(w[1:]) if w != "nope" else None for w in order]
     assert v._key_to_index is not None  # built once the scans ran out
+    assert v.get_index(5) == 5 and v.get_index(np.int64(7)) == 7  # a row number, as gensim (issue 14)
     with pytest.raises(TypeError):
-        v.get_index(5)
+        v.get_index(5.0)
     assert 5 not in v

@@ -1,0 +1,146 @@
+"""Finding and reading benchmark files: gensim's shipped analogy and word-pair sets, analogy
+files (``: section`` headers, four words a line) and word-pair files (``w1<TAB>w2<TAB>score``),
+with gensim's rules for what is skipped."""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+from ..errors import FormatError
+from .results import Question
+
+__all__ = ["dataset_path", "resolve", "ok_vocab", "Parsed", "read_analogies", "read_pairs", "DATASETS"]
+
+logger = logging.getLogger(__name__)
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+DATASETS = {
+    "questions-words": "questions-words.txt",
+    "google": "questions-words.txt",
+    "wordsim353": "wordsim353.tsv",
+    "simlex999": "simlex999.txt",
+}
+
+
+def dataset_path(name: str) -> Path:
+    """The path of a benchmark file shipped in gensim's wheel: ``"questions-words"`` (Google's
+    analogies, alias ``"google"``), ``"wordsim353"`` or ``"simlex999"``.
+
+    Examples
+    --------
+    >>> dataset_path("wordsim353").name
+    'wordsim353.tsv'
+    """
+    try:
+        filename = DATASETS[name]
+    except KeyError:
+        raise ValueError(f"unknown benchmark {name!r}; known: {', '.join(sorted(DATASETS))}, or pass a file path") from None
+    try:
+        from gensim.test.utils import datapath
+    except ImportError as exc:  # pragma: no cover - gensim is a dependency
+        from ..errors import MissingDependencyError
+
+        raise MissingDependencyError("gensim", "gensim") from exc
+    path = Path(datapath(filename))
+    if not path.is_file():
+        raise FileNotFoundError(f"gensim does not ship {filename} (looked at {path})")
+    return path
+
+
+def resolve(path: Optional[PathLike], default: str) -> Path:
+    if path is None:
+        return dataset_path(default)
+    if isinstance(path, str) and path in DATASETS and not os.path.exists(path):
+        return dataset_path(path)
+    return Path(os.fspath(path))
+
+
+def ok_vocab(words: Sequence[str], end: int, case_insensitive: bool) -> Dict[str, int]:
+    """gensim's ``ok_vocab``: key -> row among the first ``end`` words; upper-cased keys map to
+    the first (most frequent) case variant."""
+    keys = words[:end]
+    if case_insensitive:
+        return {k.upper(): i for i, k in zip(range(len(keys) - 1, -1, -1), reversed(keys))}
+    return {k: i for i, k in enumerate(keys)}
+
+
+@dataclass
+class Parsed:
+    names: List[str] = field(default_factory=list)
+    # per question: section number, the four keys, the four rows (-1 when unknown)
+    section_of: List[int] = field(default_factory=list)
+    keys: List[Question] = field(default_factory=list)
+    rows: List[Tuple[int, int, int, int]] = field(default_factory=list)
+    lines: List[int] = field(default_factory=list)
+    questions: int = 0
+    skipped: int = 0
+
+
+def read_analogies(path: Path, ok_vocab: Dict[str, int], case_insensitive: bool, dummy4unknown: bool) -> Parsed:
+    out = Parsed()
+    try:
+        fin = open(path, "rb")
+    except OSError as exc:
+        raise FileNotFoundError(f"cannot open analogy file {path}: {exc}") from exc
+    with fin:
+        for line_no, raw in enumerate(fin):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise FormatError(f"not UTF-8 ({exc.reason})", str(path), line_no + 1) from None
+            if line.startswith(": "):
+                out.names.append(line.lstrip(": ").strip())
+                continue
+            if not out.names:
+                raise FormatError("missing ': section' header before this line", str(path), line_no + 1)
+            words = line.split()
+            if len(words) != 4:
+                logger.info("skipping invalid line #%i in %s", line_no, path)
+                continue
+            if case_insensitive:
+                words = [w.upper() for w in words]
+            out.questions += 1
+            rows = tuple(ok_vocab.get(w, -1) for w in words)
+            if -1 in rows:
+                out.skipped += 1
+                if not dummy4unknown:
+                    logger.debug("skipping line #%i with unknown words: %s", line_no, line.strip())
+                    continue
+            out.section_of.append(len(out.names) - 1)
+            out.keys.append(tuple(words))  # type: ignore[arg-type]
+            out.rows.append(rows)  # type: ignore[arg-type]
+            out.lines.append(line_no)
+    return out
+
+
+def read_pairs(path: Path, delimiter: str, encoding: str, case_insensitive: bool) -> Iterator[Tuple[int, str, str, float, str]]:
+    try:
+        fin = open(path, encoding=encoding)
+    except OSError as exc:
+        raise FileNotFoundError(f"cannot open word-pair file {path}: {exc}") from exc
+    with fin:
+        line_no = -1
+        while True:
+            try:
+                line = fin.readline()
+            except UnicodeDecodeError as exc:
+                raise FormatError(f"not {encoding} ({exc.reason})", str(path), line_no + 2) from None
+            if not line:
+                return
+            line_no += 1
+            if line.startswith("#"):
+                continue
+            try:
+                parts = line.split(delimiter)
+                if case_insensitive:
+                    parts = [p.upper() for p in parts]
+                a, b, sim = parts
+                value = float(sim)
+            except (ValueError, TypeError):
+                logger.info("skipping invalid line #%d in %s", line_no, path)
+                continue
+            yield line_no, a, b, value, line

@@ -1,0 +1,95 @@
+"""Opening an index: its sidecar read and checked against the vectors, then the backend's file
+memory-mapped. Turning a catalogue name into vectors is the caller's job (the CLI's): pass
+``vectors=`` (a :class:`~pretrained.Vectors`, or a callable returning one)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable, Optional, Union
+
+from .backend import backend_class
+from .query import NeighbourIndex
+from .sidecar import IndexMismatchError, check_sidecar, index_path, read_sidecar, sidecar_path, vectors_identity
+
+__all__ = ["load_index"]
+
+
+def _vectors_for(index_file: Path, sidecar: dict):
+    """The cache entry the sidecar names (or the entry beside a moved cache's ``indexes/``)."""
+    from .. import store
+    from ..vectors import Vectors
+
+    entry = (sidecar.get("vectors") or {}).get("entry")
+    if not entry or not store.is_entry(Path(entry)):
+        # the index may have moved with its cache: indexes/<entry> -> vectors/<entry>
+        guess = index_file.parent.parent.parent / "vectors" / index_file.parent.name
+        if not store.is_entry(guess):
+            raise IndexMismatchError(
+                f"index {index_file} was built for vectors at {entry}, which are not there; "
+                "pass vectors=pretrained.load(...) to load_index", str(index_file)
+            )
+        entry = str(guess)
+    words, arr, norms, meta = store.read_entry(Path(entry))
+    return Vectors(words, arr, norms=norms, name=meta.get("name"), meta=meta, path=entry, _checked=True)
+
+
+def _is_index_file(p: Path) -> bool:
+    return p.suffix == ".ann" or sidecar_path(p).is_file() or (p.suffix != ".json" and p.with_suffix(".json").is_file() and p.is_file())
+
+
+def load_index(
+    path_or_name: "str | os.PathLike[str]",
+    *,
+    vectors: Union[Any, Callable[[], Any], None] = None,
+    n_trees: Optional[int] = None,
+    seed: Optional[int] = None,
+    backend: str = "annoy",
+    prefault: bool = False,
+) -> NeighbourIndex:
+    """Memory-map an index (many processes share its pages).
+
+    ``path_or_name`` is an index file (its sidecar beside it), or a sidecar. The vectors are
+    ``vectors`` (or what calling it returns), else the cache entry recorded in the sidecar;
+    either way they must match the sidecar (same set, dim, count and metric) or
+    :class:`IndexMismatchError` is raised. With ``vectors`` given, ``path_or_name`` may also be
+    anything else (a catalogue name, a vector file): the cached index of those vectors built with
+    ``n_trees`` / ``seed`` is opened.
+    """
+    p = Path(os.fspath(path_or_name)).expanduser()
+    if p.suffix == ".json" and p.is_file():
+        own = p.with_name(p.name[: -len(".json")])  # set.ann.json -> set.ann; older set.json -> set.ann
+        p = own if own.is_file() else p.with_suffix(".ann")
+    if callable(vectors) and not hasattr(vectors, "index_to_key"):
+        vectors = vectors()
+    if not _is_index_file(p):
+        if vectors is None:
+            raise TypeError(
+                f"{path_or_name} is not an index file; to open the cached index of a vector set, "
+                "pass vectors=pretrained.load(...) (or a callable returning them)"
+            )
+        params = {k: v for k, v in (("n_trees", n_trees), ("seed", seed)) if v is not None}
+        p = index_path(vectors, backend=backend, **params)
+        if not p.is_file():
+            raise IndexMismatchError(
+                f"no {backend} index with {params or 'the default parameters'} for {path_or_name} at {p}; "
+                f"run `pretrained build-index {path_or_name}` with those parameters first", str(p)
+            )
+    return _open(p, vectors, prefault)
+
+
+def _open(p: Path, vectors, prefault: bool) -> NeighbourIndex:
+    sidecar = read_sidecar(p)
+    if vectors is None:
+        vectors = _vectors_for(p, sidecar)
+    cls = backend_class(sidecar.get("backend", "annoy"))
+    check_sidecar(p, sidecar, metric=cls.metric, count=len(vectors), dim=vectors.dim, identity=vectors_identity(vectors))
+    try:
+        handle = cls.open(p, vectors.dim, sidecar["params"], prefault=prefault)
+    except OSError as exc:
+        raise IndexMismatchError(f"{cls.name} cannot open {p} ({exc}); build the index again", str(p)) from exc
+    held = handle.describe()
+    expected = {"items": len(vectors), **{k: sidecar["params"].get(k) for k in held if k != "items"}}
+    if held != expected:
+        handle.unload()
+        raise IndexMismatchError(f"index {p} holds {held}, its sidecar says {expected}; build the index again", str(p))
+    return NeighbourIndex(handle, vectors, sidecar, p)

@@ -1,0 +1,209 @@
+"""Queries through an index: neighbours of words or vectors, analogies with the inputs left out
+and the candidates re-ranked exactly (:mod:`pretrained.scoring`), and their batch forms on
+threads. The backend (Annoy, or another behind the same calls) only proposes candidates."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .. import scoring, threads
+from ..results import Neighbours
+
+__all__ = ["NeighbourIndex"]
+
+
+class NeighbourIndex:
+    """Neighbours and analogies through an approximate index over a :class:`Vectors` set.
+
+    Made by :func:`build_index`, :func:`load_index` or :meth:`Vectors.index`. Results are
+    :class:`~pretrained.results.Neighbours` (lists of ``(word, cosine)`` pairs), like
+    :meth:`Vectors.most_similar`. Queries are thread-safe and release the GIL, so the batch
+    forms use threads.
+    """
+
+    def __init__(self, backend: Any, vectors, sidecar: dict, path: Path):
+        self.backend = backend
+        self.vectors = vectors
+        self.sidecar = sidecar
+        self.path = Path(path)
+        self.search_k: int = int(sidecar.get("search_k") or backend.default_effort)
+        self._words = vectors.index_to_key
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k} {v}" for k, v in self.params.items())
+        return (
+            f"<NeighbourIndex {self.vectors.name or ''}: {len(self):,} x {self.dim}, "
+            f"{self.backend_name} ({params}), search_k {self.search_k}, {self.path}>"
+        )
+
+    def __len__(self) -> int:
+        return len(self._words)
+
+    @property
+    def dim(self) -> int:
+        return self.vectors.dim
+
+    @property
+    def backend_name(self) -> str:
+        """The backend that built this index (``"annoy"``)."""
+        return self.sidecar.get("backend", "annoy")
+
+    @property
+    def params(self) -> dict:
+        """The backend's build parameters, as stored in the sidecar."""
+        return dict(self.sidecar.get("params") or {})
+
+    @property
+    def n_trees(self) -> Optional[int]:
+        """Annoy's tree count (None for a backend without trees)."""
+        n = self.params.get("n_trees")
+        return None if n is None else int(n)
+
+    @property
+    def annoy(self):
+        """The underlying ``annoy.AnnoyIndex`` (memory-mapped, read-only use)."""
+        return getattr(self.backend, "ann", None)
+
+    def effort(self, search_k: Optional[int]) -> int:
+        """The search effort for a query: ``search_k`` when given (a whole number >= 1), else the
+        index's own."""
+        return self.search_k if search_k is None else scoring.check_count(search_k, "search_k")
+
+    # -------------------------------------------------------------- neighbours
+
+    def most_similar(self, word_or_vector, topn: int = 10, *, search_k: Optional[int] = None) -> Neighbours:
+        """The ``topn`` nearest words by cosine, through the index; a query word is excluded.
+
+        Examples
+        --------
+        >>> index = pretrained.load("glove.6B.50d").index()   # doctest: +SKIP
+        >>> index.most_similar("hotel", topn=3)                # doctest: +SKIP
+        """
+        topn = scoring.check_count(topn, "topn", minimum=0)
+        sk = self.effort(search_k)
+        if topn == 0:
+            return Neighbours()
+        words = self._words
+        if isinstance(word_or_vector, (str, int, np.integer)):
+            i = self.vectors.get_index(word_or_vector)
+            ids, cos = self.backend.query_item(i, topn + 1, sk)
+            return Neighbours([(words[j], c) for j, c in zip(ids, cos) if j != i][:topn])
+        q = self.vectors.unit(word_or_vector)
+        ids, cos = self.backend.query_vector(q.tolist(), topn, sk)
+        return Neighbours([(words[j], c) for j, c in zip(ids, cos)])
+
+    def map(self, fn: Callable[[Any], Any], items: Sequence, n_jobs: Optional[int]) -> list:
+        """``[fn(x) for x in items]`` on ``n_jobs`` threads (-1: all cores)."""
+        workers = threads.workers(n_jobs, max(1, len(items)))
+        if workers == 1:
+            return [fn(x) for x in items]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(fn, items, chunksize=max(1, len(items) // (workers * 8))))
+
+    def most_similar_batch(self, queries: Sequence, topn: int = 10, *, search_k: Optional[int] = None, n_jobs: int = -1) -> List[Neighbours]:
+        """``most_similar`` for many words or vectors, on ``n_jobs`` threads (-1: all cores)."""
+        queries = scoring.check_queries(queries)
+        scoring.check_count(topn, "topn", minimum=0)
+        self.effort(search_k)
+        for q in queries:  # fail on a missing word before starting any thread
+            if isinstance(q, str):
+                self.vectors.get_index(q)
+        return self.map(lambda q: self.most_similar(q, topn, search_k=search_k), queries, n_jobs)
+
+    # -------------------------------------------------------------- analogies
+
+    def analogy(
+        self, a: str, b: str, c: str, topn: int = 1, *, method: str = "add", search_k: Optional[int] = None,
+        restrict_vocab: Optional[int] = None,
+    ) -> Neighbours:
+        """``a : b :: c : ?`` through the index.
+
+        Candidates are the index's neighbours of the normalised ``b - a + c``; ``a``, ``b`` and
+        ``c`` are dropped and the rest re-ranked exactly against the stored vectors with 3CosAdd
+        (``method="add"``, cosines, as :meth:`Vectors.most_similar`) or 3CosMul (``"mul"``, as
+        :meth:`Vectors.most_similar_cosmul`). ``restrict_vocab`` keeps answers among the first
+        N words (gensim's meaning).
+        """
+        return self.analogy_batch([(a, b, c)], topn, method=method, search_k=search_k, n_jobs=1, restrict_vocab=restrict_vocab)[0]
+
+    def analogy_batch(
+        self,
+        triples: Sequence[Tuple[str, str, str]],
+        topn: int = 1,
+        *,
+        method: str = "add",
+        search_k: Optional[int] = None,
+        n_jobs: int = -1,
+        restrict_vocab: Optional[int] = None,
+    ) -> List[Neighbours]:
+        """``analogy`` for many ``(a, b, c)`` triples, on ``n_jobs`` threads (-1: all cores).
+        ``restrict_vocab`` keeps answers among the first N words, as gensim's
+        ``evaluate_word_analogies(restrict_vocab=300000)``."""
+        scoring.check_method(method)
+        triples = scoring.check_queries(triples, "triples")
+        topn = scoring.check_count(topn, "topn", minimum=0)
+        sk = self.effort(search_k)
+        end = scoring.window(len(self), restrict_vocab)
+        if not triples:
+            return []
+        v = self.vectors
+        idx = np.array([[v.get_index(w) for w in t] for t in triples], dtype=np.intp)
+        U, Q = v.analogy_units(idx)
+        return self.map(lambda r: self._analogy(idx[r], U[r], Q[r], topn, method, sk, end), range(len(idx)), n_jobs)
+
+    def _candidates(self, query: list, exclude: set, topn: int, want: int, sk: int, end: int) -> np.ndarray:
+        while True:
+            ids = self.backend.query_ids(query, want, sk)
+            cand = np.array([j for j in ids if j not in exclude and j < end], dtype=np.intp)
+            if len(cand) >= topn or len(ids) < want or want >= len(self):
+                return cand
+            want *= 4
+
+    def _analogy(self, idx: np.ndarray, U: np.ndarray, mean: np.ndarray, topn: int, method: str, sk: int, end: int) -> Neighbours:
+        if topn == 0:
+            return Neighbours()
+        # the index returns its candidates sorted by true distance, so a few beyond the
+        # exclusions suffice for 3CosAdd; 3CosMul re-orders them, so it looks at more
+        want = topn + 3 if method == "add" else max(4 * topn + 3, 20)
+        if end < len(self):
+            want = int(want * max(1.0, min(len(self) / max(end, 1), 4.0)))
+        cand = self._candidates(mean.tolist(), set(idx.tolist()), topn, want, sk, end)
+        if cand.size == 0:
+            return Neighbours()
+        V, inv = self.vectors.vectors[cand], self.vectors.inverse_norms[cand]
+        if method == "add":
+            scores = scoring.cosines(V, inv, mean)
+        else:
+            scores = scoring.cosmul([scoring.cosines(V, inv, U[1]), scoring.cosines(V, inv, U[2])], [scoring.cosines(V, inv, U[0])])
+        order = np.argsort(-scores, kind="stable")[:topn]
+        words = self._words
+        return Neighbours([(words[cand[k]], float(scores[k])) for k in order.tolist()])
+
+    # -------------------------------------------------------------- measurement
+
+    def recall(self, sample: int = 1000, k: int = 10, *, search_k: Optional[int] = None, seed: int = 0, restrict_vocab: Optional[int] = None):
+        """Measure recall@k of the index against exact cosine search on ``sample`` random words
+        (from the first ``restrict_vocab`` when given), with the single-thread queries per
+        second of the index and of exact search (:meth:`Vectors.most_similar`). Returns a
+        :class:`~pretrained.index.recall.RecallReport`."""
+        from .recall import measure_recall
+
+        return measure_recall(self, sample=sample, k=k, search_k=search_k, seed=seed, restrict_vocab=restrict_vocab)
+
+    def tune(self, recall: float = 0.95, *, k: int = 10, sample: int = 1000, seed: int = 0, restrict_vocab: Optional[int] = None,
+             max_search_k: Optional[int] = None, save: bool = False):
+        """Pick the smallest ``search_k`` reaching ``recall`` @k on a measured sample and use it
+        from now on (``save=True`` also stores it in the sidecar for every later load).
+
+        ``search_k`` is found by doubling, then bisection (recall grows with ``search_k``).
+        Returns the :class:`~pretrained.index.recall.RecallReport` at the chosen value."""
+        from .recall import tune
+
+        return tune(self, recall, k=k, sample=sample, seed=seed, restrict_vocab=restrict_vocab, max_search_k=max_search_k, save=save)
+
+    def unload(self) -> None:
+        """Release the memory map."""
+        self.backend.unload()

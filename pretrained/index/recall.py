@@ -1,0 +1,157 @@
+"""How good is an index? Recall@k against exact search on a sample of words (exact top-k computed
+in vocabulary tiles, so memory does not grow with the vocabulary), the query rates of both, and
+``tune``: the smallest search effort reaching a target recall."""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Dict, Optional, Tuple
+
+import numpy as np
+
+from .. import scoring
+from .sidecar import write_sidecar
+
+__all__ = ["RecallReport", "exact_top_k", "sample_rows", "measure_recall", "tune"]
+
+logger = logging.getLogger(__name__)
+
+QUERY_BLOCK = 256  # sampled words scored together
+VOCAB_TILE = scoring.VOCAB_TILE
+
+
+@dataclass
+class RecallReport:
+    """What :meth:`NeighbourIndex.recall` measured: recall@k and the single-thread query rates."""
+
+    recall: float
+    k: int
+    sample: int
+    search_k: int
+    n_trees: Optional[int]
+    index_qps: float
+    exact_qps: float
+
+    @property
+    def speedup(self) -> float:
+        """Index queries per second over exact ones."""
+        return self.index_qps / self.exact_qps if self.exact_qps else float("nan")
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {**asdict(self), "speedup": self.speedup}
+
+    def __str__(self) -> str:
+        trees = f"{self.n_trees} trees, " if self.n_trees is not None else ""
+        return (
+            f"recall@{self.k} {self.recall:.3f} on {self.sample} sampled words "
+            f"({trees}search_k {self.search_k}): index {self.index_qps:,.0f} q/s "
+            f"({1e3 / self.index_qps:.2f} ms), exact {self.exact_qps:,.0f} q/s "
+            f"({1e3 / self.exact_qps:.2f} ms), {self.speedup:.1f}x"
+        )
+
+
+def exact_top_k(vectors, rows: np.ndarray, k: int, *, tile: Optional[int] = None) -> np.ndarray:
+    """The exact ``k`` nearest rows (by cosine) of each of ``rows``, itself left out: (n, k).
+    Scored ``QUERY_BLOCK`` words x ``tile`` rows at a time (memory independent of the vocabulary)."""
+    scorer = scoring.TiledScorer(vectors.vectors, vectors.inverse_norms, tile=tile or VOCAB_TILE)
+    out = np.empty((len(rows), k), dtype=np.intp)
+    for s in range(0, len(rows), QUERY_BLOCK):
+        block = rows[s : s + QUERY_BLOCK]
+        top, _ = scorer.top_k([vectors.unit_rows(block)], k, block[:, None])
+        out[s : s + len(block)] = top
+    return out
+
+
+def sample_rows(count: int, sample: int, seed: int, restrict_vocab: Optional[int]) -> np.ndarray:
+    """``sample`` distinct random rows among the first ``restrict_vocab`` (all when fewer)."""
+    end = scoring.window(count, restrict_vocab)
+    rng = np.random.default_rng(seed)
+    return rng.choice(end, size=min(sample, end), replace=False)
+
+
+def _recall_only(index, ids: np.ndarray, exact: np.ndarray, k: int, sk: int) -> float:
+    get = index.backend.query_item
+    hits = 0
+    for i, truth in zip(ids.tolist(), exact):
+        got = get(i, k + 1, sk, distances=False)
+        hits += len(set(j for j in got if j != i).intersection(truth.tolist()))
+    return hits / (len(ids) * k)
+
+
+def _index_qps(index, ids: np.ndarray, k: int, sk: int) -> float:
+    words = index.vectors.index_to_key
+    started = time.perf_counter()
+    for i in ids.tolist():
+        index.most_similar(words[i], k, search_k=sk)
+    return len(ids) / max(time.perf_counter() - started, 1e-9)
+
+
+def _exact_qps(vectors, ids: np.ndarray, k: int, queries: int = 50) -> float:
+    words = vectors.index_to_key
+    few = ids[:queries].tolist()
+    vectors.most_similar(words[few[0]], topn=k)  # norms and caches warm
+    started = time.perf_counter()
+    for i in few:
+        vectors.most_similar(words[i], topn=k)
+    return len(few) / max(time.perf_counter() - started, 1e-9)
+
+
+def _checked(index, sample: Any, k: Any, seed: Any, restrict_vocab: Any) -> Tuple[np.ndarray, int]:
+    sample = scoring.check_count(sample, "sample")
+    k = scoring.check_count(k, "k")
+    if k >= len(index):
+        raise ValueError(f"k must be smaller than the {len(index)} words of the index, got {k}")
+    ids = sample_rows(len(index), sample, scoring.check_seed(seed), restrict_vocab)
+    return ids, k
+
+
+def measure_recall(index, *, sample: int = 1000, k: int = 10, search_k: Optional[int] = None, seed: int = 0, restrict_vocab: Optional[int] = None) -> RecallReport:
+    """Recall@k of ``index`` on ``sample`` random words, with both query rates (one thread)."""
+    ids, k = _checked(index, sample, k, seed, restrict_vocab)
+    sk = index.effort(search_k)
+    exact = exact_top_k(index.vectors, ids, k)
+    rec = _recall_only(index, ids, exact, k, sk)
+    return RecallReport(rec, k, len(ids), sk, index.n_trees, _index_qps(index, ids, k, sk), _exact_qps(index.vectors, ids, k))
+
+
+def _search(rec, k: int, index, limit: int, recall: float) -> int:
+    """The smallest effort reaching ``recall``: doubling, then bisection."""
+    lo, hi = 0, max(k * (index.n_trees or 1), 100)
+    while rec(hi) < recall and hi < limit:
+        lo, hi = hi, min(hi * 2, limit)
+    if rec(hi) >= recall:
+        while hi - lo > max(50, hi // 20):
+            mid = (lo + hi) // 2
+            if rec(mid) >= recall:
+                hi = mid
+            else:
+                lo = mid
+    else:
+        logger.warning("recall %.3f not reached (%.3f at search_k %d)", recall, rec(hi), hi)
+    return hi
+
+
+def tune(index, recall: float = 0.95, *, k: int = 10, sample: int = 1000, seed: int = 0, restrict_vocab: Optional[int] = None,
+         max_search_k: Optional[int] = None, save: bool = False) -> RecallReport:
+    """Set ``index.search_k`` to the smallest effort reaching ``recall`` @k (``save``: in the
+    sidecar too) and return the report at that value."""
+    recall = scoring.check_fraction(recall, "recall")
+    ids, k = _checked(index, sample, k, seed, restrict_vocab)
+    limit = scoring.check_count(max_search_k, "max_search_k") if max_search_k is not None else (index.n_trees or 1) * len(index)
+    exact = exact_top_k(index.vectors, ids, k)
+    cache: Dict[int, float] = {}
+
+    def rec(sk: int) -> float:
+        if sk not in cache:
+            cache[sk] = _recall_only(index, ids, exact, k, sk)
+        return cache[sk]
+
+    hi = _search(rec, k, index, limit, recall)
+    index.search_k = hi
+    if save:
+        index.sidecar["search_k"] = hi
+        index.sidecar["tuned"] = {"recall": rec(hi), "target": recall, "k": k, "sample": len(ids), "seed": seed}
+        write_sidecar(index.path, index.sidecar)
+    qps = _index_qps(index, ids[: min(len(ids), 300)], k, hi)
+    return RecallReport(rec(hi), k, len(ids), hi, index.n_trees, qps, _exact_qps(index.vectors, ids, k))

@@ -1,0 +1,176 @@
+"""An index's identity: the sidecar JSON beside the index file (what it was built for and how),
+where an index lives, and the checks that refuse an index that does not belong to the vectors.
+
+The sidecar of ``set.ann`` is ``set.ann.json`` (the index file's full name plus ``.json``, so
+``set.v1`` and ``set.v2`` keep one each); the older ``set.json`` is still read. It records the
+backend and its parameters, metric, dim, item count, the vectors' identity (``sha256:<hex>`` of
+their float32 bytes), the index file's size, timings, library versions and the default search
+effort (``search_k``).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any, Dict, Mapping, Optional
+
+import numpy as np
+
+from .. import atomic, config, hashes
+from ..errors import CacheError
+
+__all__ = [
+    "IndexMismatchError",
+    "SIDECAR_VERSION",
+    "FORMAT",
+    "vectors_identity",
+    "index_dir",
+    "index_path",
+    "sidecar_path",
+    "find_sidecar",
+    "read_sidecar",
+    "write_sidecar",
+    "check_sidecar",
+    "check_file",
+]
+
+logger = logging.getLogger(__name__)
+
+FORMAT = "pretrained-index"
+SIDECAR_VERSION = 2
+_LEGACY = ("pretrained-annoy-index", 1)  # Annoy-only sidecars, read as backend "annoy"
+_CHUNK = 65536
+
+
+class IndexMismatchError(CacheError):
+    """An index that does not belong to these vectors, or is incomplete (truncated, no sidecar)."""
+
+    def __init__(self, message: str, path: Optional[str] = None):
+        self.path = path
+        super().__init__(message)
+
+
+def vectors_identity(vectors) -> str:
+    """The identity an index is tied to: ``"sha256:<hex>"`` of the float32 row bytes.
+
+    Read from the cache entry's ``meta.json`` (``vectors_sha256``, either spelling) when there is
+    one, computed from the array otherwise (and remembered in ``vectors.meta``).
+    """
+    digest = vectors.meta.get("vectors_sha256")
+    if not digest:
+        h = hashlib.sha256()
+        arr = vectors.vectors
+        for s in range(0, arr.shape[0], _CHUNK):
+            h.update(memoryview(np.ascontiguousarray(arr[s : s + _CHUNK], dtype="<f4")).cast("B"))
+        digest = h.hexdigest()
+        vectors.meta["vectors_sha256"] = digest
+    return hashes.spell(digest)
+
+
+def index_dir(vectors, cache_dir: Optional["str | os.PathLike[str]"] = None) -> Path:
+    """The cache folder of the indexes of ``vectors``: ``indexes/<entry folder name>/`` (or
+    ``indexes/memory-<identity>/`` for vectors that are not in the cache)."""
+    if vectors.path is not None and cache_dir is None:
+        entry = Path(vectors.path)
+        return entry.parent.parent / "indexes" / entry.name
+    return config.cache_dir(cache_dir) / "indexes" / f"memory-{vectors_identity(vectors)[7:23]}"
+
+
+def index_path(vectors, *, backend: str = "annoy", cache_dir: Optional["str | os.PathLike[str]"] = None, **params: Any) -> Path:
+    """Where :func:`~pretrained.index.build_index` puts the index of ``vectors`` when no path is
+    given: the cache folder ``indexes/<entry folder name>/``, the file named by the backend and
+    its build parameters (Annoy: ``n_trees``, ``seed``)."""
+    from .backend import backend_class
+
+    cls = backend_class(backend)
+    return index_dir(vectors, cache_dir) / (cls.file_stem(cls.check_params(params)) + ".ann")
+
+
+def sidecar_path(index_file: "str | os.PathLike[str]") -> Path:
+    """The JSON sidecar of an index file: its full name plus ``.json``."""
+    p = Path(index_file)
+    return p.with_name(p.name + ".json")
+
+
+def _legacy_sidecar(index_file: Path) -> Path:
+    return index_file.with_suffix(".json")
+
+
+def find_sidecar(index_file: Path) -> Optional[Path]:
+    """The sidecar that exists for ``index_file``: its own, else the older shared-stem name."""
+    for side in (sidecar_path(index_file), _legacy_sidecar(index_file)):
+        if side != index_file and side.is_file():
+            return side
+    return None
+
+
+def read_sidecar(index_file: Path) -> Dict[str, Any]:
+    """The sidecar of ``index_file``, with ``backend`` and ``params`` filled in for the older
+    Annoy-only form; :class:`IndexMismatchError` when it is missing, unreadable or foreign."""
+    side = find_sidecar(index_file)
+    if side is None:
+        raise IndexMismatchError(
+            f"index {index_file} has no sidecar {sidecar_path(index_file).name}; build it again with `pretrained build-index`", str(index_file)
+        )
+    try:
+        with open(side, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError) as exc:
+        raise IndexMismatchError(f"index sidecar {side} is unreadable ({exc}); build the index again", str(index_file)) from exc
+    form = (data.get("format"), data.get("sidecar_version")) if isinstance(data, dict) else None
+    if form == _LEGACY:
+        build = data.get("build") or {}
+        data = {**data, "backend": "annoy", "params": {"n_trees": build.get("n_trees"), "seed": build.get("seed")}}
+    elif form != (FORMAT, SIDECAR_VERSION):
+        raise IndexMismatchError(f"{side} is not a version-{SIDECAR_VERSION} pretrained index sidecar; build the index again", str(index_file))
+    return data
+
+
+def write_sidecar(index_file: Path, data: Mapping[str, Any]) -> Path:
+    """Write the sidecar of ``index_file`` atomically (and drop an older shared-stem one that
+    described this file)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    side = atomic.write_text(sidecar_path(index_file), text)
+    old = _legacy_sidecar(index_file)
+    if old != index_file and old.is_file():
+        try:
+            if json.loads(old.read_text(encoding="utf-8")).get("ann_file") == index_file.name:
+                atomic.remove(old)
+        except (OSError, ValueError, AttributeError):
+            pass
+    return side
+
+
+def check_sidecar(index_file: Path, sidecar: Mapping[str, Any], *, metric: str, count: int, dim: int, identity: str) -> None:
+    """Refuse an index whose sidecar does not describe ``count`` x ``dim`` vectors of ``identity``
+    under ``metric``, or whose file is missing or not the size the sidecar recorded."""
+    problems = []
+    if sidecar.get("metric") != metric:
+        problems.append(f"metric {sidecar.get('metric')!r}, expected {metric!r}")
+    if sidecar.get("dim") != dim:
+        problems.append(f"dim {sidecar.get('dim')}, the vectors have {dim}")
+    if sidecar.get("count") != count:
+        problems.append(f"{sidecar.get('count')} items, the vectors have {count}")
+    theirs = (sidecar.get("vectors") or {}).get("sha256")
+    if not hashes.same(theirs, identity):
+        problems.append(f"built for vectors {theirs}, these are {identity}")
+    if problems:
+        raise IndexMismatchError(f"index {index_file} does not match these vectors: " + "; ".join(problems), str(index_file))
+    check_file(index_file, sidecar)
+
+
+def check_file(index_file: Path, sidecar: Mapping[str, Any], shown: Optional[Path] = None) -> None:
+    """Refuse an index file that is missing or not the size its sidecar recorded (``shown``: the
+    name to use in messages, when ``index_file`` is still a temporary one)."""
+    shown = shown or index_file
+    try:
+        size = index_file.stat().st_size
+    except OSError as exc:
+        raise IndexMismatchError(f"index file {shown} is missing ({exc}); build the index again", str(shown)) from exc
+    if size != sidecar.get("ann_size"):
+        raise IndexMismatchError(
+            f"index file {shown} is {size} bytes, its sidecar says {sidecar.get('ann_size')}: "
+            "truncated or replaced; build the index again", str(shown)
+        )

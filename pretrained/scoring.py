@@ -1,0 +1,338 @@
+"""The one scoring layer: unit rows, the ``restrict_vocab`` window, 3CosAdd and 3CosMul scores, and
+exact top-k with exclusions in vocabulary tiles of bounded memory. :class:`~pretrained.Vectors`,
+the neighbour index and the evaluation all score through here, with gensim's meaning:
+
+- cosines are ``(rows @ query) * inverse_norms`` (a zero row scores 0);
+- 3CosAdd ranks by the cosine to the normalised weighted mean of the unit input vectors;
+- 3CosMul is Levy & Goldberg's product of shifted cosines ``(1 + cos) / 2`` of the positive terms
+  over that of the negative terms plus ``1e-6`` (gensim's ``most_similar_cosmul``).
+
+The argument checks (``topn``, ``restrict_vocab``, ``sample``, ``search_k``, ``seed``, ...) live
+here once, so every entry point refuses the same bad values with the same words.
+
+Examples
+--------
+>>> import numpy as np
+>>> V = np.array([[1, 0], [0.6, 0.8], [0, 2]], dtype=np.float32)
+>>> inv = inverse_norms(np.linalg.norm(V, axis=1))
+>>> [round(float(c), 2) for c in cosines(V, inv, np.array([1, 0], np.float32))]
+[1.0, 0.6, 0.0]
+>>> rows, scores = TiledScorer(V, inv, tile=2).top_k([np.eye(2, dtype=np.float32)], 1, exclude=[[0], [2]])
+>>> rows.tolist()
+[[1], [1]]
+"""
+from __future__ import annotations
+
+import numbers
+import threading
+from typing import Any, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+__all__ = [
+    "EPSILON",
+    "VOCAB_TILE",
+    "check_topn",
+    "check_count",
+    "check_seed",
+    "check_method",
+    "check_fraction",
+    "check_queries",
+    "window",
+    "inverse_norms",
+    "unit_rows",
+    "unit_vector",
+    "analogy_units",
+    "cosines",
+    "cosmul",
+    "top_k",
+    "TiledScorer",
+]
+
+EPSILON = 0.000001
+"""gensim's 3CosMul denominator guard."""
+VOCAB_TILE = 4096
+"""Vocabulary rows scored at a time: a 512 x 4096 float32 tile is 8 MiB, whatever the vocabulary."""
+METHODS = ("add", "mul")
+
+
+# ---------------------------------------------------------------------------- argument checks
+
+
+def _whole(value: Any, name: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a whole number, got {type(value).__name__}: {value!r}")
+    return int(value)
+
+
+def check_count(value: Any, name: str, *, minimum: int = 1) -> int:
+    """``value`` as an int when it is a whole number ``>= minimum``; TypeError or ValueError saying
+    what is allowed otherwise.
+
+    >>> check_count(3, "search_k")
+    3
+    """
+    n = _whole(value, name)
+    if n < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {n}")
+    return n
+
+
+def check_topn(topn: Any) -> Optional[int]:
+    """``None`` (every score), or a whole number ``>= 0`` (``0`` gives an empty result, as gensim)."""
+    if topn is None:
+        return None
+    return check_count(topn, "topn", minimum=0)
+
+
+def window(count: int, restrict_vocab: Any = None) -> int:
+    """The end of the ``restrict_vocab`` window over ``count`` rows: every row for ``None``, else
+    the first ``restrict_vocab`` (a whole number >= 1; a larger one means every row).
+
+    >>> window(10, None), window(10, 3), window(10, 99)
+    (10, 3, 10)
+    """
+    if restrict_vocab is None:
+        return count
+    return min(check_count(restrict_vocab, "restrict_vocab"), count)
+
+
+def check_seed(seed: Any) -> int:
+    """A random seed: a whole number >= 0."""
+    return check_count(seed, "seed", minimum=0)
+
+
+def check_method(method: Any) -> str:
+    """``"add"`` (3CosAdd) or ``"mul"`` (3CosMul)."""
+    if method not in METHODS:
+        raise ValueError(f"method must be 'add' or 'mul', got {method!r}")
+    return method
+
+
+def check_fraction(value: Any, name: str) -> float:
+    """A number in (0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in (0, 1], got {type(value).__name__}: {value!r}")
+    if not 0 < value <= 1:
+        raise ValueError(f"{name} must be in (0, 1], got {value}")
+    return float(value)
+
+
+def check_queries(queries: Any, name: str = "queries") -> list:
+    """A list of queries from a sequence of words or vectors (a 2-D array: one query per row). A
+    single string is refused: it would be queried letter by letter."""
+    if isinstance(queries, (str, bytes)):
+        raise TypeError(f"{name} must be a list of words or vectors, got the string {queries!r}; write [{queries!r}]")
+    if isinstance(queries, np.ndarray):
+        if queries.ndim != 2:
+            raise TypeError(f"{name} as an array must be 2-D (one query vector per row), got shape {queries.shape}")
+        return list(queries)
+    try:
+        return list(queries)
+    except TypeError:
+        raise TypeError(f"{name} must be a list of words or vectors, got {type(queries).__name__}") from None
+
+
+# ---------------------------------------------------------------------------- unit rows and scores
+
+
+def inverse_norms(norms: np.ndarray) -> np.ndarray:
+    """``1 / norm`` per row as float32, 0 for a zero row (which then scores 0 against everything)."""
+    n = np.asarray(norms, dtype=np.float32)
+    with np.errstate(divide="ignore"):
+        inv = np.where(n > 0, 1.0 / np.where(n > 0, n, 1), 0.0)
+    return inv.astype(np.float32)
+
+
+def unit_rows(vectors: np.ndarray, inv: np.ndarray, rows: Any) -> np.ndarray:
+    """The unit vectors of ``rows`` (any index array; its shape plus the dim)."""
+    rows = np.asarray(rows, dtype=np.intp)
+    flat = rows.ravel()
+    out = np.asarray(vectors[flat], dtype=np.float32) * inv[flat, None]
+    return out.reshape(*rows.shape, vectors.shape[1])
+
+
+def unit_vector(vec: np.ndarray) -> np.ndarray:
+    """``vec`` scaled to length 1 (a zero vector stays zero)."""
+    n = float(np.linalg.norm(vec))
+    return vec / n if n > 0 else vec
+
+
+def analogy_units(vectors: np.ndarray, inv: np.ndarray, idx: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """For ``idx`` of shape (n, 3) holding rows (a, b, c): their unit vectors (n, 3, dim) and the
+    3CosAdd query, the normalised ``b - a + c`` (n, dim)."""
+    U = unit_rows(vectors, inv, idx)
+    Q = U[:, 1] + U[:, 2] - U[:, 0]
+    n = np.linalg.norm(Q, axis=1, keepdims=True)
+    return U, np.divide(Q, n, out=np.zeros_like(Q), where=n > 0)
+
+
+def cosines(rows: np.ndarray, inv: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Cosines of ``query`` (dim,) or queries (n, dim) with ``rows`` whose inverse norms are
+    ``inv``: shape (len(rows),) or (n, len(rows)). A query that is not unit length scales them."""
+    if query.ndim == 1:
+        return (rows @ query) * inv
+    return (query @ rows.T) * inv
+
+
+def cosmul(positive: Sequence[np.ndarray], negative: Sequence[np.ndarray] = ()) -> np.ndarray:
+    """gensim's 3CosMul from the cosines of each term (arrays of equal shape, overwritten):
+    ``prod((1 + cos_p) / 2) / (prod((1 + cos_n) / 2) + 1e-6)``. Returns the first positive array."""
+    if not positive:
+        raise ValueError("cannot compute similarity with no input")
+    for X in (*positive, *negative):
+        X += 1.0
+        X *= 0.5
+    num = positive[0]
+    for X in positive[1:]:
+        num *= X
+    if negative:
+        den = negative[0]
+        for X in negative[1:]:
+            den *= X
+        den += EPSILON
+        np.divide(num, den, out=num)
+    else:
+        num /= 1.0 + EPSILON
+    return num
+
+
+# ---------------------------------------------------------------------------- top-k
+
+
+def top_k(scores: np.ndarray, k: int, exclude: Sequence[int] = ()) -> List[int]:
+    """Rows of the ``k`` best ``scores`` (one query), best first, rows in ``exclude`` left out
+    (ties: the lower row first)."""
+    exclude = set(int(i) for i in exclude)
+    n = scores.shape[0]
+    want = min(k + len(exclude), n)
+    if want <= 0 or k <= 0:
+        return []
+    idx = np.argpartition(-scores, want - 1)[:want] if want < n else np.arange(n)
+    idx = idx[np.lexsort((idx, -scores[idx]))]
+    return [i for i in idx.tolist() if i not in exclude][:k]
+
+
+def _pad(exclude: Any, n: int) -> np.ndarray:
+    """Exclusions per query as an (n, m) int array, ``-1`` for none."""
+    if exclude is None:
+        return np.full((n, 0), -1, np.intp)
+    if isinstance(exclude, np.ndarray):
+        return exclude.reshape(n, -1).astype(np.intp, copy=False)
+    width = max((len(e) for e in exclude), default=0)
+    out = np.full((n, width), -1, np.intp)
+    for r, e in enumerate(exclude):
+        out[r, : len(e)] = e
+    return out
+
+
+class TiledScorer:
+    """Exact 3CosAdd / 3CosMul scores of many queries against the first ``end`` rows, one
+    vocabulary tile at a time, so memory is (queries x tile), never (queries x vocabulary).
+
+    Parameters
+    ----------
+    vectors, inv
+        The rows and their inverse norms (see :func:`inverse_norms`).
+    end
+        The ``restrict_vocab`` window (default: every row).
+    tile
+        Rows per tile.
+    prepared
+        Copy the window's unit rows, transposed, once (fastest for many query blocks, as the
+        evaluation does; memory: one copy of the window). Otherwise each tile is normalised when
+        it is used (memory independent of the vocabulary).
+
+    Terms are a list of (n, dim) arrays: ``[Q]`` for 3CosAdd (Q the unit queries), and for 3CosMul
+    the positive terms then the negative ones, with ``n_negative`` saying how many are negative.
+    """
+
+    def __init__(self, vectors: np.ndarray, inv: np.ndarray, end: Optional[int] = None, *, tile: int = VOCAB_TILE, prepared: bool = False):
+        self.end = vectors.shape[0] if end is None else int(end)
+        self.vectors, self.inv = vectors, inv
+        self.tile = max(1, min(int(tile), max(self.end, 1)))
+        self.unit_t = None
+        if prepared:
+            V = np.asarray(vectors[: self.end], dtype=np.float32)
+            self.unit_t = np.ascontiguousarray((V * inv[: self.end, None]).T)  # (dim, end)
+        self._local = threading.local()  # tile buffers per worker thread
+
+    def _buffers(self, count: int, rows: int) -> List[np.ndarray]:
+        bufs = getattr(self._local, "bufs", None)
+        if bufs is None or len(bufs) < count or bufs[0].shape[0] < rows:
+            bufs = [np.empty((rows, self.tile), np.float32) for _ in range(count)]
+            self._local.bufs = bufs
+        return [b[:rows] for b in bufs[:count]]
+
+    def scores(self, terms: Sequence[np.ndarray], start: int, stop: int, n_negative: int = 0) -> np.ndarray:
+        """Scores of every query against rows ``start:stop`` (a per-thread buffer, valid until
+        the next call): 3CosAdd for one term, 3CosMul for several."""
+        w = stop - start
+        out = [b[:, :w] for b in self._buffers(len(terms), terms[0].shape[0])]
+        if self.unit_t is not None:
+            cols = self.unit_t[:, start:stop]
+            for q, o in zip(terms, out):
+                np.matmul(q, cols, out=o)
+        else:
+            rows, inv = self.vectors[start:stop], self.inv[start:stop]
+            for q, o in zip(terms, out):
+                np.matmul(q, rows.T, out=o)
+                o *= inv
+        if len(terms) == 1 and n_negative == 0:
+            return out[0]
+        cut = len(terms) - n_negative
+        return cosmul(out[:cut], out[cut:])
+
+    @staticmethod
+    def _mask(S: np.ndarray, exclude: np.ndarray, start: int) -> None:
+        ar = np.arange(S.shape[0])
+        for k in range(exclude.shape[1]):
+            col = exclude[:, k] - start
+            hit = (exclude[:, k] >= 0) & (col >= 0) & (col < S.shape[1])
+            if hit.any():
+                S[ar[hit], col[hit]] = -np.inf
+
+    def best(self, terms: Sequence[np.ndarray], exclude: Any = None, n_negative: int = 0) -> Tuple[np.ndarray, np.ndarray]:
+        """The best row per query (``-1`` when every row is excluded) and its score."""
+        n = terms[0].shape[0]
+        exclude = _pad(exclude, n)
+        best = np.full(n, -np.inf, np.float32)
+        best_row = np.full(n, -1, np.intp)
+        ar = np.arange(n)
+        for start in range(0, self.end, self.tile):
+            stop = min(start + self.tile, self.end)
+            S = self.scores(terms, start, stop, n_negative)
+            self._mask(S, exclude, start)
+            arg = S.argmax(axis=1)
+            val = S[ar, arg]
+            better = val > best
+            best[better] = val[better]
+            best_row[better] = arg[better] + start
+        return best_row, best
+
+    def top_k(self, terms: Sequence[np.ndarray], k: int, exclude: Any = None, n_negative: int = 0) -> Tuple[np.ndarray, np.ndarray]:
+        """The ``k`` best rows per query, best first (ties: lower row first), and their scores:
+        two (n, k) arrays; a row is ``-1`` (score ``-inf``) where fewer than ``k`` rows qualify."""
+        n = terms[0].shape[0]
+        exclude = _pad(exclude, n)
+        k = min(int(k), self.end)
+        top_s = np.full((n, 0), -np.inf, np.float32)
+        top_r = np.full((n, 0), -1, np.intp)
+        for start in range(0, self.end, self.tile):
+            stop = min(start + self.tile, self.end)
+            S = self.scores(terms, start, stop, n_negative)
+            self._mask(S, exclude, start)
+            if S.shape[1] > k:
+                part = np.argpartition(-S, k - 1, axis=1)[:, :k]
+            else:
+                part = np.broadcast_to(np.arange(S.shape[1]), S.shape)
+            top_s = np.concatenate([top_s, np.take_along_axis(S, part, axis=1)], axis=1)
+            top_r = np.concatenate([top_r, part + start], axis=1)
+            if top_s.shape[1] > k:
+                keep = np.argpartition(-top_s, k - 1, axis=1)[:, :k]
+                top_s = np.take_along_axis(top_s, keep, axis=1)
+                top_r = np.take_along_axis(top_r, keep, axis=1)
+        order = np.lexsort((top_r, -top_s), axis=-1)
+        top_s = np.take_along_axis(top_s, order, axis=1)
+        top_r = np.where(np.isneginf(top_s), -1, np.take_along_axis(top_r, order, axis=1))
+        return top_r, top_s

@@ -1,0 +1,171 @@
+"""The one scoring layer: gensim's 3CosAdd / 3CosMul, tiled exact top-k, argument checks, and the
+gensim-alignment of Vectors' queries (issue 9 C, issue 14 section 2)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pretrained import Vectors, scoring
+
+
+@pytest.fixture(scope="module")
+def random_pair():
+    rng = np.random.default_rng(7)
+    words = [f"w{i}" for i in range(300)]
+    v = Vectors(words, rng.standard_normal((300, 12)).astype(np.float32), name="random")
+    return v, v.to_gensim()
+
+
+def _gensim_pairs(result):
+    return [(w, pytest.approx(s, abs=1e-5)) for w, s in result]
+
+
+@pytest.mark.parametrize("pos,neg", [(["king", "woman"], ["man"]), (["apple"], []), (["car", "pear"], ["truck", "man"])])
+def test_cosmul_and_cosadd_equal_gensim_on_the_toy_set(toy_vectors, pos, neg):
+    kv = toy_vectors.to_gensim()
+    assert toy_vectors.most_similar_cosmul(pos, neg, topn=5) == _gensim_pairs(kv.most_similar_cosmul(pos, neg, topn=5))
+    assert toy_vectors.most_similar(pos, neg, topn=5) == _gensim_pairs(kv.most_similar(pos, neg, topn=5))
+
+
+def test_cosmul_and_cosadd_equal_gensim_on_random_data(random_pair):
+    v, kv = random_pair
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        a, b, c = (f"w{i}" for i in rng.choice(300, 3, replace=False))
+        np.testing.assert_allclose(v.most_similar_cosmul([b, c], [a], topn=None), kv.most_similar_cosmul([b, c], [a], topn=None), rtol=1e-5, atol=1e-6)
+        ours, theirs = v.most_similar_cosmul([b, c], [a], topn=10), kv.most_similar_cosmul([b, c], [a], topn=10)
+        assert ours.words == [w for w, _ in theirs]
+        assert v.most_similar([b, c], [a], topn=10).words == [w for w, _ in kv.most_similar([b, c], [a], topn=10)]
+
+
+def test_cosmul_formula_directly():
+    pos = [np.array([0.5, -1.0], np.float32), np.array([0.0, 1.0], np.float32)]
+    neg = [np.array([1.0, -1.0], np.float32)]
+    expected = ((1 + np.array([0.5, -1.0])) / 2 * (1 + np.array([0.0, 1.0])) / 2) / ((1 + np.array([1.0, -1.0])) / 2 + 1e-6)
+    np.testing.assert_allclose(scoring.cosmul([p.copy() for p in pos], [n.copy() for n in neg]), expected, rtol=1e-6)
+    with pytest.raises(ValueError, match="no input"):
+        scoring.cosmul([], neg)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 60), q=st.integers(1, 6), k=st.integers(1, 12), tile=st.integers(1, 70),
+    seed=st.integers(0, 2**16), n_ex=st.integers(0, 4), mul=st.booleans(), prepared=st.booleans(),
+)
+def test_tiled_top_k_equals_a_full_argsort(n, q, k, tile, seed, n_ex, mul, prepared):
+    rng = np.random.default_rng(seed)
+    V = rng.standard_normal((n, 5)).astype(np.float32)
+    inv = scoring.inverse_norms(np.linalg.norm(V, axis=1))
+    terms = [scoring.unit_rows(rng.standard_normal((q, 5)).astype(np.float32), np.ones(q, np.float32), np.arange(q)) for _ in range(3 if mul else 1)]
+    exclude = rng.integers(-1, n, size=(q, n_ex))
+    scorer = scoring.TiledScorer(V, inv, tile=tile, prepared=prepared)
+    rows, scores = scorer.top_k(terms, k, exclude, n_negative=1 if mul else 0)
+    unit_t = (V * inv[:, None]).T
+    for r in range(q):
+        cos = [t[r] @ unit_t for t in terms]
+        full = scoring.cosmul(cos[:2], cos[2:]) if mul else cos[0]
+        keep = [i for i in np.lexsort((np.arange(n), -full)) if i not in set(exclude[r].tolist())][:k]
+        got = [i for i in rows[r].tolist() if i >= 0]
+        tol = 1e-3 if mul else 1e-5  # 3CosMul divides by (1 + cos_a) / 2 + 1e-6: float32 noise grows as cos_a -> -1
+        np.testing.assert_allclose(scores[r][: len(got)], full[got], rtol=tol, atol=1e-6)
+        np.testing.assert_allclose(np.sort(full[got])[::-1], np.sort(full[keep])[::-1], rtol=tol, atol=1e-6)
+        assert len(got) == len(keep)
+        best, _ = scorer.best(terms, exclude, n_negative=1 if mul else 0)
+        assert (best[r] == -1) == (not keep) and (not keep or full[best[r]] == pytest.approx(full[keep[0]], rel=tol, abs=1e-6))
+
+
+def test_top_k_of_one_score_vector_with_exclusions():
+    scores = np.array([0.1, 0.9, 0.5, 0.9, -1.0], np.float32)
+    assert scoring.top_k(scores, 3) == [1, 3, 2]  # ties: the lower row first
+    assert scoring.top_k(scores, 3, exclude=[1]) == [3, 2, 0]
+    assert scoring.top_k(scores, 10, exclude=[0, 1, 2, 3]) == [4]
+    assert scoring.top_k(scores, 0) == []
+
+
+# ---------------------------------------------------------------------------- issue 9 C, issue 14 section 2
+
+
+@pytest.mark.parametrize("topn", [0, np.uint8(0), np.int64(0)])
+def test_topn_zero_is_an_empty_result_as_gensim(toy_vectors, topn):
+    assert toy_vectors.most_similar("king", topn=topn) == []
+    assert toy_vectors.most_similar_cosmul("king", topn=topn) == []
+    assert toy_vectors.analogy("man", "king", "woman", topn=topn) == []
+    kv = toy_vectors.to_gensim()
+    assert kv.most_similar("king", topn=topn) == []
+
+
+def test_topn_none_is_every_score(toy_vectors):
+    assert toy_vectors.most_similar("king", topn=None).shape == (8,)
+    assert toy_vectors.most_similar_cosmul("king", topn=None).shape == (8,)
+
+
+BAD = [
+    ("most_similar", dict(topn=-1), ValueError, "topn must be at least 0"),
+    ("most_similar", dict(topn=2.5), TypeError, "topn must be a whole number"),
+    ("most_similar", dict(topn=True), TypeError, "topn must be a whole number"),
+    ("most_similar", dict(restrict_vocab=0), ValueError, "restrict_vocab must be at least 1"),
+    ("most_similar", dict(restrict_vocab=-5), ValueError, "restrict_vocab must be at least 1"),
+    ("most_similar", dict(restrict_vocab="5"), TypeError, "restrict_vocab must be a whole number"),
+    ("most_similar_cosmul", dict(topn=-3), ValueError, "topn must be at least 0"),
+    ("most_similar_cosmul", dict(restrict_vocab=-5), ValueError, "restrict_vocab must be at least 1"),
+]
+
+
+@pytest.mark.parametrize("method,kwargs,error,message", BAD)
+def test_bad_query_arguments_say_what_is_allowed(toy_vectors, method, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        getattr(toy_vectors, method)("king", **kwargs)
+
+
+@pytest.mark.parametrize("call,error,message", [
+    (lambda v: v.most_similar_batch("king"), TypeError, "list of words"),
+    (lambda v: v.most_similar_batch(["king"], topn=-1), ValueError, "topn must be at least 0"),
+    (lambda v: v.analogy_batch([("man", "king", "woman")], restrict_vocab=0), ValueError, "restrict_vocab"),
+    (lambda v: v.analogy_batch([("man", "king", "woman")], method="sub"), ValueError, "method must be"),
+    (lambda v: v.analogy("man", "king", "woman", topn=-1), ValueError, "topn"),
+])
+def test_bad_batch_arguments(toy_vectors, call, error, message):
+    with pytest.raises(error, match=message):
+        call(toy_vectors)
+
+
+def test_positive_as_a_2d_array_is_several_query_vectors(random_pair):
+    v, kv = random_pair
+    queries = np.stack([v["w1"], v["w2"] * 2])
+    ours = v.most_similar(positive=queries, topn=5)
+    theirs = kv.most_similar(positive=queries, topn=5)
+    assert ours.words == [w for w, _ in theirs]
+    assert [s for _, s in ours] == pytest.approx([s for _, s in theirs], abs=1e-5)
+    assert [r.words for r in v.most_similar_batch(queries, topn=3)] == [v.most_similar(q, topn=3).words for q in queries]
+
+
+def test_get_index_with_default_and_integer_keys_as_gensim(random_pair):
+    v, kv = random_pair
+    assert v.get_index("w5") == kv.get_index("w5") == 5
+    assert v.get_index(7) == kv.get_index(7) == 7
+    assert v.get_index("nope", default=-1) == kv.get_index("nope", default=-1) == -1
+    with pytest.raises(KeyError):
+        v.get_index(300)
+    with pytest.raises(KeyError):
+        v.get_index("nope")
+    np.testing.assert_array_equal(v[3], v["w3"])
+    assert v.most_similar(3, topn=4).words == [w for w, _ in kv.most_similar(3, topn=4)]
+
+
+def test_cosine_similarities_has_gensim_signature(random_pair):
+    v, kv = random_pair
+    rows = np.asarray(v.vectors[:10])
+    np.testing.assert_allclose(Vectors.cosine_similarities(v["w1"], rows), kv.cosine_similarities(kv["w1"], rows), rtol=1e-6)
+    np.testing.assert_allclose(v.cosine_similarities(v["w1"], rows), kv.cosine_similarities(kv["w1"], rows), rtol=1e-6)
+    to_all = v.cosine_similarities_to("w1")
+    assert to_all.shape == (300,) and to_all[1] == pytest.approx(1.0, abs=1e-6)
+    assert v.cosine_similarities_to("w1", restrict_vocab=20).shape == (20,)
+
+
+def test_restrict_vocab_window():
+    assert scoring.window(10) == 10 and scoring.window(10, 4) == 4 and scoring.window(10, 40) == 10
+    for bad in (0, -5):
+        with pytest.raises(ValueError, match="restrict_vocab must be at least 1"):
+            scoring.window(10, bad)
