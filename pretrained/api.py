@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
-from . import cachedir, catalog, config, embedded, store
+from . import cachedir, catalog, config, embedded, store, tables
 from .errors import FormatError, OfflineError, UnknownNameError
 from .formats import Block, ReadStats, iter_vectors, normalize_format, select
 from .sources import describe, file_sha256
@@ -63,8 +63,19 @@ def entry_path(
         return root / (catalog.get(name).name + subset)
     path = Path(name).expanduser()
     if not path.is_file():
+        if _is_saved(root, name):  # a set saved with pretrained.save (or pretrained.train)
+            if subset:
+                raise ValueError(f"limit and vocabulary apply to files and catalogue sets, not to the saved set {name!r}")
+            return root / name
         raise UnknownNameError(name, catalog.names())
-    return root / (_path_key(path, member, normalize_format(format), unicode_errors) + subset)
+    fmt = format if tables.table_format(path, format) else normalize_format(format)
+    return root / (_path_key(path, member, fmt, unicode_errors) + subset)
+
+
+def _is_saved(root: Path, name: str) -> bool:
+    """Whether ``name`` is a plain folder name with a saved entry under ``root``."""
+    plain = name and "/" not in name and "\\" not in name and not name.startswith(".")
+    return bool(plain) and store.is_entry(root / name)
 
 
 def _convert_stream(
@@ -106,8 +117,8 @@ def convert(
         name_or_path, format=format, member=member, limit=limit, vocabulary=vocab,
         cache_dir=cache_dir, unicode_errors=unicode_errors,
     )
-    if store.is_entry(dest) and not force:
-        return dest
+    if store.is_entry(dest) and (not force or not catalog.has(os.fspath(name_or_path)) and not Path(os.fspath(name_or_path)).expanduser().is_file()):
+        return dest  # (a saved set is its own source: there is nothing to convert again)
     cachedir.ensure(cache_dir)
     with store.entry_lock(dest):
         if store.is_entry(dest):
@@ -117,6 +128,8 @@ def convert(
         name = os.fspath(name_or_path)
         if catalog.has(name):
             _convert_catalogue(catalog.get(name), dest, limit, vocab, cache_dir, offline)
+        elif tables.table_format(Path(name).expanduser(), format):
+            tables.convert_table(Path(name).expanduser(), dest, format=format, limit=limit, vocabulary=vocab)
         else:
             _convert_file(Path(name).expanduser(), dest, format, member, limit, vocab, unicode_errors)
     return dest
@@ -242,6 +255,9 @@ def load(
         text, word2vec binary or text, fastText ``.vec``; plain, ``.gz``, ``.bz2`` or in a ``.zip``.
     format
         ``"glove"``, ``"word2vec"``, ``"word2vec-text"`` or ``"fasttext"``; detected when None.
+        A table of item embeddings (``.parquet``, ``.arrow``/``.feather``, ``.csv``/``.tsv``, or
+        ``"table"``/``"parquet"``/``"arrow"``/``"csv"``/``"tsv"``): see :mod:`pretrained.tables`.
+        A name saved with :func:`pretrained.save` (not a file) loads the saved set.
     limit
         Keep only the first ``limit`` vectors of the file.
     vocabulary
