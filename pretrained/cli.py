@@ -321,6 +321,88 @@ def cmd_export(args: argparse.Namespace) -> int:
     write_vectors(args.out, v.index_to_key[:n], v.vectors[:n], format=args.format)
     print(f"wrote {n:,} words x {v.dim} dims as {args.format} to {args.out} ({time.perf_counter() - started:.2f} s)")
     return 0
+def _positive(text: str) -> int:
+    """An argparse type: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def _user_error(message: str) -> int:
+    print(f"pretrained: error: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import os
+
+    from .train import train
+
+    if not os.path.isfile(args.corpus):
+        return _user_error(f"no corpus file at {args.corpus} (one sentence a line; .gz and .bz2 too)")
+    started = time.perf_counter()
+    v = train(
+        args.corpus, args.name, method=args.method, dim=args.dim, window=args.window, min_count=args.min_count,
+        epochs=args.epochs, seed=args.seed, workers=args.workers, cache_dir=args.cache_dir,
+        progress=False if args.quiet else None, overwrite=args.overwrite,
+    )
+    seconds = time.perf_counter() - started
+    data = {"name": args.name, "entry": v.path, "count": len(v), "dim": v.dim, "seconds": round(seconds, 2), "source": v.meta.get("source")}
+    _emit(args, data, f"{v!r} trained in {seconds:.1f} s, saved at {v.path}\nuse it: pretrained neighbours {args.name} WORD")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare
+
+    a = api.load(args.a, cache_dir=args.cache_dir)
+    b = api.load(args.b, cache_dir=args.cache_dir)
+    result = compare(a, b, align=not args.no_align, topn=args.top)
+    data = result.as_dict(args.movers)
+    text = [result.table(args.movers)]
+    data["words"] = {}
+    for word in args.words or []:
+        rows = result.neighbours(word)
+        data["words"][word] = {"drift": result.drift(word), "neighbours": [[list(x), list(y)] for x, y in rows]}
+        text.append(f"\n{word}: drift {result.drift(word):.4f}")
+        text.append(f"  {a.name or args.a:<28}{b.name or args.b}")
+        text += [f"  {x[0][:18]:<18}{x[1]:>8.4f}  {y[0][:18]:<18}{y[1]:>8.4f}" for x, y in rows]
+    _emit(args, data, "\n".join(text))
+    return 0
+
+
+def cmd_embed(args: argparse.Namespace) -> int:
+    import os
+
+    from .texts import embed
+
+    if not os.path.isfile(args.file):
+        return _user_error(f"no text file at {args.file} (one text a line)")
+    out_dir = os.path.dirname(os.path.abspath(args.out))
+    if not os.path.isdir(out_dir):
+        return _user_error(f"the folder of --out {args.out} does not exist")
+    if not args.out.endswith(".npy"):
+        return _user_error(f"--out is a .npy file, got {args.out}")
+    try:
+        with open(args.file, encoding="utf-8") as f:
+            texts = f.read().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        return _user_error(f"cannot read {args.file}: {exc}")
+    v = api.load(args.name, cache_dir=args.cache_dir)
+    started = time.perf_counter()
+    matrix = embed(v, texts, pooling=args.pooling, lowercase=not args.no_lowercase)
+    seconds = time.perf_counter() - started
+    _save_npy(args.out, matrix)
+    empty = int((~matrix.any(axis=1)).sum())
+    data = {"vectors": v.name, "texts": len(texts), "out": args.out, "shape": list(matrix.shape), "without_known_words": empty, "seconds": round(seconds, 3)}
+    _emit(args, data, f"wrote {args.out}: {len(texts):,} texts x {matrix.shape[1]} (float32, {args.pooling} of {v.name}) in {seconds:.2f} s; {empty:,} texts had no known word (zero rows)")
+    return 0
+
+
 def _index_args(p: argparse.ArgumentParser) -> None:
     from .index import DEFAULT_SEED, DEFAULT_TREES
 
@@ -509,6 +591,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--save", action="store_true", help="with --recall: store the tuned search_k in the sidecar")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_index_check)
+
+    p = sub.add_parser("train", help="train word2vec or fastText on your corpus (gensim) and save it under a name")
+    p.add_argument("corpus", help="text file, one sentence a line (.gz/.bz2 too), split by the default tokenizer")
+    p.add_argument("--name", required=True, help="name to save it under (then: pretrained neighbours NAME WORD)")
+    p.add_argument("--method", choices=["word2vec", "fasttext"], default="word2vec", help="default word2vec")
+    p.add_argument("--dim", type=_positive, default=100, help="dimensions (default 100)")
+    p.add_argument("--window", type=_positive, default=5, help="context window (default 5)")
+    p.add_argument("--min-count", type=_positive, default=5, help="ignore words rarer than this (default 5)")
+    p.add_argument("--epochs", type=_positive, default=5, help="passes over the corpus (default 5)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--workers", type=_positive, help="training threads (1 = reproducible; default up to 4)")
+    p.add_argument("--overwrite", action="store_true", help="replace a saved set of that name")
+    p.add_argument("--cache-dir", help="cache folder (default: $PRETRAINED_CACHE or the user cache)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("compare", help="which words moved between two vector sets (aligned by orthogonal Procrustes)")
+    p.add_argument("a", help="catalogue name, saved name or vector file")
+    p.add_argument("b", help="catalogue name, saved name or vector file")
+    p.add_argument("--words", nargs="+", metavar="W", help="also show these words' drift and neighbours side by side")
+    p.add_argument("--top", type=_positive, default=10, help="neighbours per word (default 10)")
+    p.add_argument("--movers", type=_positive, default=10, help="how many most-moved words to list (default 10)")
+    p.add_argument("--no-align", action="store_true", help="compare raw vectors (no rotation)")
+    p.add_argument("--cache-dir", help="cache folder (default: $PRETRAINED_CACHE or the user cache)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("embed", help="one vector per text line (mean of its known words) into a .npy file")
+    p.add_argument("name", help="catalogue name, saved name or vector file")
+    p.add_argument("file", help="UTF-8 text file, one text a line")
+    p.add_argument("--out", required=True, help="the .npy file to write (float32, one row a line)")
+    p.add_argument("--pooling", choices=["mean", "sum", "max"], default="mean", help="default mean")
+    p.add_argument("--no-lowercase", action="store_true", help="do not lower-case the texts")
+    p.add_argument("--cache-dir", help="cache folder (default: $PRETRAINED_CACHE or the user cache)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_embed)
     return parser
 
 
