@@ -255,14 +255,14 @@ def open_table(
     try:
         schema, batches = _batches(path, kind, label)
         name = _pick_label(schema, label)
-        columns, ignored = _pick_vector(schema, name, vector, str(path))
-        if ignored:
-            logger.info("%s: columns %s are neither the label nor the vector: ignored", path, ", ".join(ignored))
-        info = TableInfo(str(path), kind, name, columns, 0, ignored)
         batches = iter(batches)
         first = next(batches, None)
         if first is None or first.num_rows == 0:
             raise FormatError("the table has no rows", str(path))
+        columns, ignored = _pick_vector(schema, name, vector, str(path))
+        if ignored:
+            logger.info("%s: columns %s are neither the label nor the vector: ignored", path, ", ".join(ignored))
+        info = TableInfo(str(path), kind, name, columns, 0, ignored)
         info.dim = _vectors_of(first, columns, 0, str(path), None).shape[1]
         if info.dim == 0:
             raise FormatError("the vectors have no values (a list column of empty lists)", str(path))
