@@ -29,7 +29,6 @@ import numpy as np
 
 from .embedding import VocabularyError
 from .errors import WordNotFoundError
-from .results import Neighbours
 from .vectors import Vectors
 
 __all__ = ["compare", "Comparison", "procrustes"]
