@@ -16,6 +16,12 @@ Examples
 import logging
 
 from .adapters import keras_embedding, torch_embedding
+from .bring import from_keras, from_projector, from_torch
+from .compare import Comparison, compare
+from .saving import save
+from .tables import read_table
+from .texts import embed, tokenize
+from .train import train
 from .api import convert, entry_path, load
 from .catalog import register
 from .downloader import download
@@ -84,6 +90,16 @@ __all__ = [
     "read_vocabulary",
     "Coverage",
     "VocabularyError",
+    "from_keras",
+    "from_torch",
+    "from_projector",
+    "read_table",
+    "save",
+    "train",
+    "compare",
+    "Comparison",
+    "embed",
+    "tokenize",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

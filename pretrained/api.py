@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, List, Optional
 
-from . import cachedir, catalog, config, embedded, fasttext, hashes, keyed, locking, store
+from . import cachedir, catalog, config, embedded, fasttext, hashes, keyed, locking, store, tables
 from .errors import CacheError, CatalogError, FormatError, OfflineError, UnknownNameError
 from .formats import Block, ReadStats, iter_vectors, normalize_format, select
 from .sources import file_sha256
@@ -104,8 +104,19 @@ def entry_path(
         return root / (entry.name + subset)
     path = Path(name).expanduser()
     if not path.is_file():
+        if _is_saved(root, name):  # a set saved with pretrained.save (or pretrained.train)
+            if subset:
+                raise ValueError(f"limit and vocabulary apply to files and catalogue sets, not to the saved set {name!r}")
+            return root / name
         raise UnknownNameError(name, catalog.names())
-    return root / (_path_key(path, member, normalize_format(format), unicode_errors) + subset)
+    fmt = format if tables.table_format(path, format) else normalize_format(format)
+    return root / (_path_key(path, member, fmt, unicode_errors) + subset)
+
+
+def _is_saved(root: Path, name: str) -> bool:
+    """Whether ``name`` is a plain folder name with a saved entry under ``root``."""
+    plain = name and "/" not in name and "\\" not in name and not name.startswith(".")
+    return bool(plain) and store.is_entry(root / name)
 
 
 def _source_stamp(path: Path) -> dict:
@@ -194,6 +205,8 @@ def convert(
         name_or_path, format=format, member=member, limit=limit, vocabulary=vocab,
         cache_dir=cache_dir, unicode_errors=unicode_errors, nonfinite=nonfinite,
     )
+    if entry is None and not path.is_file() and store.is_entry(dest):
+        return dest  # a set saved with pretrained.save: it is its own source, nothing to convert
     if not force and _usable(dest, entry, path):
         return dest
     cachedir.ensure(cache_dir)
@@ -205,6 +218,9 @@ def convert(
         options = _reader_options(nonfinite)
         if entry is not None:
             _convert_catalogue(entry, dest, limit, vocab, cache_dir, offline, options)
+        elif tables.table_format(path, format):
+            tables.convert_table(path, dest, format=format, limit=limit, vocabulary=vocab)
+            cachedir.drop_superseded(dest)
         else:
             _convert_file(path, dest, format, member, limit, vocab, unicode_errors, options)
             cachedir.drop_superseded(dest)
@@ -344,6 +360,9 @@ def load(
         text, word2vec binary or text, fastText ``.vec``; plain, ``.gz``, ``.bz2`` or in a ``.zip``.
     format
         ``"glove"``, ``"word2vec"``, ``"word2vec-text"`` or ``"fasttext"``; detected when None.
+        A table of item embeddings (``.parquet``, ``.arrow``/``.feather``, ``.csv``/``.tsv``, or
+        ``"table"``/``"parquet"``/``"arrow"``/``"csv"``/``"tsv"``): see :mod:`pretrained.tables`.
+        A name saved with :func:`pretrained.save` (not a file) loads the saved set.
     limit
         Keep only the first ``limit`` vectors of the file.
     vocabulary

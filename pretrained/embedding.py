@@ -27,7 +27,7 @@ import numpy as np
 
 from .errors import PretrainedError
 
-__all__ = ["embedding_matrix", "Coverage", "VocabularyError", "read_vocabulary", "OOV_POLICIES"]
+__all__ = ["embedding_matrix", "Coverage", "VocabularyError", "read_vocabulary", "vocabulary_rows", "OOV_POLICIES"]
 
 logger = logging.getLogger(__name__)
 
@@ -199,6 +199,12 @@ def _rows(vocabulary: Vocabulary, num_words: Optional[int]) -> List[Optional[str
         i, token = next((i, t) for i, t in enumerate(tokens) if not isinstance(t, str))
         raise VocabularyError(f"{source}: row {i} holds {token!r} ({type(token).__name__}), not a str token")
     return tokens
+
+
+def vocabulary_rows(vocabulary: Vocabulary, num_words: Optional[int] = None) -> List[Optional[str]]:
+    """The token of every row of ``vocabulary`` (any form :func:`embedding_matrix` accepts; None
+    for an index no token maps to, such as row 0 of a ``word_index``)."""
+    return _rows(vocabulary, num_words)
 
 
 def _rows_from_index(word_index: Mapping[str, int], num_words: Optional[int]) -> List[Optional[str]]:

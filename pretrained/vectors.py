@@ -461,8 +461,17 @@ class Vectors(KeyedVectorsMethods):
 
     @classmethod
     def from_gensim(cls, kv, *, name: Optional[str] = None) -> "Vectors":
-        """Wrap a gensim ``KeyedVectors`` (its words and vectors; the vectors are copied to float32)."""
-        return cls(list(kv.index_to_key), np.asarray(kv.vectors, dtype=np.float32), name=name)
+        """Wrap a gensim ``KeyedVectors`` (its words and vectors; the vectors are copied to float32),
+        or a trained ``Word2Vec``/``FastText`` (``.wv``) or ``Doc2Vec`` (``.dv``: documents as items)."""
+        from .bring import from_gensim
+
+        return from_gensim(kv, name=name)
+
+    def embed(self, texts, **options: Any) -> np.ndarray:
+        """One vector per text, the mean of its known words' vectors; see :func:`pretrained.embed`."""
+        from .texts import embed
+
+        return embed(self, texts, **options)
 
     def save(self, path: "os.PathLike[str] | str", format: str = "glove") -> None:
         """Export to ``glove`` text, ``word2vec`` binary or ``word2vec-text`` (``.gz`` / ``.bz2``

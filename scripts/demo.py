@@ -8,8 +8,9 @@ embedding-layer matrix of a small TextVectorization-style vocabulary and prints 
 shows the catalogue and the cache; evaluates the set (Google analogies, WordSim353, SimLex-999)
 and, with the ``plot`` extra, writes a 2-D map of hotel, motel, resort, inn and a few far words to
 ``maps/hotel-map.png`` in the cache folder; finally builds (once) or memory-maps the Annoy index
-and answers the neighbours and the analogy through it. Exits non-zero when an answer is not
-``queen``.
+and answers the neighbours and the analogy through it. On the way it trains word2vec on gensim's
+Lee corpus (seconds, saved as ``lee-word2vec``), shows its neighbours, compares it with GloVe and
+embeds three texts. Exits non-zero when an answer is not ``queen``.
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ import re
 import sys
 import time
 from collections import Counter
+
+import numpy as np
 
 import pretrained
 
@@ -32,6 +35,31 @@ def neighbours_and_analogy(searcher, how: str) -> bool:
     if answer != "queen":
         print(f"expected 'queen'{how}", file=sys.stderr)
     return answer == "queen"
+
+
+def own_embeddings(glove) -> bool:
+    """Train word2vec on gensim's Lee corpus (seconds), save it, show neighbours, compare it with
+    GloVe and embed a few texts; False when the trained set does not reload from the cache."""
+    from gensim.test.utils import datapath
+
+    started = time.perf_counter()
+    lee = pretrained.train(datapath("lee_background.cor"), "lee-word2vec", dim=50, min_count=2, epochs=20,
+                           workers=1, seed=0, overwrite=True, progress=False)
+    print(f"\nyour own embeddings: trained {lee!r} on gensim's Lee corpus in {time.perf_counter() - started:.1f} s, saved at {lee.path}")
+    for word in ("police", "cricket"):
+        print(f"  {word}: {', '.join(w for w, _ in lee.most_similar(word, topn=6))}")
+    r = pretrained.compare(glove, lee)
+    print(f"  against GloVe: {r.shared:,} shared words, neighbour overlap@10 {r.overlap:.2f}; "
+          f"most different: {', '.join(w for w, _ in r.movers(5))}")
+    texts = ["The fire crews fought the bushfire all night.", "Police arrested two men.", "Cricket: Australia won the test."]
+    rows = lee.embed(texts)
+    sims = (rows @ rows.T) / np.outer(np.linalg.norm(rows, axis=1), np.linalg.norm(rows, axis=1))
+    print(f"  embedded {len(texts)} texts -> {rows.shape} (mean of known words); cosine text 1 vs 2 {sims[0, 1]:.2f}, 1 vs 3 {sims[0, 2]:.2f}")
+    again = pretrained.load("lee-word2vec")
+    if again.words != lee.words:
+        print("the saved set did not reload", file=sys.stderr)
+        return False
+    return True
 
 
 def main() -> int:
@@ -84,6 +112,9 @@ def main() -> int:
         words = ["hotel", "motel", "resort", "inn", "banana", "guitar", "football", "physics"]
         pretrained.save_map(v, words, out, neighbours=0)
         print(f"\nmap of {', '.join(words)} written to {out}")
+
+    if not own_embeddings(v):
+        return 1
 
     # The same questions through the Annoy index (built into the cache once, memory-mapped after)
     started = time.perf_counter()

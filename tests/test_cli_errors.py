@@ -105,6 +105,18 @@ USAGE = [
     (["list", "--bogus"], "unrecognized"),
     (["no-such-command"], "invalid choice"),
     ([], "required"),
+    (["train", "{d}/missing.txt", "--name", "x"], "missing.txt"),
+    (["train", "{d}/q.txt"], "--name"),
+    (["train", "{d}/q.txt", "--name", "x", "--dim", "0"], "--dim"),
+    (["train", "{d}/q.txt", "--name", "x", "--method", "glove"], "--method"),
+    (["train", "{d}/q.txt", "--name", "x", "--seed", "-1"], "--seed"),
+    (["compare", "{v}"], "required"),
+    (["compare", "{v}", "{v}", "--top", "0"], "--top"),
+    (["embed", "{v}", "{d}/q.txt"], "--out"),
+    (["embed", "{v}", "{d}/q.txt", "--out", "{d}/x.txt"], ".npy"),
+    (["embed", "{v}", "{d}/missing.txt", "--out", "{d}/x.npy"], "missing.txt"),
+    (["embed", "{v}", "{d}/q.txt", "--out", "{d}/x.npy", "--pooling", "median"], "--pooling"),
+    (["matrix", "{v}", "--vocab", "{d}/vocab.txt", "--oov", "bert"], "--oov"),
 ]
 
 
@@ -137,6 +149,11 @@ ERRORS = [
     (["export-projector", "{v}", "--vocab", "{d}/unknown.txt", "--out", "{d}/p"], "no words"),
     (["evaluate", "{v}", "--analogies", "{d}/q.txt", "--pairs", "{d}/tiny-pairs.tsv"], "tiny-pairs.tsv"),
     (["index-check", "{v}"], "build-index"),
+    (["train", "{d}/garbage.txt", "--name", "x", "--min-count", "100"], "min_count"),
+    (["train", "{d}/q.txt", "--name", "glove.6B.50d", "--min-count", "1"], "glove.6B.50d"),
+    (["compare", "{v}", "no-such-set"], "pretrained list"),
+    (["embed", "{v}", "{d}/latin1.txt", "--out", "{d}/x.npy"], "utf-8"),
+    (["matrix", "{v}", "--vocab", "{d}/vocab.txt", "--oov", "subword"], "subword"),
 ]
 
 

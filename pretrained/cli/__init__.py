@@ -7,7 +7,7 @@ what to do); 2 a usage error (argparse's usage message); 130 interrupted. ``--de
 Modules: :mod:`.options` (argument checks and shared options), :mod:`.output` (text and strict
 JSON), and the commands by area: :mod:`.sets` (list, download, convert, info, cache),
 :mod:`.queries` (neighbours, analogy, evaluate), :mod:`.exports` (matrix, plot, export-projector,
-export), :mod:`.indexes` (build-index, index-check).
+export), :mod:`.indexes` (build-index, index-check), :mod:`.own` (train, compare, embed).
 """
 from __future__ import annotations
 
@@ -20,12 +20,12 @@ import sys
 from typing import Iterator, List, Optional
 
 from ..errors import PretrainedError
-from . import exports, indexes, queries, sets
+from . import exports, indexes, own, queries, sets
 from .options import Command, UsageError, global_args
 
 __all__ = ["main", "build_parser", "COMMANDS", "describe"]
 
-COMMANDS: List[Command] = [*sets.COMMANDS, *queries.COMMANDS, *exports.COMMANDS, *indexes.COMMANDS]
+COMMANDS: List[Command] = [*sets.COMMANDS, *queries.COMMANDS, *exports.COMMANDS, *indexes.COMMANDS, *own.COMMANDS]
 
 # What a library call may raise on bad input or a bad environment: shown as one line, never a
 # traceback. Anything else is a bug and keeps its traceback.

@@ -31,7 +31,7 @@ def matrix_args(p: argparse.ArgumentParser) -> None:
     vector_args(p)
     p.add_argument("--vocab", required=True, type=existing_file, help="vocabulary file: UTF-8, one token a line, row i = line i+1")
     p.add_argument("--out", type=output_file((".npy",)), help="write the float32 matrix here (.npy); without it only the coverage is printed")
-    p.add_argument("--oov", choices=["zeros", "random", "mean"], default="zeros", help="rows of missing tokens (default zeros)")
+    p.add_argument("--oov", choices=["zeros", "random", "mean", "subword"], default="zeros", help="rows of missing tokens (default zeros; subword: fastText's n-gram vector, for a fastText .bin)")
     p.add_argument("--seed", type=non_negative_int, help="seed of --oov random")
     p.add_argument("--num-words", type=positive_int, help="keep rows below N (Keras Tokenizer num_words)")
     p.add_argument("--oov-token", default="[UNK]", help="the OOV token, not counted as missing (default [UNK]; '' for none)")

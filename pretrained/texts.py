@@ -1,0 +1,148 @@
+"""Texts in, vectors out: the default tokenizer and :func:`embed`, the mean of a text's known
+word vectors (spaCy's ``Doc.vector`` meaning), optionally weighted (SIF).
+
+The default tokenizer (also used by :func:`pretrained.train` on a corpus file) lower-cases the
+text (``lowercase=True``) and keeps runs of letters and digits, joined by inner apostrophes or
+hyphens: ``"Don't re-check the U.S. hotel's Wi-Fi!"`` ->
+``["don't", "re-check", "the", "u", "s", "hotel's", "wi-fi"]``. Punctuation is dropped.
+
+Examples
+--------
+>>> import numpy as np
+>>> from pretrained import Vectors
+>>> v = Vectors(["good", "hotel", "bad"], np.array([[1, 0], [0, 1], [-1, 0]], dtype=np.float32))
+>>> tokenize("A good hotel!")
+['a', 'good', 'hotel']
+>>> embed(v, ["A good hotel!", "no known words", ["bad", "hotel"]]).tolist()
+[[0.5, 0.5], [0.0, 0.0], [-0.5, 0.5]]
+"""
+from __future__ import annotations
+
+import logging
+import re
+from itertools import repeat
+from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence, Union
+
+import numpy as np
+
+__all__ = ["TOKEN_PATTERN", "tokenize", "embed", "sif_weights", "POOLINGS"]
+
+logger = logging.getLogger(__name__)
+
+TOKEN_PATTERN = r"\w+(?:['’-]\w+)*"
+"""The default tokenizer's regular expression (letters and digits, inner ' or - kept)."""
+_TOKEN = re.compile(TOKEN_PATTERN)
+POOLINGS = ("mean", "sum", "max")
+_TOKENS_PER_STEP = 1 << 16  # token rows gathered at a time (bounds memory for huge inputs)
+
+Text = Union[str, Sequence[str]]
+
+
+def tokenize(text: str, lowercase: bool = True) -> List[str]:
+    """Split ``text`` with the default tokenizer (see the module docstring)."""
+    if not isinstance(text, str):
+        raise TypeError(f"tokenize takes a str, got {type(text).__name__}")
+    return _TOKEN.findall(text.lower() if lowercase else text)
+
+
+def sif_weights(counts: Mapping[str, float], a: float = 1e-3) -> dict:
+    """Arora et al.'s smooth inverse frequency weights ``a / (a + p(w))`` from word counts, for
+    :func:`embed`'s ``weights`` (words without a count then weigh 1, as p = 0)."""
+    if a <= 0:
+        raise ValueError(f"a must be positive, got {a}")
+    total = float(sum(counts.values()))
+    if total <= 0:
+        raise ValueError("counts must hold at least one positive count")
+    return {w: a / (a + c / total) for w, c in counts.items()}
+
+
+def _token_lists(texts: Iterable[Text], lowercase: bool, tokenizer: Optional[Callable[[str], Sequence[str]]]) -> List[Sequence[str]]:
+    if isinstance(texts, (str, bytes)):
+        raise TypeError("embed takes a list of texts; wrap a single text in a list: embed(v, [text])")
+    split = tokenizer if tokenizer is not None else (lambda s: _TOKEN.findall(s))
+    out: List[Sequence[str]] = []
+    for i, text in enumerate(texts):
+        if isinstance(text, str):
+            tokens = split(text.lower() if lowercase else text)
+        elif isinstance(text, (list, tuple)):
+            tokens = text
+        else:
+            raise TypeError(f"text {i} is a {type(text).__name__}; a text is a str or a list of tokens")
+        out.append(tokens)
+    return out
+
+
+def embed(
+    vectors: Any,
+    texts: Iterable[Text],
+    *,
+    pooling: str = "mean",
+    lowercase: bool = True,
+    tokenizer: Optional[Callable[[str], Sequence[str]]] = None,
+    weights: Optional[Mapping[str, float]] = None,
+) -> np.ndarray:
+    """One vector per text: the pooled vectors of its known tokens.
+
+    Parameters
+    ----------
+    vectors
+        A :class:`~pretrained.Vectors` (or anything with ``key_to_index`` and ``vectors``).
+    texts
+        Strings (lower-cased when ``lowercase``, then split by ``tokenizer`` or the default
+        tokenizer) or lists of tokens (used as given).
+    pooling
+        ``"mean"`` (default): the sum of the known tokens' (weighted) vectors over their number;
+        ``"sum"``; ``"max"``: the element-wise maximum (weights ignored).
+    weights
+        ``{token: weight}`` (e.g. :func:`sif_weights`); tokens without a weight weigh 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(len(texts), dim)``; a text with no known token is a zero row.
+    """
+    if pooling not in POOLINGS:
+        raise ValueError(f"pooling must be one of {', '.join(map(repr, POOLINGS))}, got {pooling!r}")
+    key_to_index, matrix = vectors.key_to_index, vectors.vectors
+    lists = _token_lists(texts, lowercase, tokenizer)
+    n, dim = len(lists), matrix.shape[1]
+    lengths = np.fromiter(map(len, lists), dtype=np.intp, count=n)
+    flat = [t for tokens in lists for t in tokens]
+    rows = np.fromiter(map(key_to_index.get, flat, repeat(-1)), dtype=np.intp, count=len(flat))
+    owner = np.repeat(np.arange(n), lengths)
+    known = rows >= 0
+    rows, owner = rows[known], owner[known]
+    w = None
+    if weights is not None and pooling != "max":
+        known_tokens = [t for t, k in zip(flat, known.tolist()) if k]
+        w = np.fromiter(map(weights.get, known_tokens, repeat(1.0)), dtype=np.float32, count=len(known_tokens))
+    out = _pool(matrix, rows, owner, w, n, dim, pooling)
+    if pooling == "mean":
+        counts = np.bincount(owner, minlength=n).astype(np.float32)
+        np.divide(out, counts[:, None], out=out, where=counts[:, None] > 0)
+    logger.debug("embedded %d texts: %d of %d tokens known", n, rows.size, len(flat))
+    return out
+
+
+def _pool(matrix: np.ndarray, rows: np.ndarray, owner: np.ndarray, w: Optional[np.ndarray], n: int, dim: int, pooling: str) -> np.ndarray:
+    """Sum (or max) the gathered rows of each text, a bounded number of token rows at a time;
+    ``owner`` is sorted, so each step reduces contiguous runs with ``reduceat``."""
+    out = np.zeros((n, dim), np.float32)
+    reduce = np.maximum if pooling == "max" else np.add
+    for s in range(0, rows.size, _TOKENS_PER_STEP):
+        r, o = rows[s : s + _TOKENS_PER_STEP], owner[s : s + _TOKENS_PER_STEP]
+        block = np.asarray(matrix[r], dtype=np.float32)
+        if w is not None:
+            block *= w[s : s + _TOKENS_PER_STEP, None]
+        starts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]])
+        part = reduce.reduceat(block, starts, axis=0)
+        ids = o[starts]
+        if pooling == "max":
+            # a text split across two steps: combine with what the previous step found
+            first = ids[0]
+            if s > 0 and owner[s - 1] == first:
+                part[0] = np.maximum(part[0], out[first])
+            out[ids] = part
+        else:
+            out[ids] += part
+    return out

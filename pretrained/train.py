@@ -1,0 +1,217 @@
+"""``pretrained.train``: word2vec or fastText vectors trained with gensim on your own corpus, saved
+into the cache under a name (:func:`pretrained.save`) and returned memory-mapped.
+
+A corpus is a text file (one sentence a line; ``.gz`` and ``.bz2`` too) split by the documented
+default tokenizer of :func:`pretrained.embed` (:func:`pretrained.texts.tokenize`), or an iterable
+of token lists (strings in it are tokenised the same way). With ``workers=1`` and a ``seed`` two
+runs give bit-identical vectors (gensim's threads otherwise race by design).
+"""
+from __future__ import annotations
+
+import bz2
+import gzip
+import logging
+import os
+import time
+import zlib
+from pathlib import Path
+from typing import Any, Iterable, Iterator, List, Optional, Sequence, Union
+
+from .errors import PretrainedError
+from .texts import tokenize
+from .vectors import Vectors
+
+__all__ = ["train", "METHODS", "CorpusError"]
+
+logger = logging.getLogger(__name__)
+
+METHODS = ("word2vec", "fasttext")
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class CorpusError(PretrainedError, ValueError):
+    """A corpus that cannot be trained on (empty, or no word frequent enough)."""
+
+
+def _stable_hash(text: str) -> int:
+    """gensim's per-word seeding hash, independent of ``PYTHONHASHSEED`` (Python's ``hash`` is not)."""
+    return zlib.crc32(text.encode("utf-8"))
+
+
+class _LineCorpus:
+    """A text file, one sentence a line, re-read on every pass (gensim makes epochs + 1 passes)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def _open(self):
+        name = self.path.name.lower()
+        opener = gzip.open if name.endswith(".gz") else bz2.open if name.endswith(".bz2") else open
+        return opener(self.path, "rt", encoding="utf-8", errors="replace")
+
+    def __iter__(self) -> Iterator[List[str]]:
+        with self._open() as f:
+            for line in f:
+                tokens = tokenize(line)
+                if tokens:
+                    yield tokens
+
+
+class _Tokenised:
+    """An in-memory corpus of token lists (strings tokenised), iterable many times."""
+
+    def __init__(self, items: Iterable[Union[str, Sequence[str]]]):
+        self.sentences: List[List[str]] = []
+        for i, item in enumerate(items):
+            if isinstance(item, str):
+                tokens = tokenize(item)
+            elif isinstance(item, (list, tuple)) and all(isinstance(t, str) for t in item):
+                tokens = list(item)
+            else:
+                raise TypeError(f"corpus item {i} is {type(item).__name__}: a corpus is a file path or an iterable of token lists")
+            if tokens:
+                self.sentences.append(tokens)
+
+    def __iter__(self) -> Iterator[List[str]]:
+        return iter(self.sentences)
+
+
+def _corpus(corpus: Any) -> Any:
+    if isinstance(corpus, (str, os.PathLike)):
+        path = Path(os.fspath(corpus)).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(f"no corpus file at {path}")
+        return _LineCorpus(path)
+    if isinstance(corpus, bytes):
+        raise TypeError("a corpus is a file path or an iterable of token lists, not bytes")
+    try:
+        iter(corpus)
+    except TypeError:
+        raise TypeError(f"a corpus is a file path or an iterable of token lists, not {type(corpus).__name__}") from None
+    return _Tokenised(corpus)
+
+
+def _check(method: str, dim: int, window: int, min_count: int, epochs: int, workers: Optional[int]) -> None:
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, got {method!r}")
+    for label, value, low in (("dim", dim, 1), ("window", window, 1), ("min_count", min_count, 1), ("epochs", epochs, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"{label} must be a whole number >= {low}, got {value!r}")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers must be a whole number >= 1 (or None), got {workers!r}")
+
+
+def _epoch_callback(bar: Any, epochs: int) -> Any:
+    from gensim.models.callbacks import CallbackAny2Vec
+
+    class EpochBar(CallbackAny2Vec):
+        def __init__(self) -> None:
+            self.epoch, self.started = 0, time.perf_counter()
+
+        def on_epoch_end(self, model: Any) -> None:
+            self.epoch += 1
+            bar.update(1)
+            logger.info("epoch %d of %d done (%.1f s)", self.epoch, epochs, time.perf_counter() - self.started)
+
+    return EpochBar()
+
+
+def train(
+    corpus: Union[PathLike, Iterable[Sequence[str]]],
+    name: Optional[str],
+    *,
+    method: str = "word2vec",
+    dim: int = 100,
+    window: int = 5,
+    min_count: int = 5,
+    epochs: int = 5,
+    seed: int = 0,
+    workers: Optional[int] = None,
+    cache_dir: Optional[PathLike] = None,
+    progress: Optional[bool] = None,
+    overwrite: bool = False,
+    **options: Any,
+) -> Vectors:
+    """Train word vectors with gensim and save them into the cache as ``name``.
+
+    Parameters
+    ----------
+    corpus
+        A text file (one sentence a line, ``.gz``/``.bz2`` too) or an iterable of token lists.
+    name
+        The saved set's name (then ``pretrained.load(name)`` in any process); None: not saved.
+    method
+        ``"word2vec"`` or ``"fasttext"`` (the whole-word vectors are kept).
+    dim, window, min_count, epochs, seed
+        gensim's ``vector_size``, ``window``, ``min_count``, ``epochs`` and ``seed``.
+    workers
+        Training threads (default: every core, at most 4); ``1`` makes runs reproducible.
+    progress
+        A bar over the epochs (default: when standard error is a terminal).
+    overwrite
+        Replace a saved set of that name.
+    **options
+        Passed to gensim (``sg=1`` for skip-gram, ``negative``, ``sample``...).
+
+    Examples
+    --------
+    >>> from gensim.test.utils import datapath                                    # doctest: +SKIP
+    >>> v = pretrained.train(datapath("lee_background.cor"), "lee", min_count=2)  # doctest: +SKIP
+    """
+    _check(method, dim, window, min_count, epochs, workers)
+    from . import progress as progress_bars
+    from . import saving
+
+    if name is not None:
+        dest = saving.saved_path(name, cache_dir)  # refuse a bad or taken name before training
+        if not overwrite and dest.is_dir():
+            raise saving.NameTakenError(f"a set named {name!r} is already in the cache ({dest}); pass overwrite=True or pick another name")
+    sentences = _corpus(corpus)
+    model = _build(method, dim, window, min_count, seed, workers, options)
+    started = time.perf_counter()
+    model.build_vocab(corpus_iterable=sentences)
+    where = f"the corpus {sentences.path}" if isinstance(sentences, _LineCorpus) else "the corpus"
+    if model.corpus_count == 0:
+        raise CorpusError(f"{where} holds no sentences (no line with a word in it)")
+    if len(model.wv) == 0:
+        raise CorpusError(f"no word of {where} occurs min_count={min_count} times; lower min_count")
+    with progress_bars.bar(epochs, f"training {method}", unit="epoch", enabled=progress) as bar:
+        model.train(
+            corpus_iterable=sentences, total_examples=model.corpus_count, epochs=epochs,
+            callbacks=[_epoch_callback(bar, epochs)],
+        )
+    seconds = time.perf_counter() - started
+    logger.info("trained %s: %d words x %d dims on %d sentences in %.1f s", method, len(model.wv), dim, model.corpus_count, seconds)
+    from .bring import from_gensim
+
+    v = from_gensim(model.wv, name=name)
+    v.meta["source"] = _source(method, corpus, sentences, model, seconds, locals())
+    if name is None:
+        return v
+    return saving.load_saved(saving.save(v, name, cache_dir=cache_dir, overwrite=overwrite))
+
+
+def _build(method: str, dim: int, window: int, min_count: int, seed: int, workers: Optional[int], options: dict) -> Any:
+    from gensim.models import FastText, Word2Vec
+
+    cls = Word2Vec if method == "word2vec" else FastText
+    threads = workers if workers is not None else min(4, os.cpu_count() or 1)
+    try:
+        return cls(vector_size=dim, window=window, min_count=min_count, seed=seed, workers=threads, hashfxn=_stable_hash, **options)
+    except TypeError as exc:
+        raise ValueError(f"an option gensim's {cls.__name__} does not take: {exc}") from None
+
+
+def _source(method: str, corpus: Any, sentences: Any, model: Any, seconds: float, args: dict) -> dict:
+    import gensim
+
+    return {
+        "kind": "trained",
+        "method": method,
+        "corpus": str(sentences.path.resolve()) if isinstance(sentences, _LineCorpus) else f"{type(corpus).__name__} of token lists",
+        "sentences": int(model.corpus_count),
+        "words_seen": int(model.corpus_total_words),
+        "parameters": {k: args[k] for k in ("dim", "window", "min_count", "epochs", "seed", "workers")} | {"options": args["options"]},
+        "gensim": gensim.__version__,
+        "seconds": round(seconds, 2),
+    }
