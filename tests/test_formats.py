@@ -74,7 +74,8 @@ def test_blocks_boundaries_and_odd_lines_keep_order(tmp_path):
     p = tmp_path / "v.txt"
     p.write_text(_glove_text(words, vecs), encoding="utf-8")
     got_words, parts = [], []
-    with iter_vectors(p, block_size=997) as (stats, blocks):
+    # tokens such as "two words 37" end in a number: the option accepts them
+    with iter_vectors(p, block_size=997, numeric_token_parts=True) as (stats, blocks):
         for b in blocks:
             got_words += b.words
             parts.append(b.vectors)

@@ -1,0 +1,139 @@
+"""Parse the word2vec C tool's binary format in blocks of whole records.
+
+After a ``N D`` header line, each record is ``word<space>`` and D little-endian float32; the C
+tool writes a line break after each record, gensim does not. The first record decides which, and
+every later record must agree: a header whose dim is wrong then shows at the first record that
+does not end where a dim-D record would, instead of as garbage tokens further on.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterator, Optional, Tuple
+
+import numpy as np
+
+from .errors import FormatError, TruncatedFileError
+
+__all__ = ["iter_binary", "guess_dim"]
+
+_NL = 0x0A
+
+
+def guess_dim(body: bytes, limit: int = 100_000) -> Optional[int]:
+    """The dim that makes the first two records of a binary that ends records with a line break
+    end where they should, or None: only used to say what a wrong header probably should say."""
+    space = body.find(b" ")
+    if space <= 0:
+        return None
+    start = space + 1
+    for at in range(start + 4, min(len(body), start + 4 * limit + 1), 4):
+        if body[at] != _NL:
+            continue
+        dim = (at - start) // 4
+        nxt = body.find(b" ", at + 1, at + 1 + 1000)
+        end = nxt + 1 + 4 * dim
+        if nxt > at + 1 and b"\n" not in body[at + 1: nxt] and (end >= len(body) or body[end] == _NL):
+            return dim
+    return None
+
+
+def _dim_error(path: str, dim: int, word: bytes, ordinal: int, head: bytes) -> FormatError:
+    guess = guess_dim(head)
+    hint = f" (the records look like dim {guess})" if guess and guess != dim else ""
+    return FormatError(
+        f"the header says dim {dim}; the record for word {word.decode('utf-8', 'replace')!r} "
+        f"(vector {ordinal}) does not end where a dim-{dim} record would{hint}: the header is "
+        "wrong or the file is corrupt", path)
+
+
+class _Records:
+    """Splits a buffer into records, remembering the file's line-break style and the last word."""
+
+    def __init__(self, path: str, dim: int, max_token: Optional[int], head: bytes):
+        self.path, self.dim, self.nbytes = path, dim, 4 * dim
+        self.max_token = max_token
+        self.newline: Optional[bool] = None  # records end with a line break (decided by the first)
+        self.last_word = b""
+        self.head = head  # the first bytes after the header, for guessing the dim in messages
+
+    def split(self, buf: bytes, want: int, done: int, eof: bool) -> Tuple[list, list, int]:
+        """Tokens and vector offsets of up to ``want`` whole records at the start of ``buf``."""
+        tokens: list = []
+        starts: list = []
+        pos, size, nbytes = 0, len(buf), self.nbytes
+        find = buf.find
+        bound = self.max_token if self.max_token is not None else size
+        while len(tokens) < want:
+            space = find(b" ", pos, pos + bound + 2)
+            end = space + 1 + nbytes
+            if space < 0 or end > size or (end == size and not eof):
+                if space < 0 and size - pos > bound + 1:
+                    self._bad_token(buf[pos: pos + bound + 1], done + len(tokens))
+                break
+            token = buf[pos:space]
+            if self.newline is None:
+                self.newline = end < size and buf[end] == _NL
+            if token[:1] == b"\n" and not self.newline:
+                token = token[1:]
+            if not token or b"\n" in token:
+                self._bad_token(token, done + len(tokens))
+            if self.newline and end < size:
+                if buf[end] != _NL:
+                    raise _dim_error(self.path, self.dim, token, done + len(tokens) + 1, self.head)
+                end += 1
+            tokens.append(token)
+            starts.append(space + 1)
+            pos = end
+        if tokens:
+            self.last_word = tokens[-1]
+        return tokens, starts, pos
+
+    def _bad_token(self, token: bytes, done: int) -> None:
+        if done == 0:
+            raise FormatError(
+                f"the first record does not start with a word and a space within "
+                f"{self.max_token} bytes: not a word2vec binary?", self.path, 2)
+        raise _dim_error(self.path, self.dim, self.last_word, done, self.head)
+
+
+def iter_binary(
+    stream, head: bytes, path: str, count: int, dim: int, block_size: int, max_token: Optional[int] = 1000,
+) -> Iterator[Tuple[list, np.ndarray, Callable[[int], Tuple[Optional[int], str]]]]:
+    """Yield ``(tokens, vectors, where)`` per block; ``where(i)`` is ``(None, "vector K")``."""
+    nbytes = 4 * dim
+    records = _Records(path, dim, max_token, head[:1 << 16])
+    buf = head
+    done = 0
+    eof = False
+    while done < count:
+        if not eof:
+            data = stream.read(block_size)
+            if data:
+                buf += data
+            else:
+                eof = True
+        tokens, starts, pos = records.split(buf, count - done, done, eof)
+        if tokens:
+            raw = b"".join([buf[s: s + nbytes] for s in starts])
+            yield tokens, np.frombuffer(raw, dtype="<f4").reshape(len(tokens), dim), _where(done)
+            done += len(tokens)
+        buf = buf[pos:]
+        if eof and done < count:
+            raise _truncated(path, count, dim, done, buf, records)
+    rest = buf + stream.read(1)
+    if rest.strip():
+        raise FormatError(
+            f"the header promises {count} vectors but the file goes on after the last one", path, line=count + 2)
+
+
+def _truncated(path: str, count: int, dim: int, done: int, buf: bytes, records: _Records) -> FormatError:
+    where = "inside" if buf.strip() else "before"
+    guess = guess_dim(records.head)
+    hint = (f"; the records look like dim {guess}, the header says {dim}" if guess and guess != dim
+            else f", or the header's dim ({dim}) is wrong")
+    return TruncatedFileError(
+        f"truncated word2vec binary: the header promises {count} vectors, the file ends {where} "
+        f"vector {done + 1}{hint}", path, line=done + 2)
+
+
+def _where(done: int) -> Callable[[int], Tuple[Optional[int], str]]:
+    return lambda row: (None, f"vector {done + row + 1}")
