@@ -19,21 +19,31 @@ _NL = 0x0A
 
 
 def guess_dim(body: bytes, limit: int = 100_000) -> Optional[int]:
-    """The dim that makes the first two records of a binary that ends records with a line break
-    end where they should, or None: only used to say what a wrong header probably should say."""
-    space = body.find(b" ")
+    """The dim that makes the first records of a binary whose records end with a line break end
+    where they should (three in a row, or up to the end of ``body``), or None. Used to refuse a
+    header whose dim is wrong, and to say what it probably should say."""
+    space = body.find(b" ", 0, 1002)
     if space <= 0:
         return None
     start = space + 1
     for at in range(start + 4, min(len(body), start + 4 * limit + 1), 4):
-        if body[at] != _NL:
-            continue
-        dim = (at - start) // 4
-        nxt = body.find(b" ", at + 1, at + 1 + 1000)
-        end = nxt + 1 + 4 * dim
-        if nxt > at + 1 and b"\n" not in body[at + 1: nxt] and (end >= len(body) or body[end] == _NL):
-            return dim
+        if body[at] == _NL and _records_end_at_line_breaks(body, at + 1, (at - start) // 4):
+            return (at - start) // 4
     return None
+
+
+def _records_end_at_line_breaks(body: bytes, pos: int, dim: int, records: int = 3) -> bool:
+    """Whether the ``records`` records from ``pos`` each end with a line break after ``dim``
+    values (the body may end cleanly after two)."""
+    for done in range(records):
+        if pos == len(body) and done >= 2:
+            return True
+        space = body.find(b" ", pos, pos + 1002)
+        end = space + 1 + 4 * dim
+        if space <= pos or end >= len(body) or body[end] != _NL or any(b < 0x20 for b in body[pos:space]):
+            return False
+        pos = end + 1
+    return True
 
 
 def _dim_error(path: str, dim: int, word: bytes, ordinal: int, head: bytes) -> FormatError:
@@ -67,15 +77,18 @@ class _Records:
             end = space + 1 + nbytes
             if space < 0 or end > size or (end == size and not eof):
                 if space < 0 and size - pos > bound + 1:
-                    self._bad_token(buf[pos: pos + bound + 1], done + len(tokens))
+                    self._bad_token(buf[pos: pos + bound + 1], done + len(tokens), tokens[-1] if tokens else self.last_word)
                 break
             token = buf[pos:space]
             if self.newline is None:
                 self.newline = end < size and buf[end] == _NL
+                guess = None if self.newline else guess_dim(self.head)
+                if guess is not None and guess != self.dim:
+                    raise _dim_error(self.path, self.dim, token.lstrip(b"\n"), 1, self.head)
             if token[:1] == b"\n" and not self.newline:
                 token = token[1:]
             if not token or b"\n" in token:
-                self._bad_token(token, done + len(tokens))
+                self._bad_token(token, done + len(tokens), tokens[-1] if tokens else self.last_word)
             if self.newline and end < size:
                 if buf[end] != _NL:
                     raise _dim_error(self.path, self.dim, token, done + len(tokens) + 1, self.head)
@@ -87,12 +100,12 @@ class _Records:
             self.last_word = tokens[-1]
         return tokens, starts, pos
 
-    def _bad_token(self, token: bytes, done: int) -> None:
+    def _bad_token(self, token: bytes, done: int, previous: bytes) -> None:
         if done == 0:
             raise FormatError(
                 f"the first record does not start with a word and a space within "
                 f"{self.max_token} bytes: not a word2vec binary?", self.path, 2)
-        raise _dim_error(self.path, self.dim, self.last_word, done, self.head)
+        raise _dim_error(self.path, self.dim, previous, done, self.head)
 
 
 def iter_binary(
@@ -122,7 +135,8 @@ def iter_binary(
     rest = buf + stream.read(1)
     if rest.strip():
         raise FormatError(
-            f"the header promises {count} vectors but the file goes on after the last one", path, line=count + 2)
+            f"the header promises {count} vectors of dim {dim} but the file goes on after the last one: "
+            "the header's count or dim is wrong, or the file is corrupt", path, line=count + 2)
 
 
 def _truncated(path: str, count: int, dim: int, done: int, buf: bytes, records: _Records) -> FormatError:

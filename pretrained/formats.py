@@ -134,8 +134,9 @@ def _check_values(words: List[str], vecs: np.ndarray, rows: np.ndarray, where, s
         i = int(bad[0])
         line, label = where(int(rows[i])) if where is not None else (None, f"vector {stats.read}")
         value = vecs[i][~np.isfinite(vecs[i])][0]
+        at = f" ({label})" if line is None else ""
         raise FormatError(
-            f"the vector of {words[i]!r} ({label}) holds {value}: pass nonfinite='zero' to zero such "
+            f"the vector of {words[i]!r}{at} holds {value}: pass nonfinite='zero' to zero such "
             "vectors or nonfinite='keep' to keep them", stats.path, line)
     stats.nonfinite += len(bad)
     if policy == "zero":

@@ -72,7 +72,7 @@ def check_token(token: bytes, dim: int, n_fields: int, rules: TokenRules, path: 
     if b" " not in token:
         return
     if not rules.spaces:
-        raise FormatError(_count_message(dim, n_fields, rules) + " (tokens in this format have no spaces)", path, line)
+        raise FormatError(_count_message(dim, n_fields, rules), path, line)
     last = token.rsplit(b" ", 1)[1]
     if not rules.numeric_parts and (not last or _is_number(last)):
         what = "is empty (two spaces in a row)" if not last else f"is the number {last.decode('utf-8', 'replace')!r}"
