@@ -74,7 +74,7 @@ def format_rows(vectors: np.ndarray, precision: Optional[int] = None) -> List[st
     >>> format_rows(np.array([[0.418, 0.24968, -0.41242]], dtype=np.float32))
     ['0.418 0.24968 -0.41242']
     >>> format_rows(np.array([[1/3]], dtype=np.float32)), format_rows(np.array([[1/3]], dtype=np.float32), 3)
-    (['0.333333343'], ['0.333'])
+    (['0.33333334'], ['0.333'])
     """
     dim = vectors.shape[1]
     rows = vectors.tolist()
