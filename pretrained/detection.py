@@ -4,7 +4,6 @@ vector text at all (a fastText native model, a gensim pickle, a NumPy array) wit
 from __future__ import annotations
 
 import os
-from collections import Counter
 from typing import Optional, Tuple
 
 from .errors import FormatError
@@ -106,16 +105,29 @@ def _looks_like_text_record(line: bytes, dim: int) -> bool:
     return True
 
 
+def _dim_bound(line: bytes) -> int:
+    """An upper bound of a GloVe line's dim: its trailing fields that are numbers, less one when
+    every field is (the token is a number too)."""
+    parts = line.split(b" ")
+    trailing = 0
+    for part in reversed(parts):
+        try:
+            float(part)
+        except ValueError:
+            break
+        trailing += 1
+    return min(trailing, len(parts) - 1)
+
+
 def _glove_dim(head: bytes, first: bytes, path: str) -> int:
-    # The most common field count of the first lines: one odd first line (a token with spaces, as
-    # in glove.840B) must not decide the dimension.
+    # Every line's last D fields are numbers, so D is at most each line's bound, and exactly the
+    # bound of a line whose token is one field: the smallest bound of the first lines. A token
+    # with spaces (glove.840B) only ever raises a line's bound.
     sample = [ln.rstrip(b"\r").rstrip(b" ") for ln in head[: 1 << 16].split(b"\n")[:200]]
-    counts = Counter(ln.count(b" ") for ln in sample if ln.strip())
-    top = max(counts.values(), default=0)
-    # on a tie the smaller count wins: a token with spaces only ever adds fields
-    dim = min((c for c, n in counts.items() if n == top), default=0)
+    bounds = [_dim_bound(ln) for ln in sample if ln.strip(b" ")]
+    dim = min(bounds, default=0)
     if dim < 1:
-        raise FormatError("expected a word followed by numbers", path, 1)
+        raise FormatError("expected a word followed by numbers", path, 1 + next((i for i, b in enumerate(bounds) if b < 1), 0))
     if not _looks_like_text_record(first, dim):
         raise FormatError("not a GloVe text line (a word and numbers separated by spaces)", path, 1)
     return dim

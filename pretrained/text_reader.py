@@ -52,6 +52,14 @@ def _is_number(part: bytes) -> bool:
     return True
 
 
+def _numbers_in_a_row(parts: List[bytes]) -> int:
+    run = best = 0
+    for part in parts:
+        run = run + 1 if _is_number(part) else 0
+        best = max(best, run)
+    return best
+
+
 def _count_message(dim: int, n_fields: int, rules: TokenRules) -> str:
     n_values = n_fields - 1
     if rules.header_dim:
@@ -73,13 +81,20 @@ def check_token(token: bytes, dim: int, n_fields: int, rules: TokenRules, path: 
         return
     if not rules.spaces:
         raise FormatError(_count_message(dim, n_fields, rules), path, line)
-    last = token.rsplit(b" ", 1)[1]
-    if not rules.numeric_parts and (not last or _is_number(last)):
-        what = "is empty (two spaces in a row)" if not last else f"is the number {last.decode('utf-8', 'replace')!r}"
-        raise FormatError(
-            f"{_count_message(dim, n_fields, rules)}: the token would be "
-            f"{token[:60].decode('utf-8', 'replace')!r}, whose last part {what}. If the file really "
-            "has tokens like that, pass numeric_token_parts=True", path, line)
+    if rules.numeric_parts:
+        return
+    parts = token.split(b" ")
+    last = parts[-1]
+    if not last or _is_number(last):
+        what = "ends in an empty part (two spaces in a row)" if not last else f"ends in the number {last.decode('utf-8', 'replace')!r}"
+    elif _numbers_in_a_row(parts) >= dim:
+        what = f"holds {dim} or more numbers in a row (two lines run together?)"
+    else:
+        return
+    raise FormatError(
+        f"{_count_message(dim, n_fields, rules)}: the token would be "
+        f"{token[:60].decode('utf-8', 'replace')!r}, which {what}. If the file really "
+        "has tokens like that, pass numeric_token_parts=True", path, line)
 
 
 def parse_line(line: bytes, dim: int, path: str, lineno: int, rules: TokenRules) -> Tuple[bytes, List[float]]:

@@ -94,21 +94,31 @@ def _check(words: Sequence[str], vectors: np.ndarray, fmt: str, precision: Optio
     for w in words:
         if not isinstance(w, str) or not w or "\n" in w or "\r" in w or (fmt != "glove" and " " in w):
             raise ValueError(f"word {w!r} cannot be written in {fmt} format")
-        if " " in w and not _glove_token_ok(w):
+        if " " in w and not _glove_token_ok(w, vectors.shape[1]):
             raise ValueError(
-                f"word {w!r} ends in a space or in a number after a space: a GloVe reader takes that "
-                "for a value (pretrained reads it back only with numeric_token_parts=True)")
+                f"word {w!r} ends in a space or a number after a space, or holds as many numbers in a "
+                "row as a vector: a GloVe reader takes that for values (pretrained reads it back only "
+                "with numeric_token_parts=True)")
 
 
-def _glove_token_ok(word: str) -> bool:
-    last = word.rsplit(" ", 1)[1]
-    if not last:
-        return False
+def _is_number(part: str) -> bool:
     try:
-        float(last)
+        float(part)
     except ValueError:
-        return True
-    return False
+        return False
+    return True
+
+
+def _glove_token_ok(word: str, dim: int) -> bool:
+    """Whether pretrained's GloVe reader reads ``word`` back by default (see text_reader)."""
+    parts = word.split(" ")
+    if not parts[-1] or _is_number(parts[-1]):
+        return False
+    run = best = 0
+    for part in parts:
+        run = run + 1 if _is_number(part) else 0
+        best = max(best, run)
+    return best < dim
 
 
 def write_vectors(
