@@ -4,6 +4,7 @@ vector text at all (a fastText native model, a gensim pickle, a NumPy array) wit
 from __future__ import annotations
 
 import os
+from collections import Counter
 from typing import Optional, Tuple
 
 from .errors import FormatError
@@ -120,14 +121,15 @@ def _dim_bound(line: bytes) -> int:
 
 
 def _glove_dim(head: bytes, first: bytes, path: str) -> int:
-    # Every line's last D fields are numbers, so D is at most each line's bound, and exactly the
-    # bound of a line whose token is one field: the smallest bound of the first lines. A token
-    # with spaces (glove.840B) only ever raises a line's bound.
+    # Every line's last D fields are numbers, so a line's bound is D unless its token ends in a
+    # number: the most common bound of the first lines (on a tie the smaller), so that one odd
+    # line (a token with spaces, as in glove.840B, or a damaged line) does not decide the dim.
     sample = [ln.rstrip(b"\r").rstrip(b" ") for ln in head[: 1 << 16].split(b"\n")[:200]]
-    bounds = [_dim_bound(ln) for ln in sample if ln.strip(b" ")]
-    dim = min(bounds, default=0)
+    counts = Counter(_dim_bound(ln) for ln in sample if ln.strip(b" "))
+    top = max(counts.values(), default=0)
+    dim = min((c for c, n in counts.items() if n == top), default=0)
     if dim < 1:
-        raise FormatError("expected a word followed by numbers", path, 1 + next((i for i, b in enumerate(bounds) if b < 1), 0))
+        raise FormatError("expected a word followed by numbers", path, 1)
     if not _looks_like_text_record(first, dim):
         raise FormatError("not a GloVe text line (a word and numbers separated by spaces)", path, 1)
     return dim
