@@ -2,7 +2,7 @@
 
 After a ``N D`` header line, each record is ``word<space>`` and D little-endian float32; the C
 tool writes a line break after each record, gensim does not. The first record decides which, and
-every later record must agree: a header whose dim is wrong then shows at the first record that
+every later record (and the end of the file) must agree: a header whose dim is wrong then shows at the first record that
 does not end where a dim-D record would, instead of as garbage tokens further on.
 """
 from __future__ import annotations
@@ -85,9 +85,7 @@ class _Records:
                 guess = None if self.newline else guess_dim(self.head)
                 if guess is not None and guess != self.dim:
                     raise _dim_error(self.path, self.dim, token.lstrip(b"\n"), 1, self.head)
-            if token[:1] == b"\n" and not self.newline:
-                token = token[1:]
-            if not token or b"\n" in token:
+            if not token or b"\n" in token:  # in a file without line breaks, one is damage too
                 self._bad_token(token, done + len(tokens), tokens[-1] if tokens else self.last_word)
             if self.newline and end < size:
                 if buf[end] != _NL:
@@ -133,7 +131,7 @@ def iter_binary(
         if eof and done < count:
             raise _truncated(path, count, dim, done, buf, records)
     rest = buf + stream.read(1)
-    if rest.strip():
+    if rest.strip() or (rest and records.newline is False):
         raise FormatError(
             f"the header promises {count} vectors of dim {dim} but the file goes on after the last one: "
             "the header's count or dim is wrong, or the file is corrupt", path, line=count + 2)

@@ -148,10 +148,10 @@ def sniff(head: bytes, path: str, fmt: Optional[str]) -> Tuple[str, Optional[int
         raise FormatError("the first line is longer than 1 MiB: not a vector file?", path, 1)
     first = head[: nl if nl >= 0 else len(head)].rstrip(b"\r")
     header = _parse_header(first)
-    if header is not None and header[1] == 0:
-        raise FormatError("the header says the vectors have 0 dimensions", path, 1)
     if fmt == "glove" or (fmt is None and header is None):
         return "glove", None, _glove_dim(head, first, path), 0
+    if header is not None and header[1] == 0:
+        raise FormatError("the header says the vectors have 0 dimensions", path, 1)
     if header is None:
         raise FormatError(f"format {fmt!r} needs a header line 'count dim', found {first[:60]!r}", path, 1)
     count, dim = header

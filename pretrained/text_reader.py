@@ -12,7 +12,9 @@ and every token is at most ``max_token_bytes`` long.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +25,7 @@ import numpy as np
 
 from .errors import FormatError
 
-__all__ = ["TokenRules", "TextParser", "iter_text", "parse_line", "row_line"]
+__all__ = ["TokenRules", "TextParser", "iter_text", "parse_line", "row_line", "looks_numeric", "check_token"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +38,18 @@ class TokenRules:
     ``numeric_parts``: a token with spaces may end in a part that parses as a number.
     ``max_bytes``: the longest token accepted (None: no bound).
     ``header_dim``: the file's header gave the dim (word2vec text), for the messages.
+    ``trailing_space``: lines end with one space (fastText ``.vec``) or none (None: not checked);
+    a line that differs from the first is refused, since a value cut to a space would pass.
     """
 
     spaces: bool = True
     numeric_parts: bool = False
     max_bytes: Optional[int] = 1000
     header_dim: bool = False
+    trailing_space: Optional[bool] = None  #: every line ends with one space (as the first does), or none does
+
+
+_NUMBER_START = re.compile(rb"[-+]?(\d+\.?\d*|\.\d+)?([eE][-+]?)?")
 
 
 def _is_number(part: bytes) -> bool:
@@ -50,6 +58,16 @@ def _is_number(part: bytes) -> bool:
     except ValueError:
         return False
     return True
+
+
+def looks_numeric(part: "bytes | str") -> bool:
+    """Whether a part of a token is a number, or the start of one cut by a space (``1.5e``,
+    ``-0.``, a lone sign): a token with spaces may not end in such a part by default, since a
+    damaged value (``1.5e -07``) would otherwise glue its first half into the word."""
+    b = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
+    if _is_number(b):
+        return True
+    return b in (b"-", b"+") or (_NUMBER_START.fullmatch(b) is not None and any(48 <= c <= 57 for c in b))
 
 
 def _numbers_in_a_row(parts: List[bytes]) -> int:
@@ -85,7 +103,7 @@ def check_token(token: bytes, dim: int, n_fields: int, rules: TokenRules, path: 
         return
     parts = token.split(b" ")
     last = parts[-1]
-    if not last or _is_number(last):
+    if not last or looks_numeric(last):
         what = "ends in an empty part (two spaces in a row)" if not last else f"ends in the number {last.decode('utf-8', 'replace')!r}"
     elif _numbers_in_a_row(parts) >= dim:
         what = f"holds {dim} or more numbers in a row (two lines run together?)"
@@ -99,7 +117,15 @@ def check_token(token: bytes, dim: int, n_fields: int, rules: TokenRules, path: 
 
 def parse_line(line: bytes, dim: int, path: str, lineno: int, rules: TokenRules) -> Tuple[bytes, List[float]]:
     """``(token, values)`` of one line, or a :class:`FormatError` naming the line."""
-    body = line.rstrip(b"\r\n").rstrip(b" ")
+    body = line.rstrip(b"\r\n")
+    if rules.trailing_space is not None:
+        ends = body.endswith(b" ")
+        if ends != rules.trailing_space or body.endswith(b"  "):
+            first = "does" if rules.trailing_space else "does not"
+            raise FormatError(
+                f"this line ends with {'spaces' if body.endswith(b'  ') else 'a space' if ends else 'a value'} "
+                f"and the first line {first} end with one space: a value cut short or damaged?", path, lineno)
+    body = body.rstrip(b" ")
     parts = body.rsplit(b" ", dim)
     n_fields = len(body.split(b" "))
     if len(parts) != dim + 1 or not parts[0]:
@@ -171,13 +197,13 @@ class TextParser:
         import pyarrow.csv as pcsv
 
         self.pa, self.pc, self.pcsv = pa, pc, pcsv
-        self.dim, self.path, self.rules = dim, path, rules
+        self.dim, self.path, self.rules = dim, path, dataclasses.replace(rules, trailing_space=trailing_space)
         names = ["w"] + [f"v{i}" for i in range(dim)]
         if trailing_space:
             names.append("_")
         self.names = names
-        self.types = {"w": pa.binary(), **{n: pa.float32() for n in names[1: dim + 1]}}
-        self.include = names[: dim + 1]
+        self.types = {"w": pa.binary(), "_": pa.binary(), **{n: pa.float32() for n in names[1: dim + 1]}}
+        self.include = names  # "_" (after a trailing space) must be empty: checked after parsing
 
     def arrow(self, data) -> Tuple[list, np.ndarray, list]:
         """Parse whole lines; returns (tokens, vectors, texts of rows Arrow could not take)."""
@@ -202,6 +228,11 @@ class TextParser:
                     strings_can_be_null=False, quoted_strings_can_be_null=False,
                 ),
             )
+        if "_" in table.column_names:
+            extra = table.column("_")
+            if len(extra) and self.pc.max(self.pc.binary_length(extra)).as_py() > 0:
+                raise pa.ArrowInvalid("a value after the trailing space")  # the slow path names it
+            table = table.drop_columns(["_"])
         words = table.column(0)
         if self.rules.max_bytes is not None and len(words):
             longest = self.pc.max(self.pc.binary_length(words)).as_py()

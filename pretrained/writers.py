@@ -17,6 +17,7 @@ import numpy as np
 
 from .atomic import atomic_path
 from .detection import normalize_format
+from .text_reader import looks_numeric
 
 __all__ = ["write_vectors", "format_rows", "row_digits"]
 
@@ -112,7 +113,7 @@ def _is_number(part: str) -> bool:
 def _glove_token_ok(word: str, dim: int) -> bool:
     """Whether pretrained's GloVe reader reads ``word`` back by default (see text_reader)."""
     parts = word.split(" ")
-    if not parts[-1] or _is_number(parts[-1]):
+    if not parts[-1] or looks_numeric(parts[-1]):
         return False
     run = best = 0
     for part in parts:
