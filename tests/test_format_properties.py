@@ -204,7 +204,9 @@ def test_damage_is_refused_or_leaves_the_untouched_rows(tmp_path, variant, data)
     try:
         got_words, got, stats = read_vectors(path, unicode_errors="strict")
     except FormatError:
+        hypothesis.event("refused")
         return
+    hypothesis.event("read")
     k = len(got_words)
     assert k <= len(words)
     if stats.unterminated:  # a cut inside the last number is indistinguishable: only it may differ
