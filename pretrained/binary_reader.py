@@ -67,38 +67,60 @@ class _Records:
 
     def split(self, buf: bytes, want: int, done: int, eof: bool) -> Tuple[list, list, int]:
         """Tokens and vector offsets of up to ``want`` whole records at the start of ``buf``."""
+        if self.newline is None:
+            self._first_record(buf, eof)
         tokens: list = []
         starts: list = []
         pos, size, nbytes = 0, len(buf), self.nbytes
-        find = buf.find
+        step = nbytes + 1 if self.newline else nbytes  # the line break is part of the record
+        find, add_token, add_start = buf.find, tokens.append, starts.append
         bound = self.max_token if self.max_token is not None else size
         while len(tokens) < want:
             space = find(b" ", pos, pos + bound + 2)
             end = space + 1 + nbytes
             if space < 0 or end > size or (end == size and not eof):
                 if space < 0 and size - pos > bound + 1:
-                    self._bad_token(buf[pos: pos + bound + 1], done + len(tokens), tokens[-1] if tokens else self.last_word)
+                    self._bad_token(done + len(tokens), tokens[-1] if tokens else self.last_word)
                 break
-            token = buf[pos:space]
-            if self.newline is None:
-                self.newline = end < size and buf[end] == _NL
-                guess = None if self.newline else guess_dim(self.head)
-                if guess is not None and guess != self.dim:
-                    raise _dim_error(self.path, self.dim, token.lstrip(b"\n"), 1, self.head)
-            if not token or b"\n" in token:  # in a file without line breaks, one is damage too
-                self._bad_token(token, done + len(tokens), tokens[-1] if tokens else self.last_word)
-            if self.newline and end < size:
-                if buf[end] != _NL:
-                    raise _dim_error(self.path, self.dim, token, done + len(tokens) + 1, self.head)
-                end += 1
-            tokens.append(token)
-            starts.append(space + 1)
-            pos = end
+            add_token(buf[pos:space])
+            add_start(space + 1)
+            pos = min(space + 1 + step, size)
+        self._check(buf, tokens, starts, done)
         if tokens:
             self.last_word = tokens[-1]
         return tokens, starts, pos
 
-    def _bad_token(self, token: bytes, done: int, previous: bytes) -> None:
+    def _first_record(self, buf: bytes, eof: bool) -> None:
+        space = buf.find(b" ")
+        end = space + 1 + self.nbytes
+        if space < 0 or end > len(buf) or (end == len(buf) and not eof):
+            return  # not a whole record yet
+        self.newline = end < len(buf) and buf[end] == _NL
+        guess = None if self.newline else guess_dim(self.head)
+        if guess is not None and guess != self.dim:
+            raise _dim_error(self.path, self.dim, buf[:space], 1, self.head)
+
+    def _check(self, buf: bytes, tokens: list, starts: list, done: int) -> None:
+        """Every token non-empty and without a line break; with line breaks, every record ends
+        with one: checked for the whole block at once, then located for the message."""
+        if not tokens:
+            return
+        bad = min(map(len, tokens)) == 0 or b"\n" in b"".join(tokens)
+        if self.newline and not bad:
+            ends = np.asarray(starts, dtype=np.int64) + self.nbytes
+            ends = ends[ends < len(buf)]
+            bad = bool(ends.size) and not (np.frombuffer(buf, np.uint8)[ends] == _NL).all()
+        if not bad:
+            return
+        for i, (token, start) in enumerate(zip(tokens, starts)):
+            previous = tokens[i - 1] if i else self.last_word
+            if not token or b"\n" in token:
+                self._bad_token(done + i, previous)
+            end = start + self.nbytes
+            if self.newline and end < len(buf) and buf[end] != _NL:
+                raise _dim_error(self.path, self.dim, token, done + i + 1, self.head)
+
+    def _bad_token(self, done: int, previous: bytes) -> None:
         if done == 0:
             raise FormatError(
                 f"the first record does not start with a word and a space within "
