@@ -8,6 +8,8 @@ __all__ = [
     "UnknownNameError",
     "WordNotFoundError",
     "FormatError",
+    "TruncatedFileError",
+    "FormatDecodeError",
     "DownloadError",
     "ChecksumError",
     "OfflineError",
@@ -53,13 +55,39 @@ class FormatError(PretrainedError, ValueError):
     def __init__(self, message: str, path: Optional[str] = None, line: Optional[int] = None):
         self.path = path
         self.line = line
-        where = ""
-        if path is not None:
-            where = f"{path}"
-            if line is not None:
-                where += f", line {line}"
-            where += ": "
-        super().__init__(where + message)
+        super().__init__(_located(message, path, line))
+
+
+def _located(message: str, path: Optional[str], line: Optional[int]) -> str:
+    """``path, line N: message`` (the parts that are known)."""
+    if path is None:
+        return message
+    return f"{path}, line {line}: {message}" if line is not None else f"{path}: {message}"
+
+
+class TruncatedFileError(FormatError, EOFError):
+    """A file (or compressed stream) that ends before its data does; code written for gensim,
+    which raises ``EOFError`` there, catches it too."""
+
+
+class FormatDecodeError(FormatError, UnicodeDecodeError):
+    """A token that is not valid UTF-8 with ``unicode_errors="strict"``; code written for gensim,
+    which raises ``UnicodeDecodeError`` there, catches it too.
+
+    ``encoding``, ``object``, ``start``, ``end`` and ``reason`` are those of the decode error."""
+
+    def __init__(
+        self, message: str, path: Optional[str] = None, line: Optional[int] = None, *,
+        object: bytes = b"", start: int = 0, end: int = 0, reason: str = "invalid", encoding: str = "utf-8",
+    ):
+        UnicodeDecodeError.__init__(self, encoding, object, start, end, reason)
+        self.path = path
+        self.line = line
+        self.message = _located(message, path, line)
+        self.args = (self.message,)
+
+    def __str__(self) -> str:  # UnicodeDecodeError would describe only the bytes
+        return self.message
 
 
 class DownloadError(PretrainedError, OSError):

@@ -13,12 +13,13 @@ import lzma
 import os
 import threading
 import zipfile
+import zlib
 from pathlib import Path
 from typing import BinaryIO, Iterator, Optional
 
-from .errors import FormatError
+from .errors import FormatError, TruncatedFileError
 
-__all__ = ["open_source", "file_sha256", "zip_members", "describe"]
+__all__ = ["open_source", "file_sha256", "zip_members", "describe", "SourceStream", "ProgressStream", "CheckedStream"]
 
 _CHUNK = 1 << 20
 
@@ -135,29 +136,70 @@ def open_source(
             raise FormatError(f"not a readable zip archive ({exc})", path) from exc
         with zf:
             name = _pick_member(zf, path, member)
-            with zf.open(name) as stream:
-                yield SourceStream(stream, f"{path}!{name}", name, thread, zf.getinfo(name).file_size)
+            where = f"{path}!{name}"
+            try:
+                opened = zf.open(name)
+            except (zipfile.BadZipFile, NotImplementedError, zlib.error, OSError) as exc:
+                raise FormatError(f"cannot open the zip member: {exc}", where) from exc
+            with opened as stream:
+                yield SourceStream(CheckedStream(stream, where, "zip member"), where, name, thread, zf.getinfo(name).file_size)
         return
     with open(path, "rb") as raw:
         if lower.endswith(".gz") or magic[:2] == b"\x1f\x8b":
-            stream = gzip.GzipFile(fileobj=raw, mode="rb")
+            stream = CheckedStream(gzip.GzipFile(fileobj=raw, mode="rb"), path, "gzip")
         elif lower.endswith(".bz2") or magic[:3] == b"BZh":
-            stream = bz2.BZ2File(raw, mode="rb")
+            stream = CheckedStream(bz2.BZ2File(raw, mode="rb"), path, "bzip2")
         elif lower.endswith(".xz") or magic[:4] == b"\xfd7zX":
-            stream = lzma.LZMAFile(raw, mode="rb")
+            stream = CheckedStream(lzma.LZMAFile(raw, mode="rb"), path, "xz")
         else:
             stream = raw
         yield SourceStream(stream, path, None, thread, os.path.getsize(path) if stream is raw else None)
 
 
-class ProgressStream:
-    """A read-only stream wrapper that advances a tqdm bar by the bytes read."""
+class CheckedStream:
+    """A decompressing stream whose read errors name the file: a cut-short stream raises
+    :class:`~pretrained.errors.TruncatedFileError` (also an ``EOFError``), corrupt data a
+    :class:`~pretrained.errors.FormatError`, instead of a bare ``BadGzipFile``, ``EOFError``,
+    ``LZMAError``, ``zlib.error`` or ``BadZipFile``."""
 
-    def __init__(self, stream: BinaryIO, total: Optional[int], desc: str):
-        from tqdm.auto import tqdm
+    def __init__(self, stream: BinaryIO, path: str, kind: str):
+        self._stream = stream
+        self.path = path
+        self.kind = kind
+
+    def _fail(self, exc: BaseException) -> FormatError:
+        if isinstance(exc, EOFError):
+            return TruncatedFileError(
+                f"the {self.kind} data ends early ({exc}): the file is truncated; download it again",
+                self.path,
+            )
+        return FormatError(f"corrupt {self.kind} data ({exc}); download the file again", self.path)
+
+    def read(self, n: int = -1) -> bytes:
+        try:
+            return self._stream.read(n)
+        except (EOFError, OSError, lzma.LZMAError, zlib.error, zipfile.BadZipFile) as exc:
+            raise self._fail(exc) from exc
+
+    def readinto(self, buf) -> int:
+        try:
+            return self._stream.readinto(buf)
+        except (EOFError, OSError, lzma.LZMAError, zlib.error, zipfile.BadZipFile) as exc:
+            raise self._fail(exc) from exc
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class ProgressStream:
+    """A read-only stream wrapper that advances a progress bar (:func:`pretrained.progress.bar`)
+    by the bytes read."""
+
+    def __init__(self, stream: BinaryIO, total: Optional[int], desc: str, enabled: Optional[bool] = True):
+        from .progress import bar
 
         self._stream = stream
-        self.bar = tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, leave=False)
+        self.bar = bar(total, desc, bytes=True, enabled=enabled)
 
     def read(self, n: int = -1) -> bytes:
         data = self._stream.read(n)

@@ -1,0 +1,173 @@
+"""Parse the word2vec C tool's binary format in blocks of whole records.
+
+After a ``N D`` header line, each record is ``word<space>`` and D little-endian float32; the C
+tool writes a line break after each record, gensim does not. The first record decides which, and
+every later record (and the end of the file) must agree: a header whose dim is wrong then shows at the first record that
+does not end where a dim-D record would, instead of as garbage tokens further on.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterator, Optional, Tuple
+
+import numpy as np
+
+from .errors import FormatError, TruncatedFileError
+
+__all__ = ["iter_binary", "guess_dim"]
+
+_NL = 0x0A
+
+
+def guess_dim(body: bytes, limit: int = 100_000) -> Optional[int]:
+    """The dim that makes the first records of a binary whose records end with a line break end
+    where they should (three in a row, or up to the end of ``body``), or None. Used to refuse a
+    header whose dim is wrong, and to say what it probably should say."""
+    space = body.find(b" ", 0, 1002)
+    if space <= 0:
+        return None
+    start = space + 1
+    for at in range(start + 4, min(len(body), start + 4 * limit + 1), 4):
+        if body[at] == _NL and _records_end_at_line_breaks(body, at + 1, (at - start) // 4):
+            return (at - start) // 4
+    return None
+
+
+def _records_end_at_line_breaks(body: bytes, pos: int, dim: int, records: int = 3) -> bool:
+    """Whether the ``records`` records from ``pos`` each end with a line break after ``dim``
+    values (the body may end cleanly after two)."""
+    for done in range(records):
+        if pos == len(body) and done >= 2:
+            return True
+        space = body.find(b" ", pos, pos + 1002)
+        end = space + 1 + 4 * dim
+        if space <= pos or end >= len(body) or body[end] != _NL or any(b < 0x20 for b in body[pos:space]):
+            return False
+        pos = end + 1
+    return True
+
+
+def _dim_error(path: str, dim: int, word: bytes, ordinal: int, head: bytes) -> FormatError:
+    guess = guess_dim(head)
+    hint = f" (the records look like dim {guess})" if guess and guess != dim else ""
+    return FormatError(
+        f"the header says dim {dim}; the record for word {word.decode('utf-8', 'replace')!r} "
+        f"(vector {ordinal}) does not end where a dim-{dim} record would{hint}: the header is "
+        "wrong or the file is corrupt", path)
+
+
+class _Records:
+    """Splits a buffer into records, remembering the file's line-break style and the last word."""
+
+    def __init__(self, path: str, dim: int, max_token: Optional[int], head: bytes):
+        self.path, self.dim, self.nbytes = path, dim, 4 * dim
+        self.max_token = max_token
+        self.newline: Optional[bool] = None  # records end with a line break (decided by the first)
+        self.last_word = b""
+        self.head = head  # the first bytes after the header, for guessing the dim in messages
+
+    def split(self, buf: bytes, want: int, done: int, eof: bool) -> Tuple[list, list, int]:
+        """Tokens and vector offsets of up to ``want`` whole records at the start of ``buf``."""
+        if self.newline is None:
+            self._first_record(buf, eof)
+        tokens: list = []
+        starts: list = []
+        pos, size, nbytes = 0, len(buf), self.nbytes
+        step = nbytes + 1 if self.newline else nbytes  # the line break is part of the record
+        find, add_token, add_start = buf.find, tokens.append, starts.append
+        bound = self.max_token if self.max_token is not None else size
+        while len(tokens) < want:
+            space = find(b" ", pos, pos + bound + 2)
+            end = space + 1 + nbytes
+            if space < 0 or end > size or (end == size and not eof):
+                if space < 0 and size - pos > bound + 1:
+                    self._bad_token(done + len(tokens), tokens[-1] if tokens else self.last_word)
+                break
+            add_token(buf[pos:space])
+            add_start(space + 1)
+            pos = min(space + 1 + step, size)
+        self._check(buf, tokens, starts, done)
+        if tokens:
+            self.last_word = tokens[-1]
+        return tokens, starts, pos
+
+    def _first_record(self, buf: bytes, eof: bool) -> None:
+        space = buf.find(b" ")
+        end = space + 1 + self.nbytes
+        if space < 0 or end > len(buf) or (end == len(buf) and not eof):
+            return  # not a whole record yet
+        self.newline = end < len(buf) and buf[end] == _NL
+        guess = None if self.newline else guess_dim(self.head)
+        if guess is not None and guess != self.dim:
+            raise _dim_error(self.path, self.dim, buf[:space], 1, self.head)
+
+    def _check(self, buf: bytes, tokens: list, starts: list, done: int) -> None:
+        """Every token non-empty and without a line break; with line breaks, every record ends
+        with one: checked for the whole block at once, then located for the message."""
+        if not tokens:
+            return
+        bad = min(map(len, tokens)) == 0 or b"\n" in b"".join(tokens)
+        if self.newline and not bad:
+            ends = np.asarray(starts, dtype=np.int64) + self.nbytes
+            ends = ends[ends < len(buf)]
+            bad = bool(ends.size) and not (np.frombuffer(buf, np.uint8)[ends] == _NL).all()
+        if not bad:
+            return
+        for i, (token, start) in enumerate(zip(tokens, starts)):
+            previous = tokens[i - 1] if i else self.last_word
+            if not token or b"\n" in token:
+                self._bad_token(done + i, previous)
+            end = start + self.nbytes
+            if self.newline and end < len(buf) and buf[end] != _NL:
+                raise _dim_error(self.path, self.dim, token, done + i + 1, self.head)
+
+    def _bad_token(self, done: int, previous: bytes) -> None:
+        if done == 0:
+            raise FormatError(
+                f"the first record does not start with a word and a space within "
+                f"{self.max_token} bytes: not a word2vec binary?", self.path, 2)
+        raise _dim_error(self.path, self.dim, previous, done, self.head)
+
+
+def iter_binary(
+    stream, head: bytes, path: str, count: int, dim: int, block_size: int, max_token: Optional[int] = 1000,
+) -> Iterator[Tuple[list, np.ndarray, Callable[[int], Tuple[Optional[int], str]]]]:
+    """Yield ``(tokens, vectors, where)`` per block; ``where(i)`` is ``(None, "vector K")``."""
+    nbytes = 4 * dim
+    records = _Records(path, dim, max_token, head[:1 << 16])
+    buf = head
+    done = 0
+    eof = False
+    while done < count:
+        if not eof:
+            data = stream.read(block_size)
+            if data:
+                buf += data
+            else:
+                eof = True
+        tokens, starts, pos = records.split(buf, count - done, done, eof)
+        if tokens:
+            raw = b"".join([buf[s: s + nbytes] for s in starts])
+            yield tokens, np.frombuffer(raw, dtype="<f4").reshape(len(tokens), dim), _where(done)
+            done += len(tokens)
+        buf = buf[pos:]
+        if eof and done < count:
+            raise _truncated(path, count, dim, done, buf, records)
+    rest = buf + stream.read(1)
+    if rest.strip() or (rest and records.newline is False):
+        raise FormatError(
+            f"the header promises {count} vectors of dim {dim} but the file goes on after the last one: "
+            "the header's count or dim is wrong, or the file is corrupt", path, line=count + 2)
+
+
+def _truncated(path: str, count: int, dim: int, done: int, buf: bytes, records: _Records) -> FormatError:
+    where = "inside" if buf.strip() else "before"
+    guess = guess_dim(records.head)
+    hint = (f"; the records look like dim {guess}, the header says {dim}" if guess and guess != dim
+            else f", or the header's dim ({dim}) is wrong")
+    return TruncatedFileError(
+        f"truncated word2vec binary: the header promises {count} vectors, the file ends {where} "
+        f"vector {done + 1}{hint}", path, line=done + 2)
+
+
+def _where(done: int) -> Callable[[int], Tuple[Optional[int], str]]:
+    return lambda row: (None, f"vector {done + row + 1}")

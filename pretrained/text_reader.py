@@ -1,0 +1,362 @@
+"""Parse vector text (GloVe, word2vec text, fastText ``.vec``) in blocks of whole lines.
+
+Arrow's multithreaded CSV reader takes the lines it can (a space-delimited table, no quoting);
+rows it cannot take (tokens with spaces, bad values) are parsed again line by line in Python,
+which also produces the error messages with line numbers.
+
+A row is ``token v1 ... vD``: the last D fields are the vector and, in GloVe text, everything
+before them is the token (glove.840B has tokens with spaces such as ``. . .``). A line with more
+values than D must not become a token such as ``'queen 0.1'``, so a token with spaces whose last
+part is a number (or empty: two spaces in a row) is refused unless ``numeric_token_parts=True``,
+and every token is at most ``max_token_bytes`` long.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .errors import FormatError
+
+__all__ = ["TokenRules", "TextParser", "iter_text", "parse_line", "row_line", "looks_numeric", "check_token"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TokenRules:
+    """What a token may look like.
+
+    ``spaces``: tokens may contain spaces (GloVe text; word2vec text and ``.vec`` may not).
+    ``numeric_parts``: a token with spaces may end in a part that parses as a number.
+    ``max_bytes``: the longest token accepted (None: no bound).
+    ``header_dim``: the file's header gave the dim (word2vec text), for the messages.
+    ``trailing_space``: lines end with one space (fastText ``.vec``) or none (None: not checked);
+    a line that differs from the first is refused, since a value cut to a space would pass.
+    """
+
+    spaces: bool = True
+    numeric_parts: bool = False
+    max_bytes: Optional[int] = 1000
+    header_dim: bool = False
+    trailing_space: Optional[bool] = None  #: every line ends with one space (as the first does), or none does
+
+
+_NUMBER_START = re.compile(rb"[-+]?(\d+\.?\d*|\.\d+)?([eE][-+]?)?")
+
+
+def _is_number(part: bytes) -> bool:
+    try:
+        float(part)
+    except ValueError:
+        return False
+    return True
+
+
+def looks_numeric(part: "bytes | str") -> bool:
+    """Whether a part of a token is a number, or the start of one cut by a space (``1.5e``,
+    ``-0.``, a lone sign): a token with spaces may not end in such a part by default, since a
+    damaged value (``1.5e -07``) would otherwise glue its first half into the word."""
+    b = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
+    if _is_number(b):
+        return True
+    return b in (b"-", b"+") or (_NUMBER_START.fullmatch(b) is not None and any(48 <= c <= 57 for c in b))
+
+
+def _numbers_in_a_row(parts: List[bytes]) -> int:
+    run = best = 0
+    for part in parts:
+        run = run + 1 if _is_number(part) else 0
+        best = max(best, run)
+    return best
+
+
+def _count_message(dim: int, n_fields: int, rules: TokenRules) -> str:
+    n_values = n_fields - 1
+    if rules.header_dim:
+        return f"the header says dim {dim} but this line has {n_values} value{'s' if n_values != 1 else ''} ({n_fields} fields)"
+    return (
+        f"expected a word and {dim} numbers (the dim of the first lines), found {n_fields} "
+        f"field{'s' if n_fields != 1 else ''}"
+    )
+
+
+def check_token(token: bytes, dim: int, n_fields: int, rules: TokenRules, path: str, line: Optional[int]) -> None:
+    """Raise :class:`FormatError` for a token the rules refuse (see the module's notes)."""
+    if rules.max_bytes is not None and len(token) > rules.max_bytes:
+        raise FormatError(
+            f"a token of {len(token)} bytes ({token[:40].decode('utf-8', 'replace')!r}...), longer "
+            f"than max_token_bytes={rules.max_bytes}; {_count_message(dim, n_fields, rules)}. "
+            "If the file really has such tokens, pass max_token_bytes=None", path, line)
+    if b" " not in token:
+        return
+    if not rules.spaces:
+        raise FormatError(_count_message(dim, n_fields, rules), path, line)
+    if rules.numeric_parts:
+        return
+    parts = token.split(b" ")
+    last = parts[-1]
+    if not last or looks_numeric(last):
+        what = "ends in an empty part (two spaces in a row)" if not last else f"ends in the number {last.decode('utf-8', 'replace')!r}"
+    elif _numbers_in_a_row(parts) >= dim:
+        what = f"holds {dim} or more numbers in a row (two lines run together?)"
+    else:
+        return
+    raise FormatError(
+        f"{_count_message(dim, n_fields, rules)}: the token would be "
+        f"{token[:60].decode('utf-8', 'replace')!r}, which {what}. If the file really "
+        "has tokens like that, pass numeric_token_parts=True", path, line)
+
+
+def parse_line(line: bytes, dim: int, path: str, lineno: int, rules: TokenRules) -> Tuple[bytes, List[float]]:
+    """``(token, values)`` of one line, or a :class:`FormatError` naming the line."""
+    body = line.rstrip(b"\r\n")
+    if rules.trailing_space is not None:
+        ends = body.endswith(b" ")
+        if ends != rules.trailing_space or body.endswith(b"  "):
+            first = "does" if rules.trailing_space else "does not"
+            raise FormatError(
+                f"this line ends with {'spaces' if body.endswith(b'  ') else 'a space' if ends else 'a value'} "
+                f"and the first line {first} end with one space: a value cut short or damaged?", path, lineno)
+    body = body.rstrip(b" ")
+    parts = body.rsplit(b" ", dim)
+    n_fields = len(body.split(b" "))
+    if len(parts) != dim + 1 or not parts[0]:
+        raise FormatError(_count_message(dim, n_fields, rules), path, lineno)
+    check_token(parts[0], dim, n_fields, rules, path, lineno)
+    values = []
+    for p in parts[1:]:
+        try:
+            values.append(float(p))
+        except ValueError:
+            raise FormatError(
+                f"non-numeric value {p.decode('utf-8', 'replace')!r} in the vector of "
+                f"{parts[0].decode('utf-8', 'replace')!r}", path, lineno) from None
+    return parts[0], values
+
+
+def _parse_lines_slowly(block: bytes, dim: int, path: str, line_base: int, rules: TokenRules) -> Tuple[list, np.ndarray]:
+    tokens: list = []
+    rows: list = []
+    for i, line in enumerate(block.split(b"\n")):
+        if not line.strip(b"\r "):
+            continue
+        tok, vals = parse_line(line, dim, path, line_base + i + 1, rules)
+        tokens.append(tok)
+        rows.append(vals)
+    with np.errstate(over="ignore"):  # a value beyond float32 becomes inf, refused or kept later
+        return tokens, np.asarray(rows, dtype=np.float32).reshape(len(rows), dim)
+
+
+# Arrow decodes a row it cannot take as UTF-8 before calling our handler; invalid UTF-8 there is
+# printed as "Exception ignored" and the block fails (we then parse it in Python). This filter
+# keeps that one message off stderr while Arrow parses; every other report passes through.
+_hook_lock = threading.Lock()
+_hook_users = 0
+_saved_hook = None
+
+
+def _quiet_hook(unraisable) -> None:
+    if getattr(unraisable.object, "_pretrained_row_handler", False) and isinstance(unraisable.exc_value, UnicodeDecodeError):
+        return
+    (_saved_hook or sys.__unraisablehook__)(unraisable)
+
+
+class _QuietHandlerErrors:
+    def __enter__(self) -> None:
+        global _hook_users, _saved_hook
+        with _hook_lock:
+            if _hook_users == 0:
+                _saved_hook = sys.unraisablehook
+                sys.unraisablehook = _quiet_hook
+            _hook_users += 1
+
+    def __exit__(self, *exc) -> None:
+        global _hook_users, _saved_hook
+        with _hook_lock:
+            _hook_users -= 1
+            if _hook_users == 0:
+                if sys.unraisablehook is _quiet_hook:
+                    sys.unraisablehook = _saved_hook
+                _saved_hook = None
+
+
+class TextParser:
+    """Arrow's CSV reader set up for one dimension count, with the Python fallback."""
+
+    def __init__(self, dim: int, trailing_space: bool, path: str, rules: TokenRules):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.csv as pcsv
+
+        self.pa, self.pc, self.pcsv = pa, pc, pcsv
+        self.dim, self.path, self.rules = dim, path, dataclasses.replace(rules, trailing_space=trailing_space)
+        names = ["w"] + [f"v{i}" for i in range(dim)]
+        if trailing_space:
+            names.append("_")
+        self.names = names
+        self.types = {"w": pa.binary(), "_": pa.binary(), **{n: pa.float32() for n in names[1: dim + 1]}}
+        self.include = names  # "_" (after a trailing space) must be empty: checked after parsing
+
+    def arrow(self, data) -> Tuple[list, np.ndarray, list]:
+        """Parse whole lines; returns (tokens, vectors, texts of rows Arrow could not take)."""
+        pa, pcsv = self.pa, self.pcsv
+        bad: list = []
+
+        def handler(row) -> str:
+            bad.append(row.text)
+            return "skip"
+
+        handler._pretrained_row_handler = True  # type: ignore[attr-defined]
+        with _QuietHandlerErrors():
+            table = pcsv.read_csv(
+                pa.BufferReader(pa.py_buffer(data)),
+                read_options=pcsv.ReadOptions(column_names=self.names, block_size=max(1 << 20, len(data) // 8 + 1)),
+                parse_options=pcsv.ParseOptions(
+                    delimiter=" ", quote_char=False, escape_char=False, double_quote=False,
+                    newlines_in_values=False, invalid_row_handler=handler,
+                ),
+                convert_options=pcsv.ConvertOptions(
+                    column_types=self.types, include_columns=self.include, null_values=[],
+                    strings_can_be_null=False, quoted_strings_can_be_null=False,
+                ),
+            )
+        if "_" in table.column_names:
+            extra = table.column("_")
+            if len(extra) and self.pc.max(self.pc.binary_length(extra)).as_py() > 0:
+                raise pa.ArrowInvalid("a value after the trailing space")  # the slow path names it
+            table = table.drop_columns(["_"])
+        words = table.column(0)
+        if self.rules.max_bytes is not None and len(words):
+            longest = self.pc.max(self.pc.binary_length(words)).as_py()
+            if longest > self.rules.max_bytes:
+                raise self.pa.ArrowInvalid("a token longer than max_token_bytes")  # the slow path names it
+        parts = [np.asarray(b.to_tensor(row_major=True)) for b in table.drop_columns(["w"]).to_batches() if b.num_rows]
+        vecs = (parts[0] if len(parts) == 1 else np.concatenate(parts)) if parts else np.empty((0, self.dim), np.float32)
+        return words.to_pylist(), vecs.astype(np.float32, copy=False), bad
+
+    def parse(self, block: bytes, line_base: int) -> Tuple[list, np.ndarray]:
+        """Parse a buffer of whole lines that starts after line ``line_base``."""
+        dim, path, rules = self.dim, self.path, self.rules
+        if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
+            # Arrow ends a line at a lone carriage return, Python does not: Python decides
+            return _parse_lines_slowly(block, dim, path, line_base, rules)
+        try:
+            tokens, vecs, bad = self.arrow(block)
+        except self.pa.ArrowInvalid as exc:
+            logger.debug("%s: Arrow could not parse a block (%s); parsing it line by line", path, exc)
+            return _parse_lines_slowly(block, dim, path, line_base, rules)
+        if not bad:
+            return tokens, vecs
+        spans = _locate_lines(block, bad)
+        if spans is None:
+            return _parse_lines_slowly(block, dim, path, line_base, rules)
+        return self._mixed(block, spans, line_base)
+
+    def _mixed(self, block: bytes, spans: List[Tuple[int, int]], line_base: int) -> Tuple[list, np.ndarray]:
+        # Good runs go through Arrow, odd lines (tokens with spaces, errors) through Python, in order.
+        dim, path, rules = self.dim, self.path, self.rules
+        out_tokens: list = []
+        out_vecs: list = []
+        pos = 0
+        for start, end in spans + [(len(block), len(block))]:
+            if start > pos:
+                seg = block[pos:start]
+                seg_base = line_base + block.count(b"\n", 0, pos)
+                try:
+                    t, v, more_bad = self.arrow(seg)
+                except self.pa.ArrowInvalid:
+                    more_bad = True
+                if more_bad:
+                    t, v = _parse_lines_slowly(seg, dim, path, seg_base, rules)
+                out_tokens.extend(t)
+                out_vecs.append(v)
+            if end > start:
+                lineno = line_base + block.count(b"\n", 0, start) + 1
+                tok, vals = parse_line(block[start:end], dim, path, lineno, rules)
+                out_tokens.append(tok)
+                with np.errstate(over="ignore"):
+                    out_vecs.append(np.asarray([vals], dtype=np.float32))
+            pos = end
+        return out_tokens, np.concatenate(out_vecs) if out_vecs else np.empty((0, dim), np.float32)
+
+
+def _locate_lines(block: bytes, texts: Sequence[str]) -> Optional[List[Tuple[int, int]]]:
+    """(start, end) of every line of ``block`` whose text is one of ``texts``; None when the
+    rows cannot all be found (then the caller parses the whole block in Python)."""
+    spans = set()
+    for text in set(texts):
+        needle = text.encode("utf-8", "surrogateescape")
+        pos = 0
+        while True:
+            at = block.find(needle, pos)
+            if at < 0:
+                break
+            end = block.find(b"\n", at)
+            end = len(block) if end < 0 else end
+            if (at == 0 or block[at - 1] == 0x0A) and not block[at + len(needle): end].strip(b"\r"):
+                spans.add((at, min(end + 1, len(block))))
+            pos = at + 1
+    if len(spans) != len(texts):
+        return None
+    return sorted(spans)
+
+
+def row_line(block: bytes, line_base: int, row: int) -> int:
+    """The line number of the ``row``-th vector (0-based) of a block of whole lines that starts
+    after line ``line_base``: blank lines hold no vector."""
+    seen = -1
+    for i, line in enumerate(block.split(b"\n")):
+        if line.strip(b"\r "):
+            seen += 1
+            if seen == row:
+                return line_base + i + 1
+    return line_base + 1
+
+
+def iter_text(
+    stream, head: bytes, path: str, dim: int, line_base: int, block_size: int, rules: TokenRules, stats=None,
+) -> Iterator[Tuple[list, np.ndarray, Callable[[int], Tuple[Optional[int], str]]]]:
+    """Yield ``(tokens, vectors, where)`` per block; ``where(i)`` is ``(line, "line N")`` of row i.
+
+    ``stats.unterminated`` (when ``stats`` is given) is set if the text does not end with a line
+    break: a file cut inside its last number cannot be told from that, so it is recorded."""
+    first_nl = head.find(b"\n")
+    first = head[: first_nl if first_nl >= 0 else len(head)].rstrip(b"\r")
+    parser = TextParser(dim, first.endswith(b" "), path, rules)
+    # A second thread reads (and decompresses: zlib, bz2 and lzma release the GIL) the next block
+    # while this one is parsed.
+    with ThreadPoolExecutor(1, thread_name_prefix="pretrained-read") as reader:
+        ahead = reader.submit(stream.read, block_size)
+        buf = head
+        while True:
+            data = ahead.result()
+            eof = not data
+            if not eof:
+                ahead = reader.submit(stream.read, block_size)
+                buf += data
+            cut = len(buf) if eof else buf.rfind(b"\n") + 1
+            if eof and stats is not None and buf.strip(b"\r\n ") and not buf.endswith(b"\n"):
+                stats.unterminated = True
+            if cut:
+                block, buf = buf[:cut], buf[cut:]
+                tokens, vecs = parser.parse(block, line_base)
+                yield tokens, vecs, _where(block, line_base)
+                line_base += block.count(b"\n")
+            if eof:
+                return
+
+
+def _where(block: bytes, line_base: int) -> Callable[[int], Tuple[Optional[int], str]]:
+    def where(row: int) -> Tuple[Optional[int], str]:
+        line = row_line(block, line_base, row)
+        return line, f"line {line}"
+
+    return where
