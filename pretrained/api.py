@@ -52,7 +52,7 @@ def _check_args(limit, vocabulary, nonfinite: str) -> Optional[List[str]]:
     return sorted(set(words))
 
 
-def _subset_key(limit: Optional[int], vocabulary: Optional[list], nonfinite: str = "error") -> str:
+def _subset_key(limit: Optional[int], vocabulary: Optional[list], nonfinite: str = "error", numeric_token_parts: bool = False, max_token_bytes: Optional[int] = 1000) -> str:
     parts = []
     if limit is not None:
         parts.append(f"limit{int(limit)}")
@@ -61,6 +61,10 @@ def _subset_key(limit: Optional[int], vocabulary: Optional[list], nonfinite: str
         parts.append(f"vocab{len(vocabulary)}-{digest}")
     if nonfinite != "error":
         parts.append(f"nonfinite-{nonfinite}")
+    if numeric_token_parts:
+        parts.append("numericparts")
+    if max_token_bytes != 1000:
+        parts.append(f"maxtoken-{max_token_bytes}")
     return ("-" + "-".join(parts)) if parts else ""
 
 
@@ -93,11 +97,13 @@ def entry_path(
     cache_dir: Optional["str | os.PathLike[str]"] = None,
     unicode_errors: str = "replace",
     nonfinite: str = "error",
+    numeric_token_parts: bool = False,
+    max_token_bytes: Optional[int] = 1000,
 ) -> Path:
     """The cache folder that :func:`load` uses for these arguments (it may not exist yet)."""
     root = config.cache_dir(cache_dir) / "vectors"
     vocab = sorted(set(vocabulary)) if vocabulary is not None else None
-    subset = _subset_key(limit, vocab, nonfinite)
+    subset = _subset_key(limit, vocab, nonfinite, numeric_token_parts, max_token_bytes)
     name = os.fspath(name_or_path)
     entry = _catalogue_entry(name)
     if entry is not None:
@@ -168,10 +174,16 @@ def _convert_stream(
     )
 
 
-def _reader_options(nonfinite: str) -> dict:
-    """Keywords for the readers beyond the defaults (only what differs, so a reader without the
-    keyword still works for the default)."""
-    return {} if nonfinite == "error" else {"nonfinite": nonfinite}
+def _reader_options(nonfinite: str, numeric_token_parts: bool = False, max_token_bytes: Optional[int] = 1000) -> dict:
+    """Keywords for the readers beyond their defaults (only what differs)."""
+    options: dict = {}
+    if nonfinite != "error":
+        options["nonfinite"] = nonfinite
+    if numeric_token_parts:
+        options["numeric_token_parts"] = True
+    if max_token_bytes != 1000:
+        options["max_token_bytes"] = max_token_bytes
+    return options
 
 
 def convert(
@@ -186,6 +198,8 @@ def convert(
     force: bool = False,
     offline: Optional[bool] = None,
     nonfinite: str = "error",
+    numeric_token_parts: bool = False,
+    max_token_bytes: Optional[int] = 1000,
 ) -> Path:
     """Convert a vector set into the cache once (a no-op when the entry exists) and return its
     folder. Two processes converting the same entry wait for each other (a file lock).
@@ -196,7 +210,11 @@ def convert(
     sets still work, anything else raises :class:`~pretrained.errors.OfflineError`.
     ``force=True`` converts again; the new entry replaces the old one in one rename, so other
     processes reading it meanwhile never fail. ``nonfinite`` says what to do with ``nan``/``inf``
-    values: ``"error"`` (default), ``"zero"`` or ``"keep"`` (counted in ``meta.json``)."""
+    values: ``"error"`` (default), ``"zero"`` or ``"keep"`` (counted in ``meta.json``).
+    ``numeric_token_parts=True`` accepts GloVe tokens with spaces whose last part is a number
+    (refused by default: such a line is far more often a vector with a value too many);
+    ``max_token_bytes`` bounds a token's length (default 1000, GloVe's own; None for no bound).
+    Each of these choices has its own cache entry."""
     vocab = _check_args(limit, vocabulary, nonfinite)
     name = os.fspath(name_or_path)
     entry = _catalogue_entry(name)
@@ -204,6 +222,7 @@ def convert(
     dest = entry_path(
         name_or_path, format=format, member=member, limit=limit, vocabulary=vocab,
         cache_dir=cache_dir, unicode_errors=unicode_errors, nonfinite=nonfinite,
+        numeric_token_parts=numeric_token_parts, max_token_bytes=max_token_bytes,
     )
     if entry is None and not path.is_file() and store.is_entry(dest):
         return dest  # a set saved with pretrained.save: it is its own source, nothing to convert
@@ -215,7 +234,7 @@ def convert(
             return dest
         if dest.exists() and not store.is_entry(dest):
             logger.warning("%s is an incomplete cache entry (no meta.json): replacing it", dest)
-        options = _reader_options(nonfinite)
+        options = _reader_options(nonfinite, numeric_token_parts, max_token_bytes)
         if entry is not None:
             _convert_catalogue(entry, dest, limit, vocab, cache_dir, offline, options)
         elif tables.table_format(path, format):
@@ -345,6 +364,8 @@ def load(
     offline: Optional[bool] = None,
     force: bool = False,
     nonfinite: str = "error",
+    numeric_token_parts: bool = False,
+    max_token_bytes: Optional[int] = 1000,
     fvocab: Optional["str | os.PathLike[str]"] = None,
     datatype: Any = None,
 ) -> Vectors:
@@ -385,6 +406,10 @@ def load(
         What to do with ``nan``/``inf`` values in the file: ``"error"`` (default: refuse, naming
         the word and line), ``"zero"`` (replace the row by zeros) or ``"keep"``; each choice has
         its own cache entry.
+    numeric_token_parts, max_token_bytes
+        Accept GloVe tokens with spaces whose last part is a number (``"at 5"``; refused by
+        default, since such a line is far more often a vector with one value too many), and the
+        longest token in bytes (default 1000, GloVe's own bound; None for none).
     fvocab
         A word-count file (gensim's ``fvocab``, word2vec's ``-save-vocab``: ``word count`` per
         line), read on every load: ``v.get_vecattr(word, "count")``. A fastText ``.bin`` carries
@@ -413,6 +438,7 @@ def load(
     options = dict(
         format=format, member=member, limit=limit, vocabulary=vocabulary, cache_dir=cache_dir,
         unicode_errors=unicode_errors, offline=offline, nonfinite=nonfinite,
+        numeric_token_parts=numeric_token_parts, max_token_bytes=max_token_bytes,
     )
     dest = convert(name_or_path, force=force, **options)
     try:

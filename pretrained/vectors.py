@@ -473,12 +473,13 @@ class Vectors(KeyedVectorsMethods):
 
         return embed(self, texts, **options)
 
-    def save(self, path: "os.PathLike[str] | str", format: str = "glove") -> None:
+    def save(self, path: "os.PathLike[str] | str", format: str = "glove", *, precision: Optional[int] = None) -> None:
         """Export to ``glove`` text, ``word2vec`` binary or ``word2vec-text`` (``.gz`` / ``.bz2``
-        by the file name)."""
+        by the file name); text reads back bit-identical unless ``precision`` (significant digits)
+        asks for compact output."""
         from .writers import write_vectors
 
-        write_vectors(path, self._words, self._vectors, format=format)
+        write_vectors(path, self._words, self._vectors, format=format, precision=precision)
 
     # ------------------------------------------------------------------ embedding layers
 

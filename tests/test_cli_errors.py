@@ -117,6 +117,8 @@ USAGE = [
     (["embed", "{v}", "{d}/missing.txt", "--out", "{d}/x.npy"], "missing.txt"),
     (["embed", "{v}", "{d}/q.txt", "--out", "{d}/x.npy", "--pooling", "median"], "--pooling"),
     (["matrix", "{v}", "--vocab", "{d}/vocab.txt", "--oov", "bert"], "--oov"),
+    (["export", "{v}", "--format", "word2vec", "--out", "{d}/x.bin", "--precision", "3"], "--precision"),
+    (["export", "{v}", "--format", "glove", "--out", "{d}/x.txt", "--precision", "0"], "--precision"),
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from .options import FORMATS, Command, cache_dir_arg, existing_file, json_flag, load, non_negative_int, output_file, output_folder, positive_int, vector_args
+from .options import FORMATS, Command, UsageError, cache_dir_arg, existing_file, json_flag, load, non_negative_int, output_file, output_folder, positive_int, vector_args
 from .output import emit
 
 __all__ = ["COMMANDS", "save_npy"]
@@ -110,6 +110,7 @@ def export_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", required=True, choices=EXPORT_FORMATS, help="output format")
     p.add_argument("--out", required=True, type=output_file(), help="file to write (.gz or .bz2 to compress)")
     p.add_argument("--limit", type=positive_int, help="only the first N words")
+    p.add_argument("--precision", type=positive_int, help="significant digits in text formats (compact but lossy; default: exact float32)")
     p.add_argument("--input-format", choices=FORMATS, metavar="FORMAT", help="format of SOURCE when it is a file (detected when omitted)")
     p.add_argument("--member", help="file inside a .zip archive")
     cache_dir_arg(p)
@@ -122,7 +123,9 @@ def run_export(args: argparse.Namespace) -> int:
     v = api.load(args.source, format=args.input_format, member=args.member, cache_dir=args.cache_dir)
     n = len(v) if args.limit is None else min(args.limit, len(v))
     started = time.perf_counter()
-    write_vectors(args.out, v.index_to_key[:n], v.vectors[:n], format=args.format)
+    if args.precision is not None and args.format == "word2vec":
+        raise UsageError("--precision is for the text formats (glove, word2vec-text); word2vec binary is always exact")
+    write_vectors(args.out, v.index_to_key[:n], v.vectors[:n], format=args.format, precision=args.precision)
     print(f"wrote {n:,} words x {v.dim} dims as {args.format} to {args.out} ({time.perf_counter() - started:.2f} s)")
     return 0
 
