@@ -85,6 +85,10 @@ class _Records:
             add_token(buf[pos:space])
             add_start(space + 1)
             pos = min(space + 1 + step, size)
+        if not self.newline and tokens and b"\n" in b"".join(tokens):
+            # gensim's rule for records without line breaks: a word's leading line breaks are
+            # not part of it (writers that put the break before the next word)
+            tokens = [t.lstrip(b"\n") for t in tokens]
         self._check(buf, tokens, starts, done)
         if tokens:
             self.last_word = tokens[-1]

@@ -285,8 +285,8 @@ def _check_norms(path: Path, vectors: np.ndarray, norms: np.ndarray) -> None:
     if bad.any():
         row = int(rows[np.argmax(bad)])
         raise CacheError(
-            f"cache entry {path} is corrupt: the norm of row {row} is {kept[np.argmax(bad)]!r} in norms.npy "
-            f"but {again[np.argmax(bad)]!r} from vectors.npy; {_fix(path)}"
+            f"cache entry {path} is corrupt: the norm of row {row} is {float(kept[np.argmax(bad)]):.6g} in norms.npy "
+            f"but {float(again[np.argmax(bad)]):.6g} from vectors.npy; {_fix(path)}"
         )
 
 
