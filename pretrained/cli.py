@@ -295,6 +295,46 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    """argparse type: a whole number >= 1 (a clear usage error otherwise, never a traceback)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    from .explore import explore
+
+    if not args.out.lower().endswith((".html", ".htm")):
+        print(f"pretrained: error: --out must be an .html file (the explorer is one page), got {args.out!r}", file=sys.stderr)
+        return 2
+    if args.words_n is not None and args.vocab:
+        print("pretrained: error: give --words N or --vocab FILE, not both", file=sys.stderr)
+        return 2
+    import os
+
+    for flag, value in (("--vocab", args.vocab), ("--groups", args.groups)):
+        if value and not (flag == "--groups" and value.lower().startswith("kmeans")) and not os.path.isfile(value):
+            print(f"pretrained: error: {flag} {value}: no such file", file=sys.stderr)
+            return 2
+    v = _load(args)
+    vocab = args.vocab or args.words_n
+    page = explore(
+        v, args.words or None, vocab=vocab, path=args.out, method=args.method, neighbours=args.neighbours,
+        groups=args.groups, analogy=False if args.no_analogy else None, max_points=args.max_points, seed=args.seed,
+        progress=False if args.quiet else None,
+    )
+    print(f"wrote {page.path}: {page.count:,} points ({page.method}), {page.size / 2**20:.1f} MiB; open it in a browser")
+    if page.missing:
+        shown = ", ".join(page.missing[:10]) + (" ..." if len(page.missing) > 10 else "")
+        print(f"{len(page.missing)} words not in {v.name or 'the vectors'} were left out: {shown}")
+    return 0
+
+
 def cmd_export_projector(args: argparse.Namespace) -> int:
     from .projector import export_projector, read_vocab_file
 
@@ -470,6 +510,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="picture to write (.png, .svg or .pdf)")
     p.add_argument("--dpi", type=int, default=120, help="resolution of a PNG (default 120)")
     p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser("explore", help="an interactive map (one offline HTML page): search, neighbours, analogies, groups")
+    _vector_args(p)
+    p.add_argument("words", nargs="*", metavar="WORD", help="words to show with their nearest words in the whole vocabulary")
+    p.add_argument("--words", dest="words_n", type=_positive, metavar="N", help="also the first N words (default 5000 when no WORD)")
+    p.add_argument("--vocab", help="also the words of this file, one a line (unknown ones are listed and left out)")
+    p.add_argument("-k", "--neighbours", "--neighbors", type=_positive, default=10, help="neighbours listed per word (default 10)")
+    p.add_argument("--method", choices=["pca", "tsne", "umap"], default="pca", help="projection (default pca; tsne/umap need an extra)")
+    p.add_argument("--groups", help="colours: a word<TAB>group file, or kmeans / kmeans:K for K clusters")
+    p.add_argument("--max-points", type=_positive, help="raise the cap on points (100000 for pca, 20000 for tsne/umap)")
+    p.add_argument("--seed", type=int, default=0, help="seed of t-SNE, UMAP and k-means (default 0)")
+    p.add_argument("--no-analogy", action="store_true", help="leave the vectors (and the analogy box) out of the page")
+    p.add_argument("--out", required=True, help="the page to write (.html)")
+    p.set_defaults(func=cmd_explore)
 
     p = sub.add_parser("export-projector", help="vectors.tsv + metadata.tsv for the TensorFlow Embedding Projector")
     _vector_args(p)

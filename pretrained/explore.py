@@ -39,12 +39,12 @@ import numpy as np
 from .atomic import atomic_path
 from .errors import FormatError, PretrainedError, WordNotFoundError
 from .progress import bar
-from .projection import MAX_POINTS, check_method, check_size, kmeans, project
+from .projection import check_method, check_size, kmeans, project
 
 if TYPE_CHECKING:  # pragma: no cover
     from .vectors import Vectors
 
-__all__ = ["explore", "ExplorerPage", "UnknownWordsError", "read_groups", "DEFAULT_WORDS", "ANALOGY_NUMBERS"]
+__all__ = ["explore", "ExplorerPage", "UnknownWordsError", "read_groups", "DEFAULT_WORDS", "ANALOGY_NUMBERS", "FLOAT32_NUMBERS", "render"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ DEFAULT_WORDS = 5000
 # the page carries the unit vectors (for analogies) up to this many numbers (20,000 words x 300)
 ANALOGY_NUMBERS = 6_000_000
 # up to this many numbers they go as float32, beyond as float16 (half the bytes, 3 digits)
-_FLOAT32_NUMBERS = 1_000_000
+FLOAT32_NUMBERS = 1_000_000
 _MAX_NEIGHBOURS = 100
 _KMEANS = re.compile(r"^kmeans(?::(\d+))?$")
 _DEFAULT_CLUSTERS = 8
@@ -284,7 +284,7 @@ def _vectors_payload(U: np.ndarray, analogy: Optional[bool]) -> Tuple[Optional[d
     if analogy is None and numbers > ANALOGY_NUMBERS:
         return None, (f"analogies need the vectors in the page: {U.shape[0]:,} x {U.shape[1]} = {numbers:,} numbers "
                       f"is more than the {ANALOGY_NUMBERS:,} embedded by default (pass analogy=True to embed them anyway)")
-    dtype = "<f4" if numbers <= _FLOAT32_NUMBERS else "<f2"
+    dtype = "<f4" if numbers <= FLOAT32_NUMBERS else "<f2"
     return {"dtype": "float32" if dtype == "<f4" else "float16", "data": _b64(U, dtype)}, ""
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from .errors import MissingDependencyError, PretrainedError
 
-__all__ = ["METHODS", "MAX_POINTS", "ProjectionError", "pca_2d", "project", "check_method", "kmeans"]
+__all__ = ["METHODS", "MAX_POINTS", "ProjectionError", "pca_2d", "project", "check_method", "check_size", "kmeans"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def check_size(method: str, n: int, max_points: Optional[int] = None) -> None:
     if n > cap:
         raise ProjectionError(
             f"{n:,} points are more than {method} takes here (at most {cap:,}): choose fewer words, "
-            f"use method='pca', or raise the cap with max_points=N if you can wait"
+            f"use method='pca', or raise the cap (max_points=N, --max-points N) if you can wait"
         )
 
 
@@ -108,7 +108,7 @@ def _tsne(X: np.ndarray, seed: int) -> np.ndarray:
 def _umap(X: np.ndarray, seed: int) -> np.ndarray:
     UMAP = _require("umap")
     n = X.shape[0]
-    model = UMAP(n_components=2, n_neighbors=int(min(15, n - 1)), metric="cosine", random_state=seed,
+    model = UMAP(n_components=2, n_neighbors=int(min(15, n - 1)), metric="cosine", random_state=seed, n_jobs=1,
                  init="spectral" if n > 16 else "random")
     return model.fit_transform(X)
 
