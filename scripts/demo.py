@@ -7,7 +7,8 @@ prints the 10 nearest neighbours of ``hotel`` and answers man : king :: woman : 
 embedding-layer matrix of a small TextVectorization-style vocabulary and prints its coverage;
 shows the catalogue and the cache; evaluates the set (Google analogies, WordSim353, SimLex-999)
 and, with the ``plot`` extra, writes a 2-D map of hotel, motel, resort, inn and a few far words to
-``maps/hotel-map.png`` in the cache folder; finally builds (once) or memory-maps the Annoy index
+``maps/hotel-map.png`` in the cache folder and the interactive explorer of the first 5,000 words
+plus hotel's neighbours beside it (``maps/hotel-explorer.html``, one offline page); finally builds (once) or memory-maps the Annoy index
 and answers the neighbours and the analogy through it. Exits non-zero when an answer is not
 ``queen``.
 """
@@ -84,6 +85,13 @@ def main() -> int:
         words = ["hotel", "motel", "resort", "inn", "banana", "guitar", "football", "physics"]
         pretrained.save_map(v, words, out, neighbours=0)
         print(f"\nmap of {', '.join(words)} written to {out}")
+
+    # The interactive explorer: one offline HTML page (search, neighbours, analogies, clusters)
+    from pretrained.config import cache_dir
+
+    page = pretrained.explore(v, ["hotel"], vocab=5000, groups="kmeans:8", path=cache_dir() / "maps" / "hotel-explorer.html")
+    print(f"explorer of {page.count:,} words ({page.size / 2**20:.1f} MiB, offline) written to {page.path}\n"
+          f"  open {page.path.resolve().as_uri()}#q=hotel")
 
     # The same questions through the Annoy index (built into the cache once, memory-mapped after)
     started = time.perf_counter()
