@@ -39,6 +39,7 @@ from .errors import (
     UnknownNameError,
     WordNotFoundError,
 )
+from .explore import ExplorerPage, explore
 from .evaluate import AnalogyResult, PairsResult, SectionResult, evaluate_analogies, evaluate_pairs
 from .formats import detect_format, iter_vectors, read_vectors
 from .plot import plot_words, save_map
@@ -66,6 +67,8 @@ __all__ = [
     "plot_words",
     "save_map",
     "export_projector",
+    "explore",
+    "ExplorerPage",
     "PretrainedError",
     "UnknownNameError",
     "WordNotFoundError",

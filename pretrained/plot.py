@@ -1,5 +1,5 @@
-"""2-D maps of words: PCA computed with numpy, drawn with matplotlib (the ``plot`` extra,
-imported only when a map is drawn).
+"""2-D maps of words: PCA, t-SNE or UMAP (:mod:`pretrained.projection`), drawn with matplotlib
+(the ``plot`` extra, imported only when a map is drawn).
 
 Examples
 --------
@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from .atomic import atomic_path
 from .errors import MissingDependencyError
+from .projection import check_method, pca_2d, project
 
 if TYPE_CHECKING:  # pragma: no cover
     from .vectors import Vectors
@@ -35,35 +36,18 @@ PathLike = Union[str, "os.PathLike[str]"]
 _COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf"]
 
 
-def pca_2d(X: np.ndarray) -> np.ndarray:
-    """Project the rows of ``X`` on their first two principal components (centred SVD).
-
-    Returns an ``(n, 2)`` float64 array; the sign of each axis is fixed so that the largest
-    coordinate is positive, which keeps maps stable from run to run. Fewer than two informative
-    directions give zeros in the missing column.
-    """
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[0] == 0:
-        raise ValueError(f"need a non-empty 2-D array, got shape {X.shape}")
-    C = X - X.mean(axis=0)
-    _, _, Vt = np.linalg.svd(C, full_matrices=False)
-    out = np.zeros((X.shape[0], 2))
-    k = min(2, Vt.shape[0])
-    out[:, :k] = C @ Vt[:k].T
-    for j in range(k):
-        col = out[:, j]
-        if col[np.argmax(np.abs(col))] < 0:
-            out[:, j] = -col
-    return out
-
-
-def map_words(vectors: "Vectors", words: Sequence[str], *, neighbours: int = 0) -> Tuple[List[str], List[int], np.ndarray]:
+def map_words(
+    vectors: "Vectors", words: Sequence[str], *, neighbours: int = 0, method: str = "pca", seed: int = 0
+) -> Tuple[List[str], List[int], np.ndarray]:
     """The words on a map and their 2-D coordinates.
 
     Returns ``(labels, group, xy)``: every query word followed by its ``neighbours`` nearest words
     (each word once), ``group[i]`` the position of the query word that brought label ``i``, and
-    the PCA coordinates. Unknown query words raise :class:`~pretrained.errors.WordNotFoundError`.
+    the coordinates by ``method`` (``"pca"``, ``"tsne"`` or ``"umap"``, see
+    :func:`pretrained.projection.project`). Unknown query words raise
+    :class:`~pretrained.errors.WordNotFoundError`.
     """
+    method = check_method(method)
     words = list(dict.fromkeys(words))
     if not words:
         raise ValueError("give at least one word to plot")
@@ -78,7 +62,7 @@ def map_words(vectors: "Vectors", words: Sequence[str], *, neighbours: int = 0) 
                     seen.add(w)
                     labels.append(w)
                     group.append(g)
-    xy = pca_2d(vectors[labels]) if len(labels) > 1 else np.zeros((1, 2))
+    xy = project(vectors[labels], method, seed=seed) if len(labels) > 1 else np.zeros((1, 2))
     return labels, group, xy
 
 
@@ -97,11 +81,13 @@ def plot_words(
     words: Sequence[str],
     *,
     neighbours: int = 0,
+    method: str = "pca",
     title: Optional[str] = None,
     figsize: Tuple[float, float] = (8.0, 6.0),
 ):
-    """Draw a labelled 2-D map (PCA) of ``words``, each optionally with its ``neighbours``
-    nearest words in the same colour, and return the matplotlib ``Figure``.
+    """Draw a labelled 2-D map of ``words``, each optionally with its ``neighbours`` nearest words
+    in the same colour, and return the matplotlib ``Figure``. ``method`` places the points:
+    ``"pca"`` (numpy), ``"tsne"`` (the ``explore`` extra) or ``"umap"`` (the ``umap`` extra).
 
     The figure is made without ``pyplot`` (no window, no global state); show it in a notebook by
     leaving it as the cell's value, or save it with ``fig.savefig("map.png")`` or :func:`save_map`.
@@ -115,7 +101,7 @@ def plot_words(
     >>> fig.savefig("map.png")                                     # doctest: +SKIP
     """
     Figure, FigureCanvasAgg = _matplotlib()
-    labels, group, xy = map_words(vectors, words, neighbours=neighbours)
+    labels, group, xy = map_words(vectors, words, neighbours=neighbours, method=method)
     n_query = len(dict.fromkeys(words))
     fig = Figure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)
@@ -140,9 +126,11 @@ def plot_words(
     ax.set_xticks([])
     ax.set_yticks([])
     name = getattr(vectors, "name", None)
-    ax.set_title(title or f"{name + ': ' if name else ''}2-D PCA map of {len(labels)} words", fontsize=11)
-    ax.set_xlabel("principal component 1")
-    ax.set_ylabel("principal component 2")
+    shown = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}[method.lower()]
+    ax.set_title(title or f"{name + ': ' if name else ''}2-D {shown} map of {len(labels)} words", fontsize=11)
+    axis = "principal component" if shown == "PCA" else f"{shown}"
+    ax.set_xlabel(f"{axis} 1")
+    ax.set_ylabel(f"{axis} 2")
     _spread_labels(fig, texts)
     return fig
 
@@ -177,19 +165,15 @@ def _spread_labels(fig, texts, rounds: int = 60) -> None:
             return
 
 
-def save_map(vectors: "Vectors", words: Sequence[str], path: PathLike, *, neighbours: int = 0, dpi: int = 120, **kwargs) -> Path:
+def save_map(
+    vectors: "Vectors", words: Sequence[str], path: PathLike, *, neighbours: int = 0, method: str = "pca", dpi: int = 120, **kwargs
+) -> Path:
     """:func:`plot_words` written to ``path`` (PNG, SVG or PDF by the extension) through a
     temporary file beside it, so a half-written picture never appears. Returns the path."""
-    fig = plot_words(vectors, words, neighbours=neighbours, **kwargs)
+    fig = plot_words(vectors, words, neighbours=neighbours, method=method, **kwargs)
     path = Path(os.fspath(path))
     fmt = path.suffix.lstrip(".").lower() or "png"
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    try:
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, format=fmt, dpi=dpi)
-        os.replace(tmp, path)
-    except BaseException:
-        if tmp.exists():
-            tmp.unlink()
-        raise
     logger.info("wrote a map of %d words to %s", len(fig.axes[0].texts), path)
     return path

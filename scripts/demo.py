@@ -7,10 +7,12 @@ prints the 10 nearest neighbours of ``hotel`` and answers man : king :: woman : 
 embedding-layer matrix of a small TextVectorization-style vocabulary and prints its coverage;
 shows the catalogue and the cache; evaluates the set (Google analogies, WordSim353, SimLex-999)
 and, with the ``plot`` extra, writes a 2-D map of hotel, motel, resort, inn and a few far words to
-``maps/hotel-map.png`` in the cache folder; finally builds (once) or memory-maps the Annoy index
-and answers the neighbours and the analogy through it. On the way it trains word2vec on gensim's
-Lee corpus (seconds, saved as ``lee-word2vec``), shows its neighbours, compares it with GloVe and
-embeds three texts. Exits non-zero when an answer is not ``queen``.
+``maps/hotel-map.png`` in the cache folder and the interactive explorer of the first 5,000 words
+plus hotel's neighbours beside it (``maps/hotel-explorer.html``, one offline page); finally builds
+(once) or memory-maps the Annoy index and answers the neighbours and the analogy through it. On
+the way it trains word2vec on gensim's Lee corpus (seconds, saved as ``lee-word2vec``), shows its
+neighbours, compares it with GloVe and embeds three texts. Exits non-zero when an answer is not
+``queen``.
 """
 from __future__ import annotations
 
@@ -112,6 +114,13 @@ def main() -> int:
         words = ["hotel", "motel", "resort", "inn", "banana", "guitar", "football", "physics"]
         pretrained.save_map(v, words, out, neighbours=0)
         print(f"\nmap of {', '.join(words)} written to {out}")
+
+    # The interactive explorer: one offline HTML page (search, neighbours, analogies, clusters)
+    from pretrained.config import cache_dir
+
+    page = pretrained.explore(v, ["hotel"], vocab=5000, groups="kmeans:8", path=cache_dir() / "maps" / "hotel-explorer.html")
+    print(f"explorer of {page.count:,} words ({page.size / 2**20:.1f} MiB, offline) written to {page.path}\n"
+          f"  open {page.path.resolve().as_uri()}#q=hotel")
 
     if not own_embeddings(v):
         return 1

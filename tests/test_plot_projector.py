@@ -201,3 +201,24 @@ def test_cli_export_rejects_a_non_positive_limit(toy_file, tmp_path, capsys):
     assert main(["export", str(toy_file), "--format", "glove", "--out", str(dest), "--limit", "0"]) == 2
     assert "--limit" in capsys.readouterr().err
     assert not dest.exists()
+
+
+@pytest.mark.parametrize("method, module, extra, shown", [("tsne", "sklearn", "explore", "t-SNE"), ("umap", "umap", "umap", "UMAP")])
+def test_plot_words_by_tsne_and_umap(toy_vectors, tmp_path, method, module, extra, shown):
+    require("matplotlib", "plot")
+    require(module, extra)
+    from pretrained.projection import project
+
+    fig = plot_words(toy_vectors, toy_vectors.index_to_key, method=method)
+    assert f"2-D {shown} map of 8 words" in fig.axes[0].get_title()
+    labels, _, xy = map_words(toy_vectors, toy_vectors.index_to_key, method=method)
+    np.testing.assert_allclose(xy, project(toy_vectors[labels], method, seed=0), atol=1e-6)
+    out = save_map(toy_vectors, ["king", "apple"], tmp_path / "map.png", neighbours=2, method=method)
+    assert out.read_bytes().startswith(PNG) and [p.name for p in tmp_path.iterdir()] == ["map.png"]
+
+
+def test_plot_words_unknown_method(toy_vectors):
+    from pretrained.projection import ProjectionError
+
+    with pytest.raises(ProjectionError, match="unknown projection method 'mds'"):
+        map_words(toy_vectors, ["king", "queen"], method="mds")

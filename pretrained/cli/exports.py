@@ -66,6 +66,7 @@ def plot_args(p: argparse.ArgumentParser) -> None:
     vector_args(p)
     p.add_argument("words", nargs="+", help="words to place on the map")
     p.add_argument("-k", "--neighbours", "--neighbors", type=non_negative_int, default=0, help="also show each word's K nearest words")
+    p.add_argument("--method", choices=["pca", "tsne", "umap"], default="pca", help="projection (default pca; tsne/umap need an extra)")
     p.add_argument("--out", required=True, type=output_file(PICTURES), help="picture to write (.png, .svg or .pdf)")
     p.add_argument("--dpi", type=positive_int, default=120, help="resolution of a PNG (default 120)")
 
@@ -74,8 +75,49 @@ def run_plot(args: argparse.Namespace) -> int:
     from ..plot import save_map
 
     v = load(args)
-    path = save_map(v, args.words, args.out, neighbours=args.neighbours, dpi=args.dpi)
+    path = save_map(v, args.words, args.out, neighbours=args.neighbours, dpi=args.dpi, method=args.method)
     print(f"wrote {path}")
+    return 0
+
+
+# ---------------------------------------------------------------------------- explore
+
+
+def groups_arg(text: str) -> str:
+    """``kmeans``/``kmeans:K``, or an existing ``word<TAB>group`` file."""
+    if text.lower().startswith("kmeans"):
+        return text
+    return existing_file(text)
+
+
+def explore_args(p: argparse.ArgumentParser) -> None:
+    vector_args(p)
+    p.add_argument("words", nargs="*", metavar="WORD", help="words to show with their nearest words in the whole vocabulary")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--words", dest="words_n", type=positive_int, metavar="N", help="also the first N words (default 5000 when no WORD)")
+    group.add_argument("--vocab", type=existing_file, help="also the words of this file, one a line (unknown ones are listed and left out)")
+    p.add_argument("-k", "--neighbours", "--neighbors", type=positive_int, default=10, help="neighbours listed per word (default 10)")
+    p.add_argument("--method", choices=["pca", "tsne", "umap"], default="pca", help="projection (default pca; tsne/umap need an extra)")
+    p.add_argument("--groups", type=groups_arg, help="colours: a word<TAB>group file, or kmeans / kmeans:K for K clusters")
+    p.add_argument("--max-points", type=positive_int, help="raise the cap on points (100000 for pca, 20000 for tsne/umap)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="seed of t-SNE, UMAP and k-means (default 0)")
+    p.add_argument("--no-analogy", action="store_true", help="leave the vectors (and the analogy box) out of the page")
+    p.add_argument("--out", required=True, type=output_file((".html", ".htm")), help="the page to write (.html)")
+
+
+def run_explore(args: argparse.Namespace) -> int:
+    from ..explore import explore
+
+    v = load(args)
+    page = explore(
+        v, args.words or None, vocab=args.vocab or args.words_n, path=args.out, method=args.method,
+        neighbours=args.neighbours, groups=args.groups, analogy=False if args.no_analogy else None,
+        max_points=args.max_points, seed=args.seed,
+    )
+    print(f"wrote {page.path}: {page.count:,} points ({page.method}), {page.size / 2**20:.1f} MiB; open it in a browser")
+    if page.missing:
+        shown = ", ".join(page.missing[:10]) + (" ..." if len(page.missing) > 10 else "")
+        print(f"{len(page.missing)} words not in {v.name or 'the vectors'} were left out: {shown}")
     return 0
 
 
@@ -132,7 +174,8 @@ def run_export(args: argparse.Namespace) -> int:
 
 COMMANDS = [
     Command("matrix", "embedding-layer weight matrix for a vocabulary file, with its coverage", matrix_args, run_matrix),
-    Command("plot", "a labelled 2-D map (PCA) of words and their neighbours, as a picture", plot_args, run_plot),
+    Command("plot", "a labelled 2-D map (PCA, t-SNE or UMAP) of words and their neighbours, as a picture", plot_args, run_plot),
+    Command("explore", "an interactive map (one offline HTML page): search, neighbours, analogies, groups", explore_args, run_explore),
     Command("export-projector", "vectors.tsv + metadata.tsv for the TensorFlow Embedding Projector", projector_args, run_projector),
     Command("export", "write vectors out as GloVe text, word2vec binary or word2vec text", export_args, run_export),
 ]
