@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import numbers
 import os
 import re
 import time
@@ -21,7 +20,7 @@ from typing import Any, Callable, Iterable, Iterator, List, Optional
 
 from . import cachedir, catalog, config, embedded, fasttext, hashes, keyed, locking, store, tables
 from .errors import CacheError, CatalogError, FormatError, OfflineError, UnknownNameError
-from .formats import Block, ReadStats, iter_vectors, normalize_format, select
+from .formats import Block, ReadStats, check_arguments, iter_vectors, normalize_format, select
 from .sources import file_sha256
 from .vectors import Vectors
 
@@ -30,26 +29,16 @@ __all__ = ["load", "convert", "entry_path"]
 logger = logging.getLogger(__name__)
 
 
-NONFINITE = ("error", "zero", "keep")
 
-
-def _check_args(limit, vocabulary, nonfinite: str) -> Optional[List[str]]:
-    """Refuse bad arguments before anything is read or downloaded; the vocabulary as a sorted list."""
-    if limit is not None and (not isinstance(limit, numbers.Integral) or isinstance(limit, bool) or limit < 1):
-        raise ValueError(f"limit must be a whole number >= 1 (or None for every vector), got {limit!r}")
-    if nonfinite not in NONFINITE:
-        raise ValueError(f"nonfinite must be one of {', '.join(NONFINITE)}, got {nonfinite!r}")
-    if vocabulary is None:
+def _check_args(limit, vocabulary, nonfinite: str, unicode_errors: str = "replace", max_token_bytes=1000) -> Optional[List[str]]:
+    """Refuse bad arguments before anything is read or downloaded (the readers' own checks, plus
+    an empty vocabulary); the vocabulary as a sorted list."""
+    vocab = check_arguments(limit, vocabulary, unicode_errors, nonfinite, max_token_bytes)
+    if vocab is None:
         return None
-    if isinstance(vocabulary, (str, bytes)):
-        raise TypeError(f"vocabulary must be a collection of words, not a single {type(vocabulary).__name__} ({vocabulary[:20]!r}); wrap it in a list")
-    words = list(vocabulary)
-    odd = [w for w in words if not isinstance(w, str)]
-    if odd:
-        raise TypeError(f"vocabulary must hold strings, got {odd[0]!r} ({type(odd[0]).__name__})")
-    if not words:
+    if not vocab:
         raise ValueError("vocabulary is empty: give the words to keep, or vocabulary=None for every word")
-    return sorted(set(words))
+    return sorted(vocab)
 
 
 def _subset_key(limit: Optional[int], vocabulary: Optional[list], nonfinite: str = "error", numeric_token_parts: bool = False, max_token_bytes: Optional[int] = 1000) -> str:
@@ -215,7 +204,7 @@ def convert(
     (refused by default: such a line is far more often a vector with a value too many);
     ``max_token_bytes`` bounds a token's length (default 1000, GloVe's own; None for no bound).
     Each of these choices has its own cache entry."""
-    vocab = _check_args(limit, vocabulary, nonfinite)
+    vocab = _check_args(limit, vocabulary, nonfinite, unicode_errors, max_token_bytes)
     name = os.fspath(name_or_path)
     entry = _catalogue_entry(name)
     path = None if entry is not None else Path(name).expanduser()

@@ -32,6 +32,7 @@ from .text_reader import TokenRules, iter_text
 
 __all__ = [
     "FORMATS",
+    "check_arguments",
     "ReadStats",
     "Block",
     "detect_format",
@@ -203,8 +204,9 @@ def _keep(words: List[str], seen: set, vocabulary: Optional[set], stats: ReadSta
 # --------------------------------------------------------------------------- arguments
 
 
-def _check_arguments(limit, vocabulary, unicode_errors: str, nonfinite: str, max_token_bytes) -> Optional[set]:
-    """Validate the reader's options; returns the vocabulary as a set (or None)."""
+def check_arguments(limit=None, vocabulary=None, unicode_errors: str = "replace", nonfinite: str = "error", max_token_bytes=1000) -> Optional[set]:
+    """Validate the reader's options (the one place they are checked, for the readers and for
+    :func:`pretrained.load`); returns the vocabulary as a set (or None)."""
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 1):
         raise ValueError(f"limit must be a whole number >= 1 (or None for every vector), got {limit!r}")
     if max_token_bytes is not None and (
@@ -273,7 +275,7 @@ def iter_vectors(
     Duplicate tokens keep their first vector; invalid UTF-8 is counted in ``stats`` and logged.
     """
     fmt = normalize_format(format)
-    vocab = _check_arguments(limit, vocabulary, unicode_errors, nonfinite, max_token_bytes)
+    vocab = check_arguments(limit, vocabulary, unicode_errors, nonfinite, max_token_bytes)
     with open_source(path, member, hash=hash) as src, contextlib.ExitStack() as stack:
         stream = src.stream
         if progress:

@@ -10,13 +10,13 @@ import pytest
 import pretrained
 
 MODULES = sorted(
-    name for _, name, _ in pkgutil.iter_modules(pretrained.__path__, "pretrained.") if name != "pretrained.__main__"
+    name for _, name, _ in pkgutil.walk_packages(pretrained.__path__, "pretrained.") if not name.endswith("__main__")
 )
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
-    module = importlib.import_module(name)
+    module = importlib.import_module(name)  # the module even where pretrained.NAME is a function
     failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert failed == 0
 

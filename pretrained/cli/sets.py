@@ -6,7 +6,6 @@ import time
 from typing import List
 
 from .. import api
-from ..errors import PretrainedError
 from .options import Command, UsageError, cache_dir_arg, json_flag, load, vector_args
 from .output import emit, human, rows
 

@@ -1,17 +1,6 @@
 """Word-analogy accuracy with gensim's rules (``evaluate_word_analogies``), exact or through an index.
 
-Examples
---------
->>> import numpy as np, os, tempfile
->>> from pretrained import Vectors, evaluate_analogies
->>> v = Vectors(["man", "woman", "king", "queen"],
-...             np.array([[1, 0, 0], [1, 1, 0], [1, 0, 1], [1, 1, 1]], dtype=np.float32))
->>> path = os.path.join(tempfile.mkdtemp(), "q.txt")
->>> with open(path, "w") as f:
-...     _ = f.write(": family\\nman woman king queen\\nman king woman queen\\nman king dog cat\\n")
->>> r = evaluate_analogies(v, path)
->>> r.accuracy, r.correct, r.skipped
-(1.0, 2, 1)
+See the example in :mod:`pretrained.evaluate`.
 """
 from __future__ import annotations
 
