@@ -1,10 +1,12 @@
-"""Benchmark the Annoy neighbour index against gensim's exact search and raw Annoy, side by side
-in one run (the machine is shared, so only ratios measured together mean anything).
+"""Benchmark the neighbour indexes (Annoy and HNSW) against gensim's exact search and the raw
+libraries, side by side in one run (the machine is shared, so only ratios measured together mean
+anything).
 
     python scripts/bench_index.py                       # real glove.6B.50d: queries, tune, analogies, build
     python scripts/bench_index.py --large 1000000       # + a synthetic 1M x 300 set (GloVe structure)
     python scripts/bench_index.py --skip-analogy --out results.json
     python scripts/bench_index.py --tables results.json  # the README tables of a saved run
+    python scripts/bench_index.py --quick               # glove's first 100k words, 1 build round, few rows
 
 What is timed
 -------------
@@ -20,6 +22,11 @@ analogy   Google's questions-words.txt with restrict_vocab=300000: gensim
           cores), accuracy counted the same way.
 build     raw Annoy (add_item loop, build, save) and ``build_index`` with the same n_trees / seed /
           n_jobs, each in a fresh process, with that process's peak RSS.
+hnsw      ``build_index(backend="hnsw", M, ef_construction)`` in a fresh process (time, peak RSS,
+          file size), then per ``ef``: recall@10 against gensim, raw ``hnswlib.Index.knn_query``
+          on the same file (unit vectors prepared outside the timing) and
+          ``NeighbourIndex.most_similar(word)``; the ratio of HNSW's queries a second to Annoy's
+          at recall >= 0.95; Google's analogies through HNSW against exact.
 """
 from __future__ import annotations
 
@@ -83,11 +90,27 @@ def open_entry(entry: Path) -> Vectors:
 # ---------------------------------------------------------------------------- builds (child processes)
 
 
-def child_build(kind: str, entry: str, dest: str, n_trees: int, seed: int, n_jobs: int) -> dict:
+def limited_entry(cache: Path, source: Path, n: int) -> Path:
+    """The first ``n`` rows of the entry at ``source`` as an entry of their own (``--quick``)."""
+    dest = cache / "vectors" / f"{source.name}-first{n}"
+    if store.is_entry(dest):
+        return dest
+    g = open_entry(source)
+    n = min(n, len(g))
+    blocks = (Block(list(g.index_to_key[s : min(n, s + 65536)]), np.asarray(g.vectors[s : min(n, s + 65536)])) for s in range(0, n, 65536))
+    return store.write_entry(dest, blocks, g.dim, {"name": dest.name, "source": {"first": n, "of": g.name}})
+
+
+def child_build(kind: str, entry: str, dest: str, params: dict, n_jobs: int) -> dict:
     v = open_entry(Path(entry))
     v.norms  # the cache stores them; make sure neither side pays for them
     started = time.perf_counter()
-    if kind == "raw":
+    if kind == "hnsw":
+        index = pretrained.build_index(v, dest, backend="hnsw", n_jobs=n_jobs, progress=False, force=True, **params)
+        split = {k: index.sidecar["build"][k] for k in ("add_seconds", "build_seconds")}
+        index.unload()
+    elif kind == "raw":
+        n_trees, seed = params["n_trees"], params["seed"]
         from annoy import AnnoyIndex
 
         a = AnnoyIndex(v.dim, "angular")
@@ -102,7 +125,7 @@ def child_build(kind: str, entry: str, dest: str, n_trees: int, seed: int, n_job
         a.save(dest)
         a.unload()
     else:
-        index = pretrained.build_index(v, dest, n_trees=n_trees, seed=seed, n_jobs=n_jobs, progress=False, force=True)
+        index = pretrained.build_index(v, dest, n_jobs=n_jobs, progress=False, force=True, **params)
         split = {k: index.sidecar["build"][k] for k in ("add_seconds", "build_seconds")}
         index.unload()
     seconds = time.perf_counter() - started
@@ -121,8 +144,8 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_build(kind: str, entry: Path, dest: Path, n_trees: int, seed: int, n_jobs: int) -> dict:
-    cmd = [sys.executable, __file__, "--_build", kind, str(entry), str(dest), str(n_trees), str(seed), str(n_jobs)]
+def run_build(kind: str, entry: Path, dest: Path, params: dict, n_jobs: int) -> dict:
+    cmd = [sys.executable, __file__, "--_build", kind, str(entry), str(dest), json.dumps(params), str(n_jobs)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env={**os.environ, "PRETRAINED_PROGRESS": "0"})
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -171,6 +194,64 @@ def query_table(v, kv, raw, same, index, sample_ids, search_ks, rounds: int) -> 
             flush=True,
         )
     return rows
+
+
+# ---------------------------------------------------------------------------- HNSW
+
+
+def hnsw_table(v, kv, path: Path, sample_ids, efs, rounds: int) -> list:
+    """Per ef: recall@10 against gensim, raw hnswlib on the same file, and our wrapper."""
+    import hnswlib
+
+    index = pretrained.load_index(path, vectors=v)
+    raw = hnswlib.Index(space="ip", dim=v.dim)
+    raw.load_index(str(path))
+    words = v.index_to_key
+    qwords = [words[i] for i in sample_ids]
+    truth = [set(w for w, _ in kv.most_similar(w, topn=10)) for w in qwords]
+    units = [np.ascontiguousarray(v.unit_rows(np.array([i]))[0], dtype=np.float32) for i in sample_ids]
+    rows = []
+    for ef in efs:
+        raw.set_ef(max(ef, 11))
+        hits = sum(len(set(index.most_similar(w, 10, search_k=ef).words) & t) for w, t in zip(qwords, truth))
+        times = {"raw": [], "ours": []}
+        for _ in range(rounds):
+            times["raw"].append(time_queries(lambda u: raw.knn_query(u, k=11, num_threads=1), units))
+            times["ours"].append(time_queries(lambda w: index.most_similar(w, 10, search_k=ef), qwords))
+        med = {k: statistics.median(x) for k, x in times.items()}
+        rows.append({"M": index.params["M"], "ef": ef, "queries": len(qwords), "recall_ours": hits / (10 * len(qwords)),
+                     "ms_raw": med["raw"], "ms_ours": med["ours"], "qps_ours": 1e3 / med["ours"],
+                     "wrapper_us": 1e3 * (med["ours"] - med["raw"]), "ours_vs_raw_rate": med["raw"] / med["ours"]})
+        r = rows[-1]
+        print(f"  hnsw M {r['M']} ef {ef:>4}: recall@10 {r['recall_ours']:.3f} | ms/query raw {r['ms_raw']:.3f} ours {r['ms_ours']:.3f} "
+              f"({r['qps_ours']:,.0f} q/s; wrapper {r['wrapper_us']:+.0f} us, {r['ours_vs_raw_rate']:.2f}x raw rate)", flush=True)
+    index.unload()
+    return rows
+
+
+def best_qps(rows: list, recall: float, key: str) -> "float | None":
+    """The most queries a second among rows reaching ``recall``."""
+    ok = [1e3 / r["ms_ours"] for r in rows if r[key] >= recall]
+    return max(ok) if ok else None
+
+
+def hnsw_bench(label: str, entry: Path, work: Path, args, v, kv, sample_ids, annoy_rows, analogies: bool) -> dict:
+    path = work / f"{label}-hnsw-m{args.m}.ann"
+    b = run_build("hnsw", entry, path, {"M": args.m, "ef_construction": args.ef_construction, "seed": args.seed}, args.jobs)
+    b["index_mib"] = path.stat().st_size / 2**20
+    print(f"  build hnsw M {args.m} ef_construction {args.ef_construction}: {b['seconds']:.1f} s, peak RSS {b['peak_rss_mib']:.0f} MiB, "
+          f"file {b['index_mib']:.0f} MiB", flush=True)
+    out = {"build": {"M": args.m, "ef_construction": args.ef_construction, **b}}
+    out["queries"] = hnsw_table(v, kv, path, sample_ids, args.ef, args.rounds)
+    h, a = best_qps(out["queries"], 0.95, "recall_ours"), best_qps(annoy_rows, 0.95, "recall_ours")
+    out["ratio_at_095"] = h / a if h and a else None
+    print(f"  at recall@10 >= 0.95: hnsw {h or 0:,.0f} q/s, annoy {a or 0:,.0f} q/s"
+          + (f" = {out['ratio_at_095']:.1f}x" if out["ratio_at_095"] else " (one of them does not reach it)"), flush=True)
+    if analogies:
+        index = pretrained.load_index(path, vectors=v)
+        out["analogy"] = analogy_bench(v, kv, index, args.analogy_ef)
+        index.unload()
+    return out
 
 
 # ---------------------------------------------------------------------------- analogies
@@ -258,7 +339,31 @@ def markdown(results: dict) -> str:
             for r in a["ours"]:
                 out.append(f"| {r['search_k']} | {100 * r['accuracy']:.2f} % | {r['points_vs_exact']:+.2f} | {r['seconds']:.2f} | {r['time_fraction_of_gensim']:.3f} |")
             out.append("")
+        if "hnsw" in st:
+            out.append(hnsw_markdown(st))
     return "\n".join(out)
+
+
+def hnsw_markdown(st: dict) -> str:
+    h, b = st["hnsw"], st["hnsw"]["build"]
+    best = {r["search_k"]: r for r in st["queries"]}
+    out = [f"HNSW (M {b['M']}, ef_construction {b['ef_construction']}): build {b['seconds']:.1f} s, peak RSS "
+           f"{b['peak_rss_mib']:.0f} MiB, file {b['index_mib']:.0f} MiB; Annoy ({st['build']['n_trees']} trees): build "
+           f"{st['build']['ours_seconds']:.1f} s, peak RSS {st['build']['ours_peak_rss_mib']:.0f} MiB, file {st['build']['index_mib']:.0f} MiB.\n",
+           "| index | effort | recall@10 | queries/s (one thread) | raw library ms | ours ms |", "|---|---:|---:|---:|---:|---:|"]
+    for sk, r in sorted(best.items()):
+        out.append(f"| annoy | search_k {sk} | {r['recall_ours']:.3f} | {1e3 / r['ms_ours']:,.0f} | {r['ms_raw_same_file']:.3f} | {r['ms_ours']:.3f} |")
+    for r in h["queries"]:
+        out.append(f"| hnsw | ef {r['ef']} | {r['recall_ours']:.3f} | {r['qps_ours']:,.0f} | {r['ms_raw']:.3f} | {r['ms_ours']:.3f} |")
+    if st["queries"]:
+        out.append(f"| exact (gensim) | - | 1.000 | {1e3 / st['queries'][0]['ms_gensim']:,.0f} | - | - |")
+    if h.get("ratio_at_095"):
+        out.append(f"\nAt recall@10 >= 0.95, HNSW answers **{h['ratio_at_095']:.1f}x** Annoy's queries a second through our wrapper.")
+    if "analogy" in h:
+        g = h["analogy"]["gensim"]
+        rows = ", ".join(f"ef {r['search_k']}: {100 * r['accuracy']:.2f} % ({r['points_vs_exact']:+.2f} points)" for r in h["analogy"]["ours"])
+        out.append(f"\nGoogle analogies through HNSW: exact {100 * g['accuracy']:.2f} %; {rows}.")
+    return "\n".join(out) + "\n"
 
 
 # ---------------------------------------------------------------------------- main
@@ -275,7 +380,7 @@ def bench_set(label: str, entry: Path, work: Path, args, *, analogies: bool) -> 
     for r in range(args.build_rounds):
         order = (("raw", raw_path), ("ours", ours_path))
         for kind, dest in (order if r % 2 == 0 else order[::-1]):  # alternate who goes first
-            builds[kind].append(run_build(kind, entry, dest, args.trees, args.seed, args.jobs))
+            builds[kind].append(run_build(kind, entry, dest, {"n_trees": args.trees, "seed": args.seed}, args.jobs))
             b = builds[kind][-1]
             print(f"  build {kind:<4} round {r + 1}: {b['seconds']:.1f} s (add {b['add_seconds']:.1f} s, trees {b['build_seconds']:.1f} s), "
                   f"peak RSS {b['peak_rss_mib']:.0f} MiB", flush=True)
@@ -315,6 +420,8 @@ def bench_set(label: str, entry: Path, work: Path, args, *, analogies: bool) -> 
     result["queries"] = query_table(v, kv, raw, same, index, sample_ids, search_ks, args.rounds)
     if analogies:
         result["analogy"] = analogy_bench(v, kv, index, sorted({tuned.search_k, *args.analogy_search_k}))
+    if args.ef:
+        result["hnsw"] = hnsw_bench(label, entry, work, args, v, kv, sample_ids, result["queries"], analogies)
     raw.unload()
     same.unload()
     index.unload()
@@ -324,8 +431,8 @@ def bench_set(label: str, entry: Path, work: Path, args, *, analogies: bool) -> 
 
 def main(argv=None) -> int:
     if argv is None and len(sys.argv) > 1 and sys.argv[1] == "--_build":
-        kind, entry, dest, n_trees, seed, jobs = sys.argv[2:8]
-        print(json.dumps(child_build(kind, entry, dest, int(n_trees), int(seed), int(jobs))))
+        kind, entry, dest, params, jobs = sys.argv[2:7]
+        print(json.dumps(child_build(kind, entry, dest, json.loads(params), int(jobs))))
         return 0
     if argv is None and len(sys.argv) > 2 and sys.argv[1] == "--tables":
         for name in sys.argv[2:]:
@@ -343,6 +450,12 @@ def main(argv=None) -> int:
     p.add_argument("--build-rounds", type=int, default=2)
     p.add_argument("--search-k", type=int, nargs="*", default=[5000, 10000, 15000, 20000], help="extra search_k rows")
     p.add_argument("--analogy-search-k", type=int, nargs="*", default=[2000, 5000])
+    p.add_argument("--m", type=int, default=16, help="HNSW links per node")
+    p.add_argument("--ef-construction", type=int, default=200)
+    p.add_argument("--ef", type=int, nargs="*", default=[20, 40, 80, 160, 320], help="HNSW ef rows (none: skip HNSW)")
+    p.add_argument("--analogy-ef", type=int, nargs="*", default=[80, 160])
+    p.add_argument("--limit", type=int, default=0, help="only the first N words of glove.6B.50d")
+    p.add_argument("--quick", action="store_true", help="a run of a few minutes: --limit 100000, one build round, fewer rows")
     p.add_argument("--build-only", action="store_true", help="only the build comparison")
     p.add_argument("--skip-glove", action="store_true")
     p.add_argument("--skip-analogy", action="store_true")
@@ -350,13 +463,17 @@ def main(argv=None) -> int:
     p.add_argument("--cache-dir", help="where the data sets are cached (default: a temporary folder)")
     p.add_argument("--out", help="write the results as JSON here")
     args = p.parse_args(argv)
+    if args.quick:
+        args.limit = args.limit or 100000
+        args.build_rounds, args.rounds, args.tune_sample, args.queries = 1, 2, 300, 200
+        args.search_k, args.analogy_search_k = [5000, 10000], [5000]
 
     import annoy  # noqa: F401  (fail early)
     from importlib.metadata import version
 
     machine = {
         "cpus": os.cpu_count(), "machine": platform.machine(), "python": platform.python_version(),
-        "annoy": version("annoy"), "gensim": version("gensim"), "numpy": np.__version__,
+        "annoy": version("annoy"), "hnswlib": version("hnswlib"), "gensim": version("gensim"), "numpy": np.__version__,
         "processor": platform.processor() or "", "load_avg": os.getloadavg(),
     }
     try:
@@ -370,7 +487,11 @@ def main(argv=None) -> int:
         work = Path(tmp)
         cache = Path(args.cache_dir) if args.cache_dir else work / "cache"
         if not args.skip_glove:
-            results["sets"].append(bench_set("glove.6B.50d", glove_entry(cache), work, args, analogies=not args.skip_analogy))
+            entry = glove_entry(cache)
+            label = "glove.6B.50d"
+            if args.limit:
+                entry, label = limited_entry(cache, entry, args.limit), f"glove.6B.50d-first{args.limit}"
+            results["sets"].append(bench_set(label, entry, work, args, analogies=not args.skip_analogy))
         if args.large:
             entry = large_entry(cache, args.large)
             results["sets"].append(bench_set(f"synthetic-{args.large}x300", entry, work, args, analogies=False))

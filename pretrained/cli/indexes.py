@@ -10,7 +10,7 @@ import sys
 import time
 from typing import Optional
 
-from .options import Command, creatable, existing_file, fraction, index_args, jobs, json_flag, load, positive_int, vector_args
+from .options import Command, UsageError, creatable, existing_file, fraction, index_args, index_params, jobs, json_flag, load, positive_int, vector_args
 from .output import emit
 
 __all__ = ["COMMANDS", "index_for"]
@@ -22,14 +22,14 @@ def index_for(args: argparse.Namespace, v) -> Optional[object]:
         return None
     from ..index import build_index
 
-    return build_index(v, None, n_trees=args.trees, seed=args.seed, progress=None)
+    return build_index(v, None, backend=args.backend, progress=None, **index_params(args))
 
 
 def build_args(p: argparse.ArgumentParser) -> None:
     vector_args(p)
     index_args(p)
     p.add_argument("--out", type=creatable, help="the .ann file (or a folder) to write; default: the cache, beside the vectors")
-    p.add_argument("--on-disk", action="store_true", help="build in the file rather than in memory (huge sets)")
+    p.add_argument("--on-disk", action="store_true", help="annoy: build in the file rather than in memory (huge sets)")
     p.add_argument("--jobs", type=jobs, default=-1, help="build threads (default -1: all cores)")
     p.add_argument("--recall", type=fraction, help="then tune search_k for this recall@10 and store it (e.g. 0.95)")
     p.add_argument("--force", action="store_true", help="build again even when the index exists")
@@ -39,20 +39,26 @@ def build_args(p: argparse.ArgumentParser) -> None:
 def run_build(args: argparse.Namespace) -> int:
     from ..index import build_index
 
+    params = index_params(args)
+    if args.on_disk and args.backend != "annoy":
+        raise UsageError(f"--on-disk is annoy's; a {args.backend} index is built in memory")
     v = load(args)
     if not args.quiet and not args.json:
-        print(f"indexing {v!r}: {args.trees} trees, seed {args.seed} (the tree phase shows no bar)", file=sys.stderr, flush=True)
+        shown = ", ".join(f"{k} {val}" for k, val in params.items())
+        phase = " (the tree phase shows no bar)" if args.backend == "annoy" else ""
+        print(f"indexing {v!r}: {args.backend}, {shown}{phase}", file=sys.stderr, flush=True)
     started = time.perf_counter()
     index = build_index(
-        v, args.out, n_trees=args.trees, seed=args.seed, n_jobs=args.jobs, on_disk=args.on_disk,
-        search_k=args.search_k, progress=None, force=args.force,
+        v, args.out, backend=args.backend, n_jobs=args.jobs, on_disk=args.on_disk,
+        search_k=args.search_k, progress=None, force=args.force, **params,
     )
     seconds = time.perf_counter() - started
     build = index.sidecar["build"]
+    phase = f"{build['n_trees']} trees" if "n_trees" in build else "finish"
     lines = [
         repr(index),
         f"{'reused' if seconds < build['seconds'] / 2 else 'built'} in {seconds:.2f} s "
-        f"(build: add {build['add_seconds']:.2f} s + {build['n_trees']} trees {build['build_seconds']:.2f} s "
+        f"(build: add {build['add_seconds']:.2f} s + {phase} {build['build_seconds']:.2f} s "
         f"on {build['threads']} threads), {index.path.stat().st_size / 2**20:.1f} MiB",
     ]
     data = {"index": str(index.path), "seconds": round(seconds, 3), "sidecar": index.sidecar}
@@ -67,7 +73,7 @@ def run_build(args: argparse.Namespace) -> int:
 def check_args(p: argparse.ArgumentParser) -> None:
     vector_args(p)
     index_args(p)
-    p.add_argument("--index-path", type=existing_file, help="the .ann file (default: the cached index with --trees/--seed)")
+    p.add_argument("--index-path", type=existing_file, help="the .ann file (default: the cached index with --backend and its parameters)")
     p.add_argument("--sample", type=positive_int, default=1000, help="sampled query words (default 1000)")
     p.add_argument("-k", type=positive_int, default=10, help="recall@k (default 10)")
     p.add_argument("--recall", type=fraction, help="find the smallest search_k reaching this recall (in (0, 1]) instead")
@@ -78,11 +84,12 @@ def check_args(p: argparse.ArgumentParser) -> None:
 def run_check(args: argparse.Namespace) -> int:
     from ..index import load_index
 
+    params = index_params(args)
     v = load(args)
     if args.index_path:
         index = load_index(args.index_path, vectors=v)
     else:
-        index = load_index(args.source, vectors=v, n_trees=args.trees, seed=args.seed)
+        index = load_index(args.source, vectors=v, backend=args.backend, **params)
     if args.recall:
         report = index.tune(recall=args.recall, k=args.k, sample=args.sample, save=args.save)
     else:
@@ -92,6 +99,6 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 COMMANDS = [
-    Command("build-index", "build an Annoy neighbour index (into the cache unless --out)", build_args, run_build),
+    Command("build-index", "build an Annoy (default) or HNSW neighbour index (into the cache unless --out)", build_args, run_build),
     Command("index-check", "recall@k and speed of an index against exact search", check_args, run_check),
 ]

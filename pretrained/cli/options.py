@@ -21,7 +21,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 __all__ = [
     "Command",
@@ -37,6 +37,9 @@ __all__ = [
     "creatable",
     "vector_args",
     "index_args",
+    "index_params",
+    "backend_arg",
+    "links",
     "json_flag",
     "cache_dir_arg",
     "global_args",
@@ -198,13 +201,47 @@ def vector_args(p: argparse.ArgumentParser) -> None:
     cache_dir_arg(p)
 
 
+def links(text: str) -> int:
+    """HNSW's links per node: an integer >= 2."""
+    n = _integer(text)
+    if n < 2:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 2 (links per node; 16 is usual), got {text!r}")
+    return n
+
+
+BACKENDS = ("annoy", "hnsw")
+
+
+def backend_arg(p: argparse.ArgumentParser) -> None:
+    """--backend: which index (Annoy by default)."""
+    p.add_argument("--backend", choices=BACKENDS, default="annoy", help="annoy (default; one memory-mapped file) or hnsw (faster queries)")
+
+
 def index_args(p: argparse.ArgumentParser) -> None:
-    """The Annoy index's build parameters and query effort."""
+    """The index's backend, build parameters and query effort."""
     from ..index import DEFAULT_SEED, DEFAULT_TREES
 
-    p.add_argument("--trees", type=positive_int, default=DEFAULT_TREES, help=f"trees in the index (default {DEFAULT_TREES})")
+    backend_arg(p)
+    p.add_argument("--trees", type=positive_int, help=f"annoy: trees in the index (default {DEFAULT_TREES})")
+    p.add_argument("--m", type=links, dest="M", help="hnsw: links per node (default 16)")
+    p.add_argument("--ef-construction", type=positive_int, help="hnsw: candidate list while building (default 200)")
     p.add_argument("--seed", type=non_negative_int, default=DEFAULT_SEED, help=f"build seed (default {DEFAULT_SEED})")
-    p.add_argument("--search-k", type=positive_int, help="nodes inspected per query (default: the index's, see index-check --recall)")
+    p.add_argument("--search-k", type=positive_int, help="search effort per query: annoy's nodes inspected, hnsw's ef (default: the index's, see index-check --recall)")
+
+
+def index_params(args: argparse.Namespace) -> Dict[str, Any]:
+    """The build parameters the options give for ``--backend`` (UsageError for another backend's)."""
+    from ..index import DEFAULT_TREES
+
+    if args.backend == "annoy":
+        other = [f for f, v in (("--m", args.M), ("--ef-construction", args.ef_construction)) if v is not None]
+        if other:
+            raise UsageError(f"{' and '.join(other)} belong to --backend hnsw")
+        return {"n_trees": args.trees or DEFAULT_TREES, "seed": args.seed}
+    if args.trees is not None:
+        raise UsageError(f"--trees belongs to --backend annoy, not {args.backend}")
+    given = (("M", args.M), ("ef_construction", args.ef_construction))
+    return {"seed": args.seed, **{k: v for k, v in given if v is not None}}
 
 
 def global_args(p: argparse.ArgumentParser, *, top: bool) -> None:

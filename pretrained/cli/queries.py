@@ -5,7 +5,7 @@ import argparse
 from typing import Dict, List
 
 from .indexes import index_for
-from .options import Command, file_or_dataset, index_args, json_flag, load, non_negative_int, optional, positive_int, vector_args
+from .options import Command, backend_arg, file_or_dataset, index_args, json_flag, load, non_negative_int, optional, positive_int, vector_args
 from .output import emit, table
 
 __all__ = ["COMMANDS"]
@@ -14,7 +14,7 @@ METHODS = ("add", "mul")
 
 
 def _through_index(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--index", action="store_true", help="answer through the cached Annoy index (built if missing)")
+    p.add_argument("--index", action="store_true", help="answer through the cached index (built if missing; --backend annoy or hnsw)")
     index_args(p)
 
 
@@ -75,11 +75,12 @@ def evaluate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--restrict-vocab", type=non_negative_int, default=300000, help="only the first N words (default 300000; 0 = all)")
     p.add_argument("--method", choices=METHODS, default="add", help="3CosAdd (default) or 3CosMul")
     p.add_argument("--index", action="store_true", help="also answer through the approximate neighbour index, side by side")
-    p.add_argument("--search-k", type=positive_int, help="with --index: nodes the index inspects per query (more = exacter, slower)")
+    backend_arg(p)
+    p.add_argument("--search-k", type=positive_int, help="with --index: the search effort per query, annoy's nodes or hnsw's ef (more = exacter, slower)")
     json_flag(p)
 
 
-def _load_index(v):
+def _load_index(v, backend: str = "annoy"):
     """The neighbour index of ``v`` (``Vectors.index()``), or a clear error when index support
     is not available in this installation."""
     from ..evaluate import IndexUnavailableError
@@ -88,7 +89,7 @@ def _load_index(v):
     if make is None:
         raise IndexUnavailableError("--index needs neighbour-index support (Vectors.index()), which this installation lacks")
     try:
-        return make()
+        return make(backend=backend)
     except ImportError as exc:
         raise IndexUnavailableError(f"--index: the neighbour index is not available: {exc}") from exc
 
@@ -129,7 +130,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     v = load(args)
     restrict = optional(args.restrict_vocab)
-    index = _load_index(v) if args.index else None  # fail early, before the exact run
+    index = _load_index(v, args.backend) if args.index else None  # fail early, before the exact run
     exact = evaluate_analogies(v, args.analogies, restrict_vocab=restrict, method=args.method)
     approx = None
     if index is not None:

@@ -39,7 +39,9 @@ class AnnoyBackend:
 
     name = "annoy"
     metric = "angular"
+    package = "annoy"
     default_effort = DEFAULT_SEARCH_K
+    effort_step = 50
 
     def __init__(self, ann: Any, params: Mapping[str, Any]):
         self.ann = ann
@@ -61,7 +63,11 @@ class AnnoyBackend:
         return f"annoy-{cls.metric}-t{params['n_trees']}-s{params['seed']}"
 
     @classmethod
-    def create(cls, dim: int, params: Mapping[str, Any], build_path: Optional[Path] = None) -> "AnnoyBackend":
+    def tune_range(cls, k: int, params: Mapping[str, Any]) -> Tuple[int, int]:
+        return 0, max(k * int(params.get("n_trees") or 1), 100)
+
+    @classmethod
+    def create(cls, dim: int, params: Mapping[str, Any], build_path: Optional[Path] = None, *, count: int = 0, n_jobs: int = 1) -> "AnnoyBackend":
         ann = _annoy()(dim, cls.metric)
         ann.set_seed(int(params["seed"]))
         if build_path is not None:

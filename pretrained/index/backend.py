@@ -1,6 +1,6 @@
 """What an index backend is: the few calls the rest of the index package makes on an approximate
-nearest-neighbour structure, and the registry that names them (``"annoy"`` today; an HNSW backend
-is added by registering another class with the same calls).
+nearest-neighbour structure, and the registry that names them (``"annoy"``, the default, and
+``"hnsw"``; another is added by registering a class with the same calls).
 
 Item ``i`` of every backend is row ``i`` of the vectors, added as its unit vector, so a backend's
 answers are cosine neighbours; each backend converts its own distance back to a cosine.
@@ -22,6 +22,17 @@ class Backend(Protocol):
 
     name: str
     metric: str
+    package: str
+    """The distribution whose version the sidecar records (``annoy``, ``hnswlib``)."""
+    default_effort: int
+    """The search effort of an untuned index."""
+    effort_step: int
+    """How finely :meth:`NeighbourIndex.tune` resolves the effort."""
+
+    @classmethod
+    def tune_range(cls, k: int, params: Mapping[str, Any]) -> Tuple[int, int]:
+        """For :meth:`NeighbourIndex.tune` at recall@k: an effort no better than any smaller one
+        (the search's lower end), and the first effort to try."""
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> Dict[str, Any]:
@@ -32,9 +43,10 @@ class Backend(Protocol):
         """The file name (without suffix) of a cached index built with ``params``."""
 
     @classmethod
-    def create(cls, dim: int, params: Mapping[str, Any], build_path: Optional[Path] = None) -> "Backend":
-        """An empty index to add items to (``build_path``: build in that file, for sets larger
-        than memory, when the backend can)."""
+    def create(cls, dim: int, params: Mapping[str, Any], build_path: Optional[Path] = None, *, count: int = 0, n_jobs: int = 1) -> "Backend":
+        """An empty index to add ``count`` items to (``build_path``: build in that file, for sets
+        larger than memory, when the backend can; ``n_jobs``: threads for a backend that builds
+        while items are added)."""
 
     def add_rows(self, start: int, unit: np.ndarray) -> None:
         """Add unit rows as items ``start, start + 1, ...``."""
@@ -79,6 +91,8 @@ def backend_class(name: str) -> Type[Any]:
     """The backend class called ``name`` (ValueError naming the known ones otherwise)."""
     if name not in BACKENDS:
         from . import annoy_backend  # noqa: F401  (registers itself)
+    if name == "hnsw" and name not in BACKENDS:
+        from . import hnsw_backend  # noqa: F401  (registers itself; hnswlib imported on use)
     try:
         return BACKENDS[name]
     except KeyError:

@@ -67,8 +67,10 @@ def build_index(
     progress: Optional[bool] = None,
     force: bool = False,
     backend: str = "annoy",
+    M: Any = None,
+    ef_construction: Any = None,
 ) -> NeighbourIndex:
-    """Build a neighbour index over ``vectors`` and return it memory-mapped.
+    """Build a neighbour index over ``vectors`` and return it opened (Annoy: memory-mapped).
 
     Parameters
     ----------
@@ -87,15 +89,21 @@ def build_index(
     n_jobs
         Build threads (-1: all cores).
     on_disk
-        Build the forest in the file rather than in memory (for sets larger than memory).
+        Build the forest in the file rather than in memory (for sets larger than memory;
+        Annoy only).
     search_k
-        The default search effort stored in the sidecar (see :meth:`NeighbourIndex.tune`).
+        The default search effort stored in the sidecar (see :meth:`NeighbourIndex.tune`):
+        Annoy's ``search_k``, HNSW's ``ef``.
     progress
         Show a progress bar while adding vectors (default: when standard error is a terminal).
     force
         Build again even when an index with these parameters exists at the target.
     backend
-        ``"annoy"`` (the default; more can be registered, see :mod:`pretrained.index.backend`).
+        ``"annoy"`` (the default: one memory-mapped file shared by every process) or ``"hnsw"``
+        (hnswlib: many times more queries a second at the same recall, read into each process's
+        memory); see the README's "Which index".
+    M, ef_construction
+        HNSW's links per node (default 16) and candidate list while building (default 200).
 
     Returns
     -------
@@ -110,8 +118,10 @@ def build_index(
     ['b']
     """
     cls = backend_class(backend)
-    given = {k: v for k, v in (("n_trees", n_trees), ("seed", seed)) if v is not None}
+    given = {k: v for k, v in (("n_trees", n_trees), ("seed", seed), ("M", M), ("ef_construction", ef_construction)) if v is not None}
     params = cls.check_params(given)
+    if on_disk and backend != "annoy":
+        raise ValueError(f"on_disk builds are Annoy's; a {backend} index is built in memory")
     threads.workers(n_jobs)  # refuse a bad thread count before any work
     if search_k is not None:
         scoring.check_count(search_k, "search_k")
@@ -165,7 +175,7 @@ def _build(vectors, target: Path, cls, params: Dict[str, Any], n_jobs: int, on_d
     identity = vectors_identity(vectors)
     started = time.perf_counter()
     with atomic.atomic_path(target) as tmp:
-        index = cls.create(dim, params, tmp if on_disk else None)
+        index = cls.create(dim, params, tmp if on_disk else None, count=count, n_jobs=n_jobs)
         _add_all(index, vectors, f"indexing {vectors.name or 'vectors'}", enabled)
         added = time.perf_counter()
         logger.info("added %d vectors in %.2f s; building with %s", count, added - started, params)
@@ -208,7 +218,7 @@ def _sidecar(vectors, target: Path, cls, params, identity: str, n_jobs: int, on_
         "ann_size": size,
         "versions": {
             "pretrained": _version("pretrained"),
-            cls.name: _version(cls.name),
+            cls.package: _version(cls.package),
             "numpy": np.__version__,
             "python": platform.python_version(),
         },

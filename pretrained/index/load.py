@@ -45,15 +45,19 @@ def load_index(
     seed: Optional[int] = None,
     backend: str = "annoy",
     prefault: bool = False,
+    M: Optional[int] = None,
+    ef_construction: Optional[int] = None,
 ) -> NeighbourIndex:
-    """Memory-map an index (many processes share its pages).
+    """Open an index: an Annoy file is memory-mapped (many processes share its pages), an HNSW
+    one read into memory. The backend is the one the sidecar names.
 
     ``path_or_name`` is an index file (its sidecar beside it), or a sidecar. The vectors are
     ``vectors`` (or what calling it returns), else the cache entry recorded in the sidecar;
     either way they must match the sidecar (same set, dim, count and metric) or
     :class:`IndexMismatchError` is raised. With ``vectors`` given, ``path_or_name`` may also be
     anything else (a catalogue name, a vector file): the cached index of those vectors built with
-    ``n_trees`` / ``seed`` is opened.
+    ``backend`` and its parameters (``n_trees`` / ``seed``; HNSW: ``M`` / ``ef_construction`` /
+    ``seed``) is opened.
     """
     p = Path(os.fspath(path_or_name)).expanduser()
     if p.suffix == ".json" and p.is_file():
@@ -67,12 +71,13 @@ def load_index(
                 f"{path_or_name} is not an index file; to open the cached index of a vector set, "
                 "pass vectors=pretrained.load(...) (or a callable returning them)"
             )
-        params = {k: v for k, v in (("n_trees", n_trees), ("seed", seed)) if v is not None}
+        named = (("n_trees", n_trees), ("seed", seed), ("M", M), ("ef_construction", ef_construction))
+        params = {k: v for k, v in named if v is not None}
         p = index_path(vectors, backend=backend, **params)
         if not p.is_file():
             raise IndexMismatchError(
                 f"no {backend} index with {params or 'the default parameters'} for {path_or_name} at {p}; "
-                f"run `pretrained build-index {path_or_name}` with those parameters first", str(p)
+                f"run `pretrained build-index {path_or_name} --backend {backend}` with those parameters first", str(p)
             )
     return _open(p, vectors, prefault)
 

@@ -32,6 +32,7 @@ class RecallReport:
     n_trees: Optional[int]
     index_qps: float
     exact_qps: float
+    backend: str = "annoy"
 
     @property
     def speedup(self) -> float:
@@ -45,7 +46,7 @@ class RecallReport:
         trees = f"{self.n_trees} trees, " if self.n_trees is not None else ""
         return (
             f"recall@{self.k} {self.recall:.3f} on {self.sample} sampled words "
-            f"({trees}search_k {self.search_k}): index {self.index_qps:,.0f} q/s "
+            f"({self.backend}, {trees}{'ef' if self.backend == 'hnsw' else 'search_k'} {self.search_k}): index {self.index_qps:,.0f} q/s "
             f"({1e3 / self.index_qps:.2f} ms), exact {self.exact_qps:,.0f} q/s "
             f"({1e3 / self.exact_qps:.2f} ms), {self.speedup:.1f}x"
         )
@@ -112,16 +113,18 @@ def measure_recall(index, *, sample: int = 1000, k: int = 10, search_k: Optional
     sk = index.effort(search_k)
     exact = exact_top_k(index.vectors, ids, k)
     rec = _recall_only(index, ids, exact, k, sk)
-    return RecallReport(rec, k, len(ids), sk, index.n_trees, _index_qps(index, ids, k, sk), _exact_qps(index.vectors, ids, k))
+    return RecallReport(rec, k, len(ids), sk, index.n_trees, _index_qps(index, ids, k, sk), _exact_qps(index.vectors, ids, k), index.backend_name)
 
 
 def _search(rec, k: int, index, limit: int, recall: float) -> int:
     """The smallest effort reaching ``recall``: doubling, then bisection."""
-    lo, hi = 0, max(k * (index.n_trees or 1), 100)
+    backend = index.backend
+    lo, hi = backend.tune_range(k, index.params)
+    hi = min(hi, limit)
     while rec(hi) < recall and hi < limit:
         lo, hi = hi, min(hi * 2, limit)
     if rec(hi) >= recall:
-        while hi - lo > max(50, hi // 20):
+        while hi - lo > max(backend.effort_step, hi // 20):
             mid = (lo + hi) // 2
             if rec(mid) >= recall:
                 hi = mid
@@ -154,4 +157,4 @@ def tune(index, recall: float = 0.95, *, k: int = 10, sample: int = 1000, seed: 
         index.sidecar["tuned"] = {"recall": rec(hi), "target": recall, "k": k, "sample": len(ids), "seed": seed}
         write_sidecar(index.path, index.sidecar)
     qps = _index_qps(index, ids[: min(len(ids), 300)], k, hi)
-    return RecallReport(rec(hi), k, len(ids), hi, index.n_trees, qps, _exact_qps(index.vectors, ids, k))
+    return RecallReport(rec(hi), k, len(ids), hi, index.n_trees, qps, _exact_qps(index.vectors, ids, k), index.backend_name)
