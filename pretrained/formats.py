@@ -221,12 +221,12 @@ def check_arguments(limit=None, vocabulary=None, unicode_errors: str = "replace"
         return None
     if isinstance(vocabulary, (str, bytes)):
         raise TypeError(
-            f"vocabulary must be a collection of words (a list or set), not a single string {vocabulary!r}: "
-            f"pass [{vocabulary!r}] for that one word")
+            f"vocabulary must be a collection of words (a list or set), not a single {type(vocabulary).__name__} "
+            f"{vocabulary!r}: pass [{vocabulary!r}] for that one word")
     vocab = set(vocabulary)
     odd = next((w for w in vocab if not isinstance(w, str)), None)
     if odd is not None:
-        raise TypeError(f"vocabulary must hold words (str), found {odd!r}")
+        raise TypeError(f"vocabulary must hold strings (words), found {odd!r} ({type(odd).__name__})")
     return vocab
 
 

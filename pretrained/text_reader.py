@@ -208,6 +208,10 @@ class TextParser:
     def arrow(self, data) -> Tuple[list, np.ndarray, list]:
         """Parse whole lines; returns (tokens, vectors, texts of rows Arrow could not take)."""
         pa, pcsv = self.pa, self.pcsv
+        if bytes(data[:3]) == b"\xef\xbb\xbf":
+            # Arrow drops a leading byte-order mark: a word starting with U+FEFF at a block's start
+            # must keep it (the file's own BOM is removed before any block), so Python parses it
+            raise pa.ArrowInvalid("the block starts with U+FEFF")
         bad: list = []
 
         def handler(row) -> str:

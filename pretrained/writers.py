@@ -155,6 +155,8 @@ def write_vectors(
         with opener(tmp, "wb") as f:
             if fmt != "glove":
                 f.write(f"{vectors.shape[0]} {vectors.shape[1]}\n".encode())
+            elif len(words) and words[0].startswith("\ufeff"):
+                f.write(b"\xef\xbb\xbf")  # readers drop one leading BOM: the first word keeps its own
             for s in range(0, len(words), _ROWS):
                 chunk_words = words[s: s + _ROWS]
                 chunk = vectors[s: s + _ROWS]

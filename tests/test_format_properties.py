@@ -223,3 +223,16 @@ def test_a_gzip_cut_anywhere_is_a_format_error_naming_the_file(tmp_path):
         p.write_bytes(data[:cut])
         with pytest.raises(FormatError, match=str(p)):
             read_vectors(p)
+
+
+@pytest.mark.parametrize("fmt", ["glove", "fasttext"])
+def test_a_word_starting_with_a_byte_order_mark_keeps_it(tmp_path, fmt):
+    """Arrow drops a BOM at the start of what it parses; the reader must not, past the file's own
+    first bytes (found by hypothesis: the word '\\ufeff' alone on the first vector line)."""
+    words = ["\ufeff", "\ufeffking", "queen"]
+    vecs = np.arange(6, dtype=np.float32).reshape(3, 2)
+    path = tmp_path / ("v.txt" if fmt == "glove" else "v.vec")
+    write_vectors(path, words, vecs, format=fmt)
+    got_words, got, _ = read_vectors(path, format=fmt)
+    assert got_words == words
+    np.testing.assert_array_equal(got, vecs)
