@@ -69,45 +69,30 @@ class _Records:
         """Tokens and vector offsets of up to ``want`` whole records at the start of ``buf``."""
         if self.newline is None:
             self._first_record(buf, eof)
-        heads, spaces, pos = self._locate(buf, want, done, eof)
-        tokens = [buf[h:s] for h, s in zip(heads.tolist(), spaces.tolist())]
-        starts = (spaces + 1).tolist()
+        tokens: list = []
+        starts: list = []
+        pos, size, nbytes = 0, len(buf), self.nbytes
+        step = nbytes + 1 if self.newline else nbytes  # the line break is part of the record
+        find, add_token, add_start = buf.find, tokens.append, starts.append
+        bound = self.max_token if self.max_token is not None else size
+        while len(tokens) < want:
+            space = find(b" ", pos, pos + bound + 2)
+            end = space + 1 + nbytes
+            if space < 0 or end > size or (end == size and not eof):
+                if space < 0 and size - pos > bound + 1:
+                    self._bad_token(done + len(tokens), tokens[-1] if tokens else self.last_word)
+                break
+            add_token(buf[pos:space])
+            add_start(space + 1)
+            pos = min(space + 1 + step, size)
         if not self.newline and tokens and b"\n" in b"".join(tokens):
             # gensim's rule for records without line breaks: a word's leading line breaks are
             # not part of it (writers that put the break before the next word)
             tokens = [t.lstrip(b"\n") for t in tokens]
-        self._check(buf, tokens, starts, done, heads, spaces)
+        self._check(buf, tokens, starts, done)
         if tokens:
             self.last_word = tokens[-1]
         return tokens, starts, pos
-
-    def _locate(self, buf: bytes, want: int, done: int, eof: bool) -> Tuple[np.ndarray, np.ndarray, int]:
-        """Where the words of up to ``want`` whole records at the start of ``buf`` begin and end
-        (at their space), and where the rest begins. Every space in the block is found at once;
-        a record's word ends at the first space at or after its start, and the next record
-        starts a fixed step after that space, so the chain is a walk over the spaces."""
-        size, nbytes = len(buf), self.nbytes
-        step = nbytes + 1 if self.newline else nbytes  # the line break is part of the record
-        bound = self.max_token if self.max_token is not None else size
-        cand = np.flatnonzero(np.frombuffer(buf, np.uint8) == 0x20)
-        following = np.searchsorted(cand, cand + (1 + step)).tolist()  # the space after each
-        path, n, i = [], len(cand), 0
-        while i < n and len(path) < want:
-            path.append(i)
-            i = following[i]
-        spaces = cand[path]
-        heads = np.empty(len(spaces), np.int64)
-        heads[:1] = 0
-        heads[1:] = np.minimum(spaces[:-1] + (1 + step), size)
-        ends = spaces + (1 + nbytes)
-        stop = (spaces - heads > bound + 1) | (ends > size) | ((ends == size) & (not eof))
-        cut = int(np.argmax(stop)) if stop.any() else len(spaces)
-        if cut < len(spaces) and spaces[cut] - heads[cut] > bound + 1:
-            self._bad_token(done + cut, buf[heads[cut - 1]:spaces[cut - 1]] if cut else self.last_word)
-        pos = int(min(spaces[cut - 1] + 1 + step, size)) if cut else 0
-        if cut == len(spaces) and cut < want and size - pos > bound + 1:  # no space where one must be
-            self._bad_token(done + cut, buf[heads[cut - 1]:spaces[cut - 1]] if cut else self.last_word)
-        return heads[:cut], spaces[:cut], pos
 
     def _first_record(self, buf: bytes, eof: bool) -> None:
         space = buf.find(b" ")
@@ -119,23 +104,16 @@ class _Records:
         if guess is not None and guess != self.dim:
             raise _dim_error(self.path, self.dim, buf[:space], 1, self.head)
 
-    def _check(self, buf: bytes, tokens: list, starts: list, done: int, heads: np.ndarray, spaces: np.ndarray) -> None:
+    def _check(self, buf: bytes, tokens: list, starts: list, done: int) -> None:
         """Every token non-empty and without a line break; with line breaks, every record ends
         with one: checked for the whole block at once, then located for the message."""
         if not tokens:
             return
-        data = np.frombuffer(buf, np.uint8)
-        bad = bool((spaces == heads).any())
-        if not bad and self.newline:
-            breaks = np.flatnonzero(data[:int(spaces[-1])] == _NL)  # any inside a word?
-            k = np.searchsorted(heads, breaks, side="right") - 1
-            bad = bool(((k >= 0) & (breaks < spaces[np.maximum(k, 0)])).any())
-        elif not bad:
-            bad = min(map(len, tokens)) == 0 or b"\n" in b"".join(tokens)
+        bad = min(map(len, tokens)) == 0 or b"\n" in b"".join(tokens)
         if self.newline and not bad:
-            ends = spaces + 1 + self.nbytes
+            ends = np.asarray(starts, dtype=np.int64) + self.nbytes
             ends = ends[ends < len(buf)]
-            bad = bool(ends.size) and not (data[ends] == _NL).all()
+            bad = bool(ends.size) and not (np.frombuffer(buf, np.uint8)[ends] == _NL).all()
         if not bad:
             return
         for i, (token, start) in enumerate(zip(tokens, starts)):
@@ -172,8 +150,7 @@ def iter_binary(
                 eof = True
         tokens, starts, pos = records.split(buf, count - done, done, eof)
         if tokens:
-            view = memoryview(buf)
-            raw = b"".join([view[s: s + nbytes] for s in starts])
+            raw = b"".join([buf[s: s + nbytes] for s in starts])
             yield tokens, np.frombuffer(raw, dtype="<f4").reshape(len(tokens), dim), _where(done)
             done += len(tokens)
         buf = buf[pos:]

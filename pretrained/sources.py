@@ -146,7 +146,7 @@ def open_source(
         return
     with open(path, "rb") as raw:
         if lower.endswith(".gz") or magic[:2] == b"\x1f\x8b":
-            stream = CheckedStream(gzip.GzipFile(fileobj=raw, mode="rb"), path, "gzip")
+            stream = CheckedStream(_gunzip(raw), path, "gzip")
         elif lower.endswith(".bz2") or magic[:3] == b"BZh":
             stream = CheckedStream(bz2.BZ2File(raw, mode="rb"), path, "bzip2")
         elif lower.endswith(".xz") or magic[:4] == b"\xfd7zX":
@@ -154,6 +154,27 @@ def open_source(
         else:
             stream = raw
         yield SourceStream(stream, path, None, thread, os.path.getsize(path) if stream is raw else None)
+
+
+def _gunzip(raw: BinaryIO) -> BinaryIO:
+    """A gzip reader over ``raw``: python-isal's ``igzip`` when installed (about twice as fast
+    to decompress as :mod:`gzip`, with the same checks: CRC, length, cut-short streams), else
+    :mod:`gzip`."""
+    try:
+        from isal import igzip
+    except ImportError:
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    return igzip.GzipFile(fileobj=raw, mode="rb")
+
+
+def _stream_errors() -> tuple:
+    """The exceptions a decompressing read raises on bad data (isal's own error when present)."""
+    errors: tuple = (EOFError, OSError, lzma.LZMAError, zlib.error, zipfile.BadZipFile)
+    try:
+        from isal.isal_zlib import error as isal_error
+    except ImportError:
+        return errors
+    return errors + (isal_error,)
 
 
 class CheckedStream:
@@ -166,6 +187,7 @@ class CheckedStream:
         self._stream = stream
         self.path = path
         self.kind = kind
+        self._errors = _stream_errors()
 
     def _fail(self, exc: BaseException) -> FormatError:
         if isinstance(exc, EOFError):
@@ -178,13 +200,13 @@ class CheckedStream:
     def read(self, n: int = -1) -> bytes:
         try:
             return self._stream.read(n)
-        except (EOFError, OSError, lzma.LZMAError, zlib.error, zipfile.BadZipFile) as exc:
+        except self._errors as exc:
             raise self._fail(exc) from exc
 
     def readinto(self, buf) -> int:
         try:
             return self._stream.readinto(buf)
-        except (EOFError, OSError, lzma.LZMAError, zlib.error, zipfile.BadZipFile) as exc:
+        except self._errors as exc:
             raise self._fail(exc) from exc
 
     def close(self) -> None:
