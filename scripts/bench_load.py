@@ -140,7 +140,8 @@ def run_large(workdir: Path, scale: float, formats: list) -> int:
             for name in ["gensim-large", "ours-large", "ours-large", "gensim-large"]:  # alternating
                 r = run_child(name, files)
                 results.setdefault((kind, name), []).append(r)
-                print(f"  {kind} {name:<14} {r['seconds']:8.2f} s   peak RSS {r['peak_rss_mb']:7.0f} MB", flush=True)
+                print(f"  {kind} {name:<14} {r['seconds']:8.2f} s   cpu {r['cpu_s']:7.2f} s (process, all threads)   "
+                      f"peak RSS {r['peak_rss_mb']:7.0f} MB", flush=True)
             path.unlink()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -259,7 +260,8 @@ def task_large(name: str, files: dict) -> dict:
         seconds = time.perf_counter() - t
         peak = rss_mb()
         assert len(kv) == files["count"]
-    return {"task": name, "seconds": seconds, "peak_rss_mb": peak, "base_rss_mb": base}
+    use = resource.getrusage(resource.RUSAGE_SELF)  # every thread's CPU: less swayed by a busy machine
+    return {"task": name, "seconds": seconds, "peak_rss_mb": peak, "base_rss_mb": base, "cpu_s": use.ru_utime + use.ru_stime}
 
 
 def run_child(name: str, files: dict) -> dict:
