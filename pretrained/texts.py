@@ -59,6 +59,8 @@ def sif_weights(counts: Mapping[str, float], a: float = 1e-3) -> dict:
 def _token_lists(texts: Iterable[Text], lowercase: bool, tokenizer: Optional[Callable[[str], Sequence[str]]]) -> List[Sequence[str]]:
     if isinstance(texts, (str, bytes)):
         raise TypeError("embed takes a list of texts; wrap a single text in a list: embed(v, [text])")
+    if not isinstance(texts, Iterable):
+        raise TypeError(f"embed takes a list of texts (strings or token lists), got {type(texts).__name__}")
     split = tokenizer if tokenizer is not None else (lambda s: _TOKEN.findall(s))
     out: List[Sequence[str]] = []
     for i, text in enumerate(texts):

@@ -232,3 +232,9 @@ def test_cli_bad_hnsw_options_exit_2(cached, capsys, argv, message):
     code = main([a.format(v=cached) for a in argv])
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_an_unknown_backend_names_every_known_one(toy_vectors):
+    with pytest.raises(ValueError) as info:
+        toy_vectors.index(backend="faiss")
+    assert "annoy" in str(info.value) and "hnsw" in str(info.value)

@@ -96,3 +96,8 @@ def test_cli_embed(small, tmp_path, capsys):
     assert cli.main(["embed", "no-such-set", str(src), "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and "no such file" in err and "missing.txt" in err and "does not exist" in err
+
+
+def test_embed_of_something_that_is_not_texts_says_what_it_takes(small):
+    with pytest.raises(TypeError, match="list of texts"):
+        small.embed(5)

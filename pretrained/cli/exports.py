@@ -162,11 +162,11 @@ def run_export(args: argparse.Namespace) -> int:
     from .. import api
     from ..writers import write_vectors
 
+    if args.precision is not None and args.format == "word2vec":
+        raise UsageError("--precision is for the text formats (glove, word2vec-text); word2vec binary is always exact")
     v = api.load(args.source, format=args.input_format, member=args.member, cache_dir=args.cache_dir)
     n = len(v) if args.limit is None else min(args.limit, len(v))
     started = time.perf_counter()
-    if args.precision is not None and args.format == "word2vec":
-        raise UsageError("--precision is for the text formats (glove, word2vec-text); word2vec binary is always exact")
     write_vectors(args.out, v.index_to_key[:n], v.vectors[:n], format=args.format, precision=args.precision)
     print(f"wrote {n:,} words x {v.dim} dims as {args.format} to {args.out} ({time.perf_counter() - started:.2f} s)")
     return 0

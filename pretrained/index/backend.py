@@ -87,12 +87,18 @@ def register(cls: Type[Any]) -> Type[Any]:
     return cls
 
 
+_MODULES = ("annoy_backend", "hnsw_backend")
+"""The modules that register the built-in backends (imported on first need; neither imports its
+library until an index is built or opened)."""
+
+
 def backend_class(name: str) -> Type[Any]:
     """The backend class called ``name`` (ValueError naming the known ones otherwise)."""
     if name not in BACKENDS:
-        from . import annoy_backend  # noqa: F401  (registers itself)
-    if name == "hnsw" and name not in BACKENDS:
-        from . import hnsw_backend  # noqa: F401  (registers itself; hnswlib imported on use)
+        import importlib
+
+        for module in _MODULES:
+            importlib.import_module(f"{__package__}.{module}")  # each registers itself
     try:
         return BACKENDS[name]
     except KeyError:
