@@ -21,7 +21,6 @@ from typing import Any, Callable, Iterable, Iterator, List, Optional
 from . import cachedir, catalog, config, embedded, fasttext, hashes, keyed, locking, store, tables
 from .errors import CacheError, CatalogError, FormatError, OfflineError, UnknownNameError
 from .formats import Block, ReadStats, check_arguments, iter_vectors, normalize_format, select
-from .sources import file_sha256
 from .vectors import Vectors
 
 __all__ = ["load", "convert", "entry_path"]
@@ -132,7 +131,7 @@ def _source_unchanged(dest: Path, path: Path) -> bool:
         return True
     if source.get("size") != now["size"] or not source.get("sha256"):
         return False
-    if not hashes.same(source["sha256"], file_sha256(path)):
+    if not hashes.same(source["sha256"], hashes.file_sha256(path)):
         logger.info("%s changed in place (same size and time, other bytes): converting it again", path)
         return False
     try:  # the same bytes (a copy, a chmod): remember the new stamp so the next load skips the hash
@@ -331,7 +330,7 @@ def _convert_embedded(entry: catalog.Entry, dest: Path, limit, vocab) -> None:
                 "version": version(package),
                 "path": str(npy),
                 "size": npy.stat().st_size,
-                "sha256": hashes.spell(file_sha256(npy)),
+                "sha256": hashes.file_sha256(npy),
             },
             "limit": limit,
             "vocabulary_size": None if vocab is None else len(vocab),

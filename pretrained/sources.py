@@ -18,6 +18,7 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO, Iterator, Optional
 
+from . import hashes
 from .errors import FormatError, TruncatedFileError
 
 __all__ = ["open_source", "file_sha256", "zip_members", "describe", "SourceStream", "ProgressStream", "CheckedStream", "HashFeed"]
@@ -26,7 +27,7 @@ _CHUNK = 1 << 20
 
 
 def file_sha256(path: "os.PathLike[str] | str") -> str:
-    """The sha256 of a file, read in 4 MiB blocks.
+    """The sha256 of a file as bare hex (:func:`pretrained.hashes.file_sha256` spells it).
 
     Examples
     --------
@@ -35,14 +36,7 @@ def file_sha256(path: "os.PathLike[str] | str") -> str:
     >>> file_sha256(p)[:16]
     'ba7816bf8f01cfea'
     """
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while True:
-            data = f.read(_CHUNK * 4)
-            if not data:
-                break
-            h.update(data)
-    return h.hexdigest()
+    return hashes.hex_digest(hashes.file_sha256(path))  # type: ignore[return-value]
 
 
 def zip_members(path: "os.PathLike[str] | str") -> list:
