@@ -378,8 +378,9 @@ def read_entry(path: Path, *, mmap: bool = True) -> Tuple[List[str], np.ndarray,
 
 
 def check_entry(path: Path) -> dict:
-    """Everything :func:`read_entry` checks, plus the size and sha256 of every file against
-    ``meta.json`` (reads every byte). Returns the meta; raises :class:`~pretrained.errors.CacheError`."""
+    """Everything :func:`read_entry` checks, plus the size and sha256 of every file ``meta.json``
+    lists (the three every entry has, and extras such as a fastText set's ``ngrams.npy``; reads
+    every byte). Returns the meta; raises :class:`~pretrained.errors.CacheError`."""
     path = Path(path)
     meta = read_meta(path)
     files = meta.get("files")
@@ -387,7 +388,7 @@ def check_entry(path: Path) -> dict:
         _check_rows(path, meta, read_entry(path)[1])
         return meta
     _check_sizes(path, meta)
-    for name in (VECTORS, NORMS, VOCAB):
+    for name in (VECTORS, NORMS, VOCAB, *sorted(set(files) - {VECTORS, NORMS, VOCAB})):  # ngrams.npy, counts.npy ...
         want = files.get(name, {}).get("sha256")
         if want is None:
             raise CacheError(f"cache entry {path}: {META} records no sha256 for {name}; {_fix(path)}")

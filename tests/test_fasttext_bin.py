@@ -229,3 +229,18 @@ def test_from_gensim_keeps_subwords():
     np.testing.assert_allclose(w["unseenword"], kv.get_vector("unseenword"), atol=1e-7)
     plain = fasttext.FastTextVectors.from_gensim(pretrained.Vectors(["a"], np.ones((1, 2), np.float32)).to_gensim())
     assert not plain.has_subwords
+
+
+def test_verify_flags_a_flipped_byte_in_the_ngrams(tmp_path):
+    """Extra files of an entry (ngrams.npy) are hashed in meta.json and checked like the rest."""
+    from pretrained import cachedir, store
+
+    v = pretrained.load(gensim_test_data("lee_fasttext.bin"), cache_dir=tmp_path)
+    store.check_entry(Path(v.path))
+    ngrams = Path(v.path) / "ngrams.npy"
+    data = bytearray(ngrams.read_bytes())
+    data[-7] ^= 0xFF
+    ngrams.write_bytes(bytes(data))
+    with pytest.raises(pretrained.CacheError, match="ngrams.npy"):
+        store.check_entry(Path(v.path))
+    assert [r["ok"] for r in cachedir.verify(tmp_path) if r["kind"] == "vectors"] == [False]
