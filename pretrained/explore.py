@@ -158,12 +158,6 @@ def _choose(vectors: "Vectors", words, vocab, neighbours: int) -> _Points:
     return _Points(labels, rows, origin, queries, results, tuple(missing))
 
 
-def _unit_rows(vectors: "Vectors", rows: np.ndarray) -> np.ndarray:
-    X = np.asarray(vectors.vectors[rows], dtype=np.float32)
-    n = np.linalg.norm(X, axis=1, keepdims=True)
-    return np.divide(X, n, out=np.zeros_like(X), where=n > 0)
-
-
 def _neighbour_table(points: _Points, U: np.ndarray, k: int, progress: Optional[bool]) -> Tuple[np.ndarray, np.ndarray]:
     """(n, k) indices (-1 where fewer exist) and cosine scores: among the points, except the given
     words, whose rows hold their whole-vocabulary neighbours."""
@@ -376,7 +370,7 @@ def explore(
     points = _choose(vectors, words, vocab, k)
     n = len(points.labels)
     check_size(method, n, max_points)
-    U = _unit_rows(vectors, points.rows)
+    U = vectors.unit_rows(points.rows)  # the stored norms: no pass over the rows to find them
     if n == 1 or method == "pca":
         xy = project(U, "pca", max_points=max_points)
     else:
