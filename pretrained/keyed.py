@@ -120,8 +120,7 @@ class KeyedVectorsMethods:
         if isinstance(key, str) and self.has_subwords and not self.has_index_for(key):
             vec = self.subword_vector(key)
             if norm:
-                n = float(np.linalg.norm(vec))
-                vec = vec / n if n > 0 else vec
+                vec = _unitvec(vec)
             vec.setflags(write=False)
             return vec
         i = self.get_index(key)
