@@ -76,7 +76,8 @@ def load_index(
         p = index_path(vectors, backend=backend, **params)
         if not p.is_file():
             raise IndexMismatchError(
-                f"no {backend} index with {params or 'the default parameters'} for {path_or_name} at {p}; "
+                f"no {backend} index with {', '.join(f'{k}={v}' for k, v in params.items()) or 'the default parameters'} "
+                f"for {path_or_name} at {p}; "
                 f"run `pretrained build-index {path_or_name} --backend {backend}` with those parameters first", str(p)
             )
     return _open(p, vectors, prefault)
