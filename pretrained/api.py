@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, List, Optional
 
-from . import cachedir, catalog, config, embedded, fasttext, hashes, keyed, locking, store, tables
+from . import cachedir, catalog, config, embedded, fasttext, hashes, keyed, locking, saving, store, tables
 from .errors import CacheError, CatalogError, FormatError, OfflineError, UnknownNameError
 from .formats import Block, ReadStats, check_arguments, iter_vectors, normalize_format, select
 from .vectors import Vectors
@@ -87,8 +87,11 @@ def entry_path(
     nonfinite: str = "error",
     numeric_token_parts: bool = False,
     max_token_bytes: Optional[int] = 1000,
+    data_dir: Optional["str | os.PathLike[str]"] = None,
 ) -> Path:
-    """The cache folder that :func:`load` uses for these arguments (it may not exist yet)."""
+    """The folder that :func:`load` uses for these arguments (it may not exist yet): a cache
+    entry, or a saved set's folder (:mod:`pretrained.saving`) for a name saved with
+    :func:`pretrained.save` that is neither a catalogue name nor a file."""
     root = config.cache_dir(cache_dir) / "vectors"
     vocab = sorted(set(vocabulary)) if vocabulary is not None else None
     subset = _subset_key(limit, vocab, nonfinite, numeric_token_parts, max_token_bytes)
@@ -97,20 +100,23 @@ def entry_path(
     if entry is not None:
         return root / (entry.name + subset)
     path = Path(name).expanduser()
-    if not path.is_file():
-        if _is_saved(root, name):  # a set saved with pretrained.save (or pretrained.train)
+    if not _is_file(path):
+        saved = saving.find_saved(name, data_dir, cache_dir)  # a set saved with pretrained.save (or train)
+        if saved is not None:
             if subset:
                 raise ValueError(f"limit and vocabulary apply to files and catalogue sets, not to the saved set {name!r}")
-            return root / name
+            return saved
         raise UnknownNameError(name, catalog.names())
     fmt = format if tables.table_format(path, format) else normalize_format(format)
     return root / (_path_key(path, member, fmt, unicode_errors) + subset)
 
 
-def _is_saved(root: Path, name: str) -> bool:
-    """Whether ``name`` is a plain folder name with a saved entry under ``root``."""
-    plain = name and "/" not in name and "\\" not in name and not name.startswith(".")
-    return bool(plain) and store.is_entry(root / name)
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a name the system cannot even look up (too long, a NUL)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _source_stamp(path: Path) -> dict:
@@ -188,6 +194,7 @@ def convert(
     nonfinite: str = "error",
     numeric_token_parts: bool = False,
     max_token_bytes: Optional[int] = 1000,
+    data_dir: Optional["str | os.PathLike[str]"] = None,
 ) -> Path:
     """Convert a vector set into the cache once (a no-op when the entry exists) and return its
     folder. Two processes converting the same entry wait for each other (a file lock).
@@ -202,7 +209,9 @@ def convert(
     ``numeric_token_parts=True`` accepts GloVe tokens with spaces whose last part is a number
     (refused by default: such a line is far more often a vector with a value too many);
     ``max_token_bytes`` bounds a token's length (default 1000, GloVe's own; None for no bound).
-    Each of these choices has its own cache entry."""
+    Each of these choices has its own cache entry. A name saved with :func:`pretrained.save`
+    (looked up in ``data_dir``, see :func:`pretrained.config.data_dir`) is returned as it is:
+    nothing converts, replaces or drops a saved set."""
     vocab = _check_args(limit, vocabulary, nonfinite, unicode_errors, max_token_bytes)
     name = os.fspath(name_or_path)
     entry = _catalogue_entry(name)
@@ -210,9 +219,9 @@ def convert(
     dest = entry_path(
         name_or_path, format=format, member=member, limit=limit, vocabulary=vocab,
         cache_dir=cache_dir, unicode_errors=unicode_errors, nonfinite=nonfinite,
-        numeric_token_parts=numeric_token_parts, max_token_bytes=max_token_bytes,
+        numeric_token_parts=numeric_token_parts, max_token_bytes=max_token_bytes, data_dir=data_dir,
     )
-    if entry is None and not path.is_file() and store.is_entry(dest):
+    if entry is None and not _is_file(path):
         return dest  # a set saved with pretrained.save: it is its own source, nothing to convert
     if not force and _usable(dest, entry, path):
         return dest
@@ -356,6 +365,7 @@ def load(
     max_token_bytes: Optional[int] = 1000,
     fvocab: Optional["str | os.PathLike[str]"] = None,
     datatype: Any = None,
+    data_dir: Optional["str | os.PathLike[str]"] = None,
 ) -> Vectors:
     """Load a vector set by catalogue name or file path.
 
@@ -402,6 +412,10 @@ def load(
         A word-count file (gensim's ``fvocab``, word2vec's ``-save-vocab``: ``word count`` per
         line), read on every load: ``v.get_vecattr(word, "count")``. A fastText ``.bin`` carries
         its own counts.
+    data_dir
+        The folder of the user's own data, where sets saved with :func:`pretrained.save` live (its
+        ``sets/``; default ``$PRETRAINED_DATA``, else the user data folder). A name that is neither
+        a catalogue name nor a file loads the saved set of that name.
     datatype
         ``np.float16`` or ``np.float64`` (gensim's ``datatype=``): the returned arrays in that
         type (a copy in memory); the cache stays float32.
@@ -414,7 +428,8 @@ def load(
     ------
     CacheError
         The cached entry is damaged; the message says how to repair it (``pretrained cache
-        remove NAME``, or ``force=True``).
+        remove NAME``, or ``force=True``; for a saved set, which cannot be converted again: how to
+        recover it).
 
     Examples
     --------
@@ -426,7 +441,7 @@ def load(
     options = dict(
         format=format, member=member, limit=limit, vocabulary=vocabulary, cache_dir=cache_dir,
         unicode_errors=unicode_errors, offline=offline, nonfinite=nonfinite,
-        numeric_token_parts=numeric_token_parts, max_token_bytes=max_token_bytes,
+        numeric_token_parts=numeric_token_parts, max_token_bytes=max_token_bytes, data_dir=data_dir,
     )
     dest = convert(name_or_path, force=force, **options)
     try:

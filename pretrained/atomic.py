@@ -24,18 +24,25 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import re
 import shutil
+import sys
 import uuid
 from pathlib import Path
 from typing import Iterator, Optional, Union
 
-__all__ = ["temp_name", "atomic_path", "replace", "remove", "temp_owner", "is_temp", "pid_alive", "fsync_dir", "write_text", "write_bytes"]
+__all__ = [
+    "temp_name", "atomic_path", "replace", "remove", "temp_owner", "is_temp", "pid_alive", "fsync_dir",
+    "write_text", "write_bytes", "exchange", "swap_in", "recover",
+]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|trash)-(?P<pid>\d+)-(?P<tag>[0-9a-f]{8})(?P<suffix>\.[^/]*)?$")
+logger = logging.getLogger(__name__)
+
+_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<kind>tmp|trash|old)-(?P<pid>\d+)-(?P<tag>[0-9a-f]{8})(?P<suffix>\.[^/]*)?$")
 
 
 def temp_name(target: PathLike, kind: str = "tmp", suffix: str = "") -> Path:
@@ -117,22 +124,94 @@ def remove(path: PathLike) -> None:
             path.unlink()
 
 
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+
+
+def exchange(a: PathLike, b: PathLike) -> bool:
+    """Swap two existing paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``): no moment
+    exists at which either name is missing. Returns False, changing nothing, where the platform or
+    the filesystem cannot (the caller falls back to :func:`swap_in`'s two renames)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):  # an old C library without renameat2
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EXDEV, errno.EPERM):
+        return False  # the kernel or the filesystem does not offer it
+    raise OSError(err, f"cannot swap {b} for its new version: {os.strerror(err)}", os.fspath(b))
+
+
+def swap_in(tmp: PathLike, target: PathLike) -> Optional[Path]:
+    """Put the finished folder ``tmp`` at ``target`` and return where the former ``target`` now is
+    (the caller removes it), or None when there was none.
+
+    One atomic exchange where the system offers it; else ``target`` is renamed aside to
+    ``.NAME.old-PID-XXXXXXXX`` and ``tmp`` renamed in: a kill between the two renames leaves the
+    aside copy, which :func:`recover` renames back on the next access. Either way a reader finds the
+    old or the new folder, never a mix."""
+    tmp, target = Path(tmp), Path(target)
+    if not os.path.lexists(target):
+        os.rename(tmp, target)
+        return None
+    if exchange(tmp, target):
+        return tmp
+    aside = temp_name(target, "old")
+    os.rename(target, aside)
+    try:
+        os.rename(tmp, target)
+    except OSError:
+        os.rename(aside, target)  # put the old one back before reporting
+        raise
+    return aside
+
+
+def recover(target: PathLike) -> str:
+    """Repair an interrupted :func:`swap_in` of ``target``: when ``target`` is missing and a dead
+    writer left its former version aside, rename that back. Returns ``"ok"`` (nothing to do, or
+    restored) or ``"busy"`` (a live writer is between its two renames: look again shortly)."""
+    target = Path(target)
+    if os.path.lexists(target):
+        return "ok"
+    try:
+        asides = [p for p in target.parent.iterdir() if (temp_owner(p) or ("", "", 0))[:2] == (target.name, "old")]
+    except OSError:
+        return "ok"
+    for p in sorted(asides, key=lambda p: p.stat().st_mtime if p.exists() else 0, reverse=True):
+        if pid_alive(temp_owner(p)[2]):
+            return "busy"
+        try:
+            os.rename(p, target)
+        except OSError:
+            continue
+        fsync_dir(target.parent)
+        logger.warning("restored %s from %s, left aside by a writer that was stopped", target, p.name)
+        return "ok"
+    return "ok"
+
+
 def replace(tmp: PathLike, target: PathLike, *, sync: bool = True) -> Path:
     """Move a finished ``tmp`` onto ``target`` (fsync first). A folder replaces an existing folder
-    by moving the old one away first; a file replaces atomically."""
+    in one swap (:func:`swap_in`), the old one removed afterwards; a file replaces atomically."""
     tmp, target = Path(tmp), Path(target)
     if sync:
         _fsync_tree(tmp)
     if tmp.is_dir() and target.is_dir() and not target.is_symlink():
-        try:
-            os.rename(tmp, target)
-        except OSError as exc:
-            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
-                raise
-            remove(target)
-            os.rename(tmp, target)
-    else:
-        os.replace(tmp, target)
+        old = swap_in(tmp, target)
+        if sync:
+            fsync_dir(target.parent)
+        if old is not None:
+            remove(old)
+        return target
+    os.replace(tmp, target)
     if sync:
         fsync_dir(target.parent)
     return target

@@ -12,6 +12,10 @@
 
 The folder is ``cache_dir=``, else ``$PRETRAINED_CACHE``, else a checkout's ``cache/``, else the
 user cache folder (see :func:`pretrained.config.cache_dir`), resolved on every call.
+
+Saved sets (``pretrained.save``, ``train``) are the user's data and live elsewhere (see
+:mod:`pretrained.saving`). Sets saved by older versions under ``vectors/`` are listed with kind
+``"saved"``: prune, remove and superseded-drop never touch them.
 """
 from __future__ import annotations
 
@@ -117,7 +121,7 @@ def _size(path: Path) -> int:
 class CacheItem:
     """One thing in the cache: a download, a converted set or an index."""
 
-    kind: str  #: "download", "vectors", "index", "partial" (an unfinished download) or "orphan"
+    kind: str  #: "download", "vectors", "index", "partial" (an unfinished download), "orphan" or "saved" (an older version's saved set: never pruned or removed)
     name: str  #: file or folder name
     path: Path
     size: int  #: bytes on disk
@@ -178,8 +182,14 @@ def items(cache_dir: CacheDir = None) -> List[CacheItem]:
                 if kind == "vectors" and p.is_dir() and not (p / "meta.json").exists():
                     out.append(CacheItem("orphan", p.name, p, _size(p), "incomplete entry (no meta.json)"))
                     continue
-                out.append(CacheItem(kind, p.name, p, _size(p)))
+                out.append(CacheItem("saved" if kind == "vectors" and _is_saved(p) else kind, p.name, p, _size(p)))
     return out
+
+
+def _is_saved(entry: Path) -> bool:
+    from . import store
+
+    return store.is_saved_entry(entry)
 
 
 def marker_path(download: Path) -> Path:
@@ -226,19 +236,26 @@ def _verify_vectors(path: Path) -> dict:
     return {"detail": "sha256 of every file matches"}
 
 
-def verify(cache_dir: CacheDir = None) -> List[dict]:
+def _saved_items(data_dir: CacheDir) -> List[CacheItem]:
+    """The saved sets of the data folder, as items (kind ``"saved"``) for :func:`verify`."""
+    from . import saving
+
+    return [CacheItem("saved", s.name, s.path, s.size) for s in saving.saved_sets(data_dir, legacy=False)]
+
+
+def verify(cache_dir: CacheDir = None, data_dir: CacheDir = None) -> List[dict]:
     """Re-hash every download against the catalogue's sha256 and size, and every file of every
-    converted set against the sizes and sha256 in its ``meta.json``. Returns one dict per item:
-    ``{"kind", "name", "path", "ok", "detail"}``; nothing is changed on disk, and a damaged item
-    is reported, never raised."""
+    converted set and every saved set (see :mod:`pretrained.saving`) against the sizes and sha256
+    in its ``meta.json``. Returns one dict per item: ``{"kind", "name", "path", "ok", "detail"}``;
+    nothing is changed on disk, and a damaged item is reported, never raised."""
     by_key, by_name = _expected_downloads()
     report = []
-    for item in items(cache_dir):
+    for item in items(cache_dir) + _saved_items(data_dir):
         row = {"kind": item.kind, "name": item.name, "path": str(item.path), "ok": True, "detail": ""}
         try:
             if item.kind == "download":
                 row.update(_verify_download(item, by_key, by_name))
-            elif item.kind == "vectors":
+            elif item.kind in ("vectors", "saved"):
                 row.update(_verify_vectors(item.path))
             elif item.kind == "partial":
                 row["detail"] = "unfinished download (resumed by the next download)"
@@ -255,6 +272,8 @@ def _superseded_why(entry: Path) -> Optional[str]:
     try:
         meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
         source = meta["source"]
+        if "saved_from" in meta:  # a saved set is its own source: never superseded
+            return None
         if "catalogue" in source or "package" in source or not source.get("path"):
             return None
         st = os.stat(source["path"])
@@ -280,18 +299,42 @@ def drop_superseded(dest: Path) -> List[Path]:
             theirs = json.loads((p / "meta.json").read_text(encoding="utf-8"))["source"].get("path")
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue
-        if theirs == source and _superseded_why(p):
+        if theirs == source and not _is_saved(p) and _superseded_why(p):
             atomic.remove(p)
             dropped.append(p)
             logger.info("removed %s, converted from an earlier version of %s", p, source)
     return dropped
 
 
-def prune(cache_dir: CacheDir = None, dry_run: bool = False) -> List[Tuple[Path, int, str]]:
+def _orphan_locks(folder: Path) -> List[Path]:
+    """Lock files under ``folder`` whose entry is gone (a removed entry, a failed save)."""
+    try:
+        return [p for p in folder.iterdir() if p.name.endswith(".lock") and not p.with_name(p.name[:-5]).exists()]
+    except OSError:
+        return []
+
+
+def _prune_saved_folder(data_dir: CacheDir, dry_run: bool) -> List[Tuple[Path, int, str]]:
+    """What killed saves left in the folder of saved sets (never a saved set itself)."""
+    from . import saving, store
+
+    folder = saving.sets_dir(data_dir)
+    if not folder.is_dir():
+        return []
+    if not dry_run:
+        return [(p, 0, "left by a save that was stopped") for p in store.clean_leftovers(folder)]
+    return [(p, _size(p), "left by a save that was stopped") for p in folder.iterdir() if store.is_orphan_temp(p)]
+
+
+def prune(cache_dir: CacheDir = None, dry_run: bool = False, data_dir: CacheDir = None) -> List[Tuple[Path, int, str]]:
     """Remove what nothing can use and return ``(path, bytes, why)`` for each (``dry_run``: only
     list them): temporary folders and files of dead processes, half-removed folders, incomplete
     entries, entries of a source file that changed or is gone, and unfinished downloads untouched
-    for :data:`PART_MAX_AGE_DAYS` days."""
+    for :data:`PART_MAX_AGE_DAYS` days; in the folder of saved sets (``data_dir``), only what a
+    stopped save left. Saved sets are never pruned; a swap a killed save left half done is
+    repaired first. Lock files of entries that are gone go too (when nobody holds them)."""
+    from . import store
+
     found: List[Tuple[Path, int, str]] = []
     cutoff = time.time() - PART_MAX_AGE_DAYS * 86400
     for item in items(cache_dir):
@@ -309,7 +352,16 @@ def prune(cache_dir: CacheDir = None, dry_run: bool = False) -> List[Tuple[Path,
     for path, _, why in found:
         if not dry_run:
             atomic.remove(path)
+            store.remove_lock(path)
             logger.info("pruned %s: %s", path, why)
+    found += _prune_saved_folder(data_dir, dry_run)
+    if not dry_run:
+        from . import saving
+
+        for folder in (vectors(cache_dir), saving.sets_dir(data_dir)):
+            for lock in _orphan_locks(folder):
+                if store.remove_lock(lock.with_name(lock.name[:-5])):
+                    logger.info("removed the lock file %s of an entry that is gone", lock)
     return found
 
 
@@ -337,11 +389,25 @@ def remove(name: str, cache_dir: CacheDir = None) -> List[Path]:
                 targets.append(item.path)
             elif item.kind in ("vectors", "index") and (item.name == entry.name or item.name.startswith(entry.name + "-")):
                 targets.append(item.path)
-    targets += [i.path for i in found if i.name == name and i.path not in targets]
+    targets += [i.path for i in found if i.name == name and i.path not in targets and i.kind != "saved"]
     if not targets:
+        if any(i.name == name for i in found) or _saved_elsewhere(name, cache_dir):
+            raise CacheError(
+                f"{name!r} is one of your saved sets, not cache: no cache command removes it. To delete it, "
+                f"run `pretrained sets remove {name}` (or pretrained.saving.remove({name!r}))"
+            )
         raise CacheError(f"nothing named {name!r} in the cache at {root(cache_dir)}; see `pretrained cache list`")
+    from . import store
+
     for p in targets:
         atomic.remove(p)
         atomic.remove(marker_path(p))
+        store.remove_lock(p)
         logger.info("removed %s", p)
     return targets
+
+
+def _saved_elsewhere(name: str, cache_dir: CacheDir) -> bool:
+    from . import saving
+
+    return saving.find_saved(name, cache_dir=cache_dir) is not None

@@ -1,8 +1,12 @@
-"""Settings resolved on every call (never at import): cache folder, progress bars, offline mode.
+"""Settings resolved on every call (never at import): cache and data folders, progress bars,
+offline mode.
 
 Environment variables
 ---------------------
-PRETRAINED_CACHE     the cache folder (shared by every project on the machine)
+PRETRAINED_CACHE     the cache folder (shared by every project on the machine; anything in it can
+                     be made again, so it may be deleted)
+PRETRAINED_DATA      the folder of the user's own data: saved sets live in its ``sets/`` folder
+                     (default: the platform's user data folder, e.g. ``~/.local/share/pretrained``)
 PRETRAINED_PROGRESS  ``0`` turns progress bars off
 PRETRAINED_OFFLINE   ``1`` forbids any network access
 PRETRAINED_CATALOG   a JSON file of extra catalogue entries (a list of objects)
@@ -55,6 +59,28 @@ def cache_dir(explicit: Optional[PathLike] = None) -> Path:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("pretrained", appauthor=False))
+
+
+def data_dir(explicit: Optional[PathLike] = None) -> Path:
+    """Return the folder of the user's own data (saved and trained sets, in its ``sets/``):
+    ``explicit``, else ``$PRETRAINED_DATA``, else the platform's user data folder
+    (``platformdirs.user_data_dir("pretrained")``). Never inside the cache unless asked; nothing
+    is created here.
+
+    Examples
+    --------
+    >>> from pretrained.config import data_dir
+    >>> data_dir("/tmp/mine").as_posix()
+    '/tmp/mine'
+    """
+    if explicit is not None:
+        return Path(explicit).expanduser()
+    env = os.environ.get("PRETRAINED_DATA", "").strip()
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("pretrained", appauthor=False))
 
 
 def progress_forbidden() -> bool:

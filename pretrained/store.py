@@ -38,7 +38,8 @@ from .sources import HashFeed
 
 __all__ = [
     "FORMAT_VERSION", "write_entry", "read_entry", "verify_entry", "check_entry", "is_entry",
-    "entry_lock", "remove_entry", "clean_leftovers", "NpyWriter",
+    "entry_lock", "remove_entry", "clean_leftovers", "NpyWriter", "is_saved_meta", "is_saved_entry",
+    "remove_lock",
 ]
 
 logger = logging.getLogger(__name__)
@@ -105,10 +106,34 @@ class NpyWriter:
 _SAMPLE_ALL = 1024  # entries up to this many rows have every norm recomputed on load
 _SAMPLE = 256  # rows whose norms are recomputed on load in a larger entry
 _FIX = "remove it with `pretrained cache remove {name}` (or load again with force=True) and it is converted afresh"
+_FIX_SAVED = (
+    "it is a saved set (your own data, perhaps the only copy), so nothing converts it afresh: do not "
+    "remove it; `pretrained cache verify` names every damaged file, then restore the folder {path} from a "
+    "backup, or save it again from the model or source it came from (pretrained.save(v, {name!r}, overwrite=True))"
+)
+SETS = "sets"  #: the folder of saved sets inside the data folder (see pretrained.saving)
+
+
+def is_saved_meta(meta: object) -> bool:
+    """Whether an entry's meta describes a saved set (``pretrained.save``/``train``: the user's
+    data, never a conversion any cache operation may redo or drop)."""
+    return isinstance(meta, dict) and "saved_from" in meta
+
+
+def is_saved_entry(path: Path) -> bool:
+    """Whether the entry at ``path`` is a saved set (by its ``meta.json``; False when unreadable)."""
+    try:
+        with open(Path(path) / META, encoding="utf-8") as f:
+            return is_saved_meta(json.load(f))
+    except (OSError, ValueError):
+        return False
 
 
 def _fix(path: Path) -> str:
-    return _FIX.format(name=Path(path).name)
+    path = Path(path)
+    if path.parent.name == SETS or is_saved_entry(path):
+        return _FIX_SAVED.format(path=path, name=path.name)
+    return _FIX.format(name=path.name)
 
 
 def entry_lock(entry: Path, timeout: float = -1):
@@ -125,6 +150,30 @@ def lock_path(entry: Path) -> Path:
     return Path(str(entry) + ".lock")
 
 
+def remove_lock(entry: Path) -> bool:
+    """Remove the lock file of ``entry`` when nobody holds it (taken without waiting, deleted while
+    held); returns whether it went. A process that opened the lock before it was deleted may
+    still get it; every write is a rename of a finished folder, so the worst case is work done
+    twice, never a mixed entry."""
+    from filelock import FileLock, Timeout
+
+    path = lock_path(Path(entry))
+    if not path.exists():
+        return False
+    lock = FileLock(os.fspath(path))
+    try:
+        lock.acquire(timeout=0)
+    except (Timeout, OSError):
+        return False
+    try:
+        path.unlink()
+        return True
+    except OSError:
+        return False
+    finally:
+        lock.release()
+
+
 def is_entry(path: Path) -> bool:
     """Whether a complete entry sits at ``path`` (complete ones are the only ones ever renamed in)."""
     return (Path(path) / META).is_file()
@@ -135,6 +184,9 @@ def clean_leftovers(folder: Path, name: Optional[str] = None) -> List[Path]:
     those of target ``name`` when given) and return them. A live process's work is kept."""
     removed: List[Path] = []
     try:
+        children = list(Path(folder).iterdir())
+        for target in {o[0] for o in map(atomic.temp_owner, children) if o is not None and o[1] == "old"}:
+            atomic.recover(Path(folder) / target)  # interrupted swaps first: their aside copy is no leftover
         children = list(Path(folder).iterdir())
     except OSError:
         return removed
@@ -151,6 +203,8 @@ def is_orphan_temp(path: Path) -> bool:
     folder, which nobody resumes)."""
     owner = atomic.temp_owner(path)
     if owner is not None:
+        if owner[1] == "old" and not os.path.lexists(Path(path).with_name(owner[0])):
+            return False  # the only copy of an entry whose swap was interrupted: atomic.recover restores it
         return not atomic.pid_alive(owner[2])
     name = Path(path).name
     return name.startswith(".") and ".trash-" in name
@@ -193,7 +247,10 @@ def write_entry(
     costs that read, never a wrong hash).
     """
     dest = Path(dest)
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
+        raise ValueError(f"cannot write {dest}: vectors need at least one dimension, got dim={dim!r}")
     _writable_parent(dest)
+    atomic.recover(dest)  # a former version a killed writer left aside comes back first
     clean_leftovers(dest.parent, dest.name)
     with atomic.atomic_path(dest, directory=True) as tmp:
         count, row_sha, known = _write_files(tmp, blocks, dim, rows_hint)

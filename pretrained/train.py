@@ -130,9 +130,10 @@ def train(
     cache_dir: Optional[PathLike] = None,
     progress: Optional[bool] = None,
     overwrite: bool = False,
+    data_dir: Optional[PathLike] = None,
     **options: Any,
 ) -> Vectors:
-    """Train word vectors with gensim and save them into the cache as ``name``.
+    """Train word vectors with gensim and save them as ``name`` (see :func:`pretrained.save`).
 
     Parameters
     ----------
@@ -149,7 +150,9 @@ def train(
     progress
         A bar over the epochs (default: when standard error is a terminal).
     overwrite
-        Replace a saved set of that name.
+        Replace a saved set of that name (one atomic swap, after training).
+    data_dir
+        The data folder whose ``sets/`` holds saved sets (default ``$PRETRAINED_DATA``); see :func:`pretrained.save`.
     **options
         Passed to gensim (``sg=1`` for skip-gram, ``negative``, ``sample``...).
 
@@ -162,10 +165,8 @@ def train(
     from . import progress as progress_bars
     from . import saving
 
-    if name is not None:
-        dest = saving.saved_path(name, cache_dir)  # refuse a bad or taken name before training
-        if not overwrite and dest.is_dir():
-            raise saving.NameTakenError(f"a set named {name!r} is already in the cache ({dest}); pass overwrite=True or pick another name")
+    if name is not None:  # name, folder, free space and options: refused before any epoch, not after
+        saving.precheck(name, data_dir=data_dir, cache_dir=cache_dir, overwrite=overwrite, options=options)
     sentences = _corpus(corpus)
     model = _build(method, dim, window, min_count, seed, workers, options)
     started = time.perf_counter()
@@ -188,7 +189,7 @@ def train(
     v.meta["source"] = _source(method, corpus, sentences, model, seconds, locals())
     if name is None:
         return v
-    return saving.load_saved(saving.save(v, name, cache_dir=cache_dir, overwrite=overwrite))
+    return saving.load_saved(saving.save(v, name, data_dir=data_dir, cache_dir=cache_dir, overwrite=overwrite))
 
 
 def _build(method: str, dim: int, window: int, min_count: int, seed: int, workers: Optional[int], options: dict) -> Any:

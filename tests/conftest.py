@@ -35,8 +35,10 @@ def gensim_test_data(name: str) -> Path:
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory, monkeypatch):
-    """Every test gets its own cache folder unless it passes cache_dir itself."""
+    """Every test gets its own cache folder and data folder (saved sets) unless it passes
+    cache_dir / data_dir itself."""
     monkeypatch.setenv("PRETRAINED_CACHE", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("PRETRAINED_DATA", str(tmp_path_factory.mktemp("data")))
     monkeypatch.delenv("PRETRAINED_OFFLINE", raising=False)
 
 

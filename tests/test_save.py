@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 import pretrained
-from pretrained import cachedir, cli, store
+from pretrained import cachedir, cli, saving, store
 from pretrained.saving import InvalidNameError, NameTakenError
 
 
 def test_save_then_load_memory_maps_it(toy_vectors, tmp_path):
     path = pretrained.save(toy_vectors, "toy-mine")
-    assert path.name == "toy-mine" and path.parent == cachedir.vectors()
+    assert path.name == "toy-mine" and path.parent == saving.sets_dir() != cachedir.vectors()
     v = pretrained.load("toy-mine")
     assert v.words == toy_vectors.words and v.name == "toy-mine"
     np.testing.assert_array_equal(v.vectors, toy_vectors.vectors)
@@ -51,7 +51,7 @@ def test_taken_names_and_overwrite(toy_vectors):
         pretrained.save(toy_vectors, "glove.6B.50d")
     with pytest.raises(NameTakenError, match="catalogue"):
         pretrained.save(toy_vectors, "glove-wiki-gigaword-50")  # an alias
-    with pytest.raises(NameTakenError, match="would also remove"):
+    with pytest.raises(NameTakenError, match="starts with the catalogue name"):
         pretrained.save(toy_vectors, "glove.6B.50d-mine")
 
 
@@ -65,7 +65,7 @@ def test_words_with_line_breaks_are_refused():
     v = pretrained.Vectors(["ok", "two\nlines"], np.eye(2))
     with pytest.raises(InvalidNameError, match="line break"):
         pretrained.save(v, "broken")
-    assert not cachedir.vectors().joinpath("broken").exists()
+    assert not saving.sets_dir().joinpath("broken").exists()
 
 
 def test_subset_of_a_saved_set_is_refused(toy_vectors):
@@ -80,6 +80,9 @@ def test_cache_lists_and_removes_it(toy_vectors, capsys):
     assert cli.main(["cache", "list"]) == 0
     assert "listed" in capsys.readouterr().out
     assert cli.main(["cache", "verify"]) == 0
-    assert cli.main(["cache", "remove", "listed"]) == 0
+    assert cli.main(["cache", "remove", "listed"]) == 1  # not cache: no cache command removes it
+    assert "pretrained sets remove listed" in capsys.readouterr().err
+    assert pretrained.load("listed").words == toy_vectors.words
+    assert cli.main(["sets", "remove", "listed"]) == 0
     with pytest.raises(pretrained.UnknownNameError):
         pretrained.load("listed")

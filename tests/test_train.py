@@ -94,6 +94,6 @@ def test_cli_train(tmp_path, capsys):
     assert cli.main(["train", str(LEE), "--name", "lee-cli", "--epochs", "1"]) == 1  # taken
     assert cli.main(["train", str(tmp_path / "missing.txt"), "--name", "z"]) == 2
     err = capsys.readouterr().err
-    assert "Traceback" not in err and "already in the cache" in err and "no such file" in err
+    assert "Traceback" not in err and "already saved" in err and "no such file" in err
     for bad in (["--dim", "0"], ["--epochs", "x"], ["--method", "glove"]):
         assert cli.main(["train", str(LEE), "--name", "y", *bad]) == 2

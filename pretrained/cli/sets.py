@@ -1,4 +1,5 @@
-"""Commands about vector sets and the cache: list, download, convert, info, cache."""
+"""Commands about vector sets and the cache: list, download, convert, info, cache, and ``sets``
+(your saved sets, which no cache command touches)."""
 from __future__ import annotations
 
 import argparse
@@ -135,18 +136,23 @@ def run_info(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------- cache
 
 
+def data_dir_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", help="folder of your own data; saved sets are in its sets/ (default: $PRETRAINED_DATA or the user data folder)")
+
+
 def cache_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", nargs="?", choices=["list", "verify", "remove", "prune"], default="list")
-    p.add_argument("name", nargs="?", help="for remove: a catalogue name or an item name from `cache list`")
+    p.add_argument("name", nargs="?", help="for remove: a catalogue name or an item name from `cache list` (never a saved set: see `pretrained sets remove`)")
     p.add_argument("--dry-run", action="store_true", help="for prune: show what would go, remove nothing")
     cache_dir_arg(p)
+    data_dir_arg(p)
     json_flag(p)
 
 
 def _cache_verify(args: argparse.Namespace) -> int:
     from .. import cachedir
 
-    report = cachedir.verify(args.cache_dir)
+    report = cachedir.verify(args.cache_dir, args.data_dir)
     bad = [r for r in report if not r["ok"]]
     text = "\n".join(f"{'ok ' if r['ok'] else 'BAD'}  {r['kind']:<9} {r['name']}  {r['detail']}" for r in report)
     text = (text or "(the cache is empty)") + f"\n{len(report) - len(bad)} ok, {len(bad)} bad in {cachedir.root(args.cache_dir)}"
@@ -157,7 +163,7 @@ def _cache_verify(args: argparse.Namespace) -> int:
 def _cache_prune(args: argparse.Namespace) -> int:
     from .. import cachedir
 
-    found = cachedir.prune(cache_dir=args.cache_dir, dry_run=args.dry_run)
+    found = cachedir.prune(cache_dir=args.cache_dir, dry_run=args.dry_run, data_dir=args.data_dir)
     verb = "would remove" if args.dry_run else "removed"
     data = [{"path": str(path), "size": size, "why": why} for path, size, why in found]
     lines = [f"{verb} {path}  ({human(size)}: {why})" for path, size, why in found]
@@ -184,10 +190,53 @@ def run_cache(args: argparse.Namespace) -> int:
         return _cache_verify(args)
     if args.action == "prune":
         return _cache_prune(args)
-    items = cachedir.items(args.cache_dir)
+    items = [i for i in cachedir.items(args.cache_dir) if i.kind != "saved"]
     data = [{"kind": i.kind, "name": i.name, "path": str(i.path), "size": i.size, "why": i.why} for i in items]
     lines = [f"{i.kind:<9} {human(i.size):>10}  {i.name}" + (f"  ({i.why}; `pretrained cache prune` removes it)" if i.why else "") for i in items]
     lines.append(f"{len(items)} items, {human(sum(i.size for i in items))} in {cachedir.root(args.cache_dir)}")
+    lines += ["", *_saved_listing(args)[1]]  # JSON: the cache's items only (`pretrained sets --json` lists saved sets)
+    emit(args, data, "\n".join(lines))
+    return 0
+
+
+# ---------------------------------------------------------------------------- your saved sets
+
+
+def _saved_listing(args: argparse.Namespace) -> "tuple[list, List[str]]":
+    """(JSON rows, text lines) of the saved sets, headed by their folder."""
+    from .. import saving
+
+    found = saving.saved_sets(args.data_dir, args.cache_dir)
+    data = [{"name": s.name, "path": str(s.path), "size": s.size, "legacy": s.legacy} for s in found]
+    lines = [f"your sets, in {saving.sets_dir(args.data_dir)} (no cache command touches them):"]
+    for s in found:
+        where = "  (saved by an older version inside the cache folder; `mv` it to the folder above)" if s.legacy else ""
+        lines.append(f"saved     {human(s.size):>10}  {s.name}{where}")
+    if not found:
+        lines.append("(none yet: pretrained.save(v, NAME) or pretrained train)")
+    return data, lines
+
+
+def sets_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", nargs="?", choices=["list", "remove"], default="list")
+    p.add_argument("name", nargs="?", help="for remove: the saved set to delete (for good)")
+    data_dir_arg(p)
+    cache_dir_arg(p)
+    json_flag(p)
+
+
+def run_sets(args: argparse.Namespace) -> int:
+    from .. import saving
+
+    if args.action == "remove":
+        if not args.name:
+            raise UsageError("sets remove needs a NAME (see `pretrained sets list`)")
+        for path in saving.remove(args.name, data_dir=args.data_dir, cache_dir=args.cache_dir):
+            print(f"removed {path}")
+        return 0
+    if args.name:
+        raise UsageError("sets list takes no NAME")
+    data, lines = _saved_listing(args)
     emit(args, data, "\n".join(lines))
     return 0
 
@@ -198,4 +247,5 @@ COMMANDS = [
     Command("list", "the catalogue: every known set, its size and whether it is here", list_args, run_list),
     Command("download", "download (and convert) catalogue sets now, e.g. in a Docker build", download_args, run_download),
     Command("cache", "what the cache holds: list, verify (re-hash), remove NAME, prune (leftovers)", cache_args, run_cache),
+    Command("sets", "your saved sets (kept apart from the cache): list, remove NAME", sets_args, run_sets),
 ]
