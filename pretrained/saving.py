@@ -199,6 +199,7 @@ def _check_space(folder: Path, nbytes: int) -> None:
 
 def _check_taken(dest: Path, overwrite: bool, cache_dir: Optional[PathLike]) -> None:
     name = dest.name
+    atomic.recover(dest)  # a set a killed overwrite left aside counts (and comes back) first
     if os.path.lexists(dest) and not store.is_entry(dest):
         raise NameTakenError(
             f"{dest} is in the way and is not a saved set (no meta.json); it is never replaced: move or "
