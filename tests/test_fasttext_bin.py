@@ -9,15 +9,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
 
 import pretrained
 from pretrained import fasttext
 from pretrained.errors import FormatError, PretrainedError
 
-from conftest import gensim_test_data
+from conftest import gensim_test_data, require
 
-gensim_fasttext = pytest.importorskip("gensim.models.fasttext")
+gensim_fasttext = require("gensim.models.fasttext", "gensim")
+require("hypothesis", "test")
+from hypothesis import given, settings, strategies as st  # noqa: E402
 
 # every fastText .bin in gensim/test/test_data holding word vectors (the old and the new format)
 BINS = ["lee_fasttext.bin", "lee_fasttext_new.bin", "crime-and-punishment.bin", "non_ascii_fasttext.bin", "toy-model.bin", "toy-model-pretrained.bin"]
