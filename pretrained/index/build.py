@@ -1,7 +1,8 @@
 """Building an index: once per vectors and parameters, under a lock (two processes building the
 same index: one builds, the other reuses), written under a temporary name and moved into place by
-:mod:`pretrained.atomic` (the index file first, its sidecar last, so a sidecar is only ever seen
-beside a complete index)."""
+:mod:`pretrained.atomic` (the index file first, then its vocabulary, its sidecar last, so a
+sidecar is only ever seen beside a complete index). The sidecar records the file's content hash,
+checked before every open."""
 from __future__ import annotations
 
 import hashlib
@@ -101,7 +102,9 @@ def build_index(
     progress
         Show a progress bar while adding vectors (default: when standard error is a terminal).
     force
-        Build again even when an index with these parameters exists at the target.
+        Build again even when an index with these parameters exists at the target; with
+        ``path``, also replace a file there that is not an index of these vectors with this
+        backend (refused otherwise).
     backend
         ``"annoy"`` (the default: one memory-mapped file shared by every process) or ``"hnsw"``
         (hnswlib: many times more queries a second at the same recall, read into each process's
