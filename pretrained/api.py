@@ -88,6 +88,7 @@ def entry_path(
     numeric_token_parts: bool = False,
     max_token_bytes: Optional[int] = 1000,
     data_dir: Optional["str | os.PathLike[str]"] = None,
+    encoding: Optional[str] = None,
 ) -> Path:
     """The folder that :func:`load` uses for these arguments (it may not exist yet): a cache
     entry, or a saved set's folder (:mod:`pretrained.saving`) for a name saved with
@@ -108,7 +109,7 @@ def entry_path(
             return saved
         raise UnknownNameError(name, catalog.names())
     fmt = format if tables.table_format(path, format) else normalize_format(format)
-    return root / (_path_key(path, member, fmt, unicode_errors) + subset)
+    return root / (_path_key(path, member, fmt, unicode_errors + (f"|encoding={encoding}" if encoding else "")) + subset)
 
 
 def _is_file(path: Path) -> bool:
@@ -195,6 +196,7 @@ def convert(
     numeric_token_parts: bool = False,
     max_token_bytes: Optional[int] = 1000,
     data_dir: Optional["str | os.PathLike[str]"] = None,
+    encoding: Optional[str] = None,
 ) -> Path:
     """Convert a vector set into the cache once (a no-op when the entry exists) and return its
     folder. Two processes converting the same entry wait for each other (a file lock).
@@ -220,6 +222,7 @@ def convert(
         name_or_path, format=format, member=member, limit=limit, vocabulary=vocab,
         cache_dir=cache_dir, unicode_errors=unicode_errors, nonfinite=nonfinite,
         numeric_token_parts=numeric_token_parts, max_token_bytes=max_token_bytes, data_dir=data_dir,
+        encoding=encoding,
     )
     if entry is None and not _is_file(path):
         return dest  # a set saved with pretrained.save: it is its own source, nothing to convert
@@ -238,15 +241,17 @@ def convert(
             tables.convert_table(path, dest, format=format, limit=limit, vocabulary=vocab)
             cachedir.drop_superseded(dest)
         else:
-            _convert_file(path, dest, format, member, limit, vocab, unicode_errors, options)
+            _convert_file(path, dest, format, member, limit, vocab, unicode_errors, options, encoding)
             cachedir.drop_superseded(dest)
     return dest
 
 
-def _convert_file(path: Path, dest: Path, fmt, member, limit, vocab, unicode_errors, options: dict) -> None:
+def _convert_file(path: Path, dest: Path, fmt, member, limit, vocab, unicode_errors, options: dict, encoding: Optional[str] = None) -> None:
     if fasttext.is_fasttext_bin(path, member):  # fastText .bin keeps its n-grams
-        fasttext.convert(path, dest, member=member, limit=limit, vocabulary=vocab, unicode_errors=unicode_errors)
+        fasttext.convert(path, dest, member=member, limit=limit, vocabulary=vocab, unicode_errors=unicode_errors, encoding=encoding)
         return
+    if encoding is not None:
+        raise ValueError(f"encoding={encoding!r} applies to fastText .bin files; {path} is read as UTF-8 (see unicode_errors)")
     stamp = _source_stamp(path)
     with iter_vectors(
         path, format=fmt, member=member, limit=limit, vocabulary=vocab,
@@ -366,6 +371,7 @@ def load(
     fvocab: Optional["str | os.PathLike[str]"] = None,
     datatype: Any = None,
     data_dir: Optional["str | os.PathLike[str]"] = None,
+    encoding: Optional[str] = None,
 ) -> Vectors:
     """Load a vector set by catalogue name or file path.
 
@@ -419,6 +425,9 @@ def load(
     datatype
         ``np.float16`` or ``np.float64`` (gensim's ``datatype=``): the returned arrays in that
         type (a copy in memory); the cache stays float32.
+    encoding
+        A fastText ``.bin`` whose words are not UTF-8 (``"latin-1"``, ``"cp852"``; gensim's
+        ``encoding=``): such a file is refused without it, naming the words.
 
     A fastText ``.bin`` keeps its character n-grams: unknown words get fastText's vector from
     them (``v["unseenword"]``, ``v.get_vector``, ``v.subword_vector``), see
@@ -442,6 +451,7 @@ def load(
         format=format, member=member, limit=limit, vocabulary=vocabulary, cache_dir=cache_dir,
         unicode_errors=unicode_errors, offline=offline, nonfinite=nonfinite,
         numeric_token_parts=numeric_token_parts, max_token_bytes=max_token_bytes, data_dir=data_dir,
+        encoding=encoding,
     )
     dest = convert(name_or_path, force=force, **options)
     try:

@@ -9,13 +9,21 @@ The file (``fasttext.cc`` ``saveModel``) is read with ``struct`` and NumPy, neve
 * the input matrix: a bool ``quant``, int64 rows and dim, rows x dim float32: first the ``nwords``
   word rows, then the ``bucket`` n-gram rows (the output matrix after it is not needed).
 
-A known word's vector is fastText's (and gensim's): the mean of its own row and its n-gram rows;
-an unknown word's is the mean of its n-gram rows (zeros when it has none). The n-grams of ``word``
-are the byte runs of ``<word>`` of ``minn``..``maxn`` UTF-8 characters (not the lone ``<`` or
-``>``), hashed with 32-bit FNV-1a over signed bytes, modulo ``bucket``: gensim's
-``ft_ngram_hashes``, reimplemented here (per word, and vectorised over many words for the
-conversion) so nothing needs gensim. Like gensim (and unlike the
-fastText binary, which gives ``</s>`` no n-grams), every known word uses its n-grams.
+A word's vector is bit-for-bit fastText's own (``get_word_vector``, ``FastText::getWordVector``):
+the sum, in fastText's order, of a known word's own row and its n-gram rows (an unknown word's
+n-gram rows only), multiplied by ``float32(1 / count)`` (zeros when there is nothing to add). The
+end-of-sentence token ``</s>`` has no n-grams (fastText's ``Dictionary::initNgrams``): its vector
+is its own row. gensim divides instead of multiplying and gives ``</s>`` n-grams, so its vectors
+differ from fastText's by up to one ulp (``</s>``: entirely). The n-grams of ``word`` are the
+byte runs of ``<word>`` of ``minn``..``maxn`` characters (a character: a byte and the
+``10xxxxxx`` bytes after it, as fastText counts UTF-8; not the lone ``<`` or ``>``), hashed with
+32-bit FNV-1a over signed bytes, modulo ``bucket``: gensim's ``ft_ngram_hashes``, reimplemented
+here (per word, and vectorised over many words for the conversion) so nothing needs gensim.
+
+fastText keeps words as bytes. A file whose words are not UTF-8 (Latin-1, cp852) is refused,
+naming the words, unless ``encoding=`` names its encoding: the words are then decoded with it, the
+n-grams of known words hashed from the file's own bytes, and an unknown word encoded with it before
+hashing (recorded as ``meta.json``'s ``subwords.encoding``).
 
 In the cache the composed word vectors are the usual ``vectors.npy``; the bucket matrix is kept as
 ``ngrams.npy`` (float32, memory-mapped on reload), the word counts as ``counts.npy``, and
@@ -38,7 +46,7 @@ from .formats import Block
 from .sources import open_source
 from .vectors import Vectors
 
-__all__ = ["MAGIC", "Subwords", "FastTextVectors", "is_fasttext_bin", "ngrams", "ngram_hashes", "ngram_hash_table", "ft_hash", "read_subwords", "convert"]
+__all__ = ["MAGIC", "EOS", "Subwords", "FastTextVectors", "is_fasttext_bin", "ngrams", "ngram_hashes", "ngram_hash_table", "ft_hash", "read_subwords", "convert"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,13 +60,22 @@ _WORDS_PER_BLOCK = 8192
 # --------------------------------------------------------------------------- n-grams
 
 
-def ngrams(word: str, minn: int, maxn: int) -> List[bytes]:
-    """The character n-grams of ``<word>`` as UTF-8 byte strings, in fastText's order.
+EOS = "</s>"
+"""fastText's end-of-sentence token: a word without n-grams."""
+
+
+def _bracketed(word: Union[str, bytes], encoding: str = "utf-8") -> bytes:
+    return b"<" + (word if isinstance(word, bytes) else word.encode(encoding)) + b">"
+
+
+def ngrams(word: Union[str, bytes], minn: int, maxn: int, encoding: str = "utf-8") -> List[bytes]:
+    """The character n-grams of ``<word>`` as byte strings, in fastText's order (``word``: text,
+    encoded with ``encoding``, or the file's bytes).
 
     >>> ngrams("cat", 3, 4)
     [b'<ca', b'<cat', b'cat', b'cat>', b'at>']
     """
-    b = ("<" + word + ">").encode("utf-8")
+    b = _bracketed(word, encoding)
     size = len(b)
     out = []
     for i in range(size):
@@ -87,12 +104,12 @@ def ft_hash(data: bytes) -> int:
     return h
 
 
-def ngram_hashes(word: str, minn: int, maxn: int, bucket: int) -> List[int]:
+def ngram_hashes(word: Union[str, bytes], minn: int, maxn: int, bucket: int, encoding: str = "utf-8") -> List[int]:
     """The bucket rows of ``word``'s n-grams (gensim's ``ft_ngram_hashes``)."""
-    return [ft_hash(g) % bucket for g in ngrams(word, minn, maxn)] if bucket else []
+    return [ft_hash(g) % bucket for g in ngrams(word, minn, maxn, encoding)] if bucket else []
 
 
-def ngram_hash_table(words: Sequence[str], minn: int, maxn: int, bucket: int) -> Tuple[np.ndarray, np.ndarray]:
+def ngram_hash_table(words: Sequence[Union[str, bytes]], minn: int, maxn: int, bucket: int, encoding: str = "utf-8") -> Tuple[np.ndarray, np.ndarray]:
     """:func:`ngram_hashes` of many words at once, vectorised: ``(flat, lengths)`` where word ``i``'s
     bucket rows are the next ``lengths[i]`` entries of ``flat``, in fastText's order.
 
@@ -101,7 +118,7 @@ def ngram_hash_table(words: Sequence[str], minn: int, maxn: int, bucket: int) ->
     character (the rules of :func:`ngrams`)."""
     if not words or not bucket or maxn < 1:
         return np.zeros(0, np.intp), np.zeros(len(words), np.intp)
-    encoded = [("<" + w + ">").encode("utf-8") for w in words]
+    encoded = [_bracketed(w, encoding) for w in words]
     sizes = np.fromiter(map(len, encoded), dtype=np.intp, count=len(encoded))
     buf = np.frombuffer(b"".join(encoded) + b"\0", dtype=np.uint8)
     signed = buf.astype(np.uint32) | np.where(buf > 127, np.uint32(0xFFFFFF00), np.uint32(0))
@@ -139,17 +156,25 @@ class Subwords:
     ngrams: np.ndarray
     minn: int
     maxn: int
+    encoding: str = "utf-8"
+    """How an unknown word is turned into the bytes its n-grams are taken from (the file's)."""
 
     @property
     def bucket(self) -> int:
         return int(self.ngrams.shape[0])
 
     def hashes(self, word: str) -> List[int]:
-        """The bucket rows of ``word``'s n-grams."""
-        return ngram_hashes(word, self.minn, self.maxn, self.bucket)
+        """The bucket rows of ``word``'s n-grams (none for ``</s>``, as in fastText)."""
+        if word == EOS:
+            return []
+        try:
+            return ngram_hashes(word, self.minn, self.maxn, self.bucket, self.encoding)
+        except UnicodeEncodeError:  # a character the model's encoding cannot hold: no n-gram of it was trained
+            return ngram_hashes(word.encode(self.encoding, errors="replace"), self.minn, self.maxn, self.bucket)
 
     def vector(self, word: str) -> np.ndarray:
-        """The mean of ``word``'s n-gram vectors, summed in fastText's order (a new float32 array)."""
+        """fastText's vector of an unknown word: its n-gram vectors summed in fastText's order,
+        times ``float32(1 / n)`` (a new float32 array; zeros without n-grams)."""
         vec = np.zeros(self.ngrams.shape[1], np.float32)
         rows = self.hashes(word)
         if not rows:
@@ -157,7 +182,7 @@ class Subwords:
             return vec
         for r in rows:
             vec += self.ngrams[r]
-        return vec / np.float32(len(rows))
+        return vec * np.float32(1.0 / len(rows))
 
 
 def read_subwords(entry: "os.PathLike[str] | str", meta: dict) -> Optional[Subwords]:
@@ -172,7 +197,7 @@ def read_subwords(entry: "os.PathLike[str] | str", meta: dict) -> Optional[Subwo
         raise CacheError(f"cache entry {entry} has no readable {NGRAMS} ({exc}); remove the folder and load again") from exc
     if grid.dtype != np.float32 or grid.shape != (info["bucket"], meta["dim"]):
         raise CacheError(f"cache entry {entry}: {NGRAMS} is {grid.shape} {grid.dtype}, meta says ({info['bucket']}, {meta['dim']}); remove the folder and load again")
-    return Subwords(grid, int(info["minn"]), int(info["maxn"]))
+    return Subwords(grid, int(info["minn"]), int(info["maxn"]), str(info.get("encoding") or "utf-8"))
 
 
 def read_counts(entry: "os.PathLike[str] | str") -> Optional[np.ndarray]:
@@ -257,14 +282,41 @@ class Header:
 
     args: dict
     words: List[str]
+    raw: List[bytes]
+    """The words as the file holds them (their n-grams are hashed from these bytes)."""
     counts: np.ndarray
     ntokens: int
     rows: int
     dim: int
 
 
-def read_header(r: _Reader, unicode_errors: str = "strict") -> Header:
-    """Parse everything up to the first matrix row (see the module docstring)."""
+def _decode_words(raw: List[bytes], encoding: Optional[str], path: str) -> List[str]:
+    """The words as text: UTF-8, else ``encoding``; a word that does not decode is refused,
+    naming the words (a replaced byte would merge distinct words and hash the wrong n-grams)."""
+    codec = encoding or "utf-8"
+    words: List[str] = []
+    bad: List[Tuple[int, bytes]] = []
+    for i, b in enumerate(raw):
+        try:
+            words.append(b.decode(codec))
+        except UnicodeDecodeError:
+            bad.append((i, b))
+            words.append("")
+    if bad:
+        shown = ", ".join(f"word {i + 1} {b!r}" for i, b in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        guess = ", e.g. " + ", ".join(repr(b.decode("latin-1")) for _, b in bad[:3]) + " in Latin-1" if encoding is None else ""
+        raise FormatError(
+            f"{len(bad)} word(s) of this fastText .bin are not valid {codec}: {shown}{guess}; "
+            f"pass the file's encoding, e.g. encoding='latin-1' or 'cp852' (as gensim's load_facebook_vectors takes)",
+            path,
+        )
+    return words
+
+
+def read_header(r: _Reader, unicode_errors: str = "strict", encoding: Optional[str] = None) -> Header:
+    """Parse everything up to the first matrix row (see the module docstring). Words are decoded
+    as UTF-8 or ``encoding`` and refused when they do not decode (``unicode_errors`` is kept for
+    callers and no longer replaces bytes: a replaced word is another word)."""
     magic, version = r.unpack("2i", "the header")
     new = magic == MAGIC
     ints = r.unpack("12i", "the header") if new else (magic, version) + r.unpack("10i", "the header")
@@ -276,14 +328,11 @@ def read_header(r: _Reader, unicode_errors: str = "strict") -> Header:
     ntokens, pruneidx = r.unpack("2q", "the dictionary header") if new else (r.unpack("q", "the dictionary header")[0], 0)
     if nlabels > 0:
         raise FormatError(f"a supervised fastText model ({nlabels} labels) holds no unsupervised word vectors", r.path)
-    words, counts = [], np.empty(size, np.int64)
+    raw, counts = [], np.empty(size, np.int64)
     for i in range(size):
-        raw = r.word(i)
-        try:
-            words.append(raw.decode("utf-8", errors=unicode_errors))
-        except UnicodeDecodeError as exc:
-            raise FormatError(f"word {i + 1} is not valid UTF-8 ({exc}); pass unicode_errors='replace'", r.path) from None
+        raw.append(r.word(i))
         counts[i] = r.unpack("qb", "the word list")[0]
+    words = _decode_words(raw, encoding, r.path)
     r.read(8 * max(pruneidx, 0), "the pruned-index table")
     (quant,) = r.unpack("?", "the matrix header") if new else (False,)
     if quant:
@@ -291,7 +340,7 @@ def read_header(r: _Reader, unicode_errors: str = "strict") -> Header:
     rows, dim = r.unpack("2q", "the matrix header")
     if dim != args["dim"] or rows != nwords + args["bucket"]:
         raise FormatError(f"matrix of {rows} x {dim}, expected {nwords} words + {args['bucket']} buckets x {args['dim']}", r.path)
-    return Header(args, words, counts, ntokens, rows, dim)
+    return Header(args, words, raw, counts, ntokens, rows, dim)
 
 
 def _skip_output(r: _Reader, new: bool) -> None:
@@ -313,20 +362,25 @@ def _copy_rows(r: _Reader, dest: np.ndarray, what: str) -> None:
         r.rows_into(dest[s : s + _ROWS_PER_READ], what)
 
 
-def _composed(words: List[str], keep: np.ndarray, word_rows: np.ndarray, grid: np.ndarray, minn: int, maxn: int) -> Iterator[Block]:
-    """Blocks of the kept words' vectors: (own row + n-gram rows) / (1 + n), added in that order
-    as fastText and gensim do (so the sums are bit-identical to theirs)."""
+def _composed(words: List[str], raw: List[bytes], keep: np.ndarray, word_rows: np.ndarray, grid: np.ndarray, minn: int, maxn: int) -> Iterator[Block]:
+    """Blocks of the kept words' vectors as ``FastText::getWordVector`` computes them: own row,
+    then the n-gram rows (hashed from the file's bytes ``raw``) added in that order, times
+    ``float32(1 / (1 + n))``; ``</s>`` is its own row."""
     bucket = grid.shape[0]
     grid = grid.view(np.ndarray)  # plain indexing on the memory map (no np.memmap wrapper per call)
     for s in range(0, len(words), _WORDS_PER_BLOCK):
         block = words[s : s + _WORDS_PER_BLOCK]
         own = np.asarray(word_rows[keep[s : s + len(block)]], dtype=np.float32)
-        flat, lengths = ngram_hash_table(block, minn, maxn, bucket)
+        flat, lengths = ngram_hash_table(raw[s : s + len(block)], minn, maxn, bucket)
+        eos = np.fromiter((w == EOS for w in block), dtype=bool, count=len(block))
+        if eos.any():  # fastText gives the end-of-sentence token no n-grams
+            flat, lengths = flat[np.repeat(~eos, lengths)], np.where(eos, 0, lengths)
         offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         for k in range(int(lengths.max(initial=0))):  # the k-th n-gram of every word at once
             has = np.flatnonzero(lengths > k)
             own[has] += grid[flat[offsets[has] + k]]
-        yield Block(block, own / (lengths + 1).astype(np.float32)[:, None])
+        # fastText: vec.mul(1.0 / n), the double 1/n rounded to a float32 factor
+        yield Block(block, own * (1.0 / (lengths + 1)).astype(np.float32)[:, None])
 
 
 def _kept(words: List[str], limit: Optional[int], vocabulary: Optional[Iterable[str]]) -> np.ndarray:
@@ -346,12 +400,12 @@ def _kept(words: List[str], limit: Optional[int], vocabulary: Optional[Iterable[
     return np.array(keep, dtype=np.intp)
 
 
-def _stage(path, member: Optional[str], where: str, scratch: Path, unicode_errors: str, want_hash: bool) -> "tuple[Header, Optional[str]]":
+def _stage(path, member: Optional[str], where: str, scratch: Path, unicode_errors: str, want_hash: bool, encoding: Optional[str] = None) -> "tuple[Header, Optional[str]]":
     """Read the file once: the header, then the word rows and the n-gram rows into ``.npy`` files
     in ``scratch``, then through the output matrix (a truncated file fails here)."""
     with open_source(path, member, hash=want_hash) as src:
         r = _Reader(src.stream, where)
-        h = read_header(r, unicode_errors)
+        h = read_header(r, unicode_errors, encoding)
         word_rows = np.lib.format.open_memmap(scratch / "words.npy", "w+", np.float32, (len(h.words), h.dim))
         grid = np.lib.format.open_memmap(scratch / NGRAMS, "w+", np.float32, (h.args["bucket"], h.dim))
         _copy_rows(r, word_rows, "the word vectors")
@@ -373,6 +427,7 @@ def convert(
     unicode_errors: str = "replace",
     source: Optional[dict] = None,
     name: Optional[str] = None,
+    encoding: Optional[str] = None,
 ) -> Path:
     """Convert a fastText ``.bin`` (plain or compressed) into the cache entry ``dest``.
 
@@ -381,20 +436,26 @@ def convert(
     is then written by :func:`pretrained.store.write_entry`, with ``ngrams.npy`` and
     ``counts.npy`` added before it becomes visible. ``source`` is recorded in ``meta.json``
     (default: the file's path, size and sha256). Truncated or malformed files raise
-    :class:`~pretrained.errors.FormatError` naming the file.
+    :class:`~pretrained.errors.FormatError` naming the file, as do words that are not UTF-8 unless
+    ``encoding`` names the file's encoding (``"latin-1"``, ``"cp852"``).
     """
+    if encoding is not None:
+        import codecs
+
+        encoding = codecs.lookup(encoding).name  # LookupError for an unknown encoding
     dest, where = Path(dest), os.fspath(path) + (f"!{member}" if member else "")
     vocabulary = None if vocabulary is None else sorted(set(vocabulary))
     scratch = atomic.temp_name(dest, "scratch")
     dest.parent.mkdir(parents=True, exist_ok=True)
     scratch.mkdir()
     try:
-        h, sha = _stage(path, member, where, scratch, unicode_errors, want_hash=source is None)
+        h, sha = _stage(path, member, where, scratch, unicode_errors, want_hash=source is None, encoding=encoding)
         if source is None:
             source = {"path": str(Path(path).resolve()), "member": member, "size": os.path.getsize(path), "sha256": sha}
         bucket = h.args["bucket"]
         keep = _kept(h.words, limit, vocabulary)
         words = [h.words[i] for i in keep.tolist()]
+        raw = [h.raw[i] for i in keep.tolist()]
         minn, maxn = (h.args["minn"], h.args["maxn"]) if bucket else (0, 0)
         counts = h.counts[keep]
 
@@ -407,13 +468,14 @@ def convert(
             return {
                 "name": name or os.path.basename(where), "source": source, "format": "fasttext-bin",
                 "limit": limit, "vocabulary_size": None if vocabulary is None else len(vocabulary),
-                "read": len(h.words), "kept": len(words), "subwords": {"minn": minn, "maxn": maxn, "bucket": bucket},
+                "read": len(h.words), "kept": len(words),
+                "subwords": {"minn": minn, "maxn": maxn, "bucket": bucket, **({"encoding": encoding} if encoding not in (None, "utf-8") else {})},
                 "fasttext": {**args, "ntokens": int(h.ntokens)},
             }
 
         rows = np.load(scratch / "words.npy", mmap_mode="r", allow_pickle=False)
         grid = np.load(scratch / NGRAMS, mmap_mode="r", allow_pickle=False)
-        store.write_entry(dest, _composed(words, keep, rows, grid, minn, maxn), h.dim, meta, extra=extra)
+        store.write_entry(dest, _composed(words, raw, keep, rows, grid, minn, maxn), h.dim, meta, extra=extra)
         del rows, grid
         logger.info("converted fastText %s into %s: %d words, %d n-gram buckets x %d dims", where, dest, len(words), bucket, h.dim)
     finally:

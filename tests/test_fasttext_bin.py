@@ -1,5 +1,8 @@
-"""Facebook's native fastText ``.bin``: our pickle-free reader against gensim's
-``load_facebook_vectors`` on every unsupervised ``.bin`` that gensim ships in its test data."""
+"""Facebook's native fastText ``.bin``: our pickle-free reader against fastText itself (the
+``fasttext`` package: bit-exact on models trained here, known and unknown words and ``</s>``, UTF-8
+and other encodings) and against gensim's ``load_facebook_vectors`` on every unsupervised ``.bin``
+that gensim ships in its test data (within one ulp: gensim divides where fastText multiplies by
+``float32(1/n)``, and gives ``</s>`` n-grams)."""
 from __future__ import annotations
 
 import gzip
@@ -9,15 +12,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
 
 import pretrained
 from pretrained import fasttext
 from pretrained.errors import FormatError, PretrainedError
 
-from conftest import gensim_test_data
+from conftest import gensim_test_data, require
 
-gensim_fasttext = pytest.importorskip("gensim.models.fasttext")
+gensim_fasttext = require("gensim.models.fasttext", "gensim")
+require("hypothesis", "test")
+from hypothesis import given, settings, strategies as st  # noqa: E402
 
 # every fastText .bin in gensim/test/test_data holding word vectors (the old and the new format)
 BINS = ["lee_fasttext.bin", "lee_fasttext_new.bin", "crime-and-punishment.bin", "non_ascii_fasttext.bin", "toy-model.bin", "toy-model-pretrained.bin"]
@@ -38,11 +42,17 @@ def _quiet(caplog):
     caplog.set_level(logging.ERROR)  # "could not extract any ngrams" warnings of both libraries
 
 
+def as_gensim(v, kv):
+    """Our known-word vectors against gensim's: within one ulp (the division), ``</s>`` apart."""
+    rows = [i for i, w in enumerate(kv.index_to_key) if w != fasttext.EOS]
+    np.testing.assert_array_max_ulp(v.vectors[rows], kv.vectors[rows], maxulp=1)
+
+
 def test_known_words_exact(pair):
     kv, v = pair
     assert isinstance(v, fasttext.FastTextVectors) and v.has_subwords
     assert v.index_to_key == kv.index_to_key
-    np.testing.assert_array_equal(v.vectors, kv.vectors)
+    as_gensim(v, kv)
     assert (v.subwords.minn, v.subwords.maxn, v.subwords.bucket) == (kv.min_n, kv.max_n, kv.bucket)
     np.testing.assert_array_equal(v.subwords.ngrams, kv.vectors_ngrams)
     for w in kv.index_to_key[:: max(1, len(kv) // 20)]:
@@ -85,7 +95,7 @@ def test_vectorised_hash_table_as_gensim(words, minn, extra, bucket):
 def test_any_unknown_word_as_gensim(word):
     kv, v = _lee()
     if word in kv.key_to_index:
-        np.testing.assert_array_equal(v[word], kv[word])
+        np.testing.assert_array_max_ulp(v[word], kv[word], maxulp=1)
     else:
         np.testing.assert_allclose(v[word], kv.get_vector(word), rtol=1e-6, atol=1e-7)
 
@@ -152,7 +162,7 @@ def test_embedding_matrix_subword_rows():
     kv, v = _lee()
     vocab = ["", "[UNK]", kv.index_to_key[0], "unseenword", "steamtrains"]
     m = pretrained.embedding_matrix(v, vocab, oov="subword")
-    np.testing.assert_array_equal(m[2], kv[kv.index_to_key[0]])
+    np.testing.assert_array_equal(m[2], v[kv.index_to_key[0]])
     np.testing.assert_allclose(m[3], kv.get_vector("unseenword"), atol=1e-7)
     np.testing.assert_allclose(m[4], kv.get_vector("steamtrains"), atol=1e-7)
     assert not m[0].any()
@@ -225,7 +235,7 @@ def test_from_gensim_keeps_subwords():
     kv, v = _lee()
     w = fasttext.FastTextVectors.from_gensim(kv, name="lee")
     assert isinstance(w, fasttext.FastTextVectors) and w.has_subwords
-    np.testing.assert_array_equal(w.vectors, v.vectors)
+    as_gensim(v, kv)
     np.testing.assert_allclose(w["unseenword"], kv.get_vector("unseenword"), atol=1e-7)
     plain = fasttext.FastTextVectors.from_gensim(pretrained.Vectors(["a"], np.ones((1, 2), np.float32)).to_gensim())
     assert not plain.has_subwords
@@ -244,3 +254,88 @@ def test_verify_flags_a_flipped_byte_in_the_ngrams(tmp_path):
     with pytest.raises(pretrained.CacheError, match="ngrams.npy"):
         store.check_entry(Path(v.path))
     assert [r["ok"] for r in cachedir.verify(tmp_path) if r["kind"] == "vectors"] == [False]
+
+
+# ---------------------------------------------------------------------------- fastText itself
+
+SYLLABLES = ["ka", "fe", "ré", "lo", "mu", "tí", "sa", "né", "po", "çu", "ü"]
+# corpus encoding, words that must stay distinct (they differ only in a non-ASCII letter)
+ENCODINGS = [
+    pytest.param("utf-8", id="utf-8"),
+    pytest.param("latin-1", id="latin-1"),
+    pytest.param("cp852", id="cp852"),  # é is byte 0x82, a "continuation byte" to fastText's n-grams
+]
+UNSEEN = ["kafé", "zzz", "ré", "x", "", "títítítítí", "</S>", "<s>", "a b", "mukaré"]
+
+
+def _train(folder: Path, encoding: str, syllables=SYLLABLES) -> Path:
+    """A tiny fastText skipgram model trained here on a generated corpus written in ``encoding``."""
+    ft = require("fasttext", "test")
+    rng = np.random.default_rng(7)
+    words = ["".join(rng.choice(syllables, size=rng.integers(1, 4))) for _ in range(60)] + ["café", "cafë"]
+    lines = [" ".join(rng.choice(words, size=10)) for _ in range(300)]
+    corpus = folder / f"corpus-{encoding}.txt"
+    corpus.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    model = ft.train_unsupervised(
+        str(corpus), model="skipgram", dim=8, epoch=1, minCount=1, minn=2, maxn=4, bucket=997, thread=1, verbose=0,
+    )
+    path = folder / f"model-{encoding}.bin"
+    model.save_model(str(path))
+    return path
+
+
+@pytest.fixture(scope="module", params=ENCODINGS)
+def trained(request, tmp_path_factory):
+    """(encoding, fastText's own model, the .bin) of a model trained in that encoding."""
+    ft = require("fasttext", "test")
+    encoding = request.param
+    path = _train(tmp_path_factory.mktemp("ft-train"), encoding)
+    return encoding, ft.load_model(str(path)), path
+
+
+def test_every_word_bit_exact_as_fasttext(trained, tmp_path):
+    encoding, model, path = trained
+    v = pretrained.load(path, cache_dir=tmp_path, encoding=None if encoding == "utf-8" else encoding)
+    theirs = model.get_words(on_unicode_error="replace")
+    assert len(v) == len(theirs) and v.index_to_key[0] == fasttext.EOS
+    assert "café" in v and "cafë" in v  # distinct words stay distinct
+    for word in v.index_to_key:  # every known word, </s> included: get_word_vector takes the file's bytes
+        np.testing.assert_array_equal(v[word], model.get_word_vector(word.encode(encoding)), err_msg=word)
+    for word in UNSEEN:
+        if word not in v:
+            np.testing.assert_array_equal(v[word], model.get_word_vector(word.encode(encoding)), err_msg=word)
+
+
+def test_eos_is_its_own_row_as_fasttext(tmp_path):
+    path = _train(tmp_path, "utf-8")
+    model = require("fasttext", "test").load_model(str(path))
+    v = pretrained.load(path, cache_dir=tmp_path)
+    row = model.get_input_matrix()[model.get_word_id(fasttext.EOS)]
+    np.testing.assert_array_equal(v[fasttext.EOS], row)
+    np.testing.assert_array_equal(v[fasttext.EOS], model.get_word_vector(fasttext.EOS))
+    few = pretrained.load(path, cache_dir=tmp_path, vocabulary=["café"])  # </s> not kept: unknown
+    assert fasttext.EOS not in few and not few[fasttext.EOS].any()
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "cp852"])
+def test_a_bin_that_is_not_utf8_is_refused_naming_the_words(tmp_path, encoding):
+    path = _train(tmp_path, encoding, syllables=["ka", "fe", "lo"])  # café and cafë the only non-ASCII words
+    with pytest.raises(FormatError) as err:
+        pretrained.load(path, cache_dir=tmp_path / "cache")
+    message = str(err.value)
+    assert str(path) in message and "encoding=" in message and "not valid utf-8" in message
+    assert "2 word(s)" in message and repr("café".encode(encoding)) in message and repr("cafë".encode(encoding)) in message
+    assert not (tmp_path / "cache" / "vectors").exists() or not any(
+        p.is_dir() and (p / "meta.json").exists() for p in (tmp_path / "cache" / "vectors").iterdir()
+    )
+    v = pretrained.load(path, cache_dir=tmp_path / "cache", encoding=encoding)
+    assert v.meta["subwords"]["encoding"] and not np.array_equal(v["café"], v["cafë"])
+    again = pretrained.load(path, cache_dir=tmp_path / "cache", encoding=encoding)  # the encoding is kept on reload
+    np.testing.assert_array_equal(again["kafé"], v["kafé"])
+
+
+def test_encoding_applies_to_fasttext_bins_only(tmp_path):
+    text = tmp_path / "v.txt"
+    text.write_text("a 1 2\nb 3 4\n")
+    with pytest.raises(ValueError, match="fastText .bin"):
+        pretrained.load(text, encoding="latin-1")

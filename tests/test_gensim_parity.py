@@ -12,9 +12,9 @@ import pytest
 import pretrained
 from pretrained.errors import FormatError
 
-from conftest import gensim_test_data
+from conftest import gensim_test_data, require
 
-gensim_kv = pytest.importorskip("gensim.models.keyedvectors")
+gensim_kv = require("gensim.models.keyedvectors", "gensim")
 KeyedVectors = gensim_kv.KeyedVectors
 
 WORDNET_GOOD = [

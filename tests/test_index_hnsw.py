@@ -12,7 +12,9 @@ import pytest
 import pretrained
 from pretrained.index import IndexMismatchError, build_index, index_path, load_index, sidecar_path
 
-pytest.importorskip("hnswlib")
+from conftest import require  # noqa: E402
+
+require("hnswlib", "hnsw")
 
 
 def generated(n=2000, dim=16, clusters=40, seed=0, name="generated"):

@@ -1,16 +1,20 @@
 """A neighbour index over a vector set: built once offline, memory-mapped everywhere.
 
-An index is two files side by side:
+An index is three files side by side (described for other readers in
+``docs/guide/index-format.md``):
 
-``<name>.ann``        the backend's file (Annoy: a forest over the L2-normalised rows); item ``i``
-                      is row ``i`` of the cached vectors, so the vocabulary is shared with the cache
-``<name>.ann.json``   the sidecar: backend and its parameters, metric, dim, item count, the
-                      vectors' identity (sha256 of their float32 bytes), build time, library
-                      versions, the index file's size and the default ``search_k``
+``<name>.ann``            the backend's file (Annoy: a forest over the L2-normalised rows); item
+                          ``i`` is row ``i`` of the vectors
+``<name>.ann.json``       the sidecar: backend and its parameters, what the file holds, metric,
+                          dim, item count, the vectors' identity (sha256 of their float32 bytes),
+                          build time, library versions, the index file's size and content hash
+                          and the default ``search_k``
+``<name>.ann.vocab.txt``  the words, line ``i`` the word of item ``i``
 
 Without a path, :func:`build_index` writes into the cache beside the vectors
 (``<cache>/indexes/<entry>/annoy-angular-t<trees>-s<seed>.ann``), so ``v.index()`` finds it again.
-Loading checks the sidecar against the vectors and the file size, and refuses a mismatch with
+Loading checks the sidecar against the vectors and the file's size and content hash (before the
+native library reads it: a damaged file would crash the process), and refuses a mismatch with
 :class:`IndexMismatchError`.
 
 Modules: ``backend`` (what a backend is; the registry), ``annoy_backend`` (Annoy), ``sidecar``

@@ -1,9 +1,11 @@
 """Building an index: once per vectors and parameters, under a lock (two processes building the
 same index: one builds, the other reuses), written under a temporary name and moved into place by
-:mod:`pretrained.atomic` (the index file first, its sidecar last, so a sidecar is only ever seen
-beside a complete index)."""
+:mod:`pretrained.atomic` (the index file first, then its vocabulary, its sidecar last, so a
+sidecar is only ever seen beside a complete index). The sidecar records the file's content hash,
+checked before every open."""
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import platform
@@ -13,13 +15,16 @@ from typing import Any, Dict, Optional
 
 import numpy as np
 
-from .. import atomic, progress, scoring, threads
+from .. import atomic, cachedir, hashes, progress, scoring, threads
 from .backend import backend_class
 from .load import load_index
 from .query import NeighbourIndex
-from .sidecar import FORMAT, SIDECAR_VERSION, IndexMismatchError, check_file, find_sidecar, index_path, vectors_identity, write_sidecar
+from .sidecar import (
+    FORMAT, SIDECAR_VERSION, IndexMismatchError, check_file, entry_reference, find_sidecar, index_path, read_sidecar,
+    vectors_identity, vocabulary_path, write_sidecar,
+)
 
-__all__ = ["build_index", "resolve_target"]
+__all__ = ["build_index", "resolve_target", "lock_file"]
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +102,9 @@ def build_index(
     progress
         Show a progress bar while adding vectors (default: when standard error is a terminal).
     force
-        Build again even when an index with these parameters exists at the target.
+        Build again even when an index with these parameters exists at the target; with
+        ``path``, also replace a file there that is not an index of these vectors with this
+        backend (refused otherwise).
     backend
         ``"annoy"`` (the default: one memory-mapped file shared by every process) or ``"hnsw"``
         (hnswlib: many times more queries a second at the same recall, read into each process's
@@ -125,27 +132,81 @@ def build_index(
     threads.workers(n_jobs)  # refuse a bad thread count before any work
     if search_k is not None:
         scoring.check_count(search_k, "search_k")
+    if path is None:
+        _check_entry(vectors)
     target = resolve_target(path, vectors, backend, params)
     if not force:
-        found = _reuse(target, vectors, backend, params)
+        found = _reuse(target, vectors, backend, params, explicit=path is not None)
         if found is not None:
             return found
-    from ..store import entry_lock
+    from filelock import FileLock
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    with entry_lock(target):
+    with FileLock(os.fspath(lock_file(target))):
         if not force:
-            found = _reuse(target, vectors, backend, params)
+            found = _reuse(target, vectors, backend, params, explicit=path is not None)
             if found is not None:
                 return found
         return _build(vectors, target, cls, params, n_jobs, on_disk, search_k, progress)
 
 
-def _reuse(target: Path, vectors, backend: str, params: Dict[str, Any]) -> Optional[NeighbourIndex]:
+def _check_entry(vectors) -> None:
+    """Refuse to build a cache index for vectors whose cache entry was removed since they were
+    loaded (the index would describe a set the cache no longer holds)."""
+    from .. import store
+
+    if vectors.path is not None and not store.is_entry(Path(vectors.path)):
+        raise IndexMismatchError(
+            f"the cache entry of {vectors.name or 'these vectors'} ({vectors.path}) was removed after they were loaded; "
+            "load them again (pretrained.load(...)) before building their index, or pass a path to build_index",
+            vectors.path,
+        )
+
+
+def lock_file(target: Path) -> Path:
+    """The lock guarding the build of ``target``: beside it inside the cache (removed with its
+    folder), else in the cache's ``locks/`` folder, named by the target's absolute path, so no
+    lock file is left beside a user's ``--out`` file."""
+    target = Path(os.path.abspath(target))
+    top = Path(os.path.abspath(cachedir.root()))
+    if top in target.parents:
+        return target.with_name(target.name + ".lock")
+    key = hashlib.sha256(os.fsencode(target)).hexdigest()[:24]
+    folder = top / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"index-{key}.lock"
+
+
+def _refuse_replace(target: Path, why: str) -> None:
+    raise IndexMismatchError(
+        f"{target} already exists and {why}; pass force=True (`pretrained build-index --force`) to replace it, "
+        "or choose another path", str(target)
+    )
+
+
+def _reuse(target: Path, vectors, backend: str, params: Dict[str, Any], explicit: bool = False) -> Optional[NeighbourIndex]:
     """The index at ``target`` when it is complete, matches the vectors and was built by this
-    backend with these parameters; None (with a warning when something is there but wrong)."""
+    backend with these parameters; None (with a warning when something is there but wrong).
+
+    ``explicit`` (a path the caller chose, not the cache's): a file there that is not an index of
+    these vectors with this backend (another set's index, an Annoy file where an HNSW one is asked
+    for, any other file) is refused rather than replaced; an index of these vectors built with
+    other parameters, or damaged, is rebuilt."""
+    if explicit and target.exists() and find_sidecar(target) is None:
+        _refuse_replace(target, "is not an index with a sidecar")
     if not (target.is_file() and find_sidecar(target) is not None):
         return None
+    if explicit:
+        try:
+            sidecar = read_sidecar(target)
+        except IndexMismatchError:
+            sidecar = None
+        if sidecar is not None:
+            if sidecar.get("backend") != backend:
+                _refuse_replace(target, f"is a {sidecar.get('backend')} index, not a {backend} one")
+            recorded = (sidecar.get("vectors") or {}).get("sha256")
+            if not hashes.same(recorded, vectors_identity(vectors)):
+                _refuse_replace(target, f"is the index of other vectors ({recorded})")
     try:
         index = load_index(target, vectors=vectors)
     except IndexMismatchError as exc:
@@ -187,11 +248,34 @@ def _build(vectors, target: Path, cls, params: Dict[str, Any], n_jobs: int, on_d
         del index
         seconds = time.perf_counter() - started
         timing = {"seconds": seconds, "add_seconds": added - started, "build_seconds": built - added}
+        # what the saved file holds, read back as a reader will (Annoy caps the trees of a tiny set)
+        reopened = cls.open(tmp, dim, params)
+        holds = reopened.describe()
+        reopened.unload()
+        del reopened
+        if holds.get("items") != count:
+            raise IndexMismatchError(f"the {cls.name} index built at {target} holds {holds}, not {count} items", str(target))
         sidecar = _sidecar(vectors, target, cls, params, identity, n_jobs, on_disk, search_k, timing, tmp.stat().st_size)
-        check_file(tmp, sidecar, shown=target)  # verify before it is visible
+        sidecar["holds"] = holds
+        sidecar["ann_hash"] = cachedir.index_file_digest(tmp)
+        check_file(tmp, sidecar, shown=target, content=False)  # verify before it is visible
+    sidecar["vocabulary"] = _write_vocabulary(target, vectors)
     write_sidecar(target, sidecar)
     logger.info("built %s: %s over %d x %d in %.2f s", target, params, count, dim, seconds)
     return load_index(target, vectors=vectors)
+
+
+def _write_vocabulary(target: Path, vectors) -> Optional[Dict[str, Any]]:
+    """Write the words beside the index (line ``i``: the word of item ``i``), so the folder can
+    be shipped and read with the raw library alone; its name, size and hash for the sidecar (None,
+    with a warning, when a word holds a line break and cannot be written one a line)."""
+    words = vectors.index_to_key
+    if any("\n" in w or "\r" in w for w in words):
+        logger.warning("no vocabulary file beside %s: a word holds a line break", target)
+        return None
+    path = vocabulary_path(target)
+    atomic.write_bytes(path, "".join(w + "\n" for w in words).encode("utf-8"))
+    return {"file": path.name, "encoding": "utf-8", "size": path.stat().st_size, "hash": cachedir.index_file_digest(path)}
 
 
 def _sidecar(vectors, target: Path, cls, params, identity: str, n_jobs: int, on_disk: bool, search_k, timing: Dict[str, float], size: int) -> Dict[str, Any]:
@@ -204,7 +288,7 @@ def _sidecar(vectors, target: Path, cls, params, identity: str, n_jobs: int, on_
         "normalised": True,
         "dim": vectors.dim,
         "count": len(vectors),
-        "vectors": {"sha256": identity, "name": vectors.name, "entry": vectors.path},
+        "vectors": {"sha256": identity, "name": vectors.name, "entry": entry_reference(target, vectors.path)},
         "build": {
             **{k: v for k, v in params.items()},
             "n_jobs": int(n_jobs),

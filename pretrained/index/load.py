@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional, Union
 
 from .backend import backend_class
 from .query import NeighbourIndex
-from .sidecar import IndexMismatchError, check_sidecar, index_path, read_sidecar, sidecar_path, vectors_identity
+from .sidecar import IndexMismatchError, check_sidecar, index_path, read_sidecar, resolve_entry, sidecar_path, vectors_identity
 
 __all__ = ["load_index"]
 
@@ -19,8 +19,8 @@ def _vectors_for(index_file: Path, sidecar: dict):
     from .. import store
     from ..vectors import Vectors
 
-    entry = (sidecar.get("vectors") or {}).get("entry")
-    if not entry or not store.is_entry(Path(entry)):
+    entry = resolve_entry(index_file, (sidecar.get("vectors") or {}).get("entry"))
+    if entry is None or not store.is_entry(entry):
         # the index may have moved with its cache: indexes/<entry> -> vectors/<entry>
         guess = index_file.parent.parent.parent / "vectors" / index_file.parent.name
         if not store.is_entry(guess):
@@ -28,9 +28,9 @@ def _vectors_for(index_file: Path, sidecar: dict):
                 f"index {index_file} was built for vectors at {entry}, which are not there; "
                 "pass vectors=pretrained.load(...) to load_index", str(index_file)
             )
-        entry = str(guess)
+        entry = guess
     words, arr, norms, meta = store.read_entry(Path(entry))
-    return Vectors(words, arr, norms=norms, name=meta.get("name"), meta=meta, path=entry, _checked=True)
+    return Vectors(words, arr, norms=norms, name=meta.get("name"), meta=meta, path=os.fspath(entry), _checked=True)
 
 
 def _is_index_file(p: Path) -> bool:
@@ -94,7 +94,10 @@ def _open(p: Path, vectors, prefault: bool) -> NeighbourIndex:
     except OSError as exc:
         raise IndexMismatchError(f"{cls.name} cannot open {p} ({exc}); build the index again", str(p)) from exc
     held = handle.describe()
-    expected = {"items": len(vectors), **{k: sidecar["params"].get(k) for k in held if k != "items"}}
+    # what the file held when it was built (Annoy keeps fewer or more trees than asked for a tiny
+    # set); older sidecars: the parameters asked for
+    expected = dict(sidecar.get("holds") or {"items": len(vectors), **{k: sidecar["params"].get(k) for k in held if k != "items"}})
+    expected["items"] = len(vectors)
     if held != expected:
         handle.unload()
         raise IndexMismatchError(f"index {p} holds {held}, its sidecar says {expected}; build the index again", str(p))

@@ -3,9 +3,12 @@ where an index lives, and the checks that refuse an index that does not belong t
 
 The sidecar of ``set.ann`` is ``set.ann.json`` (the index file's full name plus ``.json``, so
 ``set.v1`` and ``set.v2`` keep one each); the older ``set.json`` is still read. It records the
-backend and its parameters, metric, dim, item count, the vectors' identity (``sha256:<hex>`` of
-their float32 bytes), the index file's size, timings, library versions and the default search
-effort (``search_k``).
+backend and its parameters, what the built file holds (``holds``: Annoy caps the trees of a tiny
+set), metric, dim, item count, the vectors' identity (``sha256:<hex>`` of their float32 bytes) and
+cache entry (relative to the index's folder), the index file's size and content hash
+(``ann_hash``, checked before the native library opens the file), the vocabulary file beside it,
+timings, library versions and the default search effort (``search_k``). The format is described
+for other readers in ``docs/guide/index-format.md``.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from typing import Any, Dict, Mapping, Optional
 
 import numpy as np
 
-from .. import atomic, config, hashes
+from .. import atomic, cachedir, config, hashes
 from ..errors import CacheError
 
 __all__ = [
@@ -34,6 +37,9 @@ __all__ = [
     "write_sidecar",
     "check_sidecar",
     "check_file",
+    "entry_reference",
+    "resolve_entry",
+    "vocabulary_path",
 ]
 
 logger = logging.getLogger(__name__)
@@ -161,9 +167,11 @@ def check_sidecar(index_file: Path, sidecar: Mapping[str, Any], *, metric: str, 
     check_file(index_file, sidecar)
 
 
-def check_file(index_file: Path, sidecar: Mapping[str, Any], shown: Optional[Path] = None) -> None:
-    """Refuse an index file that is missing or not the size its sidecar recorded (``shown``: the
-    name to use in messages, when ``index_file`` is still a temporary one)."""
+def check_file(index_file: Path, sidecar: Mapping[str, Any], shown: Optional[Path] = None, *, content: bool = True) -> None:
+    """Refuse an index file that is missing, not the size its sidecar recorded or (``content``)
+    not the bytes it recorded (``ann_hash``), before any native library reads it: hnswlib and
+    Annoy trust their files, and a damaged one crashes the process or answers junk. ``shown``:
+    the name to use in messages, when ``index_file`` is still a temporary one."""
     shown = shown or index_file
     try:
         size = index_file.stat().st_size
@@ -174,3 +182,49 @@ def check_file(index_file: Path, sidecar: Mapping[str, Any], shown: Optional[Pat
             f"index file {shown} is {size} bytes, its sidecar says {sidecar.get('ann_size')}: "
             "truncated or replaced; build the index again", str(shown)
         )
+    if not content:
+        return
+    recorded = sidecar.get("ann_hash")
+    if not recorded:
+        raise IndexMismatchError(
+            f"index file {shown} has no content hash in its sidecar (built by an older version), so it cannot be "
+            "checked before it is opened; build the index again (build_index(..., force=True) or `pretrained build-index --force`)",
+            str(shown),
+        )
+    try:
+        ok, actual = cachedir.same_index_digest(index_file, recorded)
+    except ValueError as exc:
+        raise IndexMismatchError(f"index sidecar of {shown}: {exc}; build the index again", str(shown)) from exc
+    if not ok:
+        raise IndexMismatchError(
+            f"index file {shown} is damaged: its content hash is {actual}, its sidecar says {recorded}; "
+            "build the index again (`pretrained build-index ... --force`)", str(shown)
+        )
+
+
+def entry_reference(index_file: Path, entry: Optional["str | os.PathLike[str]"]) -> Optional[str]:
+    """The cache entry of the vectors as the sidecar records it: a path relative to the index
+    file's folder (``../../vectors/<entry>`` in the cache), so a folder moved or shipped with its
+    cache still finds it; absolute only where no relative path exists (another drive)."""
+    if entry is None:
+        return None
+    try:
+        return Path(os.path.relpath(os.path.abspath(entry), os.path.abspath(index_file.parent))).as_posix()
+    except ValueError:
+        return os.fspath(entry)
+
+
+def resolve_entry(index_file: Path, recorded: Optional[str]) -> Optional[Path]:
+    """The cache entry a sidecar's ``vectors.entry`` names (relative to the index file's folder,
+    or absolute as older sidecars wrote it)."""
+    if not recorded:
+        return None
+    p = Path(recorded)
+    return p if p.is_absolute() else Path(os.path.normpath(index_file.parent / p))
+
+
+def vocabulary_path(index_file: "str | os.PathLike[str]") -> Path:
+    """The words file written beside an index: ``<index file name>.vocab.txt``, line ``i`` the
+    word of item ``i``."""
+    p = Path(index_file)
+    return p.with_name(p.name + ".vocab.txt")
