@@ -136,7 +136,8 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def cache_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", nargs="?", choices=["list", "verify", "remove", "prune"], default="list")
+    p.add_argument("action", nargs="?", choices=["list", "verify", "remove", "prune"], default="list",
+                   help="list (default): entries, downloads and indexes, saved names included; verify: re-hash them; remove NAME; prune: leftovers")
     p.add_argument("name", nargs="?", help="for remove: a catalogue name or an item name from `cache list`")
     p.add_argument("--dry-run", action="store_true", help="for prune: show what would go, remove nothing")
     cache_dir_arg(p)
