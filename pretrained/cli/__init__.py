@@ -19,6 +19,7 @@ import errno
 import logging
 import os
 import sys
+import warnings
 from typing import Iterator, List, Optional, Sequence
 
 from ..errors import PretrainedError
@@ -123,6 +124,12 @@ def _configure_logging(args: argparse.Namespace) -> None:
     if args.quiet:
         level = logging.ERROR
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # The HTTP library's own log lines and warnings (retries, pools, TLS) are for -vv only: a
+    # failed download already ends in our one line that says what to do.
+    if args.verbose < 2:
+        logging.getLogger("urllib3").setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore", module=r"urllib3(\.|$)")
+        warnings.filterwarnings("ignore", module=r"requests(\.|$)")
 
 
 def _stdout_to_devnull() -> None:
