@@ -348,7 +348,7 @@ def get(name: str) -> Entry:
     try:
         return _table()[name]
     except KeyError:
-        raise UnknownNameError(name, names()) from None
+        raise UnknownNameError(name, tuple(_table())) from None  # names and aliases: the closest is suggested
 
 
 def names() -> Tuple[str, ...]:

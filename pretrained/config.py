@@ -33,7 +33,7 @@ _FALSE = {"", "0", "false", "no", "off"}
 def _checkout_cache() -> Optional[Path]:
     """The repository's ``cache/`` folder when the package runs from a source checkout."""
     root = Path(__file__).resolve().parent.parent
-    if (root / "setup.cfg").is_file() and (root / "cache").is_dir():
+    if (root / "pyproject.toml").is_file() and (root / "cache").is_dir():
         return root / "cache"
     return None
 

@@ -7,7 +7,8 @@ destination while hashing (sha256), and
   across processes (a later run finds the ``.part``, re-hashes it and asks for the rest); it starts
   over cleanly when the server ignores ``Range`` (200 instead of 206) or answers 416;
 * retries connection errors, timeouts, 5xx, 408 and 429 with bounded exponential backoff, then
-  moves to the next URL; any other 4xx (404...) moves on at once;
+  moves to the next URL; any other 4xx (404...) and a host name that cannot be resolved (no
+  network, no DNS, a mistyped host: another try would not change it) move on at once;
 * refuses what is not the file: an HTML page (by content type or first bytes), a wrong size, a bad
   sha256 (computed over all the bytes, the resumed part included). The ``.part`` is discarded and
   the error names the URL, what was expected and what came;
@@ -33,13 +34,14 @@ import os
 import re
 import shutil
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 from . import atomic, cachedir, catalog, config, hashes, locking, progress as progress_bars
 from .errors import ChecksumError, DownloadError, OfflineError
 
-__all__ = ["fetch", "download", "download_path"]
+__all__ = ["fetch", "download", "download_path", "unresolvable"]
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +118,53 @@ def _looks_like_html(data: bytes) -> bool:
     return data.lstrip()[:20].lower().startswith(_HTML_STARTS)
 
 
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and everything behind it: causes, contexts, and the exceptions urllib3 and
+    requests carry as ``reason`` or as arguments."""
+    seen, todo = set(), [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        todo.extend((e.__cause__, e.__context__, getattr(e, "reason", None)))
+        todo.extend(a for a in getattr(e, "args", ()) if isinstance(a, BaseException))
+
+
+def unresolvable(exc: BaseException) -> bool:
+    """Whether ``exc`` comes from a failed host-name lookup (``socket.gaierror``: no network, no
+    DNS, or no such host), which no retry repairs.
+
+    Examples
+    --------
+    >>> import socket
+    >>> try:
+    ...     try:
+    ...         raise socket.gaierror(-3, "Temporary failure in name resolution")
+    ...     except OSError as dns:
+    ...         raise ConnectionError("Max retries exceeded") from dns
+    ... except ConnectionError as exc:
+    ...     unresolvable(exc)
+    True
+    >>> unresolvable(ConnectionRefusedError(111, "Connection refused"))
+    False
+    """
+    import socket
+
+    return any(isinstance(e, socket.gaierror) for e in _causes(exc))
+
+
+def _short(exc: BaseException) -> str:
+    """What went wrong in a few words: the exception's type and the innermost system error
+    (``ConnectionError: [Errno 111] Connection refused``), not urllib3's nested repr."""
+    inner = [e for e in _causes(exc) if isinstance(e, OSError) and e.strerror]
+    if inner:
+        return f"{type(exc).__name__}: {inner[-1].strerror}"
+    text = str(exc)
+    return f"{type(exc).__name__}: {text[:200] + '...' if len(text) > 200 else text}"
+
+
 def _network_errors() -> tuple:
     """What a broken, reset or silent connection raises while the body is read."""
     import http.client
@@ -149,7 +198,12 @@ def _request(session, url: str, part: _Part, timeouts):
     try:
         resp = session.get(url, headers=headers, stream=True, timeout=timeouts, allow_redirects=True)
     except requests.RequestException as exc:
-        raise _Transient(f"{type(exc).__name__}: {exc}") from exc
+        if unresolvable(exc):
+            host = urllib.parse.urlsplit(url).hostname or url
+            raise _Refused(DownloadError(
+                f"cannot resolve the host {host} (no network or no DNS?)", url=url,
+            )) from exc
+        raise _Transient(_short(exc)) from exc
     status = resp.status_code
     if status in (200, 206) and "html" not in resp.headers.get("Content-Type", "").lower():
         return resp
@@ -408,7 +462,8 @@ def _try_url(session, url: str, part: _Part, dest: Path, sha256, size, settings:
             logger.info("downloading %s from %s (try %d of %d)", dest.name, url, tries, settings.attempts)
             _stream(session, url, part, size, settings.timeouts, bar)
         except _Refused as exc:
-            logger.warning("%s", exc.error)
+            # a host that does not resolve is said once, in the final error
+            logger.log(logging.INFO if unresolvable(exc) else logging.WARNING, "%s", exc.error)
             failures.append((url, exc.error))
             return False
         except _Transient as exc:

@@ -31,11 +31,31 @@ class UnknownNameError(PretrainedError, ValueError):
     def __init__(self, name: str, known: tuple = ()):
         self.name = name
         self.known = tuple(known)
-        hint = f" Known names: {', '.join(self.known)}." if self.known else ""
+        self.suggestions = _closest(name, self.known)
+        hint = f" Did you mean {' or '.join(map(repr, self.suggestions))}?" if self.suggestions else ""
         super().__init__(
             f"{name!r} is neither a catalogue name nor an existing file.{hint} "
             "Run `pretrained list` to see the catalogue, or pass a path to a vector file."
         )
+
+
+def _closest(word: str, candidates: "tuple[str, ...]", n: int = 2) -> "tuple[str, ...]":
+    """The (at most ``n``) candidates closest to ``word``, ignoring case (difflib's ratio >= 0.75),
+    for a "did you mean" hint.
+
+    Examples
+    --------
+    >>> _closest("glove.6B.51d", ("glove.6B.50d", "glove.6B.100d", "fasttext.wiki-news.300d"))
+    ('glove.6B.50d',)
+    >>> _closest("GLOVE.6b.50D", ("glove.6B.50d",))
+    ('glove.6B.50d',)
+    """
+    import difflib
+
+    lowered: dict = {}
+    for c in candidates:
+        lowered.setdefault(c.lower(), c)
+    return tuple(lowered[c] for c in difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.75))
 
 
 class WordNotFoundError(PretrainedError, KeyError):

@@ -1,8 +1,9 @@
 """The ``pretrained`` command: a table of small subcommands. The library logs; this package prints.
 
 Exit status: 0 done; 1 an error (one line ``pretrained: error: ...`` on standard error, saying
-what to do); 2 a usage error (argparse's usage message); 130 interrupted. ``--debug`` (or
-``$PRETRAINED_DEBUG=1``) shows the traceback instead of the one line.
+what to do); 2 a usage error (argparse's usage message; a mistyped command gets the closest one);
+130 interrupted. ``--debug`` (or ``$PRETRAINED_DEBUG=1``) shows the traceback instead of the one
+line. Bare ``pretrained`` prints the command list; ``pretrained --version`` the version.
 
 Modules: :mod:`.options` (argument checks and shared options), :mod:`.output` (text and strict
 JSON), and the commands by area: :mod:`.sets` (list, download, convert, info, cache),
@@ -13,11 +14,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import errno
 import logging
 import os
 import sys
-from typing import Iterator, List, Optional
+import warnings
+from typing import Iterator, List, Optional, Sequence
 
 from ..errors import PretrainedError
 from . import exports, indexes, own, queries, sets
@@ -36,9 +39,16 @@ _TRUE = ("1", "true", "yes", "on")
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser: global options, then one subparser per entry of :data:`COMMANDS`."""
-    parser = argparse.ArgumentParser(prog="pretrained", description="Pretrained word embeddings, fast and safely.")
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="pretrained",
+        description="Pretrained word embeddings, fast and safely.",
+        epilog="`pretrained COMMAND --help` tells more about a command.",
+    )
+    parser.add_argument("--version", action="version", version=f"pretrained {__version__}")
     global_args(parser, top=True)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for command in COMMANDS:
         p = sub.add_parser(command.name, aliases=list(command.aliases), help=command.help, description=command.help)
         command.arguments(p)
@@ -114,6 +124,12 @@ def _configure_logging(args: argparse.Namespace) -> None:
     if args.quiet:
         level = logging.ERROR
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # The HTTP library's own log lines and warnings (retries, pools, TLS) are for -vv only: a
+    # failed download already ends in our one line that says what to do.
+    if args.verbose < 2:
+        logging.getLogger("urllib3").setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore", module=r"urllib3(\.|$)")
+        warnings.filterwarnings("ignore", module=r"requests(\.|$)")
 
 
 def _stdout_to_devnull() -> None:
@@ -151,12 +167,61 @@ def _run(args: argparse.Namespace, debug: bool) -> int:
         return 1
 
 
+def command_names() -> List[str]:
+    """Every command name and alias, in table order."""
+    return [name for command in COMMANDS for name in (command.name, *command.aliases)]
+
+
+def _first_word(argv: Sequence[str]) -> Optional[str]:
+    """The command word of ``argv``: the first argument that is not an option (the top-level
+    options are all flags, so no option takes it as its value)."""
+    for arg in argv:
+        if arg == "--":
+            return None
+        if not arg.startswith("-"):
+            return arg
+    return None
+
+
+def unknown_command(word: str) -> str:
+    """The usage message for a command word that is not a command: the closest ones, if any.
+
+    Examples
+    --------
+    >>> unknown_command("nieghbours")
+    "unknown command 'nieghbours'; did you mean 'neighbours'? (`pretrained --help` lists the commands)"
+    """
+    canonical = {name: command.name for command in COMMANDS for name in (command.name, *command.aliases)}
+    close = difflib.get_close_matches(word.lower(), list(canonical), n=3, cutoff=0.6)
+    names = list(dict.fromkeys(canonical[name] for name in close))[:2]
+    hint = f"; did you mean {' or '.join(map(repr, names))}?" if names else ""
+    return f"unknown command {word!r}{hint} (`pretrained --help` lists the commands)"
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        args = build_parser().parse_args(argv)
+        return _main(argv)
+    except KeyboardInterrupt:  # while the parser is built (its imports) or parses
+        if os.environ.get("PRETRAINED_DEBUG", "").strip().lower() in _TRUE or "--debug" in argv:
+            raise
+        print("pretrained: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: List[str]) -> int:
+    parser = build_parser()
+    word = _first_word(argv)
+    try:
+        if word is not None and word not in command_names():
+            parser.error(unknown_command(word))
+        args = parser.parse_args(argv)
     except SystemExit as exc:  # a usage error (2) or --help (0): argparse printed what to say
         return exc.code if isinstance(exc.code, int) else 2
+    if args.command is None:  # bare `pretrained` (or only options): what there is to do
+        parser.print_help()
+        return 0
     debug = args.debug or os.environ.get("PRETRAINED_DEBUG", "").strip().lower() in _TRUE
     _configure_logging(args)
     with _progress_off(args.quiet):

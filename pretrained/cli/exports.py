@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from .options import FORMATS, Command, UsageError, cache_dir_arg, existing_file, json_flag, load, non_negative_int, output_file, output_folder, positive_int, vector_args
+from .options import FORMATS, SOURCE_HELP, Command, UsageError, cache_dir_arg, existing_file, json_flag, load, non_negative_int, output_file, output_folder, positive_int, vector_args
 from .output import emit
 
 __all__ = ["COMMANDS", "save_npy"]
@@ -148,7 +148,7 @@ def run_projector(args: argparse.Namespace) -> int:
 
 
 def export_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("source", help="catalogue name (see `pretrained list`) or path to a vector file")
+    p.add_argument("source", help=SOURCE_HELP)
     p.add_argument("--format", required=True, choices=EXPORT_FORMATS, help="output format")
     p.add_argument("--out", required=True, type=output_file(), help="file to write (.gz or .bz2 to compress)")
     p.add_argument("--limit", type=positive_int, help="only the first N words")

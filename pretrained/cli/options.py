@@ -42,6 +42,8 @@ __all__ = [
     "links",
     "json_flag",
     "cache_dir_arg",
+    "cache_dir_help",
+    "SOURCE_HELP",
     "global_args",
     "optional",
     "load",
@@ -184,8 +186,29 @@ def creatable(text: str) -> str:
 # ---------------------------------------------------------------------------- shared options
 
 
+SOURCE_HELP = (
+    "a catalogue name (see `pretrained list`), a name you saved with train or pretrained.save "
+    "(see `pretrained cache`), or the path of a vector file"
+)
+
+
+def cache_dir_help() -> str:
+    """What ``--cache-dir`` defaults to, as :func:`pretrained.config.cache_dir` resolves it, and
+    where that is now."""
+    from .. import config
+
+    try:
+        here = f"; here: {config.cache_dir()}"
+    except (ValueError, OSError):  # a bad setting is reported when the folder is used, not in the help
+        here = ""
+    return (
+        "the cache folder (default: $PRETRAINED_CACHE, else the cache/ folder of the source checkout "
+        f"when pretrained runs from one, else the user cache folder{here})"
+    )
+
+
 def cache_dir_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--cache-dir", help="cache folder (default: $PRETRAINED_CACHE or the user cache)")
+    p.add_argument("--cache-dir", help=cache_dir_help())
 
 
 def json_flag(p: argparse.ArgumentParser) -> None:
@@ -194,7 +217,7 @@ def json_flag(p: argparse.ArgumentParser) -> None:
 
 def vector_args(p: argparse.ArgumentParser) -> None:
     """SOURCE and the options that say how to read it."""
-    p.add_argument("source", help="catalogue name (see `pretrained list`) or path to a vector file")
+    p.add_argument("source", help=SOURCE_HELP)
     p.add_argument("--format", choices=FORMATS, metavar="FORMAT", help="glove, word2vec, word2vec-text or fasttext (detected when omitted)")
     p.add_argument("--member", help="file inside a .zip archive, e.g. glove.6B.300d.txt")
     p.add_argument("--limit", type=positive_int, help="keep only the first N vectors")

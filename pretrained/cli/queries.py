@@ -44,9 +44,9 @@ def run_neighbours(args: argparse.Namespace) -> int:
 
 def analogy_args(p: argparse.ArgumentParser) -> None:
     vector_args(p)
-    p.add_argument("a")
-    p.add_argument("b")
-    p.add_argument("c")
+    p.add_argument("a", help="the first word of the known pair (man in man : king :: woman : ?)")
+    p.add_argument("b", help="its partner (king)")
+    p.add_argument("c", help="the word whose partner is asked for (woman); the answer is b - a + c (queen)")
     p.add_argument("-n", "--topn", type=positive_int, default=1, help="how many answers (default 1)")
     p.add_argument("--method", choices=METHODS, default="add", help="3CosAdd (default) or 3CosMul")
     json_flag(p)

@@ -141,7 +141,8 @@ def data_dir_arg(p: argparse.ArgumentParser) -> None:
 
 
 def cache_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", nargs="?", choices=["list", "verify", "remove", "prune"], default="list")
+    p.add_argument("action", nargs="?", choices=["list", "verify", "remove", "prune"], default="list",
+                   help="list (default): converted sets, downloads, indexes and, apart, your saved sets; verify: re-hash them; remove NAME; prune: leftovers")
     p.add_argument("name", nargs="?", help="for remove: a catalogue name or an item name from `cache list` (never a saved set: see `pretrained sets remove`)")
     p.add_argument("--dry-run", action="store_true", help="for prune: show what would go, remove nothing")
     cache_dir_arg(p)
