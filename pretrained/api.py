@@ -406,6 +406,8 @@ def load(
         ``np.float16`` or ``np.float64`` (gensim's ``datatype=``): the returned arrays in that
         type (a copy in memory); the cache stays float32.
 
+    Notes
+    -----
     A fastText ``.bin`` keeps its character n-grams: unknown words get fastText's vector from
     them (``v["unseenword"]``, ``v.get_vector``, ``v.subword_vector``), see
     :class:`pretrained.fasttext.FastTextVectors`.
