@@ -219,7 +219,8 @@ def _saved_listing(args: argparse.Namespace) -> "tuple[list, List[str]]":
 
 
 def sets_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", nargs="?", choices=["list", "remove"], default="list")
+    p.add_argument("action", nargs="?", choices=["list", "remove"], default="list",
+                   help="list (default): your saved sets and their folder; remove NAME: delete one saved set (your data: nothing else removes it)")
     p.add_argument("name", nargs="?", help="for remove: the saved set to delete (for good)")
     data_dir_arg(p)
     cache_dir_arg(p)
