@@ -85,6 +85,7 @@ def save(
     *,
     cache_dir: Optional["str | os.PathLike[str]"] = None,
     overwrite: bool = False,
+    nonfinite: str = "error",
 ) -> Path:
     """Save ``vectors`` into the cache as ``name`` and return the entry's folder.
 
@@ -99,6 +100,9 @@ def save(
         The cache folder (default: as :func:`pretrained.load`).
     overwrite
         Replace an existing entry of that name (else :class:`NameTakenError`).
+    nonfinite
+        Rows holding nan or inf (a set loaded with ``nonfinite="keep"``): ``"error"`` (default,
+        naming the word), ``"zero"`` (saved as zero rows) or ``"keep"``, as the file readers.
 
     Examples
     --------
@@ -108,6 +112,7 @@ def save(
     """
     if not isinstance(vectors, Vectors):
         raise TypeError(f"save takes a pretrained.Vectors, got {type(vectors).__name__}")
+    vectors = _finite(vectors, nonfinite)
     dest = saved_path(name, cache_dir)
     if store.is_entry(dest) and not overwrite:
         raise NameTakenError(f"a set named {name!r} is already in the cache ({dest}); pass overwrite=True or pick another name")
@@ -118,12 +123,42 @@ def save(
             if not overwrite:
                 raise NameTakenError(f"a set named {name!r} is already in the cache ({dest}); pass overwrite=True or pick another name")
             store.remove_entry(dest)
-        store.write_entry(dest, _blocks(vectors), vectors.dim, meta)
+        store.write_entry(dest, _blocks(vectors), vectors.dim, meta, extra=_counts_writer(vectors))
     logger.info("saved %r as %s (%d words x %d dims)", vectors, dest, len(vectors), vectors.dim)
     return dest
 
 
 def load_saved(path: Path) -> Vectors:
-    """Memory-map a saved entry's folder as :class:`~pretrained.Vectors`."""
+    """Memory-map a saved entry's folder as :class:`~pretrained.Vectors` (with its word counts)."""
+    from .fasttext import read_counts
+
     words, matrix, norms, meta = store.read_entry(path)
-    return Vectors(words, matrix, norms=norms, name=meta.get("name"), meta=meta, path=path, _checked=True)
+    v = Vectors(words, matrix, norms=norms, name=meta.get("name"), meta=meta, path=path, _checked=True)
+    v.counts = read_counts(path)
+    return v
+
+
+def _finite(vectors: Vectors, nonfinite: str) -> Vectors:
+    """``vectors`` with ``nonfinite=`` applied (the same object when nothing changes)."""
+    from .vectors import check_values
+
+    checked = check_values(vectors.vectors, vectors.index_to_key, nonfinite)
+    if checked is vectors.vectors:
+        return vectors
+    out = Vectors(vectors.index_to_key, checked, name=vectors.name, meta=vectors.meta, _checked=True)
+    out.counts = vectors.counts
+    return out
+
+
+def _counts_writer(vectors: Vectors) -> Any:
+    """``extra=`` for the entry writer: the word counts (``counts.npy``, as a fastText set keeps
+    them) when the vectors carry real ones (from train, from_gensim, fvocab=), else None."""
+    from .fasttext import COUNTS
+
+    counts = vectors.counts
+    if counts is None:
+        return None
+    counts = np.asarray(counts, dtype=np.int64)
+    if counts.shape != (len(vectors),):
+        raise ValueError(f"{vectors!r} has {counts.shape} counts for {len(vectors)} words")
+    return lambda folder: np.save(folder / COUNTS, counts, allow_pickle=False)
