@@ -18,7 +18,7 @@ import zlib
 from pathlib import Path
 from typing import Any, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
-from .errors import ArgumentError, ArgumentTypeError, FormatDecodeError, PretrainedError
+from .errors import ArgumentError, FormatDecodeError, PretrainedError
 from .texts import tokenize
 from .vectors import Vectors
 
@@ -122,7 +122,7 @@ def _corpus(corpus: Any, encoding: str = "utf-8") -> Any:
 def _whole(label: str, value: Any, low: int = 1) -> int:
     """``value`` as an int when it is a whole number >= ``low`` (a numpy integer too)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ArgumentTypeError(f"{label} must be a whole number >= {low}, got {type(value).__name__}: {value!r}")
+        raise ArgumentError(f"{label} must be a whole number >= {low}, got {type(value).__name__}: {value!r}")
     if value < low:
         raise ArgumentError(f"{label} must be a whole number >= {low}, got {value!r}")
     return int(value)
