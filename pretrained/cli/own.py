@@ -105,7 +105,7 @@ def read_texts(path: str) -> List[str]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise FormatError(f"not valid UTF-8 ({exc.reason}); save the file as UTF-8", path, line) from None
+        raise FormatError(f"not valid utf-8 ({exc.reason}); save the file as UTF-8", path, line) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     lines = text.split("\n")
