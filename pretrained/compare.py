@@ -4,7 +4,8 @@ after fine-tuning, two corpora, two years).
 Two independently trained spaces are rotated arbitrarily against each other, so ``b`` is first
 aligned onto ``a`` with the orthogonal Procrustes rotation fitted on the shared vocabulary (one
 SVD of a dim x dim matrix: 400,000 shared words take about a second). A word's drift is
-``1 - cosine(a[w], b[w] @ R)``. Neighbour overlap is rotation-free: the share of a word's
+``1 - cosine(a[w], b[w] @ R)``; a word whose vector is zero in both sets did not move (drift 0;
+zero in one set only: drift 1). Neighbour overlap is rotation-free: the share of a word's
 ``topn`` neighbours (among the shared words) that both sides agree on.
 
 Examples
@@ -23,12 +24,12 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
 from .embedding import VocabularyError
-from .errors import WordNotFoundError
+from .errors import ArgumentError, ArgumentTypeError, WordNotFoundError
 from .vectors import Vectors
 
 __all__ = ["compare", "Comparison", "procrustes"]
@@ -70,6 +71,8 @@ class Comparison:
         self.topn, self.sample, self.seed, self.restrict_vocab = topn, sample, seed, restrict_vocab
         self._A, self._B = A, B  # unit rows; B already rotated onto A
         self.distances = (1.0 - np.einsum("ij,ij->i", A, B)).astype(np.float32)  #: drift of every shared word
+        both_zero = ~A.any(axis=1) & ~B.any(axis=1)
+        self.distances[both_zero] = 0.0  # zero in both sets: nothing moved (not a drift of 1)
         self._order = np.argsort(-self.distances, kind="stable")
         self._row: Optional[Dict[str, int]] = None
 
@@ -93,11 +96,11 @@ class Comparison:
 
     def movers(self, n: int = 10) -> List[Tuple[str, float]]:
         """The ``n`` words that moved most, as ``(word, drift)`` pairs, largest first."""
-        return [(self.words[i], float(self.distances[i])) for i in self._order[: max(0, n)].tolist()]
+        return [(self.words[i], float(self.distances[i])) for i in self._order[: _count(n)].tolist()]
 
     def stayers(self, n: int = 10) -> List[Tuple[str, float]]:
         """The ``n`` words that moved least."""
-        return [(self.words[i], float(self.distances[i])) for i in self._order[::-1][: max(0, n)].tolist()]
+        return [(self.words[i], float(self.distances[i])) for i in self._order[::-1][: _count(n)].tolist()]
 
     def drift(self, word: str) -> float:
         """``1 - cosine`` between the word's vector in ``a`` and its (aligned) vector in ``b``."""
@@ -159,6 +162,15 @@ class Comparison:
         return "\n".join(lines)
 
 
+def _count(n: Any, label: str = "n") -> int:
+    """A whole number >= 0 (numpy integers too), else a clear error."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+        raise ArgumentTypeError(f"{label} is a whole number of words, got {type(n).__name__}: {n!r}")
+    if n < 0:
+        raise ArgumentError(f"{label} must be >= 0, got {n}")
+    return int(n)
+
+
 def _top(scores: np.ndarray, own: np.ndarray, k: int) -> np.ndarray:
     scores[np.arange(own.size), own] = -np.inf  # a word is not its own neighbour
     return np.argpartition(-scores, k - 1, axis=1)[:, :k]
@@ -198,12 +210,11 @@ def compare(
         ``shared``, ``movers(n)``, ``drift(word)``, ``neighbours(word)``, ``overlap``.
     """
     if not isinstance(a, Vectors) or not isinstance(b, Vectors):
-        raise TypeError("compare takes two pretrained.Vectors")
-    if isinstance(topn, bool) or not isinstance(topn, int) or topn < 1:
-        raise ValueError(f"topn must be a whole number >= 1, got {topn!r}")
-    for label, value in (("sample", sample), ("restrict_vocab", restrict_vocab)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{label} must be a whole number >= 1, got {value!r}")
+        raise ArgumentTypeError("compare takes two pretrained.Vectors")
+    for label, value in (("topn", topn), ("sample", sample), ("restrict_vocab", restrict_vocab)):
+        if _count(value, label) < 1:
+            raise ArgumentError(f"{label} must be a whole number >= 1, got {value!r}")
+    topn, sample, restrict_vocab = int(topn), int(sample), int(restrict_vocab)
     ia, ib, shared = _shared(a, b, words)
     A, B = _unit(a.vectors[ia]), _unit(b.vectors[ib])
     rotation = None
@@ -222,7 +233,7 @@ def _shared(a: Vectors, b: Vectors, words: Optional[Iterable[str]]) -> Tuple[np.
     from itertools import repeat
 
     if isinstance(words, str):
-        raise TypeError("words is a list of words, not one str")
+        raise ArgumentTypeError("words is a list of words, not one str")
     candidates = a.index_to_key if words is None else list(dict.fromkeys(words))
     ka, kb = a.key_to_index, b.key_to_index
     ia = np.fromiter(map(ka.get, candidates, repeat(-1)), dtype=np.intp, count=len(candidates))

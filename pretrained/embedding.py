@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import weakref
+from collections.abc import KeysView, Set as AbstractSet
 from itertools import repeat
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, Union, overload
@@ -185,6 +186,12 @@ def _rows(vocabulary: Vocabulary, num_words: Optional[int]) -> List[Optional[str
         return _rows_from_index(vocabulary, num_words)
     elif isinstance(vocabulary, (bytes, bytearray)):
         raise VocabularyError("a vocabulary is a list of tokens, a {token: index} dict or a file path, not bytes")
+    elif isinstance(vocabulary, AbstractSet) and not isinstance(vocabulary, KeysView):
+        raise VocabularyError(
+            f"the vocabulary is an unordered {type(vocabulary).__name__}: row i is the i-th token, and a set's "
+            "order changes from run to run; pass a list in row order (e.g. vectorizer.get_vocabulary()) "
+            "or a {token: index} dict"
+        )
     else:
         try:
             tokens = list(vocabulary)
@@ -198,7 +205,7 @@ def _rows(vocabulary: Vocabulary, num_words: Optional[int]) -> List[Optional[str
     if not all(map(isinstance, tokens, repeat(str))):
         i, token = next((i, t) for i, t in enumerate(tokens) if not isinstance(t, str))
         raise VocabularyError(f"{source}: row {i} holds {token!r} ({type(token).__name__}), not a str token")
-    return tokens
+    return list(map(str, tokens))  # numpy str_ (a Keras vocabulary array) becomes a plain str
 
 
 def vocabulary_rows(vocabulary: Vocabulary, num_words: Optional[int] = None) -> List[Optional[str]]:
@@ -218,7 +225,7 @@ def _rows_from_index(word_index: Mapping[str, int], num_words: Optional[int]) ->
         if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
             raise VocabularyError(f"token {token!r} maps to {index!r}: indices are integers >= 0")
         if num_words is None or index < num_words:
-            pairs.append((int(index), token))
+            pairs.append((int(index), token if type(token) is str else str(token)))
     rows = max((i for i, _ in pairs), default=-1) + 1
     if rows > 16 * len(pairs) + 1024:  # a typo'd index would otherwise allocate a huge matrix
         raise VocabularyError(

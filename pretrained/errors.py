@@ -18,6 +18,8 @@ __all__ = [
     "MissingDependencyError",
     "CatalogError",
     "ConfigError",
+    "ArgumentError",
+    "ArgumentTypeError",
 ]
 
 
@@ -179,3 +181,13 @@ class CatalogError(PretrainedError, ValueError):
 
 class ConfigError(PretrainedError, ValueError):
     """A setting (an environment variable) with a value that cannot be used."""
+
+
+class ArgumentError(PretrainedError, ValueError):
+    """An argument whose value cannot be used (a negative count, an empty list, a NaN vector);
+    the message names the value and says what to pass instead."""
+
+
+class ArgumentTypeError(PretrainedError, TypeError):
+    """An argument of a type that cannot be used (``v[1.5]``, a set where order matters); the
+    message names the type and what to pass instead."""

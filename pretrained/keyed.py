@@ -22,7 +22,7 @@ from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .errors import FormatError, PretrainedError, WordNotFoundError
+from .errors import ArgumentError, ArgumentTypeError, FormatError, PretrainedError, WordNotFoundError
 
 __all__ = ["KeyedVectorsMethods", "read_fvocab"]
 
@@ -191,6 +191,10 @@ class KeyedVectorsMethods:
 
     def most_similar_to_given(self, key1: str, keys_list: Sequence[str]) -> str:
         """The key of ``keys_list`` most similar to ``key1``."""
+        if isinstance(keys_list, (str, bytes)) or not isinstance(keys_list, Sequence):
+            raise ArgumentTypeError(f"keys_list is a list of words, got {type(keys_list).__name__}")
+        if len(keys_list) == 0:
+            raise ArgumentError("keys_list is empty: give at least one word to choose from")
         return keys_list[int(np.argmax([self.similarity(key1, k) for k in keys_list]))]
 
     def relative_cosine_similarity(self, wa: str, wb: str, topn: int = 10) -> float:

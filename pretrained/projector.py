@@ -24,6 +24,7 @@ import numpy as np
 
 from .atomic import atomic_path
 from .embedding import read_vocabulary
+from .errors import ArgumentError
 from .progress import bar
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,10 +83,17 @@ def export_projector(
         logged and listed in the result's ``missing``. ``None``: every word.
 
     Load both files at projector.tensorflow.org ("Load" -> vectors, then metadata).
+
+    Raises
+    ------
+    ArgumentError
+        A word to export that holds a tab or line break, or is empty or only whitespace
+        (``''``, U+00A0, U+3000...): the Projector drops such metadata lines and the labels after
+        it would shift onto the wrong vectors. The message names the word and its row.
     """
     if isinstance(words, (int, np.integer)) and not isinstance(words, bool):
         if words <= 0:
-            raise ValueError(f"words must be positive, got {words}")
+            raise ArgumentError(f"words must be positive, got {words}")
         rows = np.arange(min(int(words), len(vectors)))
         missing: Tuple[str, ...] = ()
     elif words is None:
@@ -99,11 +107,15 @@ def export_projector(
         if missing:
             logger.warning("%d of %d words are not in %r and were left out (e.g. %r)", len(missing), len(wanted), vectors, missing[0])
     if rows.size == 0:
-        raise ValueError("no words to export")
+        raise ArgumentError("no words to export")
     labels = [vectors.index_to_key[i] for i in rows.tolist()]
-    for w in labels:
+    for row, w in zip(rows.tolist(), labels):
         if "\t" in w or "\n" in w or "\r" in w:
-            raise ValueError(f"word {w!r} contains a tab or line break and cannot go in a TSV file")
+            raise ArgumentError(f"the word {w!r} (row {row}) contains a tab or line break and cannot go in a TSV file")
+        if not w.replace("\ufeff", "").strip():
+            raise ArgumentError(
+                f"the word {w!r} (row {row}) is empty or only whitespace: the Projector skips such metadata "
+                "lines, so every later label would sit on the wrong vector; rename or drop it before exporting")
     out = Path(os.fspath(out_dir))
     out.mkdir(parents=True, exist_ok=True)
     V = vectors.vectors

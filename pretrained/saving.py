@@ -267,6 +267,7 @@ def save(
     data_dir: Optional[PathLike] = None,
     cache_dir: Optional[PathLike] = None,
     overwrite: bool = False,
+    nonfinite: str = "error",
 ) -> Path:
     """Save ``vectors`` as ``name`` in the folder of saved sets and return the set's folder.
 
@@ -287,6 +288,9 @@ def save(
         Replace a saved set of that name, in one atomic swap: the new set is written and verified
         beside the old, then exchanged with it; other processes loading it meanwhile get the old
         or the new set. Without it a taken name raises :class:`NameTakenError`.
+    nonfinite
+        Rows holding nan or inf (a set loaded with ``nonfinite="keep"``): ``"error"`` (default,
+        naming the word), ``"zero"`` (saved as zero rows) or ``"keep"``, as the file readers.
 
     Raises
     ------
@@ -303,6 +307,7 @@ def save(
     if not isinstance(vectors, Vectors):
         raise TypeError(f"save takes a pretrained.Vectors, got {type(vectors).__name__}")
     check_name(name)
+    vectors = _finite(vectors, nonfinite)
     if vectors.dim < 1:
         raise ValueError(f"cannot save {vectors!r} as {name!r}: its vectors have no dimensions (dim 0); nothing could be loaded back")
     vocab_bytes = _check_words(vectors)
@@ -313,7 +318,7 @@ def save(
     try:
         with locking.hold(store.lock_path(dest), f"saving {name}"):
             _check_taken(dest, overwrite, cache_dir)  # another process may have saved it meanwhile
-            store.write_entry(dest, _blocks(vectors), vectors.dim, meta)
+            store.write_entry(dest, _blocks(vectors), vectors.dim, meta, extra=_counts_writer(vectors))
     finally:
         store.remove_lock(dest)
     legacy = _legacy_path(name, cache_dir)
@@ -326,9 +331,13 @@ def save(
 
 
 def load_saved(path: Path) -> Vectors:
-    """Memory-map a saved set's folder as :class:`~pretrained.Vectors`."""
+    """Memory-map a saved entry's folder as :class:`~pretrained.Vectors` (with its word counts)."""
+    from .fasttext import read_counts
+
     words, matrix, norms, meta = store.read_entry(path)
-    return Vectors(words, matrix, norms=norms, name=meta.get("name"), meta=meta, path=path, _checked=True)
+    v = Vectors(words, matrix, norms=norms, name=meta.get("name"), meta=meta, path=path, _checked=True)
+    v.counts = read_counts(path)
+    return v
 
 
 @dataclass(frozen=True)
@@ -384,3 +393,29 @@ def remove(name: str, data_dir: Optional[PathLike] = None, cache_dir: Optional[P
         store.remove_lock(p)
         logger.info("removed the saved set %s", p)
     return found
+
+
+def _finite(vectors: Vectors, nonfinite: str) -> Vectors:
+    """``vectors`` with ``nonfinite=`` applied (the same object when nothing changes)."""
+    from .vectors import check_values
+
+    checked = check_values(vectors.vectors, vectors.index_to_key, nonfinite)
+    if checked is vectors.vectors:
+        return vectors
+    out = Vectors(vectors.index_to_key, checked, name=vectors.name, meta=vectors.meta, _checked=True)
+    out.counts = vectors.counts
+    return out
+
+
+def _counts_writer(vectors: Vectors) -> Any:
+    """``extra=`` for the entry writer: the word counts (``counts.npy``, as a fastText set keeps
+    them) when the vectors carry real ones (from train, from_gensim, fvocab=), else None."""
+    from .fasttext import COUNTS
+
+    counts = vectors.counts
+    if counts is None:
+        return None
+    counts = np.asarray(counts, dtype=np.int64)
+    if counts.shape != (len(vectors),):
+        raise ValueError(f"{vectors!r} has {counts.shape} counts for {len(vectors)} words")
+    return lambda folder: np.save(folder / COUNTS, counts, allow_pickle=False)

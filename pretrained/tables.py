@@ -13,8 +13,10 @@ Which columns:
 * the vector: ``vector=`` (a list column's name, or a list of numeric column names), else the one
   list column, else every other numeric column in table order (other columns are ignored, logged).
 
-A missing label or value, a list of the wrong length, a non-finite value or a label seen twice is
-a :class:`~pretrained.errors.FormatError` naming the file and the row.
+A missing or empty label, a missing value, a list of the wrong length, a non-finite value or a
+label seen twice is a :class:`~pretrained.errors.FormatError` naming the file and the row. In a
+CSV, a value that is not a number (``two``, ``9o``) in a column of numbers is one too (naming the
+row and column), rather than the whole column being read as text and left out of the vector.
 """
 from __future__ import annotations
 
@@ -146,6 +148,33 @@ def _pick_label(schema: Any, label: Optional[str]) -> str:
     return text[0] if text else names[0]
 
 
+def _as_float(text: Any) -> bool:
+    try:
+        float(text)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _check_text_columns(batch: Any, schema: Any, names: List[str], explicit: bool, path: str) -> None:
+    """A CSV column pyarrow read as text because some value is not a number (``two``, ``9o``)
+    would silently leave the vector: when any of its values is a number (or the column was
+    asked for), name the first value that is not, with its row and column."""
+    import pyarrow as pa
+
+    for n in names:
+        t = schema.field(n).type
+        if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+            continue
+        values = batch.column(batch.schema.get_field_index(n)).to_pylist()
+        parsed = [v is not None and _as_float(v) for v in values]
+        if explicit or any(parsed):
+            i = parsed.index(False) if not all(parsed) else 0
+            raise FormatError(
+                f"row {i + 1}, column {n!r}: {values[i]!r} is not a number, so the whole column would be "
+                "read as text; fix the value (or name the vector columns with vector=)", path)
+
+
 def _pick_vector(schema: Any, label: str, vector: Union[str, Sequence[str], None], path: str) -> Tuple[List[str], List[str]]:
     names = [n for n in schema.names if n != label]
     if isinstance(vector, str):
@@ -211,7 +240,10 @@ def _labels_of(batch: Any, name: str, row0: int, path: str) -> List[str]:
         raise FormatError(f"row {row0 + _first_bad(np.asarray(col.is_null())) + 1}: no label", path)
     if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
         col = col.cast(pa.string())
-    return col.to_pylist()
+    labels = col.to_pylist()
+    if "" in labels:
+        raise FormatError(f"row {row0 + labels.index('') + 1}: the label (column {name!r}) is empty; every row needs a label", path)
+    return labels
 
 
 def _blocks(batches: Iterator[Any], info: TableInfo, limit: Optional[int], vocabulary: Optional[set]) -> Iterator[Block]:
@@ -251,6 +283,8 @@ def open_table(
     """Open a table: its :class:`TableInfo` and an iterator of :class:`~pretrained.formats.Block`
     (the first block is read at once, to learn the dimension)."""
     path = Path(path)
+    if path.is_dir():
+        raise FormatError("this is a folder, not a table file: pass the .parquet, .arrow or .csv file itself", str(path))
     kind = table_format(path, format or "table")
     try:
         schema, batches = _batches(path, kind, label)
@@ -259,6 +293,9 @@ def open_table(
         first = next(batches, None)
         if first is None or first.num_rows == 0:
             raise FormatError("the table has no rows", str(path))
+        if kind in ("csv", "tsv"):
+            wanted = [vector] if isinstance(vector, str) else list(vector) if vector is not None else None
+            _check_text_columns(first, schema, wanted or [n for n in schema.names if n != name], wanted is not None, str(path))
         columns, ignored = _pick_vector(schema, name, vector, str(path))
         if ignored:
             logger.info("%s: columns %s are neither the label nor the vector: ignored", path, ", ".join(ignored))
@@ -272,7 +309,22 @@ def open_table(
         raise
     except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
         raise FormatError(f"cannot read it as {kind}: {exc}", str(path)) from exc
-    return info, _blocks(chain([first], batches), info, limit, vocabulary)
+    return info, _blocks(_named_errors(chain([first], batches), info), info, limit, vocabulary)
+
+
+def _named_errors(batches: Iterator[Any], info: TableInfo) -> Iterator[Any]:
+    """Record batches; a later CSV block that does not parse (a word in a number column: pyarrow
+    says which) becomes a FormatError naming the file."""
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            if isinstance(exc, FormatError):
+                raise
+            raise FormatError(f"after row {info.rows}: {exc}", info.path) from exc
+        yield batch
 
 
 def read_table(

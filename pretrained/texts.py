@@ -19,11 +19,15 @@ Examples
 from __future__ import annotations
 
 import logging
+import math
+import numbers
 import re
 from itertools import repeat
 from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence, Union
 
 import numpy as np
+
+from .errors import ArgumentError, ArgumentTypeError
 
 __all__ = ["TOKEN_PATTERN", "tokenize", "embed", "sif_weights", "POOLINGS"]
 
@@ -33,6 +37,7 @@ TOKEN_PATTERN = r"\w+(?:['’-]\w+)*"
 """The default tokenizer's regular expression (letters and digits, inner ' or - kept)."""
 _TOKEN = re.compile(TOKEN_PATTERN)
 POOLINGS = ("mean", "sum", "max")
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 _TOKENS_PER_STEP = 1 << 16  # token rows gathered at a time (bounds memory for huge inputs)
 
 Text = Union[str, Sequence[str]]
@@ -45,31 +50,86 @@ def tokenize(text: str, lowercase: bool = True) -> List[str]:
     return _TOKEN.findall(text.lower() if lowercase else text)
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
 def sif_weights(counts: Mapping[str, float], a: float = 1e-3) -> dict:
     """Arora et al.'s smooth inverse frequency weights ``a / (a + p(w))`` from word counts, for
-    :func:`embed`'s ``weights`` (words without a count then weigh 1, as p = 0)."""
-    if a <= 0:
-        raise ValueError(f"a must be positive, got {a}")
+    :func:`embed`'s ``weights`` (words without a count then weigh 1, as p = 0).
+
+    Raises
+    ------
+    ArgumentError
+        ``a`` not a positive number, a count that is negative, nan, inf or not a number (naming
+        the word), or no positive count at all.
+    """
+    if not _number(a) or not a > 0 or not math.isfinite(a):
+        raise ArgumentError(f"a must be a positive number, got {a!r}")
+    if not isinstance(counts, Mapping):
+        raise ArgumentTypeError(f"counts is a {{word: count}} dict, got {type(counts).__name__}")
+    for w, c in counts.items():
+        if not _number(c) or not math.isfinite(c) or c < 0:
+            raise ArgumentError(f"the count of {w!r} is {c!r}: counts are numbers >= 0 (how often each word occurs)")
     total = float(sum(counts.values()))
     if total <= 0:
-        raise ValueError("counts must hold at least one positive count")
+        raise ArgumentError("counts must hold at least one positive count")
     return {w: a / (a + c / total) for w, c in counts.items()}
+
+
+def _weights(vectors: Any, weights: Any) -> Optional[Mapping[str, float]]:
+    """``weights`` as a mapping: ``"sif"`` from the vectors' own word counts; every weight checked."""
+    if weights is None:
+        return None
+    if isinstance(weights, str):
+        if weights != "sif":
+            raise ArgumentError(f"weights is a {{token: weight}} dict or 'sif', got {weights!r}")
+        counts = getattr(vectors, "counts", None)
+        if counts is None:
+            raise ArgumentError(
+                "weights='sif' needs word counts, and these vectors carry none (counts come from train, "
+                "from_gensim, a fastText .bin or load(..., fvocab=)); pass weights=sif_weights({word: count})")
+        words = vectors.index_to_key
+        return sif_weights({w: int(c) for w, c in zip(words, np.asarray(counts).tolist()) if c >= 0})
+    if not isinstance(weights, Mapping):
+        raise ArgumentTypeError(f"weights is a {{token: weight}} dict or 'sif', got {type(weights).__name__}")
+    return weights
+
+
+def _gather_weights(weights: Mapping[str, float], tokens: List[str]) -> np.ndarray:
+    """The weight of each token (1 without one); only the weights used are checked."""
+    try:
+        w = np.fromiter(map(weights.get, tokens, repeat(1.0)), dtype=np.float32, count=len(tokens))
+        finite = np.isfinite(w)
+    except (TypeError, ValueError):
+        finite = None
+    if finite is None or not finite.all():
+        for token in tokens:
+            value = weights.get(token, 1.0)
+            if not _number(value) or not math.isfinite(value) or abs(value) > _FLOAT32_MAX:
+                raise ArgumentError(
+                    f"the weight of {token!r} is {value!r}: weights are finite float32 numbers (a token without one weighs 1)")
+    return w
 
 
 def _token_lists(texts: Iterable[Text], lowercase: bool, tokenizer: Optional[Callable[[str], Sequence[str]]]) -> List[Sequence[str]]:
     if isinstance(texts, (str, bytes)):
-        raise TypeError("embed takes a list of texts; wrap a single text in a list: embed(v, [text])")
+        raise ArgumentTypeError("embed takes a list of texts; wrap a single text in a list: embed(v, [text])")
     if not isinstance(texts, Iterable):
-        raise TypeError(f"embed takes a list of texts (strings or token lists), got {type(texts).__name__}")
+        raise ArgumentTypeError(f"embed takes a list of texts (strings or token lists), got {type(texts).__name__}")
     split = tokenizer if tokenizer is not None else (lambda s: _TOKEN.findall(s))
     out: List[Sequence[str]] = []
     for i, text in enumerate(texts):
         if isinstance(text, str):
             tokens = split(text.lower() if lowercase else text)
+            if isinstance(tokens, (str, bytes)) or not isinstance(tokens, (list, tuple)):
+                raise ArgumentTypeError(
+                    f"the tokenizer returned a {type(tokens).__name__} for text {i}, not a list of tokens "
+                    "(a str would be embedded character by character); make it return a list, e.g. text.split()")
         elif isinstance(text, (list, tuple)):
             tokens = text
         else:
-            raise TypeError(f"text {i} is a {type(text).__name__}; a text is a str or a list of tokens")
+            raise ArgumentTypeError(f"text {i} is a {type(text).__name__}; a text is a str or a list of tokens")
         out.append(tokens)
     return out
 
@@ -81,7 +141,7 @@ def embed(
     pooling: str = "mean",
     lowercase: bool = True,
     tokenizer: Optional[Callable[[str], Sequence[str]]] = None,
-    weights: Optional[Mapping[str, float]] = None,
+    weights: Union[Mapping[str, float], str, None] = None,
 ) -> np.ndarray:
     """One vector per text: the pooled vectors of its known tokens.
 
@@ -96,7 +156,10 @@ def embed(
         ``"mean"`` (default): the sum of the known tokens' (weighted) vectors over their number;
         ``"sum"``; ``"max"``: the element-wise maximum (weights ignored).
     weights
-        ``{token: weight}`` (e.g. :func:`sif_weights`); tokens without a weight weigh 1.
+        ``{token: weight}`` (e.g. :func:`sif_weights`; finite numbers), tokens without a weight
+        weigh 1; or ``"sif"``: :func:`sif_weights` of the vectors' own word counts (a set from
+        :func:`pretrained.train`, :func:`pretrained.from_gensim`, a fastText ``.bin`` or
+        ``load(..., fvocab=)``).
 
     Returns
     -------
@@ -104,7 +167,8 @@ def embed(
         float32 ``(len(texts), dim)``; a text with no known token is a zero row.
     """
     if pooling not in POOLINGS:
-        raise ValueError(f"pooling must be one of {', '.join(map(repr, POOLINGS))}, got {pooling!r}")
+        raise ArgumentError(f"pooling must be one of {', '.join(map(repr, POOLINGS))}, got {pooling!r}")
+    weights = _weights(vectors, weights)
     key_to_index, matrix = vectors.key_to_index, vectors.vectors
     lists = _token_lists(texts, lowercase, tokenizer)
     n, dim = len(lists), matrix.shape[1]
@@ -117,7 +181,7 @@ def embed(
     w = None
     if weights is not None and pooling != "max":
         known_tokens = [t for t, k in zip(flat, known.tolist()) if k]
-        w = np.fromiter(map(weights.get, known_tokens, repeat(1.0)), dtype=np.float32, count=len(known_tokens))
+        w = _gather_weights(weights, known_tokens)
     out = _pool(matrix, rows, owner, w, n, dim, pooling)
     if pooling == "mean":
         counts = np.bincount(owner, minlength=n).astype(np.float32)

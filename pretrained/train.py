@@ -1,23 +1,24 @@
 """``pretrained.train``: word2vec or fastText vectors trained with gensim on your own corpus, saved
 into the cache under a name (:func:`pretrained.save`) and returned memory-mapped.
 
-A corpus is a text file (one sentence a line; ``.gz`` and ``.bz2`` too) split by the documented
+A corpus is a text file (one sentence a line, lines ended by ``"\\n"`` only; ``.gz``, ``.bz2``,
+``.xz`` or a ``.zip`` too) split by the documented
 default tokenizer of :func:`pretrained.embed` (:func:`pretrained.texts.tokenize`), or an iterable
 of token lists (strings in it are tokenised the same way). With ``workers=1`` and a ``seed`` two
 runs give bit-identical vectors (gensim's threads otherwise race by design).
 """
 from __future__ import annotations
 
-import bz2
-import gzip
+import codecs
 import logging
+import numbers
 import os
 import time
 import zlib
 from pathlib import Path
-from typing import Any, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Any, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
-from .errors import PretrainedError
+from .errors import ArgumentError, FormatDecodeError, PretrainedError
 from .texts import tokenize
 from .vectors import Vectors
 
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 METHODS = ("word2vec", "fasttext")
 PathLike = Union[str, "os.PathLike[str]"]
+_CHUNK = 1 << 20  # bytes read from a corpus file at a time
 
 
 class CorpusError(PretrainedError, ValueError):
@@ -39,22 +41,48 @@ def _stable_hash(text: str) -> int:
 
 
 class _LineCorpus:
-    """A text file, one sentence a line, re-read on every pass (gensim makes epochs + 1 passes)."""
+    """A text file, one sentence a line (ended by ``"\\n"`` only), re-read on every pass (gensim makes epochs + 1
+    passes); plain, ``.gz``, ``.bz2``, ``.xz`` or a one-file ``.zip``, opened as
+    :func:`pretrained.load` opens a vector file. A line that is not valid in ``encoding`` is an
+    error naming it; a cut-short compressed file a :class:`~pretrained.errors.TruncatedFileError`."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, encoding: str = "utf-8"):
         self.path = path
+        self.encoding = encoding
 
-    def _open(self):
-        name = self.path.name.lower()
-        opener = gzip.open if name.endswith(".gz") else bz2.open if name.endswith(".bz2") else open
-        return opener(self.path, "rt", encoding="utf-8", errors="replace")
+    def _lines(self) -> Iterator[Tuple[int, bytes]]:
+        from .sources import open_source
+
+        number, rest = 0, b""
+        if self.path.stat().st_size == 0:
+            return
+        with open_source(self.path, hash=False) as source:
+            while True:
+                chunk = source.stream.read(_CHUNK)
+                if not chunk:
+                    break
+                parts = (rest + chunk).split(b"\n")
+                rest = parts.pop()
+                for raw in parts:
+                    number += 1
+                    yield number, raw
+        if rest:
+            yield number + 1, rest
 
     def __iter__(self) -> Iterator[List[str]]:
-        with self._open() as f:
-            for line in f:
-                tokens = tokenize(line)
-                if tokens:
-                    yield tokens
+        for number, raw in self._lines():
+            try:
+                line = raw.decode(self.encoding)
+            except UnicodeDecodeError as exc:
+                raise FormatDecodeError(
+                    f"not valid {self.encoding} ({exc.reason} at byte {exc.start} of the line: {raw[max(0, exc.start - 20):exc.start + 20]!r}); "
+                    "pass the file's encoding, e.g. encoding='latin-1' (CLI: --encoding latin-1)",
+                    str(self.path), number, object=exc.object, start=exc.start, end=exc.end, reason=exc.reason,
+                    encoding=self.encoding,
+                ) from None
+            tokens = tokenize(line)
+            if tokens:
+                yield tokens
 
 
 class _Tokenised:
@@ -76,12 +104,12 @@ class _Tokenised:
         return iter(self.sentences)
 
 
-def _corpus(corpus: Any) -> Any:
+def _corpus(corpus: Any, encoding: str = "utf-8") -> Any:
     if isinstance(corpus, (str, os.PathLike)):
         path = Path(os.fspath(corpus)).expanduser()
         if not path.is_file():
             raise FileNotFoundError(f"no corpus file at {path}")
-        return _LineCorpus(path)
+        return _LineCorpus(path, encoding)
     if isinstance(corpus, bytes):
         raise TypeError("a corpus is a file path or an iterable of token lists, not bytes")
     try:
@@ -91,14 +119,27 @@ def _corpus(corpus: Any) -> Any:
     return _Tokenised(corpus)
 
 
-def _check(method: str, dim: int, window: int, min_count: int, epochs: int, workers: Optional[int]) -> None:
+def _whole(label: str, value: Any, low: int = 1) -> int:
+    """``value`` as an int when it is a whole number >= ``low`` (a numpy integer too)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ArgumentError(f"{label} must be a whole number >= {low}, got {type(value).__name__}: {value!r}")
+    if value < low:
+        raise ArgumentError(f"{label} must be a whole number >= {low}, got {value!r}")
+    return int(value)
+
+
+def _check(method: str, dim: Any, window: Any, min_count: Any, epochs: Any, workers: Any, encoding: str = "utf-8") -> tuple:
+    """The numeric options as plain ints (numpy integers accepted), or a clear error."""
     if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}, got {method!r}")
-    for label, value, low in (("dim", dim, 1), ("window", window, 1), ("min_count", min_count, 1), ("epochs", epochs, 1)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"{label} must be a whole number >= {low}, got {value!r}")
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise ValueError(f"workers must be a whole number >= 1 (or None), got {workers!r}")
+        raise ArgumentError(f"method must be one of {', '.join(map(repr, METHODS))}, got {method!r}")
+    try:
+        codecs.lookup(encoding)
+    except (LookupError, TypeError):
+        raise ArgumentError(f"encoding={encoding!r} is not a text encoding Python knows (e.g. 'utf-8', 'latin-1', 'cp1252')") from None
+    return (
+        _whole("dim", dim), _whole("window", window), _whole("min_count", min_count), _whole("epochs", epochs),
+        None if workers is None else _whole("workers", workers),
+    )
 
 
 def _epoch_callback(bar: Any, epochs: int) -> Any:
@@ -121,6 +162,7 @@ def train(
     name: Optional[str],
     *,
     method: str = "word2vec",
+    encoding: str = "utf-8",
     dim: int = 100,
     window: int = 5,
     min_count: int = 5,
@@ -138,11 +180,16 @@ def train(
     Parameters
     ----------
     corpus
-        A text file (one sentence a line, ``.gz``/``.bz2`` too) or an iterable of token lists.
+        A text file (one sentence a line; ``.gz``, ``.bz2``, ``.xz`` or a one-file ``.zip`` too,
+        read as :func:`pretrained.load` reads them) or an iterable of token lists.
     name
         The saved set's name (then ``pretrained.load(name)`` in any process); None: not saved.
     method
         ``"word2vec"`` or ``"fasttext"`` (the whole-word vectors are kept).
+    encoding
+        The corpus file's text encoding (default UTF-8); a line not valid in it is a
+        :class:`~pretrained.errors.FormatDecodeError` naming the line, never decoded with
+        replacement characters.
     dim, window, min_count, epochs, seed
         gensim's ``vector_size``, ``window``, ``min_count``, ``epochs`` and ``seed``.
     workers
@@ -161,13 +208,14 @@ def train(
     >>> from gensim.test.utils import datapath                                    # doctest: +SKIP
     >>> v = pretrained.train(datapath("lee_background.cor"), "lee", min_count=2)  # doctest: +SKIP
     """
-    _check(method, dim, window, min_count, epochs, workers)
+    dim, window, min_count, epochs, workers = _check(method, dim, window, min_count, epochs, workers, encoding)
+    seed = _whole("seed", seed, 0)
     from . import progress as progress_bars
     from . import saving
 
     if name is not None:  # name, folder, free space and options: refused before any epoch, not after
         saving.precheck(name, data_dir=data_dir, cache_dir=cache_dir, overwrite=overwrite, options=options)
-    sentences = _corpus(corpus)
+    sentences = _corpus(corpus, encoding)
     model = _build(method, dim, window, min_count, seed, workers, options)
     started = time.perf_counter()
     model.build_vocab(corpus_iterable=sentences)

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import KeysView, Set as AbstractSet
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from . import scoring
-from .errors import PretrainedError, WordNotFoundError
+from .errors import ArgumentError, ArgumentTypeError, FormatError, PretrainedError, WordNotFoundError
 from .keyed import KeyedVectorsMethods
 from .results import Neighbours
 
-__all__ = ["Vectors", "Query"]
+__all__ = ["Vectors", "Query", "check_values", "NONFINITE"]
 
 Query = Union[str, np.ndarray]
 """A word, or a vector of the set's dimension."""
@@ -23,6 +24,69 @@ Result = Neighbours
 
 _BATCH = 256  # queries per matrix product in batch methods
 _SCANS_BEFORE_DICT = 16  # lookups served by a list scan before the word -> row dict is built
+NONFINITE = ("error", "zero", "keep")  #: what ``nonfinite=`` may say (as the file readers' option)
+_CHECK_ROWS = 65536  # rows checked for finite values at a time
+
+
+def check_values(
+    matrix: np.ndarray,
+    words: Sequence[str],
+    nonfinite: str = "error",
+    *,
+    source: Any = None,
+    path: Optional[str] = None,
+    first_line: Optional[int] = None,
+) -> np.ndarray:
+    """``matrix`` as float32 with ``nonfinite=`` applied to rows holding nan, inf or a value
+    beyond float32's range (about 3.4e38, which would become inf): ``"error"`` (default) raises
+    naming the word and row, ``"zero"`` zeroes such rows (logged), ``"keep"`` keeps them.
+
+    ``source`` is the array the caller was given (float64, say), so an overflow is named as one;
+    with ``path`` the error is a :class:`~pretrained.errors.FormatError` naming the file and
+    (from ``first_line``, the line of row 0) the line, else an
+    :class:`~pretrained.errors.ArgumentError`.
+
+    Examples
+    --------
+    >>> check_values(np.array([[1.0, np.nan]]), ["a"], "zero").tolist()
+    [[0.0, 0.0]]
+    """
+    if nonfinite not in NONFINITE:
+        raise ArgumentError(f"nonfinite={nonfinite!r} is not one of {', '.join(map(repr, NONFINITE))}")
+    arr = np.asarray(matrix)
+    if arr.dtype.kind != "f" or nonfinite == "keep":
+        return arr
+    bad: List[int] = []
+    for s in range(0, arr.shape[0], _CHECK_ROWS):
+        block = arr[s : s + _CHECK_ROWS]
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = block.sum()
+        if np.isfinite(total):  # nan and inf propagate into the sum (the fast path)
+            continue
+        if not np.isfinite(block).all():  # or a finite sum that overflowed
+            bad.extend((s + np.flatnonzero(~np.isfinite(block).all(axis=1))).tolist())
+    if not bad:
+        return arr
+    if nonfinite == "error":
+        i = bad[0]
+        row = np.asarray(arr[i])
+        col = int(np.flatnonzero(~np.isfinite(row))[0])
+        given = None if source is None else np.asarray(source)[i][col]
+        if given is not None and np.isfinite(given):
+            what = f"{float(given)!r} at column {col}, beyond float32's range (about 3.4e38; it would become inf)"
+        else:
+            what = f"{row[col]} at column {col}"
+        message = (f"the vector of {words[i]!r} (row {i}) holds {what}: pass nonfinite='zero' to zero such "
+                   "vectors or nonfinite='keep' to keep them")
+        if path is not None:
+            raise FormatError(message, path, None if first_line is None else first_line + i)
+        raise ArgumentError(message)
+    import logging
+
+    logging.getLogger(__name__).warning("%d vectors held nan, inf or a float32 overflow and were zeroed (nonfinite='zero')", len(bad))
+    arr = np.array(arr)
+    arr[bad] = 0
+    return arr
 
 
 def _is_key(item: Any) -> bool:
@@ -61,6 +125,11 @@ class Vectors(KeyedVectorsMethods):
     [1.0, 0.0, 1.0]
     >>> v.analogy("man", "king", "woman")[0][0]
     'queen'
+
+    ``words`` is a list (a set has no row order and is refused). Vectors holding nan, inf or a
+    value beyond float32's range are refused (:class:`~pretrained.errors.ArgumentError` naming the
+    word and row) unless ``nonfinite="zero"`` (such rows become zero) or ``"keep"``, the option
+    the file readers have.
     """
 
     def __init__(
@@ -73,17 +142,28 @@ class Vectors(KeyedVectorsMethods):
         meta: Optional[dict] = None,
         path: Optional["os.PathLike[str] | str"] = None,
         dtype: Any = None,
+        nonfinite: Optional[str] = None,
         _checked: bool = False,
     ):
-        arr = np.asarray(vectors)
-        if arr.ndim != 2:
-            raise ValueError(f"vectors must be a 2-D array, got shape {arr.shape}")
+        if isinstance(words, (str, bytes)) or not isinstance(words, Iterable):
+            raise ArgumentTypeError(f"words must be a list of str, got {type(words).__name__}")
+        if isinstance(words, AbstractSet) and not isinstance(words, KeysView):
+            raise ArgumentTypeError(f"words must be a sequence (a list), not an unordered {type(words).__name__}: row i belongs to words[i]")
+        given = np.asarray(vectors)
+        if given.ndim != 2:
+            raise ArgumentError(f"vectors must be a 2-D array, got shape {given.shape}")
         dtype = np.dtype(np.float32 if dtype is None else dtype)  # gensim's datatype= (float16/64)
+        arr = given
         if arr.dtype != dtype:
-            arr = arr.astype(dtype)
+            if arr.dtype.kind in "USVMm":
+                raise ArgumentTypeError(f"vectors must hold numbers, got dtype {arr.dtype}")
+            with np.errstate(over="ignore", invalid="ignore"):
+                arr = arr.astype(dtype)
         words = list(words)
         if len(words) != arr.shape[0]:
-            raise ValueError(f"{len(words)} words but {arr.shape[0]} vectors")
+            raise ArgumentError(f"{len(words)} words but {arr.shape[0]} vectors")
+        if nonfinite is not None or not _checked:  # a cache entry (mmap) was checked when written
+            arr = check_values(arr, words, "error" if nonfinite is None else nonfinite, source=given)
         if arr.flags.writeable:
             arr = arr.view()
             arr.flags.writeable = False
@@ -102,7 +182,7 @@ class Vectors(KeyedVectorsMethods):
                 raise PretrainedError(f"word {dup!r} appears more than once")
             for w in words:
                 if not isinstance(w, str):
-                    raise TypeError(f"words must be str, got {type(w).__name__}: {w!r}")
+                    raise ArgumentTypeError(f"words must be str, got {type(w).__name__}: {w!r}")
 
     # ------------------------------------------------------------------ lookups
 
@@ -192,7 +272,7 @@ class Vectors(KeyedVectorsMethods):
         elif isinstance(key, (int, np.integer)) and not isinstance(key, (bool, np.bool_)):
             i = int(key) if 0 <= key < len(self._words) else None
         else:
-            raise TypeError(f"keys are words (str) or row numbers (int), got {type(key).__name__}: {key!r}")
+            raise ArgumentTypeError(f"keys are words (str) or row numbers (int), got {type(key).__name__}: {key!r}")
         if i is not None:
             return i
         if default is not None:
@@ -204,6 +284,9 @@ class Vectors(KeyedVectorsMethods):
         an integer is a row number (as gensim)."""
         if isinstance(word, (str, int, np.integer)):
             return self._vectors[self.get_index(word)]
+        if isinstance(word, (bytes, bytearray)) or not isinstance(word, Iterable):
+            raise ArgumentTypeError(
+                f"v[...] takes a word (str), a row number (int) or a list of words, got {type(word).__name__}: {word!r}")
         return self._vectors[self.indices(word)]
 
     def indices(self, words: Iterable[str]) -> np.ndarray:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import List
 
 from .exports import save_npy
 from .options import Command, cache_dir_arg, existing_file, json_flag, non_negative_int, output_file, positive_int
@@ -15,7 +16,8 @@ __all__ = ["COMMANDS"]
 
 
 def train_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("corpus", type=existing_file, help="text file, one sentence a line (.gz/.bz2 too), split by the default tokenizer")
+    p.add_argument("corpus", type=existing_file, help="text file, one sentence a line (.gz/.bz2/.xz/.zip too), split by the default tokenizer")
+    p.add_argument("--encoding", default="utf-8", help="the corpus file's text encoding (default utf-8; e.g. latin-1, cp1252)")
     p.add_argument("--name", required=True, help="name to save it under (then: pretrained neighbours NAME WORD)")
     p.add_argument("--method", choices=["word2vec", "fasttext"], default="word2vec", help="default word2vec")
     p.add_argument("--dim", type=positive_int, default=100, help="dimensions (default 100)")
@@ -36,6 +38,7 @@ def run_train(args: argparse.Namespace) -> int:
     v = train(
         args.corpus, args.name, method=args.method, dim=args.dim, window=args.window, min_count=args.min_count,
         epochs=args.epochs, seed=args.seed, workers=args.workers, cache_dir=args.cache_dir, overwrite=args.overwrite,
+        encoding=args.encoding,
     )
     seconds = time.perf_counter() - started
     data = {"name": args.name, "entry": v.path, "count": len(v), "dim": v.dim, "seconds": round(seconds, 2), "source": v.meta.get("source")}
@@ -82,7 +85,7 @@ def run_compare(args: argparse.Namespace) -> int:
 
 def embed_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", help="catalogue name, saved name or vector file")
-    p.add_argument("file", type=existing_file, help="UTF-8 text file, one text a line")
+    p.add_argument("file", type=existing_file, help="UTF-8 text file, one text a line (only \\n ends a line)")
     p.add_argument("--out", required=True, type=output_file((".npy",)), help="the .npy file to write (float32, one row a line)")
     p.add_argument("--pooling", choices=["mean", "sum", "max"], default="mean", help="default mean")
     p.add_argument("--no-lowercase", action="store_true", help="do not lower-case the texts")
@@ -90,12 +93,32 @@ def embed_args(p: argparse.ArgumentParser) -> None:
     json_flag(p)
 
 
+def read_texts(path: str) -> List[str]:
+    """The texts of a UTF-8 file, one a line: only ``\\n`` ends a line (with a ``\\r`` before it
+    dropped), so U+2028, ``\\x85``, ``\\x0b``, ``\\x1c`` or a lone ``\\r`` inside a text (which
+    ``str.splitlines`` would break at) never add rows misaligned with the user's labels."""
+    from ..errors import FormatError
+
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise FormatError(f"not valid utf-8 ({exc.reason}); save the file as UTF-8", path, line) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the newline ending the last line
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
 def run_embed(args: argparse.Namespace) -> int:
     from .. import api
     from ..texts import embed
 
-    with open(args.file, encoding="utf-8") as f:  # a UnicodeDecodeError is one line, like any error
-        texts = f.read().splitlines()
+    texts = read_texts(args.file)
     v = api.load(args.name, cache_dir=args.cache_dir)
     started = time.perf_counter()
     matrix = embed(v, texts, pooling=args.pooling, lowercase=not args.no_lowercase)
