@@ -332,7 +332,7 @@ def test_cache_prune_reports_what_it_removed(capsys, monkeypatch, tmp_path):
 
     calls = []
 
-    def prune(cache_dir=None, dry_run=False):
+    def prune(cache_dir=None, dry_run=False, data_dir=None):
         calls.append((cache_dir, dry_run))
         return [(tmp_path / ".glove.tmp-99-abcdef12", 2048, "left by process 99, which is gone")]
 
