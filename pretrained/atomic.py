@@ -182,11 +182,17 @@ def recover(target: PathLike) -> str:
     if os.path.lexists(target):
         return "ok"
     try:
-        asides = [p for p in target.parent.iterdir() if (temp_owner(p) or ("", "", 0))[:2] == (target.name, "old")]
+        children = list(target.parent.iterdir())
     except OSError:
         return "ok"
-    for p in sorted(asides, key=lambda p: p.stat().st_mtime if p.exists() else 0, reverse=True):
-        if pid_alive(temp_owner(p)[2]):
+    asides = []  # (mtime, pid, path) of the former versions put aside, newest first
+    for p in children:
+        owner = temp_owner(p)
+        if owner is not None and owner[:2] == (target.name, "old"):
+            with contextlib.suppress(OSError):
+                asides.append((p.stat().st_mtime, owner[2], p))
+    for _, pid, p in sorted(asides, key=lambda a: a[0], reverse=True):
+        if pid_alive(pid):
             return "busy"
         try:
             os.rename(p, target)

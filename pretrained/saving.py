@@ -37,6 +37,7 @@ from typing import Any, Iterator, List, Optional
 import numpy as np
 
 from . import atomic, cachedir, catalog, config, locking, store
+from .config import PathLike
 from .errors import PretrainedError
 from .formats import Block
 from .vectors import Vectors
@@ -52,7 +53,6 @@ logger = logging.getLogger(__name__)
 _ROWS = 65536  # rows per block written
 MAX_NAME_BYTES = 200  #: longest name in UTF-8 bytes (file systems stop at 255, with room for temporary names)
 _SWAP_WAIT = 2.0  # seconds a reader waits for a writer between its two renames (systems without rename-exchange)
-PathLike = "str | os.PathLike[str]"
 
 
 class InvalidNameError(PretrainedError, ValueError):

@@ -191,11 +191,22 @@ def clean_leftovers(folder: Path, name: Optional[str] = None) -> List[Path]:
     except OSError:
         return removed
     for p in children:
-        if is_orphan_temp(p) and (name is None or atomic.temp_owner(p) is None or atomic.temp_owner(p)[0] == name):
+        if is_orphan_temp(p) and (name is None or _target_of(p) in (None, name)):
             atomic.remove(p)
             removed.append(p)
             logger.info("removed %s, left by a process that is gone", p)
     return removed
+
+
+def _target_of(path: Path) -> Optional[str]:
+    """The name a temporary name was made for, through nested ones (the trash of a temporary
+    folder is ``..NAME.tmp-PID-X.trash-PID-Y``), or None when it is no temporary name."""
+    owner = atomic.temp_owner(path)
+    name = None
+    while owner is not None:
+        name = owner[0]
+        owner = atomic.temp_owner(name) if name.startswith(".") else None
+    return name
 
 
 def is_orphan_temp(path: Path) -> bool:

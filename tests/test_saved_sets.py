@@ -12,15 +12,19 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import require
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pretrained
 from pretrained import atomic, cachedir, cli, config, saving, store
 from pretrained.errors import CacheError, UnknownNameError
-from pretrained.saving import DataFolderError, InvalidNameError, NameTakenError, UnrecordableError
-
-from conftest import require
+from pretrained.saving import (
+    DataFolderError,
+    InvalidNameError,
+    NameTakenError,
+    UnrecordableError,
+)
 
 
 def _vec_file(path: Path, rows: int = 6, dim: int = 4, seed: int = 0) -> Path:
@@ -443,3 +447,14 @@ def test_recordable_means_it_round_trips_through_meta_json(value):
         assert "nan" in json.dumps(value).lower() or "infinity" in json.dumps(value).lower()
         return
     assert json.loads(json.dumps(value)) == value
+
+
+def test_overwriting_a_set_with_vectors_mapped_from_it(toy_vectors):
+    pretrained.save(toy_vectors, "self")
+    mapped = pretrained.load("self")  # memory-mapped from the folder the overwrite replaces
+    doubled = pretrained.Vectors(mapped.words, np.asarray(mapped.vectors) * 2)
+    pretrained.save(mapped, "self", overwrite=True)
+    _same(pretrained.load("self"), toy_vectors)
+    pretrained.save(doubled, "self", overwrite=True)
+    _same(pretrained.load("self"), doubled)
+    assert mapped.words == toy_vectors.words and float(np.asarray(mapped.vectors)[2, 0]) == 3.0  # the old mapping still reads
