@@ -173,20 +173,24 @@ def sniff(head: bytes, path: str, fmt: Optional[str]) -> Tuple[str, Optional[int
 # then says what is wrong with it.
 
 
-def _vector_text(head: bytes) -> Optional[Tuple[bytes, Optional[Tuple[int, int]], int]]:
-    """``(first line, header or None, its line break)`` of a head that may be vector text."""
+def _vector_text(head: bytes, whole: bool) -> Optional[Tuple[bytes, Optional[Tuple[int, int]], int]]:
+    """``(first line, header or None, its line break)`` of a head that may be vector text
+    (``whole``: the head is the whole file, else a first line must end within it)."""
     if not head.strip() or sniff_kind(head) is not None:
         return None
     try:
         first, nl = _first_line(head, "")
     except FormatError:
         return None
+    if nl < 0 and not whole:
+        return None
     return first, _parse_header(first), nl
 
 
-def sniff_glove(head: bytes) -> bool:
-    """GloVe text: no header line, the first line a token and numbers."""
-    found = _vector_text(head)
+def sniff_glove(head: bytes, whole: bool = True) -> bool:
+    """GloVe text: no header line, the first line a token and numbers. ``whole``: ``head`` is the
+    whole file (else the sniff declines when a line it needs is cut)."""
+    found = _vector_text(head, whole)
     if found is None or found[1] is not None:
         return False
     try:
@@ -196,23 +200,26 @@ def sniff_glove(head: bytes) -> bool:
     return True
 
 
-def _header_body(head: bytes) -> Optional[bool]:
-    """True for a ``count dim`` header followed by text, False by binary, None for no header."""
-    found = _vector_text(head)
+def _header_body(head: bytes, whole: bool) -> Optional[bool]:
+    """True for a ``count dim`` header followed by text, False by binary, None for no header
+    (or, when ``head`` is not the whole file, a second line cut short)."""
+    found = _vector_text(head, whole)
     if found is None or found[1] is None or found[1][1] == 0:
+        return None
+    if not whole and head.find(b"\n", found[2] + 1) < 0:
         return None
     count, dim = found[1]
     return _body_is_text(head, found[2], count, dim)
 
 
-def sniff_word2vec_text(head: bytes) -> bool:
+def sniff_word2vec_text(head: bytes, whole: bool = True) -> bool:
     """word2vec text (fastText ``.vec``): a ``count dim`` header, then text lines."""
-    return _header_body(head) is True
+    return _header_body(head, whole) is True
 
 
-def sniff_word2vec_binary(head: bytes) -> bool:
+def sniff_word2vec_binary(head: bytes, whole: bool = True) -> bool:
     """word2vec binary: a ``count dim`` header, then binary records."""
-    return _header_body(head) is False
+    return _header_body(head, whole) is False
 
 
 def _is_text_row(line: bytes) -> bool:

@@ -297,3 +297,29 @@ def test_a_table_entry_keeps_the_format_as_spelled(tmp_path):
         entry = pretrained.entry_path(src, format=fmt, cache_dir=tmp_path / "c")
         assert entry.name == _old_path_key(src, None, fmt, "replace")
     assert pretrained.load(src, format="CSV", cache_dir=tmp_path / "c").words == ["x", "y"]
+
+
+# --------------------------------------------------------------------------- sniffs agree with the reader
+
+_PIECES = [b"a", b"king", b"1", b"0.5", b"-2e3", b"nan", b" ", b"  ", b"\n", b"\r\n", b"3 2\n", b"0 5\n", b"2 0\n",
+           b"\x00", b"\x80\x04", b"\xff\xfe", b"\x93NUMPY", b"\xba\x16\x4f\x2f"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_PIECES), max_size=30), cut=st.booleans())
+def test_the_text_sniffs_claim_exactly_what_the_reader_detects(pieces, cut):
+    """On a whole file a text format's sniff says yes exactly when the reader's own detection
+    picks that format; on a cut head (``whole=False``) it may decline, never disagree."""
+    head = b"".join(pieces)
+    full = head + b"x" * registry.HEAD_BYTES if cut else head  # a file longer than the sniffers' head
+    try:
+        detected = pretrained.detection.sniff(full[: pretrained.detection.SNIFF_BYTES], "f", None)[0]
+    except FormatError:
+        detected = None
+    sniffed = registry.Head(full[: registry.HEAD_BYTES], "f")
+    assert sniffed.whole is not cut
+    claims = [name for name in ("glove", "word2vec", "word2vec-text") if registry.get(name).sniff(sniffed)]
+    if cut:
+        assert claims in ([], [detected])
+    else:
+        assert claims == ([detected] if detected else [])

@@ -24,5 +24,5 @@ def _write(path: Any, words: Sequence[str], vectors: Any, precision: Optional[in
 
 GLOVE = register(VectorFormat(
     name=NAME, summary="GloVe text: a word and its numbers per line, no header",
-    sniff=lambda head: sniff_glove(head.text), sniff_order=90, open=_open, write=_write,
+    sniff=lambda head: sniff_glove(head.text, head.whole), sniff_order=90, open=_open, write=_write,
 ))

@@ -28,8 +28,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Head", "VectorFormat", "register", "get", "canonical", "names", "spellings", "writable", "resolve", "read_head"]
 
-HEAD_BYTES = 1 << 20
-"""Bytes of a file given to the sniffers (enough for a text format's first lines)."""
+HEAD_BYTES = 1 << 16
+"""Bytes of a file given to the sniffers (a text format's first lines; a sniff that needs more
+declines, and the text reader, which reads up to 1 MiB, decides)."""
 
 _BUILTIN = ("glove", "word2vec_binary", "word2vec_text", "fasttext_bin", "table")
 """The modules that register the built-in formats (each registers itself when imported)."""
@@ -43,6 +44,11 @@ class Head:
     """Up to :data:`HEAD_BYTES` raw bytes (decompressed; an archive's member)."""
     path: str
     member: Optional[str] = None
+
+    @property
+    def whole(self) -> bool:
+        """Whether :attr:`data` is the whole file (shorter than :data:`HEAD_BYTES`)."""
+        return len(self.data) < HEAD_BYTES
 
     @property
     def text(self) -> bytes:

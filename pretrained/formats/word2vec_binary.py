@@ -24,6 +24,6 @@ def _write(path: Any, words: Sequence[str], vectors: Any, precision: Optional[in
 
 WORD2VEC_BINARY = register(VectorFormat(
     name=NAME, summary="word2vec binary: a 'count dim' header, then a word and D float32 per record",
-    aliases=("word2vec-binary", "bin"), sniff=lambda head: sniff_word2vec_binary(head.text), sniff_order=90,
+    aliases=("word2vec-binary", "bin"), sniff=lambda head: sniff_word2vec_binary(head.text, head.whole), sniff_order=90,
     open=_open, write=_write,
 ))

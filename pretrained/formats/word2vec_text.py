@@ -24,5 +24,5 @@ def _write(path: Any, words: Sequence[str], vectors: Any, precision: Optional[in
 
 WORD2VEC_TEXT = register(VectorFormat(
     name=NAME, summary="word2vec text and fastText .vec: a 'count dim' header, then a word and its numbers per line",
-    aliases=("fasttext", "vec"), sniff=lambda head: sniff_word2vec_text(head.text), sniff_order=90, open=_open, write=_write,
+    aliases=("fasttext", "vec"), sniff=lambda head: sniff_word2vec_text(head.text, head.whole), sniff_order=90, open=_open, write=_write,
 ))
