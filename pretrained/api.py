@@ -169,7 +169,9 @@ def convert(
     return _convert(name_or_path, options.require_words(), cache_dir, offline, force)
 
 
-def _convert(name_or_path: "str | os.PathLike[str]", options: ReadOptions, cache_dir: Any, offline: Optional[bool], force: bool) -> Path:
+def _convert(
+    name_or_path: "str | os.PathLike[str]", options: ReadOptions, cache_dir: Any, offline: Optional[bool], force: bool
+) -> Path:
     name = os.fspath(name_or_path)
     entry = _catalogue_entry(name)
     path = None if entry is not None else Path(name).expanduser()
@@ -187,6 +189,7 @@ def _convert(name_or_path: "str | os.PathLike[str]", options: ReadOptions, cache
         if entry is not None:
             _convert_catalogue(entry, dest, options, cache_dir, offline)
         else:
+            assert path is not None
             spec = registry.resolve(path, options.member, options.format)
             _convert_source(spec, path, dest, options)
             cachedir.drop_superseded(dest)
@@ -211,18 +214,22 @@ def _convert_source(
         spec.convert(path, dest, options, name=name, source=source)
         return
     stamp = _source_stamp(path) if entry is None else {}
-    opener = spec.open if spec is not None else open_vectors
-    with opener(path, options, hash=entry is None, progress=entry is None and config.progress_enabled()) as (stats, blocks):
+    opener = spec.open if spec is not None and spec.open is not None else open_vectors
+    progress = entry is None and config.progress_enabled()
+    with opener(path, options, hash=entry is None, progress=progress) as (stats, blocks):
         if entry is not None and stats.dim != entry.dim:
-            raise FormatError(f"holds {stats.dim}-dimensional vectors, the catalogue entry {entry.name!r} says {entry.dim}", stats.path)
+            raise FormatError(
+                f"holds {stats.dim}-dimensional vectors, the catalogue entry {entry.name!r} says {entry.dim}", stats.path
+            )
 
         def meta() -> dict:
             if entry is None:
-                found = {"path": str(path.resolve()), "member": options.member, **stamp, "sha256": hashes.spell(stats.source_sha256)}
+                sha256 = hashes.spell(stats.source_sha256)
+                found = {"path": str(path.resolve()), "member": options.member, **stamp, "sha256": sha256}
                 return _entry_meta(os.path.basename(stats.path), found, options, stats)  # file.zip!member for archives
             if entry.count and options.limit is None and options.vocabulary is None and stats.kept != entry.count:
                 logger.warning("%s: %d vectors, the catalogue says %d", stats.path, stats.kept, entry.count)
-            return _entry_meta(entry.name, source, options, stats)
+            return _entry_meta(entry.name, source or {}, options, stats)
 
         _convert_stream(dest, stats.dim, blocks, stats, meta)
 
@@ -234,7 +241,9 @@ def _catalogue_source(entry: catalog.Entry, archive: Path) -> dict:
     }
 
 
-def _convert_catalogue(entry: catalog.Entry, dest: Path, options: ReadOptions, cache_dir: Any = None, offline: Optional[bool] = None) -> None:
+def _convert_catalogue(
+    entry: catalog.Entry, dest: Path, options: ReadOptions, cache_dir: Any = None, offline: Optional[bool] = None
+) -> None:
     """The installed package when there is one (no network), else download (once) and convert.
     Subsets (``limit``, ``vocabulary``) of an installed set come from the package too."""
     if embedded.available(entry):
@@ -257,13 +266,17 @@ def _convert_catalogue(entry: catalog.Entry, dest: Path, options: ReadOptions, c
 def _convert_embedded(entry: catalog.Entry, dest: Path, options: ReadOptions) -> None:
     npy, words_file, _ = embedded.files(entry)
     stats = ReadStats(path=str(npy), format="npy", dim=entry.dim)
-    blocks = select(embedded.read_blocks(entry), stats, limit=options.limit, vocabulary=options.words, unicode_errors="strict")
+    rows = embedded.read_blocks(entry)
+    blocks = select(rows, stats, limit=options.limit, vocabulary=options.words, unicode_errors="strict")
     from importlib.metadata import version
 
-    package = entry.embedded.replace("_", "-")
+    package = str(entry.embedded).replace("_", "-")
 
     def meta() -> dict:
-        source = {"package": package, "version": version(package), "path": str(npy), "size": npy.stat().st_size, "sha256": hashes.file_sha256(npy)}
+        source = {
+            "package": package, "version": version(package), "path": str(npy), "size": npy.stat().st_size,
+            "sha256": hashes.file_sha256(npy),
+        }
         return _entry_meta(entry.name, source, options, stats, reader=False)
 
     _convert_stream(dest, entry.dim, blocks, stats, meta)

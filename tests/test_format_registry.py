@@ -1,6 +1,7 @@
 """The format registry and ReadOptions: a format added by one module and one registration line
 (a toy JSON-lines format defined here), every built-in format found by its sniff or its name,
 one checked options object, and cache keys that stay what they were."""
+
 from __future__ import annotations
 
 import contextlib
@@ -51,8 +52,14 @@ def _open_toy(path, options, *, hash=False, progress=False):
                 yield [r["word"] for r in block], np.array([r["vector"] for r in block], np.float32)
 
         def blocks():
-            yield from select(raw(), stats, limit=options.limit, vocabulary=options.words,
-                              unicode_errors=options.unicode_errors, nonfinite=options.nonfinite)
+            yield from select(
+                raw(),
+                stats,
+                limit=options.limit,
+                vocabulary=options.words,
+                unicode_errors=options.unicode_errors,
+                nonfinite=options.nonfinite,
+            )
             stats.source_sha256 = src.sha256() if hash else None
 
         yield stats, blocks()
@@ -65,7 +72,9 @@ def _write_toy(path, words, vectors, precision=None):
 
 
 OPENED: list = []
-TOY = VectorFormat(name="toy", summary="JSON lines", aliases=("jsonl",), sniff=_sniff_toy, open=_open_toy, write=_write_toy)
+TOY = VectorFormat(
+    name="toy", summary="JSON lines", aliases=("jsonl",), sniff=_sniff_toy, open=_open_toy, write=_write_toy
+)
 
 
 @pytest.fixture
@@ -141,12 +150,23 @@ def test_without_its_registration_the_toy_file_is_refused(tmp_path):
 # --------------------------------------------------------------------------- the registry
 
 
-@pytest.mark.parametrize("spelling, name", [
-    ("glove", "glove"), ("GloVe", "glove"), ("word2vec", "word2vec"), ("bin", "word2vec"),
-    ("word2vec-binary", "word2vec"), ("word2vec-text", "word2vec-text"), ("fasttext", "word2vec-text"),
-    ("vec", "word2vec-text"), (" fasttext-bin ", "fasttext-bin"), ("parquet", "table"), ("Feather", "table"),
-    ("tsv", "table"),
-])
+@pytest.mark.parametrize(
+    "spelling, name",
+    [
+        ("glove", "glove"),
+        ("GloVe", "glove"),
+        ("word2vec", "word2vec"),
+        ("bin", "word2vec"),
+        ("word2vec-binary", "word2vec"),
+        ("word2vec-text", "word2vec-text"),
+        ("fasttext", "word2vec-text"),
+        ("vec", "word2vec-text"),
+        (" fasttext-bin ", "fasttext-bin"),
+        ("parquet", "table"),
+        ("Feather", "table"),
+        ("tsv", "table"),
+    ],
+)
 def test_spellings_name_their_format(spelling, name):
     assert registry.get(spelling).name == name
     assert pretrained.detection.normalize_format(spelling) == name
@@ -169,7 +189,9 @@ def test_only_writable_formats_are_written(tmp_path):
         pretrained.write_vectors(tmp_path / "x", ["a"], np.ones((1, 2)), format="parquet")
 
 
-@pytest.mark.parametrize("fmt, suffix", [("glove", ".txt"), ("word2vec", ".bin"), ("word2vec-text", ".vec"), ("word2vec", ".bin.gz")])
+@pytest.mark.parametrize(
+    "fmt, suffix", [("glove", ".txt"), ("word2vec", ".bin"), ("word2vec-text", ".vec"), ("word2vec", ".bin.gz")]
+)
 def test_each_written_format_is_sniffed_back(tmp_path, fmt, suffix):
     path = tmp_path / f"v{suffix}"
     pretrained.write_vectors(path, ["a", "b", "c"], np.arange(6, dtype=np.float32).reshape(3, 2), format=fmt)
@@ -213,16 +235,19 @@ def test_read_options_are_frozen_checked_and_say_what_they_record():
         ReadOptions(vocabulary=[]).require_words()
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    ({"limit": 0}, ValueError, "limit must be a whole number >= 1"),
-    ({"limit": True}, ValueError, "limit must be"),
-    ({"max_token_bytes": 0}, ValueError, "max_token_bytes must be"),
-    ({"unicode_errors": "lenient"}, ValueError, "unicode_errors='lenient' is not one of"),
-    ({"nonfinite": "drop"}, ValueError, "nonfinite='drop' is not one of error, zero, keep"),
-    ({"vocabulary": "king"}, TypeError, r"pass \['king'\] for that one word"),
-    ({"vocabulary": ["a", 1]}, TypeError, "must hold strings"),
-    ({"limit": 0, "nonfinite": "drop"}, ValueError, "limit"),  # the first check wins, as before
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"limit": 0}, ValueError, "limit must be a whole number >= 1"),
+        ({"limit": True}, ValueError, "limit must be"),
+        ({"max_token_bytes": 0}, ValueError, "max_token_bytes must be"),
+        ({"unicode_errors": "lenient"}, ValueError, "unicode_errors='lenient' is not one of"),
+        ({"nonfinite": "drop"}, ValueError, "nonfinite='drop' is not one of error, zero, keep"),
+        ({"vocabulary": "king"}, TypeError, r"pass \['king'\] for that one word"),
+        ({"vocabulary": ["a", 1]}, TypeError, "must hold strings"),
+        ({"limit": 0, "nonfinite": "drop"}, ValueError, "limit"),  # the first check wins, as before
+    ],
+)
 def test_read_options_refuse_what_the_readers_refused(kwargs, error, match):
     with pytest.raises(error, match=match):
         ReadOptions(**kwargs)
@@ -269,24 +294,33 @@ def _old_path_key(path: Path, member, fmt, unicode_errors):
     max_token=st.none() | st.integers(1, 5000),
 )
 def test_subset_keys_are_spelled_as_before(limit, vocabulary, nonfinite, numeric, max_token):
-    o = ReadOptions(limit=limit, vocabulary=vocabulary, nonfinite=nonfinite, numeric_token_parts=numeric, max_token_bytes=max_token)
+    o = ReadOptions(
+        limit=limit, vocabulary=vocabulary, nonfinite=nonfinite, numeric_token_parts=numeric, max_token_bytes=max_token
+    )
     assert o.subset_key() == _old_subset_key(limit, vocabulary, nonfinite, numeric, max_token)
 
 
-@pytest.mark.parametrize("options, key_format", [
-    ({}, None),
-    ({"format": "fasttext"}, "word2vec-text"),
-    ({"format": "GLOVE", "unicode_errors": "strict"}, "glove"),
-    ({"limit": 2, "vocabulary": ["w1", "w0"], "nonfinite": "keep"}, None),
-    ({"numeric_token_parts": True, "max_token_bytes": 50}, None),
-])
+@pytest.mark.parametrize(
+    "options, key_format",
+    [
+        ({}, None),
+        ({"format": "fasttext"}, "word2vec-text"),
+        ({"format": "GLOVE", "unicode_errors": "strict"}, "glove"),
+        ({"limit": 2, "vocabulary": ["w1", "w0"], "nonfinite": "keep"}, None),
+        ({"numeric_token_parts": True, "max_token_bytes": 50}, None),
+    ],
+)
 def test_an_existing_cache_entry_keeps_its_name(tmp_path, options, key_format):
     src = tmp_path / "v.txt"
     pretrained.write_vectors(src, ["w0", "w1", "w2"], np.eye(3, dtype=np.float32), format=key_format or "glove")
     v = pretrained.load(src, cache_dir=tmp_path / "c", **options)
     old = _old_path_key(src, None, key_format, options.get("unicode_errors", "replace")) + _old_subset_key(
-        options.get("limit"), options.get("vocabulary"), options.get("nonfinite", "error"),
-        options.get("numeric_token_parts", False), options.get("max_token_bytes", 1000))
+        options.get("limit"),
+        options.get("vocabulary"),
+        options.get("nonfinite", "error"),
+        options.get("numeric_token_parts", False),
+        options.get("max_token_bytes", 1000),
+    )
     assert Path(v.path) == tmp_path / "c" / "vectors" / old
 
 
@@ -301,8 +335,26 @@ def test_a_table_entry_keeps_the_format_as_spelled(tmp_path):
 
 # --------------------------------------------------------------------------- sniffs agree with the reader
 
-_PIECES = [b"a", b"king", b"1", b"0.5", b"-2e3", b"nan", b" ", b"  ", b"\n", b"\r\n", b"3 2\n", b"0 5\n", b"2 0\n",
-           b"\x00", b"\x80\x04", b"\xff\xfe", b"\x93NUMPY", b"\xba\x16\x4f\x2f"]
+_PIECES = [
+    b"a",
+    b"king",
+    b"1",
+    b"0.5",
+    b"-2e3",
+    b"nan",
+    b" ",
+    b"  ",
+    b"\n",
+    b"\r\n",
+    b"3 2\n",
+    b"0 5\n",
+    b"2 0\n",
+    b"\x00",
+    b"\x80\x04",
+    b"\xff\xfe",
+    b"\x93NUMPY",
+    b"\xba\x16\x4f\x2f",
+]
 
 
 @settings(max_examples=300, deadline=None)

@@ -23,7 +23,7 @@ import contextlib
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, List, Optional, Tuple
+from typing import AbstractSet, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -164,7 +164,7 @@ def select(
     stats: ReadStats,
     *,
     limit: Optional[int],
-    vocabulary: Optional[set],
+    vocabulary: Optional[AbstractSet[str]],
     unicode_errors: str,
     nonfinite: str = "error",
 ) -> Iterator[Block]:
@@ -201,7 +201,7 @@ def select(
             return
 
 
-def _keep(words: List[str], seen: set, vocabulary: Optional[set], stats: ReadStats) -> List[int]:
+def _keep(words: List[str], seen: set, vocabulary: Optional[AbstractSet[str]], stats: ReadStats) -> List[int]:
     keep_rows = []
     for i, w in enumerate(words):
         if vocabulary is not None and w not in vocabulary:
@@ -279,7 +279,12 @@ def iter_vectors(
 
 @contextlib.contextmanager
 def open_vectors(
-    path: "os.PathLike[str] | str", options: ReadOptions, *, hash: bool = False, block_size: int = _BLOCK, progress: bool = False,
+    path: "os.PathLike[str] | str",
+    options: ReadOptions,
+    *,
+    hash: bool = False,
+    block_size: int = _BLOCK,
+    progress: bool = False,
 ) -> Iterator[Tuple[ReadStats, Iterator[Block]]]:
     """:func:`iter_vectors` with its options in one :class:`ReadOptions`: the reader of GloVe,
     word2vec and word2vec text (``options.format`` one of those, or None to detect which)."""
@@ -306,7 +311,9 @@ def open_vectors(
 
 def _blocks(raw, stats: ReadStats, src, count, options: ReadOptions, hash: bool) -> Iterator[Block]:
     unicode_errors, nonfinite = options.unicode_errors, options.nonfinite
-    yield from select(raw, stats, limit=options.limit, vocabulary=options.words, unicode_errors=unicode_errors, nonfinite=nonfinite)
+    yield from select(
+        raw, stats, limit=options.limit, vocabulary=options.words, unicode_errors=unicode_errors, nonfinite=nonfinite
+    )
     path = src.path
     if stats.format == "word2vec-text" and options.limit is None and stats.read != count:
         raise FormatError(f"the header promises {count} vectors but the file holds {stats.read}", path, line=1)

@@ -2,6 +2,7 @@
 its character n-gram rows, and the n-gram rows (``ngrams.npy``) and word counts (``counts.npy``)
 stay in the cache entry, so unknown words get fastText's vector. Converted whole by
 :func:`pretrained.fasttext.convert` (the words come before the n-grams in the file)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,13 +23,25 @@ def _convert(path: Any, dest: Path, options: Any, *, name: Optional[str] = None,
     from .. import fasttext
 
     fasttext.convert(
-        path, dest, member=options.member, limit=options.limit, vocabulary=options.vocabulary,
-        unicode_errors=options.unicode_errors, source=source, name=name,
+        path,
+        dest,
+        member=options.member,
+        limit=options.limit,
+        vocabulary=options.vocabulary,
+        unicode_errors=options.unicode_errors,
+        source=source,
+        name=name,
     )
 
 
-FASTTEXT_BIN = register(VectorFormat(
-    name=NAME, summary="fastText native model (.bin): word vectors and the character n-grams for unknown words",
-    sniff=_sniff, sniff_order=10, overrides=("glove", "word2vec", "word2vec-text"),
-    convert=_convert, extra_files=("ngrams.npy", "counts.npy"),
-))
+FASTTEXT_BIN = register(
+    VectorFormat(
+        name=NAME,
+        summary="fastText native model (.bin): word vectors and the character n-grams for unknown words",
+        sniff=_sniff,
+        sniff_order=10,
+        overrides=("glove", "word2vec", "word2vec-text"),
+        convert=_convert,
+        extra_files=("ngrams.npy", "counts.npy"),
+    )
+)

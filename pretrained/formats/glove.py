@@ -1,5 +1,6 @@
 """GloVe text: ``word v1 ... vD`` per line, no header; the last D fields are the vector and
 everything before them is the token (glove.840B has tokens with spaces)."""
+
 from __future__ import annotations
 
 from typing import Any, Optional, Sequence
@@ -22,7 +23,13 @@ def _write(path: Any, words: Sequence[str], vectors: Any, precision: Optional[in
     write_builtin(path, words, vectors, format=NAME, precision=precision)
 
 
-GLOVE = register(VectorFormat(
-    name=NAME, summary="GloVe text: a word and its numbers per line, no header",
-    sniff=lambda head: sniff_glove(head.text, head.whole), sniff_order=90, open=_open, write=_write,
-))
+GLOVE = register(
+    VectorFormat(
+        name=NAME,
+        summary="GloVe text: a word and its numbers per line, no header",
+        sniff=lambda head: sniff_glove(head.text, head.whole),
+        sniff_order=90,
+        open=_open,
+        write=_write,
+    )
+)

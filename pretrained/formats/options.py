@@ -7,6 +7,7 @@ cache entry's name (:meth:`ReadOptions.subset_key`, :meth:`ReadOptions.file_key`
 keywords (:meth:`ReadOptions.reader_kwargs`) and what goes into ``meta.json``
 (:meth:`ReadOptions.meta`).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -15,7 +16,7 @@ import numbers
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, Iterable, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, Optional
 
 __all__ = ["ReadOptions", "check_arguments", "MAX_TOKEN_BYTES", "NONFINITE", "UNICODE_ERRORS"]
 
@@ -48,7 +49,8 @@ def check_arguments(
     if isinstance(vocabulary, (str, bytes)):
         raise TypeError(
             f"vocabulary must be a collection of words (a list or set), not a single {type(vocabulary).__name__} "
-            f"{vocabulary!r}: pass [{vocabulary!r}] for that one word")
+            f"{vocabulary!r}: pass [{vocabulary!r}] for that one word"
+        )
     vocab = set(vocabulary)
     odd = next((w for w in vocab if not isinstance(w, str)), None)
     if odd is not None:
@@ -94,7 +96,7 @@ class ReadOptions:
     format: Optional[str] = None
     member: Optional[str] = None
     limit: Optional[int] = None
-    vocabulary: Optional[Tuple[str, ...]] = None
+    vocabulary: Optional[Iterable[str]] = None
     unicode_errors: str = "replace"
     nonfinite: str = "error"
     numeric_token_parts: bool = False
@@ -113,7 +115,7 @@ class ReadOptions:
 
     def require_words(self) -> "ReadOptions":
         """``self``, or ValueError when ``vocabulary`` is empty (a load would keep nothing)."""
-        if self.vocabulary is not None and not self.vocabulary:
+        if self._words is not None and not self._words:
             raise ValueError("vocabulary is empty: give the words to keep, or vocabulary=None for every word")
         return self
 
@@ -137,15 +139,23 @@ class ReadOptions:
     def reader_kwargs(self) -> Dict[str, Any]:
         """Keywords for :func:`pretrained.formats.iter_vectors`."""
         return {
-            "format": self.format, "member": self.member, "limit": self.limit, "vocabulary": self._words,
-            "unicode_errors": self.unicode_errors, "nonfinite": self.nonfinite,
-            "numeric_token_parts": self.numeric_token_parts, "max_token_bytes": self.max_token_bytes,
+            "format": self.format,
+            "member": self.member,
+            "limit": self.limit,
+            "vocabulary": self._words,
+            "unicode_errors": self.unicode_errors,
+            "nonfinite": self.nonfinite,
+            "numeric_token_parts": self.numeric_token_parts,
+            "max_token_bytes": self.max_token_bytes,
         }
 
     def meta(self, *, reader: bool = True) -> Dict[str, Any]:
         """What ``meta.json`` records of these options: ``limit``, ``vocabulary_size`` and (with
         ``reader``) the reader options that differ from their defaults."""
-        out: Dict[str, Any] = {"limit": self.limit, "vocabulary_size": None if self.vocabulary is None else len(self.vocabulary)}
+        out: Dict[str, Any] = {
+            "limit": self.limit,
+            "vocabulary_size": None if self._words is None else len(self._words),
+        }
         if reader:
             out.update(self.changed())
         return out
@@ -156,9 +166,9 @@ class ReadOptions:
         parts = []
         if self.limit is not None:
             parts.append(f"limit{int(self.limit)}")
-        if self.vocabulary is not None:
+        if self.vocabulary is not None and self._words is not None:  # a sorted tuple of the distinct words
             digest = hashlib.sha256("\n".join(self.vocabulary).encode("utf-8")).hexdigest()[:12]
-            parts.append(f"vocab{len(self.vocabulary)}-{digest}")
+            parts.append(f"vocab{len(self._words)}-{digest}")
         if self.nonfinite != "error":
             parts.append(f"nonfinite-{self.nonfinite}")
         if self.numeric_token_parts:
@@ -172,8 +182,15 @@ class ReadOptions:
         digest of its path, size, mtime, member, ``format_key`` (the format as the registry
         spells it for keys) and ``unicode_errors``, then :meth:`subset_key`."""
         st = path.stat()
-        text = "|".join([
-            str(path.resolve()), str(st.st_size), str(st.st_mtime_ns), str(self.member), str(format_key), self.unicode_errors,
-        ])
+        text = "|".join(
+            [
+                str(path.resolve()),
+                str(st.st_size),
+                str(st.st_mtime_ns),
+                str(self.member),
+                str(format_key),
+                self.unicode_errors,
+            ]
+        )
         stem = re.sub(r"[^A-Za-z0-9._-]+", "_", (self.member or path.name))[:60]
         return f"{stem}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]}" + self.subset_key()

@@ -10,6 +10,7 @@ for a format that keeps extra files in its cache entry), and whether and how it 
 The built-in modules are imported on the first question asked of the registry, and they import
 their readers only when a file is read, so ``import pretrained`` stays light.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -21,12 +22,21 @@ from typing import TYPE_CHECKING, Any, Callable, ContextManager, Dict, Iterator,
 from ..errors import FormatError
 
 if TYPE_CHECKING:  # pragma: no cover
-    import numpy as np
-
     from . import Block, ReadStats
-    from .options import ReadOptions
 
-__all__ = ["Head", "VectorFormat", "register", "get", "canonical", "names", "spellings", "writable", "resolve", "read_head"]
+
+__all__ = [
+    "Head",
+    "VectorFormat",
+    "register",
+    "get",
+    "canonical",
+    "names",
+    "spellings",
+    "writable",
+    "resolve",
+    "read_head",
+]
 
 HEAD_BYTES = 1 << 16
 """Bytes of a file given to the sniffers (a text format's first lines; a sniff that needs more
@@ -97,7 +107,9 @@ class VectorFormat:
 
     def __post_init__(self) -> None:
         if (self.open is None) == (self.convert is None):
-            raise ValueError(f"format {self.name!r}: give exactly one of open= (read in blocks) or convert= (write the entry)")
+            raise ValueError(
+                f"format {self.name!r}: give exactly one of open= (read in blocks) or convert= (write the entry)"
+            )
 
 
 _FORMATS: Dict[str, VectorFormat] = {}
@@ -195,7 +207,9 @@ def _sniffed(head: Optional[Head], candidates: Sequence[VectorFormat]) -> Option
     return None
 
 
-def resolve(path: "os.PathLike[str] | str", member: Optional[str] = None, format: Optional[str] = None) -> Optional[VectorFormat]:
+def resolve(
+    path: "os.PathLike[str] | str", member: Optional[str] = None, format: Optional[str] = None
+) -> Optional[VectorFormat]:
     """The format a file is read as: the named one (or one that :attr:`~VectorFormat.overrides`
     it and recognises the file), else the one its name says, else the first whose sniff accepts
     its first bytes; None when none does (the text reader then reports why)."""
@@ -223,7 +237,13 @@ def describe() -> List[Dict[str, Any]]:
     """One row per format (name, aliases, summary, detected, written), for documentation."""
     _ensure()
     return [
-        {"name": f.name, "aliases": list(f.aliases), "summary": f.summary, "detected": f.sniff is not None or f.by_name is not None,
-         "writable": f.write is not None, "extra_files": list(f.extra_files)}
+        {
+            "name": f.name,
+            "aliases": list(f.aliases),
+            "summary": f.summary,
+            "detected": f.sniff is not None or f.by_name is not None,
+            "writable": f.write is not None,
+            "extra_files": list(f.extra_files),
+        }
         for f in _FORMATS.values()
     ]

@@ -1,6 +1,7 @@
 """Tables of item embeddings (Parquet, Arrow/Feather, CSV/TSV): a label column and a list column
 or numeric columns, read in blocks with pyarrow by :mod:`pretrained.tables`. Recognised by the
 file's name; ``format="table"`` also by the first bytes of a Parquet or Arrow file."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,8 +32,13 @@ def _convert(path: Any, dest: Path, options: Any, *, name: Optional[str] = None,
     convert_table(path, dest, format=options.format, limit=options.limit, vocabulary=options.vocabulary)
 
 
-TABLE = register(VectorFormat(
-    name=NAME, summary="a table of item embeddings: Parquet, Arrow/Feather, CSV or TSV",
-    aliases=("parquet", "arrow", "feather", "csv", "tsv"), by_name=_by_name, convert=_convert,
-    key_spelling=_key_spelling,
-))
+TABLE = register(
+    VectorFormat(
+        name=NAME,
+        summary="a table of item embeddings: Parquet, Arrow/Feather, CSV or TSV",
+        aliases=("parquet", "arrow", "feather", "csv", "tsv"),
+        by_name=_by_name,
+        convert=_convert,
+        key_spelling=_key_spelling,
+    )
+)

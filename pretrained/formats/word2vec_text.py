@@ -1,5 +1,6 @@
 """word2vec text, also fastText's ``.vec``: a ``count dim`` header line, then ``word v1 ... vD``
 per line (tokens without spaces)."""
+
 from __future__ import annotations
 
 from typing import Any, Optional, Sequence
@@ -22,7 +23,14 @@ def _write(path: Any, words: Sequence[str], vectors: Any, precision: Optional[in
     write_builtin(path, words, vectors, format=NAME, precision=precision)
 
 
-WORD2VEC_TEXT = register(VectorFormat(
-    name=NAME, summary="word2vec text and fastText .vec: a 'count dim' header, then a word and its numbers per line",
-    aliases=("fasttext", "vec"), sniff=lambda head: sniff_word2vec_text(head.text, head.whole), sniff_order=90, open=_open, write=_write,
-))
+WORD2VEC_TEXT = register(
+    VectorFormat(
+        name=NAME,
+        summary="word2vec text and fastText .vec: a 'count dim' header, then a word and its numbers per line",
+        aliases=("fasttext", "vec"),
+        sniff=lambda head: sniff_word2vec_text(head.text, head.whole),
+        sniff_order=90,
+        open=_open,
+        write=_write,
+    )
+)
