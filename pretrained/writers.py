@@ -16,10 +16,10 @@ from typing import List, Optional, Sequence
 import numpy as np
 
 from .atomic import atomic_path
-from .detection import normalize_format
+from .errors import FormatError
 from .text_reader import looks_numeric
 
-__all__ = ["write_vectors", "format_rows", "row_digits"]
+__all__ = ["write_vectors", "write_builtin", "format_rows", "row_digits"]
 
 _ROWS = 8192
 
@@ -131,7 +131,8 @@ def write_vectors(
     Parameters
     ----------
     format
-        ``"glove"`` (no header), ``"word2vec"`` (C binary) or ``"word2vec-text"``/``"fasttext"``.
+        ``"glove"`` (no header), ``"word2vec"`` (C binary) or ``"word2vec-text"``/``"fasttext"``,
+        or any registered format that can be written (:func:`pretrained.formats.registry.writable`).
     precision
         Text formats: None (default) writes values that read back bit-identical; a number writes
         that many significant digits (``6`` is Stanford's GloVe style: smaller, not exact).
@@ -145,7 +146,20 @@ def write_vectors(
     >>> read_vectors(p)[0]
     ['a', 'b']
     """
-    fmt = normalize_format(format)
+    from .formats import registry
+
+    spec = registry.get(format)
+    if spec.write is None:
+        raise FormatError(f"format {spec.name!r} cannot be written; choose one of {', '.join(registry.writable())}")
+    spec.write(path, words, vectors, precision)
+
+
+def write_builtin(
+    path: "os.PathLike[str] | str", words: Sequence[str], vectors: np.ndarray, *, format: str, precision: Optional[int] = None,
+) -> None:
+    """The writer of ``"glove"``, ``"word2vec"`` and ``"word2vec-text"`` (canonical names), as
+    registered by their modules in :mod:`pretrained.formats`."""
+    fmt = format
     vectors = np.asarray(vectors, dtype=np.float32)
     _check(words, vectors, fmt, precision)
     path = os.fspath(path)

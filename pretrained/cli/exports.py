@@ -4,13 +4,13 @@ from __future__ import annotations
 import argparse
 import time
 
-from .options import FORMATS, SOURCE_HELP, Command, UsageError, cache_dir_arg, existing_file, json_flag, load, non_negative_int, output_file, output_folder, positive_int, vector_args
+from .options import FORMATS, SOURCE_HELP, WRITABLE_FORMATS, Command, UsageError, cache_dir_arg, existing_file, json_flag, load, non_negative_int, output_file, output_folder, positive_int, vector_args
 from .output import emit
 
 __all__ = ["COMMANDS", "save_npy"]
 
 PICTURES = (".png", ".svg", ".pdf")
-EXPORT_FORMATS = ("glove", "word2vec", "word2vec-text")
+EXPORT_FORMATS = WRITABLE_FORMATS  # glove, word2vec, word2vec-text and any registered format that writes
 
 
 def save_npy(path: str, array) -> None:

@@ -49,7 +49,41 @@ __all__ = [
     "load",
 ]
 
-FORMATS = ("glove", "word2vec", "word2vec-binary", "word2vec-text", "fasttext", "vec", "bin")
+
+
+class RegistryChoices:
+    """argparse ``choices`` read from a registry each time they are asked for (when a command line
+    is parsed or its help shown), so a format registered after import is offered too."""
+
+    def __init__(self, names: Callable[[], Sequence[str]]):
+        self._names = names
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._names()
+
+    def __iter__(self) -> Any:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
+def _format_spellings() -> Sequence[str]:
+    from ..formats import registry
+
+    return registry.spellings()
+
+
+def _writable_formats() -> Sequence[str]:
+    from ..formats import registry
+
+    return registry.writable()
+
+
+FORMATS = RegistryChoices(_format_spellings)
+"""Every ``--format`` a vector file can be read as (names and aliases of the format registry)."""
+WRITABLE_FORMATS = RegistryChoices(_writable_formats)
+"""Every format a vector file can be written in (``export --format``)."""
 DATASETS = ("questions-words", "google", "wordsim353", "simlex999")
 
 
@@ -218,7 +252,7 @@ def json_flag(p: argparse.ArgumentParser) -> None:
 def vector_args(p: argparse.ArgumentParser) -> None:
     """SOURCE and the options that say how to read it."""
     p.add_argument("source", help=SOURCE_HELP)
-    p.add_argument("--format", choices=FORMATS, metavar="FORMAT", help="glove, word2vec, word2vec-text or fasttext (detected when omitted)")
+    p.add_argument("--format", choices=FORMATS, metavar="FORMAT", help=", ".join(FORMATS) + " (detected when omitted)")
     p.add_argument("--member", help="file inside a .zip archive, e.g. glove.6B.300d.txt")
     p.add_argument("--limit", type=positive_int, help="keep only the first N vectors")
     cache_dir_arg(p)

@@ -12,23 +12,29 @@ This module turns the raw blocks of :mod:`pretrained.text_reader` and
 :mod:`pretrained.binary_reader` into :class:`Block` s of decoded, distinct words, checks the
 values (``nonfinite=``) and counts everything it skips or repairs in :class:`ReadStats`.
 :mod:`pretrained.detection` decides the format. Nothing is held beyond one block.
+
+Every format :func:`pretrained.load` reads (these, fastText ``.bin``, tables, and any format
+registered later) is one module of this package behind :mod:`pretrained.formats.registry`; the
+options of a read travel as one :class:`~pretrained.formats.options.ReadOptions`.
 """
 from __future__ import annotations
 
 import contextlib
 import logging
-import numbers
 import os
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, List, Optional, Tuple
+from typing import AbstractSet, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
-from .binary_reader import iter_binary
-from .detection import FORMATS, SNIFF_BYTES, detect_format, normalize_format, sniff, sniff_kind, strip_bom
-from .errors import FormatDecodeError, FormatError
-from .sources import ProgressStream, open_source
-from .text_reader import TokenRules, iter_text
+from ..binary_reader import iter_binary
+from ..detection import FORMATS, SNIFF_BYTES, detect_format, normalize_format, sniff, sniff_kind, strip_bom
+from ..errors import FormatDecodeError, FormatError
+from ..sources import ProgressStream, open_source
+from ..text_reader import TokenRules, iter_text
+from . import registry
+from .options import MAX_TOKEN_BYTES, NONFINITE, ReadOptions, check_arguments
+from .registry import VectorFormat, register
 
 __all__ = [
     "FORMATS",
@@ -42,13 +48,18 @@ __all__ = [
     "normalize_format",
     "select",
     "NONFINITE",
+    "ReadOptions",
+    "open_vectors",
+    "VectorFormat",
+    "register",
+    "registry",
+    "MAX_TOKEN_BYTES",
 ]
 
 logger = logging.getLogger(__name__)
 
 _BLOCK = 8 << 20  # bytes of text parsed at a time (larger blocks cost memory, not speed)
-NONFINITE = ("error", "zero", "keep")  #: what ``nonfinite=`` may say
-_UNICODE_ERRORS = ("strict", "replace", "ignore", "backslashreplace")
+_STREAMED = ("glove", "word2vec", "word2vec-text")  # what this module's own reader decides between
 _sniff = sniff  # called through this name, which tests patch to prove a source is not read again
 
 
@@ -153,7 +164,7 @@ def select(
     stats: ReadStats,
     *,
     limit: Optional[int],
-    vocabulary: Optional[set],
+    vocabulary: Optional[AbstractSet[str]],
     unicode_errors: str,
     nonfinite: str = "error",
 ) -> Iterator[Block]:
@@ -190,7 +201,7 @@ def select(
             return
 
 
-def _keep(words: List[str], seen: set, vocabulary: Optional[set], stats: ReadStats) -> List[int]:
+def _keep(words: List[str], seen: set, vocabulary: Optional[AbstractSet[str]], stats: ReadStats) -> List[int]:
     keep_rows = []
     for i, w in enumerate(words):
         if vocabulary is not None and w not in vocabulary:
@@ -203,33 +214,7 @@ def _keep(words: List[str], seen: set, vocabulary: Optional[set], stats: ReadSta
     return keep_rows
 
 
-# --------------------------------------------------------------------------- arguments
-
-
-def check_arguments(limit=None, vocabulary=None, unicode_errors: str = "replace", nonfinite: str = "error", max_token_bytes=1000) -> Optional[set]:
-    """Validate the reader's options (the one place they are checked, for the readers and for
-    :func:`pretrained.load`); returns the vocabulary as a set (or None)."""
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 1):
-        raise ValueError(f"limit must be a whole number >= 1 (or None for every vector), got {limit!r}")
-    if max_token_bytes is not None and (
-        isinstance(max_token_bytes, bool) or not isinstance(max_token_bytes, numbers.Integral) or max_token_bytes < 1
-    ):
-        raise ValueError(f"max_token_bytes must be a whole number >= 1 or None, got {max_token_bytes!r}")
-    if unicode_errors not in _UNICODE_ERRORS:
-        raise ValueError(f"unicode_errors={unicode_errors!r} is not one of {', '.join(_UNICODE_ERRORS)}")
-    if nonfinite not in NONFINITE:
-        raise ValueError(f"nonfinite={nonfinite!r} is not one of {', '.join(NONFINITE)}")
-    if vocabulary is None:
-        return None
-    if isinstance(vocabulary, (str, bytes)):
-        raise TypeError(
-            f"vocabulary must be a collection of words (a list or set), not a single {type(vocabulary).__name__} "
-            f"{vocabulary!r}: pass [{vocabulary!r}] for that one word")
-    vocab = set(vocabulary)
-    odd = next((w for w in vocab if not isinstance(w, str)), None)
-    if odd is not None:
-        raise TypeError(f"vocabulary must hold strings (words), found {odd!r} ({type(odd).__name__})")
-    return vocab
+# --------------------------------------------------------------------------- reading
 
 
 @contextlib.contextmanager
@@ -243,7 +228,7 @@ def iter_vectors(
     unicode_errors: str = "replace",
     nonfinite: str = "error",
     numeric_token_parts: bool = False,
-    max_token_bytes: Optional[int] = 1000,
+    max_token_bytes: Optional[int] = MAX_TOKEN_BYTES,
     hash: bool = False,
     block_size: int = _BLOCK,
     progress: bool = False,
@@ -277,8 +262,34 @@ def iter_vectors(
     Duplicate tokens keep their first vector; invalid UTF-8 is counted in ``stats`` and logged.
     """
     fmt = normalize_format(format)
-    vocab = check_arguments(limit, vocabulary, unicode_errors, nonfinite, max_token_bytes)
-    with open_source(path, member, hash=hash) as src, contextlib.ExitStack() as stack:
+    options = ReadOptions(
+        format=fmt, member=member, limit=limit, vocabulary=vocabulary, unicode_errors=unicode_errors,
+        nonfinite=nonfinite, numeric_token_parts=numeric_token_parts, max_token_bytes=max_token_bytes,
+    )
+    if fmt is not None and fmt not in _STREAMED:
+        spec = registry.get(fmt)
+        if spec.open is None:
+            raise FormatError(f"format {fmt!r} is converted whole, not streamed: use pretrained.load", os.fspath(path))
+        with spec.open(path, options, hash=hash, progress=progress) as opened:
+            yield opened
+        return
+    with open_vectors(path, options, hash=hash, block_size=block_size, progress=progress) as opened:
+        yield opened
+
+
+@contextlib.contextmanager
+def open_vectors(
+    path: "os.PathLike[str] | str",
+    options: ReadOptions,
+    *,
+    hash: bool = False,
+    block_size: int = _BLOCK,
+    progress: bool = False,
+) -> Iterator[Tuple[ReadStats, Iterator[Block]]]:
+    """:func:`iter_vectors` with its options in one :class:`ReadOptions`: the reader of GloVe,
+    word2vec and word2vec text (``options.format`` one of those, or None to detect which)."""
+    fmt = normalize_format(options.format)
+    with open_source(path, options.member, hash=hash) as src, contextlib.ExitStack() as stack:
         stream = src.stream
         if progress:
             stream = ProgressStream(stream, src.size, f"reading {os.path.basename(src.path)}")
@@ -286,21 +297,25 @@ def iter_vectors(
         head = strip_bom(stream.read(SNIFF_BYTES))
         fmt, count, dim, skip = _sniff(head, src.path, fmt)
         stats = ReadStats(path=src.path, format=fmt, dim=dim, header_count=count)
+        max_token_bytes = options.max_token_bytes
         if fmt == "word2vec":
             raw = iter_binary(stream, head[skip:], src.path, count, dim, block_size, max_token_bytes)
         else:
             rules = TokenRules(
-                spaces=fmt == "glove", numeric_parts=numeric_token_parts, max_bytes=max_token_bytes,
+                spaces=fmt == "glove", numeric_parts=options.numeric_token_parts, max_bytes=max_token_bytes,
                 header_dim=fmt != "glove",
             )
             raw = iter_text(stream, head[skip:], src.path, dim, 1 if skip else 0, block_size, rules, stats)
-        yield stats, _blocks(raw, stats, src, count, limit, vocab, unicode_errors, nonfinite, hash)
+        yield stats, _blocks(raw, stats, src, count, options, hash)
 
 
-def _blocks(raw, stats: ReadStats, src, count, limit, vocab, unicode_errors, nonfinite, hash) -> Iterator[Block]:
-    yield from select(raw, stats, limit=limit, vocabulary=vocab, unicode_errors=unicode_errors, nonfinite=nonfinite)
+def _blocks(raw, stats: ReadStats, src, count, options: ReadOptions, hash: bool) -> Iterator[Block]:
+    unicode_errors, nonfinite = options.unicode_errors, options.nonfinite
+    yield from select(
+        raw, stats, limit=options.limit, vocabulary=options.words, unicode_errors=unicode_errors, nonfinite=nonfinite
+    )
     path = src.path
-    if stats.format == "word2vec-text" and limit is None and stats.read != count:
+    if stats.format == "word2vec-text" and options.limit is None and stats.read != count:
         raise FormatError(f"the header promises {count} vectors but the file holds {stats.read}", path, line=1)
     if hash:
         stats.source_sha256 = src.sha256()
@@ -324,7 +339,7 @@ def read_vectors(
     unicode_errors: str = "replace",
     nonfinite: str = "error",
     numeric_token_parts: bool = False,
-    max_token_bytes: Optional[int] = 1000,
+    max_token_bytes: Optional[int] = MAX_TOKEN_BYTES,
 ) -> Tuple[List[str], np.ndarray, ReadStats]:
     """Read a whole vector file into memory: ``(words, float32 array, stats)``.
 
