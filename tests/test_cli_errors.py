@@ -50,7 +50,7 @@ def run(argv, capsys):
 USAGE = [
     (["neighbours", "{v}", "king", "-n", "0"], "--topn"),
     (["neighbours", "{v}", "king", "-n", "many"], "must be an integer"),
-    (["neighbours", "{v}", "king", "--format", "csv"], "--format"),
+    (["neighbours", "{v}", "king", "--format", "xml"], "--format"),
     (["neighbours", "{v}", "king", "--index", "--trees", "0"], "--trees"),
     (["neighbours", "{v}", "king", "--index", "--search-k", "-3"], "--search-k"),
     (["analogy", "{v}", "man", "king", "woman", "--method", "div"], "--method"),
