@@ -46,7 +46,7 @@ def _closest(word: str, candidates: "tuple[str, ...]", n: int = 2) -> "tuple[str
     Examples
     --------
     >>> _closest("glove.6B.51d", ("glove.6B.50d", "glove.6B.100d", "fasttext.wiki-news.300d"))
-    ('glove.6B.50d',)
+    ('glove.6B.50d', 'glove.6B.100d')
     >>> _closest("GLOVE.6b.50D", ("glove.6B.50d",))
     ('glove.6B.50d',)
     """
