@@ -6,6 +6,7 @@ a Ctrl-C in that time would print a ``KeyboardInterrupt`` traceback from the imp
 imports happen inside ``try``, so an early Ctrl-C ends the command quietly with one line and
 exit status 130, as a Ctrl-C during the command itself does (:func:`pretrained.cli.main`).
 """
+
 from __future__ import annotations
 
 import sys

@@ -28,7 +28,7 @@ class PretrainedError(Exception):
 class UnknownNameError(PretrainedError, ValueError):
     """A vector-set name that is neither in the catalogue nor an existing file."""
 
-    def __init__(self, name: str, known: tuple = ()):
+    def __init__(self, name: str, known: "tuple[str, ...]" = ()):
         self.name = name
         self.known = tuple(known)
         self.suggestions = _closest(name, self.known)

@@ -30,6 +30,7 @@ pretrained.errors.MissingDependencyError: this needs the optional dependency 'no
 >>> speedup("no_such_module_here") is None
 True
 """
+
 from __future__ import annotations
 
 import importlib

@@ -43,7 +43,7 @@ class NullBar:
     def close(self) -> None:
         pass
 
-    def __enter__(self) -> "NullBar":
+    def __enter__(self) -> NullBar:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -63,7 +63,7 @@ def wanted(enabled: Optional[bool] = None) -> bool:
     return bool(enabled)
 
 
-def bar(total: Optional[int], desc: str, *, unit: str = "it", enabled: Optional[bool] = None, min_total: int = 0, leave: bool = False, bytes: bool = False):
+def bar(total: Optional[int], desc: str, *, unit: str = "it", enabled: Optional[bool] = None, min_total: int = 0, leave: bool = False, bytes: bool = False) -> Any:
     """A tqdm bar over ``total`` units (``bytes=True``: scaled by 1024), or a :class:`NullBar`."""
     if not wanted(enabled) or (total is not None and total < max(min_total, 1)):
         return NullBar()

@@ -1,24 +1,37 @@
 """The lean core: loading, converting and querying work with none of the extras installed; each
 feature whose library is missing says in one line which extra to install (and that extra exists);
 every optional import goes through :mod:`pretrained.optional`."""
+
 from __future__ import annotations
 
 import ast
 import gzip
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
+import tomllib
 
 import pretrained
 from pretrained import optional
 from pretrained.errors import MissingDependencyError
 
 ROOT = Path(__file__).resolve().parent.parent
-OPTIONAL_TOPS = ("gensim", "annoy", "hnswlib", "isal", "scipy", "sklearn", "umap", "matplotlib", "torch", "tensorflow", "keras")
+OPTIONAL_TOPS = (
+    "gensim",
+    "annoy",
+    "hnswlib",
+    "isal",
+    "scipy",
+    "sklearn",
+    "umap",
+    "matplotlib",
+    "torch",
+    "tensorflow",
+    "keras",
+)
 
 
 def _extras() -> dict:
@@ -138,11 +151,22 @@ def test_load_convert_and_query_with_the_core_alone(tmp_path):
     words = ["man", "woman", "king", "queen", "apple", "pear"]
     rows = [[1, 0, 0.1], [1, 1, 0.1], [3, 0, 0.2], [3, 1, 0.2], [0, 0.2, 3], [0.1, 0.3, 3]]
     src = tmp_path / "toy.vec.gz"
-    src.write_bytes(gzip.compress(("6 3\n" + "".join(f"{w} {' '.join(map(str, r))}\n" for w, r in zip(words, rows))).encode()))
-    env = {"PYTHONPATH": str(ROOT), "PRETRAINED_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin", "PRETRAINED_PROGRESS": "0"}
+    src.write_bytes(
+        gzip.compress(("6 3\n" + "".join(f"{w} {' '.join(map(str, r))}\n" for w, r in zip(words, rows))).encode())
+    )
+    env = {
+        "PYTHONPATH": str(ROOT),
+        "PRETRAINED_CACHE": str(tmp_path / "cache"),
+        "PATH": "/usr/bin:/bin",
+        "PRETRAINED_PROGRESS": "0",
+    }
     done = subprocess.run(
         [sys.executable, "-c", _CORE_ONLY.format(blocked=OPTIONAL_TOPS), str(src)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "loaded: []"

@@ -1,15 +1,15 @@
 """Long steps that report no progress of their own show a ticking line on a terminal
 (:func:`pretrained.progress.phase`): Annoy's tree phase, HNSW's finish, a t-SNE or UMAP map."""
+
 from __future__ import annotations
 
 import time
 
 import pytest
+from conftest import require
 
 import pretrained
 from pretrained import progress
-from conftest import require
-
 
 # (enabled, PRETRAINED_PROGRESS, whether the line shows)
 CASES = [
@@ -38,7 +38,7 @@ def test_phase_ticks_while_the_step_runs(enabled, env, shown, capsys, monkeypatc
 
 def test_phase_ends_its_line_when_the_step_fails(capsys):
     with pytest.raises(ZeroDivisionError), progress.phase("failing", enabled=True, every=0.05):
-        1 / 0
+        _ = 1 / 0
     time.sleep(0.2)
     before = capsys.readouterr().err
     time.sleep(0.2)
