@@ -195,3 +195,10 @@ def test_the_launcher_runs_the_command_line(capsys):
 
     assert pretrained_launcher.main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"pretrained {pretrained.__version__}"
+
+
+def test_the_console_script_is_the_launcher():
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts == {"pretrained": "pretrained_launcher:main"}
