@@ -6,14 +6,13 @@ Thin extras over the NumPy matrix: each imports its framework inside the call, s
 """
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any, Optional
 
 import numpy as np
 
+from . import optional
 from .embedding import VocabularyError, Vocabulary, embedding_matrix
-from .errors import MissingDependencyError
 
 __all__ = ["keras_embedding", "torch_embedding"]
 
@@ -21,10 +20,7 @@ logger = logging.getLogger(__name__)
 
 
 def _import(module: str, extra: str) -> Any:
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise MissingDependencyError(module, extra) from exc
+    return optional.require(module, extra)
 
 
 def _matrix(vectors: Any, vocabulary: Optional[Vocabulary], options: dict, padding_row: Optional[int]) -> np.ndarray:

@@ -77,7 +77,7 @@ def _glove_urls(filename: str) -> Tuple[str, ...]:
     )
 
 
-def _glove(name: str, dim: int, count: int, filename: str, size: int, sha256: str, aliases=(), description="", embedded=None) -> Entry:
+def _glove(name: str, dim: int, count: int, filename: str, size: int, sha256: str, aliases: Tuple[str, ...] = (), description: str = "", embedded: Optional[str] = None) -> Entry:
     return Entry(
         name=name, dim=dim, count=count, format="glove", filename=filename, member=name + ".txt",
         size=size, sha256=sha256, urls=_glove_urls(filename), aliases=tuple(aliases),
@@ -210,10 +210,10 @@ def check_name(name: Any, source: str, field_name: str = "name") -> str:
     """A catalogue name is used as a folder name in the cache: one safe path component."""
     if not isinstance(name, str) or not name.strip():
         raise CatalogError(f"{field_name!r} must be a non-empty string, got {name!r}", source)
-    name = name.strip()
-    if not _SAFE_NAME.match(name) or name in (".", ".."):
-        raise CatalogError(f"{field_name!r} is {name!r}; a name must be {_NAME_RULE}", source)
-    return name
+    stripped: str = name.strip()
+    if not _SAFE_NAME.match(stripped) or stripped in (".", ".."):
+        raise CatalogError(f"{field_name!r} is {stripped!r}; a name must be {_NAME_RULE}", source)
+    return stripped
 
 
 def _optional_str(data: Dict[str, Any], key: str, name: str, source: str) -> Optional[str]:
@@ -245,8 +245,8 @@ def _int_field(data: Dict[str, Any], key: str, name: str, source: str, low: int,
 
 def _make_entry(data: Dict[str, Any], source: str, origin: str) -> Entry:
     """Validate one user entry (a mapping) and build its :class:`Entry`."""
-    from .formats import normalize_format
     from .errors import FormatError
+    from .formats import normalize_format
 
     if not isinstance(data, dict):
         raise CatalogError(f"each entry must be an object, got {type(data).__name__}", source)
@@ -293,7 +293,8 @@ def _file_entries() -> Tuple[Entry, ...]:
     stamp = (st.st_size, st.st_mtime_ns)
     cached = _FILE_CACHE.get(key)
     if cached is not None and cached[0] == stamp:
-        return cached[1]
+        known: Tuple[Entry, ...] = cached[1]
+        return known
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
@@ -358,7 +359,7 @@ def names() -> Tuple[str, ...]:
 
 def register(
     name: str,
-    urls: "str | Sequence[str]",
+    urls: str | Sequence[str],
     *,
     sha256: Optional[str],
     size: Optional[int],
@@ -407,7 +408,7 @@ def urls(entry: Entry) -> Tuple[str, ...]:
     own = tuple(entry.urls)
     if base and entry.filename:
         first = base + entry.filename
-        return (first,) + tuple(u for u in own if u != first)
+        return (first, *(u for u in own if u != first))
     return own
 
 

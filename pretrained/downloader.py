@@ -36,9 +36,10 @@ import shutil
 import time
 import urllib.parse
 from pathlib import Path
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Type
 
-from . import atomic, cachedir, catalog, config, hashes, locking, progress as progress_bars
+from . import atomic, cachedir, catalog, config, hashes, locking
+from . import progress as progress_bars
 from .errors import ChecksumError, DownloadError, OfflineError
 
 __all__ = ["fetch", "download", "download_path", "unresolvable"]
@@ -121,14 +122,16 @@ def _looks_like_html(data: bytes) -> bool:
 def _causes(exc: BaseException) -> Iterator[BaseException]:
     """``exc`` and everything behind it: causes, contexts, and the exceptions urllib3 and
     requests carry as ``reason`` or as arguments."""
-    seen, todo = set(), [exc]
+    seen: set[int] = set()
+    todo: List[Optional[BaseException]] = [exc]
     while todo:
         e = todo.pop()
         if e is None or id(e) in seen:
             continue
         seen.add(id(e))
         yield e
-        todo.extend((e.__cause__, e.__context__, getattr(e, "reason", None)))
+        reason = getattr(e, "reason", None)
+        todo.extend((e.__cause__, e.__context__, reason if isinstance(reason, BaseException) else None))
         todo.extend(a for a in getattr(e, "args", ()) if isinstance(a, BaseException))
 
 
@@ -165,7 +168,7 @@ def _short(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[:200] + '...' if len(text) > 200 else text}"
 
 
-def _network_errors() -> tuple:
+def _network_errors() -> Tuple[Type[BaseException], ...]:
     """What a broken, reset or silent connection raises while the body is read."""
     import http.client
     import socket
@@ -176,7 +179,7 @@ def _network_errors() -> tuple:
     return (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, ConnectionError, socket.timeout)
 
 
-def _chunks(raw) -> Iterator[bytes]:
+def _chunks(raw: Any) -> Iterator[bytes]:
     """The body as it arrives, undecoded (the bytes of the file, even when a server labels a
     ``.gz`` with ``Content-Encoding: gzip``). ``read1`` hands over what has arrived, so a cut
     connection loses nothing that was received."""
@@ -188,7 +191,7 @@ def _chunks(raw) -> Iterator[bytes]:
         yield data
 
 
-def _request(session, url: str, part: _Part, timeouts):
+def _request(session: Any, url: str, part: _Part, timeouts: Tuple[float, float]) -> Any:
     """Send the GET (with ``Range`` after ``part.length``) and sort out the answers that give no file."""
     import requests
 
@@ -222,7 +225,7 @@ def _request(session, url: str, part: _Part, timeouts):
     ))
 
 
-def _total(resp, url: str, part: _Part, size: Optional[int]) -> Optional[int]:
+def _total(resp: Any, url: str, part: _Part, size: Optional[int]) -> Optional[int]:
     """The file's full size as the answer states it; resets the part when the server starts over."""
     offset = part.length
     if resp.status_code == 206:
@@ -246,7 +249,7 @@ def _total(resp, url: str, part: _Part, size: Optional[int]) -> Optional[int]:
     return size if size is not None else total
 
 
-def _receive(resp, url: str, part: _Part, size: Optional[int], bar) -> None:
+def _receive(resp: Any, url: str, part: _Part, size: Optional[int], bar: Any) -> None:
     """Append the body to the part file, hashing as it comes; refuse HTML and surplus bytes."""
     try:
         with open(part.path, "ab" if part.length else "wb") as f:
@@ -269,7 +272,7 @@ def _receive(resp, url: str, part: _Part, size: Optional[int], bar) -> None:
         part._synced = part.path.exists() and part.path.stat().st_size == part.length
 
 
-def _stream(session, url: str, part: _Part, size: Optional[int], timeouts, bar) -> None:
+def _stream(session: Any, url: str, part: _Part, size: Optional[int], timeouts: Tuple[float, float], bar: Any) -> None:
     """One attempt: append what ``url`` sends after ``part.length`` to the part file."""
     part.sync()
     resp = _request(session, url, part, timeouts)
@@ -284,7 +287,7 @@ def _stream(session, url: str, part: _Part, size: Optional[int], timeouts, bar) 
         raise _Transient(f"the connection ended after {part.length:,} of {size:,} bytes")
 
 
-def _stamp(path: Path) -> dict:
+def _stamp(path: Path) -> Dict[str, int]:
     st = path.stat()
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns, "inode": st.st_ino}
 
@@ -333,8 +336,8 @@ def _offline_error(dest: Path, name: Optional[str], url_list: List[str]) -> Offl
 
 
 def fetch(
-    urls: "str | Sequence[str]",
-    dest: "str | os.PathLike[str]",
+    urls: str | Sequence[str],
+    dest: str | os.PathLike[str],
     *,
     sha256: Optional[str] = None,
     size: Optional[int] = None,
@@ -406,8 +409,16 @@ def fetch(
 class _Settings:
     """Retries, backoff, timeouts and progress for one fetch (None: from :mod:`pretrained.config`)."""
 
-    def __init__(self, retries, backoff, timeout, progress):
+    def __init__(
+        self,
+        retries: Optional[int],
+        backoff: Optional[Tuple[float, float]],
+        timeout: Optional[Tuple[float, float]],
+        progress: Optional[bool],
+    ) -> None:
         self.attempts = config.retries() if retries is None else max(1, int(retries))
+        self.first: float
+        self.largest: float
         self.first, self.largest = config.backoff() if backoff is None else backoff
         self.timeouts = config.timeouts() if timeout is None else timeout
         self.progress = progress
@@ -427,7 +438,7 @@ def _resume_ready(part: _Part, sha256: Optional[str], size: Optional[int]) -> bo
     return False
 
 
-def _fetch_locked(url_list, dest: Path, sha256, size, settings: _Settings) -> Path:
+def _fetch_locked(url_list: List[str], dest: Path, sha256: Optional[str], size: Optional[int], settings: _Settings) -> Path:
     import requests
 
     from . import __version__
@@ -451,7 +462,10 @@ def _fetch_locked(url_list, dest: Path, sha256, size, settings: _Settings) -> Pa
     raise _failure(dest, url_list, failures)
 
 
-def _try_url(session, url: str, part: _Part, dest: Path, sha256, size, settings: _Settings, bar, failures: list) -> bool:
+def _try_url(
+    session: Any, url: str, part: _Part, dest: Path, sha256: Optional[str], size: Optional[int],
+    settings: _Settings, bar: Any, failures: List[Tuple[str, Exception]],
+) -> bool:
     """Try one URL until it gives the file (True) or is given up (False, the reason in ``failures``)."""
     tries = 0
     restarted = False
@@ -516,7 +530,7 @@ def _finish(part: _Part, dest: Path) -> Path:
     return dest
 
 
-def download_path(name: str, cache_dir: Optional["str | os.PathLike[str]"] = None) -> Path:
+def download_path(name: str, cache_dir: Optional[str | os.PathLike[str]] = None) -> Path:
     """Where the file of catalogue entry ``name`` is (or will be) downloaded:
     ``<cache>/downloads/<key>/<filename>`` (see :func:`pretrained.cachedir.download_key`)."""
     entry = catalog.get(name)
@@ -525,7 +539,7 @@ def download_path(name: str, cache_dir: Optional["str | os.PathLike[str]"] = Non
     return cachedir.downloads(cache_dir) / cachedir.download_key(entry) / entry.filename
 
 
-def _adopt_flat(entry: catalog.Entry, dest: Path, cache_dir) -> None:
+def _adopt_flat(entry: catalog.Entry, dest: Path, cache_dir: Optional[str | os.PathLike[str]]) -> None:
     """Move a download of the former flat layout (``downloads/<filename>``) into its keyed
     folder when it is the pinned content, so nobody downloads gigabytes twice."""
     old = cachedir.downloads(cache_dir) / entry.filename
@@ -547,7 +561,7 @@ def _adopt_flat(entry: catalog.Entry, dest: Path, cache_dir) -> None:
 def download(
     name: str,
     *,
-    cache_dir: Optional["str | os.PathLike[str]"] = None,
+    cache_dir: Optional[str | os.PathLike[str]] = None,
     offline: Optional[bool] = None,
     progress: Optional[bool] = None,
 ) -> Path:

@@ -30,7 +30,7 @@ class PretrainedError(Exception):
 class UnknownNameError(PretrainedError, ValueError):
     """A vector-set name that is neither in the catalogue nor an existing file."""
 
-    def __init__(self, name: str, known: tuple = ()):
+    def __init__(self, name: str, known: "tuple[str, ...]" = ()):
         self.name = name
         self.known = tuple(known)
         self.suggestions = _closest(name, self.known)
@@ -48,7 +48,7 @@ def _closest(word: str, candidates: "tuple[str, ...]", n: int = 2) -> "tuple[str
     Examples
     --------
     >>> _closest("glove.6B.51d", ("glove.6B.50d", "glove.6B.100d", "fasttext.wiki-news.300d"))
-    ('glove.6B.50d',)
+    ('glove.6B.50d', 'glove.6B.100d')
     >>> _closest("GLOVE.6b.50D", ("glove.6B.50d",))
     ('glove.6B.50d',)
     """

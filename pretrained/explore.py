@@ -38,7 +38,7 @@ import numpy as np
 
 from .atomic import atomic_path
 from .errors import FormatError, PretrainedError, WordNotFoundError
-from .progress import bar
+from .progress import bar, phase
 from .projection import check_method, check_size, kmeans, project
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -374,9 +374,8 @@ def explore(
     if n == 1 or method == "pca":
         xy = project(U, "pca", max_points=max_points)
     else:
-        with bar(1, f"{method} of {n:,} points", unit="map", enabled=progress, min_total=1) as b:
+        with phase(f"{method} of {n:,} points", enabled=progress):
             xy = project(U, method, seed=seed, max_points=max_points)
-            b.update(1)
     nb, ns = _neighbour_table(points, U, min(k, n - 1), progress)
     data = _data(vectors, points, xy, nb, ns, _groups(groups, points, U, seed), U, analogy, method)
     shown = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}[method]

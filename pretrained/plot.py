@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .atomic import atomic_path
-from .errors import MissingDependencyError
 from .projection import check_method, pca_2d, project
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,13 +66,10 @@ def map_words(
 
 
 def _matplotlib():
-    try:
-        import matplotlib  # noqa: F401
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError as exc:
-        raise MissingDependencyError("matplotlib", "plot") from exc
-    return Figure, FigureCanvasAgg
+    from . import optional
+
+    agg = optional.require("matplotlib.backends.backend_agg", "plot")
+    return optional.require("matplotlib.figure", "plot").Figure, agg.FigureCanvasAgg
 
 
 def plot_words(

@@ -14,11 +14,13 @@ Examples
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+import contextlib
+import threading
+from typing import Any, Iterator, Optional
 
 from . import config
 
-__all__ = ["bar", "NullBar", "wanted"]
+__all__ = ["bar", "phase", "NullBar", "wanted"]
 
 
 class NullBar:
@@ -41,7 +43,7 @@ class NullBar:
     def close(self) -> None:
         pass
 
-    def __enter__(self) -> "NullBar":
+    def __enter__(self) -> NullBar:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -61,7 +63,7 @@ def wanted(enabled: Optional[bool] = None) -> bool:
     return bool(enabled)
 
 
-def bar(total: Optional[int], desc: str, *, unit: str = "it", enabled: Optional[bool] = None, min_total: int = 0, leave: bool = False, bytes: bool = False):
+def bar(total: Optional[int], desc: str, *, unit: str = "it", enabled: Optional[bool] = None, min_total: int = 0, leave: bool = False, bytes: bool = False) -> Any:
     """A tqdm bar over ``total`` units (``bytes=True``: scaled by 1024), or a :class:`NullBar`."""
     if not wanted(enabled) or (total is not None and total < max(min_total, 1)):
         return NullBar()
@@ -70,3 +72,36 @@ def bar(total: Optional[int], desc: str, *, unit: str = "it", enabled: Optional[
     if bytes:
         return tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, leave=leave)
     return tqdm(total=total, desc=desc, unit=unit, unit_scale=True, leave=leave)
+
+
+@contextlib.contextmanager
+def phase(desc: str, *, enabled: Optional[bool] = None, every: float = 0.5) -> Iterator[None]:
+    """A line that shows ``desc`` and the time spent, ticking every ``every`` seconds, around a
+    step that reports no progress of its own (Annoy's tree phase, a t-SNE map): on a terminal a
+    long step then reads as working, not hung. Shown when :func:`wanted` says so.
+
+    Examples
+    --------
+    >>> with phase("building 10 trees", enabled=False):
+    ...     pass
+    """
+    if not wanted(enabled):
+        yield
+        return
+    from tqdm.auto import tqdm
+
+    line = tqdm(total=None, desc=desc, bar_format="{desc}: {elapsed}", leave=False)
+    done = threading.Event()
+
+    def tick() -> None:
+        while not done.wait(every):
+            line.refresh()
+
+    ticker = threading.Thread(target=tick, name="pretrained-progress", daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        done.set()
+        ticker.join()
+        line.close()

@@ -22,7 +22,7 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from .errors import MissingDependencyError, PretrainedError
+from .errors import PretrainedError
 
 __all__ = ["METHODS", "MAX_POINTS", "ProjectionError", "pca_2d", "project", "check_method", "check_size", "kmeans"]
 
@@ -33,9 +33,6 @@ METHODS = ("pca", "tsne", "umap")
 # Default caps on the points each method takes: t-SNE and UMAP grow roughly as n log n in time
 # but hold n x neighbours graphs in memory and take minutes beyond these; PCA is one SVD.
 MAX_POINTS: Dict[str, int] = {"pca": 100_000, "tsne": 20_000, "umap": 20_000}
-
-# (module, extra) each method needs
-_NEEDS = {"tsne": ("sklearn", "explore"), "umap": ("umap", "umap")}
 
 
 class ProjectionError(PretrainedError, ValueError):
@@ -88,17 +85,11 @@ def pca_2d(X: np.ndarray) -> np.ndarray:
 
 
 def _require(method: str):
-    module, extra = _NEEDS[method]
-    try:
-        if method == "tsne":
-            from sklearn.manifold import TSNE
+    from . import optional
 
-            return TSNE
-        from umap import UMAP
-
-        return UMAP
-    except ImportError as exc:
-        raise MissingDependencyError(module, extra) from exc
+    if method == "tsne":
+        return optional.require("sklearn.manifold", "explore").TSNE
+    return optional.require("umap", "umap").UMAP
 
 
 def _tsne(X: np.ndarray, seed: int) -> np.ndarray:

@@ -237,21 +237,19 @@ def _gunzip(raw: BinaryIO) -> BinaryIO:
     """A gzip reader over ``raw``: python-isal's ``igzip`` when installed (about twice as fast
     to decompress as :mod:`gzip`, with the same checks: CRC, length, cut-short streams), else
     :mod:`gzip`."""
-    try:
-        from isal import igzip
-    except ImportError:
-        return gzip.GzipFile(fileobj=raw, mode="rb")
-    return igzip.GzipFile(fileobj=raw, mode="rb")
+    from . import optional
+
+    igzip = optional.speedup("isal.igzip")
+    return (igzip or gzip).GzipFile(fileobj=raw, mode="rb")
 
 
 def _stream_errors() -> tuple:
     """The exceptions a decompressing read raises on bad data (isal's own error when present)."""
     errors: tuple = (EOFError, OSError, lzma.LZMAError, zlib.error, zipfile.BadZipFile)
-    try:
-        from isal.isal_zlib import error as isal_error
-    except ImportError:
-        return errors
-    return errors + (isal_error,)
+    from . import optional
+
+    isal_zlib = optional.speedup("isal.isal_zlib")
+    return errors if isal_zlib is None else errors + (isal_zlib.error,)
 
 
 class CheckedStream:

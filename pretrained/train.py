@@ -18,6 +18,7 @@ import zlib
 from pathlib import Path
 from typing import Any, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
+from . import optional
 from .errors import ArgumentError, FormatDecodeError, PretrainedError
 from .texts import tokenize
 from .vectors import Vectors
@@ -143,7 +144,7 @@ def _check(method: str, dim: Any, window: Any, min_count: Any, epochs: Any, work
 
 
 def _epoch_callback(bar: Any, epochs: int) -> Any:
-    from gensim.models.callbacks import CallbackAny2Vec
+    CallbackAny2Vec = optional.require("gensim.models.callbacks").CallbackAny2Vec
 
     class EpochBar(CallbackAny2Vec):
         def __init__(self) -> None:
@@ -241,7 +242,8 @@ def train(
 
 
 def _build(method: str, dim: int, window: int, min_count: int, seed: int, workers: Optional[int], options: dict) -> Any:
-    from gensim.models import FastText, Word2Vec
+    models = optional.require("gensim.models")
+    FastText, Word2Vec = models.FastText, models.Word2Vec
 
     cls = Word2Vec if method == "word2vec" else FastText
     threads = workers if workers is not None else min(4, os.cpu_count() or 1)
@@ -252,7 +254,7 @@ def _build(method: str, dim: int, window: int, min_count: int, seed: int, worker
 
 
 def _source(method: str, corpus: Any, sentences: Any, model: Any, seconds: float, args: dict) -> dict:
-    import gensim
+    gensim = optional.require("gensim")
 
     return {
         "kind": "trained",

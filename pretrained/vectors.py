@@ -532,12 +532,9 @@ class Vectors(KeyedVectorsMethods):
 
     def to_gensim(self):
         """A gensim ``KeyedVectors`` holding a copy of these vectors."""
-        from .errors import MissingDependencyError
+        from . import optional
 
-        try:
-            from gensim.models import KeyedVectors
-        except ImportError as exc:  # pragma: no cover - gensim is a dependency
-            raise MissingDependencyError("gensim", "gensim") from exc
+        KeyedVectors = optional.require("gensim.models").KeyedVectors
         kv = KeyedVectors(self.dim, count=0, dtype=np.float32)
         kv.add_vectors(list(self._words), np.array(self._vectors, dtype=np.float32))
         return kv

@@ -1,6 +1,7 @@
 """The command line helps a newcomer: --version, a bare call lists the commands, a mistyped command
 or name gets the closest one (not the whole list), help texts are true, and a Ctrl-C while the
 package imports ends quietly with exit status 130."""
+
 from __future__ import annotations
 
 import os
@@ -167,8 +168,12 @@ def test_ctrl_c_while_importing_exits_130_with_one_line(argv, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PRETRAINED_CACHE": str(tmp_path)}
     env.pop("PRETRAINED_DEBUG", None)
     child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD.format(argv=argv)], cwd=tmp_path, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-c", _CHILD.format(argv=argv)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert child.stdout.readline().strip() == "ready"
@@ -190,3 +195,10 @@ def test_the_launcher_runs_the_command_line(capsys):
 
     assert pretrained_launcher.main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"pretrained {pretrained.__version__}"
+
+
+def test_the_console_script_is_the_launcher():
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts == {"pretrained": "pretrained_launcher:main"}

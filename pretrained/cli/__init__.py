@@ -145,7 +145,7 @@ def _stdout_to_devnull() -> None:
 
 def _run(args: argparse.Namespace, debug: bool) -> int:
     try:
-        return args.func(args)
+        return int(args.func(args))
     except UsageError as exc:
         try:
             args.usage_error(str(exc))

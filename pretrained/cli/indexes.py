@@ -45,8 +45,7 @@ def run_build(args: argparse.Namespace) -> int:
     v = load(args)
     if not args.quiet and not args.json:
         shown = ", ".join(f"{k} {val}" for k, val in params.items())
-        phase = " (the tree phase shows no bar)" if args.backend == "annoy" else ""
-        print(f"indexing {v!r}: {args.backend}, {shown}{phase}", file=sys.stderr, flush=True)
+        print(f"indexing {v!r}: {args.backend}, {shown}", file=sys.stderr, flush=True)
     started = time.perf_counter()
     index = build_index(
         v, args.out, backend=args.backend, n_jobs=args.jobs, on_disk=args.on_disk,

@@ -304,7 +304,7 @@ def index_params(args: argparse.Namespace) -> Dict[str, Any]:
 def global_args(p: argparse.ArgumentParser, *, top: bool) -> None:
     """-v, -q and --debug: on the top parser, and again on every subcommand (so they may follow
     the command name) with suppressed defaults, so a subcommand never resets the top's value."""
-    default = {} if top else {"default": argparse.SUPPRESS}
+    default: Dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
     p.add_argument("-v", "--verbose", action="count", help="log more (-vv for debug)", **({"default": 0} if top else default))
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars, only errors", **default)
     p.add_argument("--debug", action="store_true", help="show the traceback of an error ($PRETRAINED_DEBUG=1)", **default)

@@ -39,12 +39,9 @@ def dataset_path(name: str) -> Path:
         filename = DATASETS[name]
     except KeyError:
         raise ValueError(f"unknown benchmark {name!r}; known: {', '.join(sorted(DATASETS))}, or pass a file path") from None
-    try:
-        from gensim.test.utils import datapath
-    except ImportError as exc:  # pragma: no cover - gensim is a dependency
-        from ..errors import MissingDependencyError
+    from .. import optional
 
-        raise MissingDependencyError("gensim", "gensim") from exc
+    datapath = optional.require("gensim.test.utils", "evaluate").datapath
     path = Path(datapath(filename))
     if not path.is_file():
         raise FileNotFoundError(f"gensim does not ship {filename} (looked at {path})")

@@ -89,8 +89,9 @@ def evaluate_pairs(
         ua = vectors.unit_rows(ia_arr[known])
         ub = vectors.unit_rows(ib_arr[known])
         model[known] = np.einsum("ij,ij->i", ua, ub)
-    from scipy import stats
+    from .. import optional
 
+    stats = optional.require("scipy.stats", "evaluate")
     spearman = stats.spearmanr(gold, model)
     pearson = stats.pearsonr(gold, model)
     pairs = len(gold) if not dummy4unknown else len(gold) - oov

@@ -11,8 +11,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .. import scoring
-from ..errors import MissingDependencyError
+from .. import optional, scoring
 from .backend import register
 
 __all__ = ["AnnoyBackend", "DEFAULT_TREES", "DEFAULT_SEED", "DEFAULT_SEARCH_K"]
@@ -26,11 +25,7 @@ DEFAULT_SEED = 42
 
 
 def _annoy():
-    try:
-        from annoy import AnnoyIndex
-    except ImportError as exc:  # pragma: no cover - annoy is a dependency
-        raise MissingDependencyError("annoy", "annoy") from exc
-    return AnnoyIndex
+    return optional.require("annoy").AnnoyIndex
 
 
 @register

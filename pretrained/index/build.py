@@ -240,7 +240,8 @@ def _build(vectors, target: Path, cls, params: Dict[str, Any], n_jobs: int, on_d
         _add_all(index, vectors, f"indexing {vectors.name or 'vectors'}", enabled)
         added = time.perf_counter()
         logger.info("added %d vectors in %.2f s; building with %s", count, added - started, params)
-        index.build(n_jobs)
+        with progress.phase(f"{cls.name}: building the index of {count:,} vectors", enabled=enabled):
+            index.build(n_jobs)
         built = time.perf_counter()
         if not on_disk:
             index.save(tmp)

@@ -19,8 +19,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .. import scoring, threads
-from ..errors import MissingDependencyError
+from .. import optional, scoring, threads
 from .backend import register
 
 __all__ = ["HnswBackend", "DEFAULT_M", "DEFAULT_EF_CONSTRUCTION", "DEFAULT_EF", "DEFAULT_SEED"]
@@ -35,11 +34,7 @@ DEFAULT_SEED = 42
 
 
 def _hnswlib():
-    try:
-        import hnswlib
-    except ImportError as exc:  # pragma: no cover - hnswlib is a dependency
-        raise MissingDependencyError("hnswlib", "hnsw") from exc
-    return hnswlib
+    return optional.require("hnswlib")
 
 
 @register
