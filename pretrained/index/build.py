@@ -142,12 +142,22 @@ def build_index(
     from filelock import FileLock
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(os.fspath(lock_file(target))):
-        if not force:
-            found = _reuse(target, vectors, backend, params, explicit=path is not None)
-            if found is not None:
-                return found
-        return _build(vectors, target, cls, params, n_jobs, on_disk, search_k, progress)
+    lock = lock_file(target)
+    try:
+        with FileLock(os.fspath(lock)):
+            if not force:
+                found = _reuse(target, vectors, backend, params, explicit=path is not None)
+                if found is not None:
+                    return found
+            return _build(vectors, target, cls, params, n_jobs, on_disk, search_k, progress)
+    finally:
+        if lock.parent != target.parent:
+            # a lock of the cache's locks/ folder is dropped once released: the build is atomic
+            # anyway, so a process that raced for the removed file at worst builds once more
+            try:
+                lock.unlink()
+            except OSError:
+                pass
 
 
 def _check_entry(vectors) -> None:
