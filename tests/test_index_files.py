@@ -218,6 +218,8 @@ def test_an_interrupted_build_leaves_nothing_beside_the_users_file(tmp_path, mon
     with pytest.raises(KeyboardInterrupt):
         build_index(clustered(), tmp_path / "s.ann", n_trees=2, progress=False)
     assert list(tmp_path.iterdir()) == []
+    locks = cachedir.root() / "locks"
+    assert not locks.exists() or list(locks.iterdir()) == []
 
 
 def test_out_refuses_to_replace_another_backends_index_or_a_foreign_file(tmp_path, capsys):

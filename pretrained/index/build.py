@@ -183,7 +183,13 @@ def lock_file(target: Path) -> Path:
         return target.with_name(target.name + ".lock")
     key = hashlib.sha256(os.fsencode(target)).hexdigest()[:24]
     folder = top / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # an unwritable cache: the system's temporary folder
+        import tempfile
+
+        folder = Path(tempfile.gettempdir()) / "pretrained-locks"
+        folder.mkdir(exist_ok=True)
     return folder / f"index-{key}.lock"
 
 
