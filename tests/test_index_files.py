@@ -228,7 +228,7 @@ def test_out_refuses_to_replace_another_backends_index_or_a_foreign_file(tmp_pat
     target = tmp_path / "s.ann"
     annoy = build_index(v, target, n_trees=2, progress=False)
     stamp = target.read_bytes()
-    with pytest.raises(IndexMismatchError, match="annoy index, not a hnsw one.*force"):
+    with pytest.raises(IndexMismatchError, match="backend 'annoy', not 'hnsw'.*force"):
         build_index(v, target, backend="hnsw", progress=False)
     assert target.read_bytes() == stamp and annoy.most_similar("w3", topn=2)
     hnsw = build_index(v, target, backend="hnsw", progress=False, force=True)

@@ -135,8 +135,8 @@ def build_index(
     if path is None:
         _check_entry(vectors)
     target = resolve_target(path, vectors, backend, params)
-    if not force:
-        found = _reuse(target, vectors, backend, params, explicit=path is not None)
+    if not force:  # the common case, without the lock (warnings wait for the check under the lock)
+        found = _reuse(target, vectors, backend, params, explicit=path is not None, warn=False)
         if found is not None:
             return found
     from filelock import FileLock
@@ -200,7 +200,7 @@ def _refuse_replace(target: Path, why: str) -> None:
     )
 
 
-def _reuse(target: Path, vectors, backend: str, params: Dict[str, Any], explicit: bool = False) -> Optional[NeighbourIndex]:
+def _reuse(target: Path, vectors, backend: str, params: Dict[str, Any], explicit: bool = False, warn: bool = True) -> Optional[NeighbourIndex]:
     """The index at ``target`` when it is complete, matches the vectors and was built by this
     backend with these parameters; None (with a warning when something is there but wrong).
 
@@ -219,18 +219,18 @@ def _reuse(target: Path, vectors, backend: str, params: Dict[str, Any], explicit
             sidecar = None
         if sidecar is not None:
             if sidecar.get("backend") != backend:
-                _refuse_replace(target, f"is a {sidecar.get('backend')} index, not a {backend} one")
+                _refuse_replace(target, f"is an index of backend {sidecar.get('backend')!r}, not {backend!r}")
             recorded = (sidecar.get("vectors") or {}).get("sha256")
             if not hashes.same(recorded, vectors_identity(vectors)):
                 _refuse_replace(target, f"is the index of other vectors ({recorded})")
     try:
         index = load_index(target, vectors=vectors)
     except IndexMismatchError as exc:
-        logger.warning("rebuilding the index at %s: %s", target, exc)
+        logger.log(logging.WARNING if warn else logging.DEBUG, "rebuilding the index at %s: %s", target, exc)
         return None
     theirs = (index.backend_name, {k: index.sidecar["params"].get(k) for k in params})
     if theirs != (backend, params):
-        logger.warning("rebuilding the index at %s: it was built by %s with %s, asked for %s with %s", target, *theirs, backend, params)
+        logger.log(logging.WARNING if warn else logging.DEBUG, "rebuilding the index at %s: it was built by %s with %s, asked for %s with %s", target, *theirs, backend, params)
         index.unload()
         return None
     logger.info("reusing the index at %s", target)
