@@ -183,6 +183,10 @@ def items(cache_dir: CacheDir = None) -> List[CacheItem]:
                 if kind == "vectors" and p.is_dir() and not (p / "meta.json").exists():
                     out.append(CacheItem("orphan", p.name, p, _size(p), "incomplete entry (no meta.json)"))
                     continue
+                gone = _index_orphan_why(p) if kind == "index" else None
+                if gone:
+                    out.append(CacheItem("orphan", p.name, p, _size(p), gone))
+                    continue
                 out.append(CacheItem("saved" if kind == "vectors" and _is_saved(p) else kind, p.name, p, _size(p)))
     return out
 
@@ -191,6 +195,28 @@ def _is_saved(entry: Path) -> bool:
     from . import store
 
     return store.is_saved_entry(entry)
+
+
+def _index_orphan_why(folder: Path) -> Optional[str]:
+    """Why an index folder is of no use (every sidecar in it names a cache entry that is gone,
+    e.g. after `prune` removed a superseded conversion), or None. Indexes of vectors that were
+    never in the cache (no entry recorded) are kept."""
+    if not folder.is_dir():
+        return None
+    entries = []
+    for side in folder.glob("*.json"):
+        try:
+            data = json.loads(side.read_text(encoding="utf-8"))
+            recorded = (data.get("vectors") or {}).get("entry")
+        except (OSError, ValueError, AttributeError):
+            return None
+        if not recorded:
+            return None
+        p = Path(recorded)
+        entries.append(p if p.is_absolute() else Path(os.path.normpath(folder / p)))
+    if entries and not any((e / "meta.json").is_file() for e in entries):
+        return f"indexes of vectors that are no longer in the cache ({entries[0].name})"
+    return None
 
 
 def marker_path(download: Path) -> Path:
@@ -424,6 +450,9 @@ def prune(cache_dir: CacheDir = None, dry_run: bool = False, data_dir: CacheDir 
             why = _superseded_why(item.path)
         if why:
             found.append((item.path, item.size, why))
+            index_folder = indexes(cache_dir) / item.path.name
+            if item.kind == "vectors" and index_folder.is_dir():  # its indexes go with it
+                found.append((index_folder, _size(index_folder), f"indexes of {item.name}: {why}"))
     for path, _, why in found:
         if not dry_run:
             atomic.remove(path)

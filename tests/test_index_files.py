@@ -218,6 +218,8 @@ def test_an_interrupted_build_leaves_nothing_beside_the_users_file(tmp_path, mon
     with pytest.raises(KeyboardInterrupt):
         build_index(clustered(), tmp_path / "s.ann", n_trees=2, progress=False)
     assert list(tmp_path.iterdir()) == []
+    locks = cachedir.root() / "locks"
+    assert not locks.exists() or list(locks.iterdir()) == []
 
 
 def test_out_refuses_to_replace_another_backends_index_or_a_foreign_file(tmp_path, capsys):
@@ -226,7 +228,7 @@ def test_out_refuses_to_replace_another_backends_index_or_a_foreign_file(tmp_pat
     target = tmp_path / "s.ann"
     annoy = build_index(v, target, n_trees=2, progress=False)
     stamp = target.read_bytes()
-    with pytest.raises(IndexMismatchError, match="annoy index, not a hnsw one.*force"):
+    with pytest.raises(IndexMismatchError, match="backend 'annoy', not 'hnsw'.*force"):
         build_index(v, target, backend="hnsw", progress=False)
     assert target.read_bytes() == stamp and annoy.most_similar("w3", topn=2)
     hnsw = build_index(v, target, backend="hnsw", progress=False, force=True)
@@ -290,3 +292,20 @@ def test_a_cache_index_records_its_entry_relative_to_its_folder(source, tmp_path
     shutil.copytree(cachedir.root(), moved)
     again = load_index(moved / "indexes" / index.path.parent.name / index.path.name)  # no vectors given
     assert Path(again.vectors.path) == moved / "vectors" / os.path.basename(v.path)
+
+
+def test_prune_removes_the_indexes_of_a_conversion_it_removes(tmp_path):
+    source = tmp_path / "vecs.txt"
+    clustered().save(source)
+    v = pretrained.load(source)
+    index = v.index(n_trees=2, progress=False)
+    os.utime(source, ns=(1, 1))  # the source changed: its conversion is superseded
+    pruned = [p for p, _, _ in cachedir.prune()]
+    assert v.path in map(str, pruned) and index.path.parent in pruned
+    assert not index.path.parent.exists()
+
+
+def test_no_lock_left_in_the_cache_for_an_out_index(tmp_path):
+    build_index(clustered(), tmp_path / "s.ann", n_trees=2, progress=False)
+    locks = cachedir.root() / "locks"
+    assert not locks.exists() or list(locks.iterdir()) == []

@@ -287,11 +287,20 @@
   }
 
   /* ---- the URL keeps the state ---- */
+  function decodePart(s) {
+    // a hand-typed hash may hold a lone or malformed "%" (#q=100%), which decodeURIComponent
+    // refuses with a URIError: keep such text as typed and decode the valid escapes around it
+    try { return decodeURIComponent(s); } catch (e) {
+      return s.replace(/(%[0-9A-Fa-f]{2})+/g, function (run) {
+        try { return decodeURIComponent(run); } catch (e2) { return run; }
+      });
+    }
+  }
   function readHash() {
     var out = {};
     location.hash.replace(/^#/, "").split("&").forEach(function (part) {
       var eq = part.indexOf("=");
-      if (eq > 0) out[decodeURIComponent(part.slice(0, eq))] = decodeURIComponent(part.slice(eq + 1).replace(/\+/g, " "));
+      if (eq > 0) out[decodePart(part.slice(0, eq))] = decodePart(part.slice(eq + 1).replace(/\+/g, " "));
     });
     return out;
   }

@@ -135,19 +135,29 @@ def build_index(
     if path is None:
         _check_entry(vectors)
     target = resolve_target(path, vectors, backend, params)
-    if not force:
-        found = _reuse(target, vectors, backend, params, explicit=path is not None)
+    if not force:  # the common case, without the lock (warnings wait for the check under the lock)
+        found = _reuse(target, vectors, backend, params, explicit=path is not None, warn=False)
         if found is not None:
             return found
     from filelock import FileLock
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(os.fspath(lock_file(target))):
-        if not force:
-            found = _reuse(target, vectors, backend, params, explicit=path is not None)
-            if found is not None:
-                return found
-        return _build(vectors, target, cls, params, n_jobs, on_disk, search_k, progress)
+    lock = lock_file(target)
+    try:
+        with FileLock(os.fspath(lock)):
+            if not force:
+                found = _reuse(target, vectors, backend, params, explicit=path is not None)
+                if found is not None:
+                    return found
+            return _build(vectors, target, cls, params, n_jobs, on_disk, search_k, progress)
+    finally:
+        if lock.parent != target.parent:
+            # a lock of the cache's locks/ folder is dropped once released: the build is atomic
+            # anyway, so a process that raced for the removed file at worst builds once more
+            try:
+                lock.unlink()
+            except OSError:
+                pass
 
 
 def _check_entry(vectors) -> None:
@@ -173,7 +183,13 @@ def lock_file(target: Path) -> Path:
         return target.with_name(target.name + ".lock")
     key = hashlib.sha256(os.fsencode(target)).hexdigest()[:24]
     folder = top / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # an unwritable cache: the system's temporary folder
+        import tempfile
+
+        folder = Path(tempfile.gettempdir()) / "pretrained-locks"
+        folder.mkdir(exist_ok=True)
     return folder / f"index-{key}.lock"
 
 
@@ -184,7 +200,7 @@ def _refuse_replace(target: Path, why: str) -> None:
     )
 
 
-def _reuse(target: Path, vectors, backend: str, params: Dict[str, Any], explicit: bool = False) -> Optional[NeighbourIndex]:
+def _reuse(target: Path, vectors, backend: str, params: Dict[str, Any], explicit: bool = False, warn: bool = True) -> Optional[NeighbourIndex]:
     """The index at ``target`` when it is complete, matches the vectors and was built by this
     backend with these parameters; None (with a warning when something is there but wrong).
 
@@ -203,18 +219,18 @@ def _reuse(target: Path, vectors, backend: str, params: Dict[str, Any], explicit
             sidecar = None
         if sidecar is not None:
             if sidecar.get("backend") != backend:
-                _refuse_replace(target, f"is a {sidecar.get('backend')} index, not a {backend} one")
+                _refuse_replace(target, f"is an index of backend {sidecar.get('backend')!r}, not {backend!r}")
             recorded = (sidecar.get("vectors") or {}).get("sha256")
             if not hashes.same(recorded, vectors_identity(vectors)):
                 _refuse_replace(target, f"is the index of other vectors ({recorded})")
     try:
         index = load_index(target, vectors=vectors)
     except IndexMismatchError as exc:
-        logger.warning("rebuilding the index at %s: %s", target, exc)
+        logger.log(logging.WARNING if warn else logging.DEBUG, "rebuilding the index at %s: %s", target, exc)
         return None
     theirs = (index.backend_name, {k: index.sidecar["params"].get(k) for k in params})
     if theirs != (backend, params):
-        logger.warning("rebuilding the index at %s: it was built by %s with %s, asked for %s with %s", target, *theirs, backend, params)
+        logger.log(logging.WARNING if warn else logging.DEBUG, "rebuilding the index at %s: it was built by %s with %s, asked for %s with %s", target, *theirs, backend, params)
         index.unload()
         return None
     logger.info("reusing the index at %s", target)
