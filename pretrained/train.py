@@ -51,10 +51,11 @@ class _LineCorpus:
         self.path = path
         self.encoding = encoding
 
-    def _lines(self) -> Iterator[Tuple[int, bytes]]:
+    def _blocks(self) -> Iterator[Tuple[int, bytes]]:
+        """Runs of whole lines as bytes, each with the number of its first line."""
         from .sources import open_source
 
-        number, rest = 0, b""
+        number, rest = 1, b""
         if self.path.stat().st_size == 0:
             return
         with open_source(self.path, hash=False) as source:
@@ -62,28 +63,35 @@ class _LineCorpus:
                 chunk = source.stream.read(_CHUNK)
                 if not chunk:
                     break
-                parts = (rest + chunk).split(b"\n")
-                rest = parts.pop()
-                for raw in parts:
-                    number += 1
-                    yield number, raw
+                data = rest + chunk
+                cut = data.rfind(b"\n") + 1
+                if cut:
+                    yield number, data[:cut]
+                    number += data.count(b"\n", 0, cut)
+                rest = data[cut:]
         if rest:
-            yield number + 1, rest
+            yield number, rest
+
+    def _decode(self, number: int, block: bytes) -> str:
+        try:
+            return block.decode(self.encoding)
+        except UnicodeDecodeError as exc:
+            line = number + block.count(b"\n", 0, exc.start)
+            begin = block.rfind(b"\n", 0, exc.start) + 1
+            raise FormatDecodeError(
+                f"not valid {self.encoding} ({exc.reason} at byte {exc.start - begin} of the line: "
+                f"{block[max(begin, exc.start - 20):exc.start + 20]!r}); pass the file's encoding, e.g. "
+                "encoding='latin-1' (CLI: --encoding latin-1)",
+                str(self.path), line, object=exc.object, start=exc.start, end=exc.end, reason=exc.reason,
+                encoding=self.encoding,
+            ) from None
 
     def __iter__(self) -> Iterator[List[str]]:
-        for number, raw in self._lines():
-            try:
-                line = raw.decode(self.encoding)
-            except UnicodeDecodeError as exc:
-                raise FormatDecodeError(
-                    f"not valid {self.encoding} ({exc.reason} at byte {exc.start} of the line: {raw[max(0, exc.start - 20):exc.start + 20]!r}); "
-                    "pass the file's encoding, e.g. encoding='latin-1' (CLI: --encoding latin-1)",
-                    str(self.path), number, object=exc.object, start=exc.start, end=exc.end, reason=exc.reason,
-                    encoding=self.encoding,
-                ) from None
-            tokens = tokenize(line)
-            if tokens:
-                yield tokens
+        for number, block in self._blocks():
+            for line in self._decode(number, block).split("\n"):
+                tokens = tokenize(line)
+                if tokens:
+                    yield tokens
 
 
 class _Tokenised:
@@ -135,8 +143,11 @@ def _check(method: str, dim: Any, window: Any, min_count: Any, epochs: Any, work
         raise ArgumentError(f"method must be one of {', '.join(map(repr, METHODS))}, got {method!r}")
     try:
         codecs.lookup(encoding)
+        ascii_lines = "a\nb".encode(encoding).endswith(b"a\nb")  # utf-8-sig adds a BOM first
     except (LookupError, TypeError):
         raise ArgumentError(f"encoding={encoding!r} is not a text encoding Python knows (e.g. 'utf-8', 'latin-1', 'cp1252')") from None
+    if not ascii_lines:
+        raise ArgumentError(f"encoding={encoding!r} does not write a line break as the byte \\n (UTF-16 or UTF-32?): convert the corpus to UTF-8 first")
     return (
         _whole("dim", dim), _whole("window", window), _whole("min_count", min_count), _whole("epochs", epochs),
         None if workers is None else _whole("workers", workers),

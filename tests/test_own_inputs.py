@@ -424,3 +424,19 @@ def test_cli_embed_one_row_per_line(tmp_path):
     m = np.load(out)
     assert m.shape == (3, 2)
     np.testing.assert_allclose(m, [[0.5, 0.5], [0.5, 0.5], [0.25, 0.75]])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=4), min_size=1, max_size=8))
+def test_projector_rows_of_other_lengths_name_the_first(tmp_path_factory, lengths):
+    lines = ["\t".join(str(float(i + j)) for j in range(n)) for i, n in enumerate(lengths)]
+    path = tmp_path_factory.mktemp("proj") / "vectors.tsv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    differ = [i for i, n in enumerate(lengths) if n != lengths[0]]
+    if not differ:
+        v = pretrained.from_projector(path)
+        assert v.vectors.shape == (len(lengths), lengths[0])
+        assert v.vectors[-1, -1] == float(len(lengths) - 1 + lengths[0] - 1)
+        return
+    with pytest.raises(FormatError, match=rf"line {differ[0] + 1}: {lengths[differ[0]]} values"):
+        pretrained.from_projector(path)
