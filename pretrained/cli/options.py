@@ -69,7 +69,7 @@ class RegistryChoices:
 def _format_spellings() -> Sequence[str]:
     from ..formats import registry
 
-    return registry.spellings()
+    return registry.spellings(streamed_only=True)
 
 
 def _writable_formats() -> Sequence[str]:
@@ -79,7 +79,8 @@ def _writable_formats() -> Sequence[str]:
 
 
 FORMATS = RegistryChoices(_format_spellings)
-"""Every ``--format`` a vector file can be read as (names and aliases of the format registry)."""
+"""Every ``--format`` a vector file can be read as: names and aliases of the registry's formats
+read in blocks (a table or a fastText ``.bin`` is recognised by its name or first bytes)."""
 WRITABLE_FORMATS = RegistryChoices(_writable_formats)
 """Every format a vector file can be written in (``export --format``)."""
 DATASETS = ("questions-words", "google", "wordsim353", "simlex999")
@@ -229,7 +230,7 @@ def json_flag(p: argparse.ArgumentParser) -> None:
 def vector_args(p: argparse.ArgumentParser) -> None:
     """SOURCE and the options that say how to read it."""
     p.add_argument("source", help="catalogue name (see `pretrained list`) or path to a vector file")
-    p.add_argument("--format", choices=FORMATS, metavar="FORMAT", help="glove, word2vec, word2vec-text, fasttext, fasttext-bin, table... (detected when omitted)")
+    p.add_argument("--format", choices=FORMATS, metavar="FORMAT", help="glove, word2vec, word2vec-text or fasttext (detected when omitted)")
     p.add_argument("--member", help="file inside a .zip archive, e.g. glove.6B.300d.txt")
     p.add_argument("--limit", type=positive_int, help="keep only the first N vectors")
     cache_dir_arg(p)
