@@ -71,7 +71,7 @@ class RegistryChoices:
 def _format_spellings() -> Sequence[str]:
     from ..formats import registry
 
-    return registry.spellings()
+    return registry.spellings(streamed_only=True)
 
 
 def _writable_formats() -> Sequence[str]:
@@ -81,7 +81,8 @@ def _writable_formats() -> Sequence[str]:
 
 
 FORMATS = RegistryChoices(_format_spellings)
-"""Every ``--format`` a vector file can be read as (names and aliases of the format registry)."""
+"""Every ``--format`` a vector file can be read as: names and aliases of the registry's formats
+read in blocks (a table or a fastText ``.bin`` is recognised by its name or first bytes)."""
 WRITABLE_FORMATS = RegistryChoices(_writable_formats)
 """Every format a vector file can be written in (``export --format``)."""
 DATASETS = ("questions-words", "google", "wordsim353", "simlex999")

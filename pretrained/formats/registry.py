@@ -160,12 +160,15 @@ def names(*, writable_only: bool = False) -> List[str]:
     return [n for n, f in _FORMATS.items() if not writable_only or f.write is not None]
 
 
-def spellings() -> List[str]:
-    """Every accepted ``format=`` spelling: names and aliases (the CLI's ``--format`` choices)."""
+def spellings(*, streamed_only: bool = False) -> List[str]:
+    """Every accepted ``format=`` spelling: names and aliases (``streamed_only``: of the formats
+    read in blocks, :attr:`VectorFormat.open`; the CLI's ``--format`` choices, as tables and
+    fastText ``.bin`` are recognised by their name and magic number)."""
     _ensure()
     out: List[str] = []
     for f in _FORMATS.values():
-        out.extend(s for s in (f.name, *f.aliases) if s not in out)
+        if not streamed_only or f.open is not None:
+            out.extend(s for s in (f.name, *f.aliases) if s not in out)
     return out
 
 
