@@ -72,7 +72,13 @@ def answer_exact(vectors, parsed: Parsed, end: int, method: str, ok_vocab, case_
     def block(sel: np.ndarray) -> np.ndarray:
         inp = rows[sel, :3]
         units = vectors.unit_rows(inp)
-        best_row, _ = scorer.best(_terms(units, method), inp, n_neg)
+        if method == "add":
+            best_row, _ = scorer.best(_terms(units, method), inp, n_neg)
+        else:  # questions share words: score each distinct word once per tile, then gather
+            distinct, where = np.unique(inp, return_inverse=True)
+            where = where.reshape(inp.shape)
+            picks = [np.ascontiguousarray(where[:, k]) for k in (1, 2, 0)]
+            best_row, _ = scorer.best([vectors.unit_rows(distinct)], inp, n_neg, picks=picks)
         valid = best_row >= 0
         pred = np.where(valid, canon[np.maximum(best_row, 0)], -1)
         # the best word is a case variant of an input: gensim looks further down its top 5
