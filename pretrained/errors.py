@@ -18,6 +18,7 @@ __all__ = [
     "MissingDependencyError",
     "CatalogError",
     "ConfigError",
+    "IndexServiceError",
 ]
 
 
@@ -159,3 +160,12 @@ class CatalogError(PretrainedError, ValueError):
 
 class ConfigError(PretrainedError, ValueError):
     """A setting (an environment variable) with a value that cannot be used."""
+
+
+class IndexServiceError(PretrainedError, ConnectionError):
+    """An index server (Milvus) that cannot be reached or refuses the credentials; ``uri`` is its
+    address without credentials (a token is never part of the message)."""
+
+    def __init__(self, message: str, uri: Optional[str] = None):
+        self.uri = uri
+        super().__init__(message)

@@ -39,13 +39,16 @@ def build_args(p: argparse.ArgumentParser) -> None:
 def run_build(args: argparse.Namespace) -> int:
     from ..index import build_index
 
+    from ..index.backend import backend_class
+
     params = index_params(args)
-    if args.on_disk and args.backend != "annoy":
+    cls = backend_class(args.backend)
+    if args.on_disk and not getattr(cls, "builds_on_disk", False):
         raise UsageError(f"--on-disk is annoy's; a {args.backend} index is built in memory")
     v = load(args)
     if not args.quiet and not args.json:
-        shown = ", ".join(f"{k} {val}" for k, val in params.items())
-        phase = " (the tree phase shows no bar)" if args.backend == "annoy" else ""
+        shown = ", ".join(f"{k} {val}" for k, val in params.items() if not _secret(cls, k))
+        phase = f" ({cls.build_phase})" if getattr(cls, "build_phase", "") else ""
         print(f"indexing {v!r}: {args.backend}, {shown}{phase}", file=sys.stderr, flush=True)
     started = time.perf_counter()
     index = build_index(
@@ -68,6 +71,10 @@ def run_build(args: argparse.Namespace) -> int:
         data["tune"] = report.as_dict()
     emit(args, data, "\n".join(lines))
     return 0
+
+
+def _secret(cls, name: str) -> bool:
+    return any(p.name == name and p.secret for p in cls.parameters)
 
 
 def check_args(p: argparse.ArgumentParser) -> None:

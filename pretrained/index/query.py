@@ -36,7 +36,7 @@ class NeighbourIndex:
         params = ", ".join(f"{k} {v}" for k, v in self.params.items())
         return (
             f"<NeighbourIndex {self.vectors.name or ''}: {len(self):,} x {self.dim}, "
-            f"{self.backend_name} ({params}), search_k {self.search_k}, {self.path}>"
+            f"{self.backend_name} ({params}), {self.effort_name} {self.search_k}, {self.path}>"
         )
 
     def __len__(self) -> int:
@@ -57,15 +57,26 @@ class NeighbourIndex:
         return dict(self.sidecar.get("params") or {})
 
     @property
-    def n_trees(self) -> Optional[int]:
-        """Annoy's tree count (None for a backend without trees)."""
-        n = self.params.get("n_trees")
-        return None if n is None else int(n)
+    def effort_name(self) -> str:
+        """What this backend calls its search effort (``search_k``, ``ef``, ``nprobe``)."""
+        return str(getattr(self.backend, "effort_name", "search_k"))
 
-    @property
-    def annoy(self):
-        """The underlying ``annoy.AnnoyIndex`` (memory-mapped, read-only use)."""
-        return getattr(self.backend, "ann", None)
+    def __getattr__(self, name: str) -> Any:
+        # a backend's build parameter by its name (``index.n_trees``, ``index.M``; None when this
+        # backend has no such parameter but another does), or the library's own index object by
+        # the backend's name (``index.annoy``: the memory-mapped ``AnnoyIndex``)
+        if name.startswith("_") or "backend" not in self.__dict__:
+            raise AttributeError(name)
+        from .backend import BACKENDS
+
+        if name in self.params:
+            return self.params[name]
+        if name in BACKENDS:
+            native = getattr(self.backend, "native", "")
+            return getattr(self.backend, native, None) if native and name == self.backend_name else None
+        if any(p.name == name and p.stored for cls in BACKENDS.values() for p in getattr(cls, "parameters", ())):
+            return None
+        raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
 
     def effort(self, search_k: Optional[int]) -> int:
         """The search effort for a query: ``search_k`` when given (a whole number >= 1), else the
@@ -104,14 +115,36 @@ class NeighbourIndex:
             return list(pool.map(fn, items, chunksize=max(1, len(items) // (workers * 8))))
 
     def most_similar_batch(self, queries: Sequence, topn: int = 10, *, search_k: Optional[int] = None, n_jobs: int = -1) -> List[Neighbours]:
-        """``most_similar`` for many words or vectors, on ``n_jobs`` threads (-1: all cores)."""
+        """``most_similar`` for many words or vectors: one batched search when the backend has one
+        (Milvus: one round trip), else on ``n_jobs`` threads (-1: all cores)."""
         queries = scoring.check_queries(queries)
-        scoring.check_count(topn, "topn", minimum=0)
-        self.effort(search_k)
+        topn = scoring.check_count(topn, "topn", minimum=0)
+        sk = self.effort(search_k)
         for q in queries:  # fail on a missing word before starting any thread
             if isinstance(q, str):
                 self.vectors.get_index(q)
+        if hasattr(self.backend, "query_batch") and queries and topn:
+            return self._batch(queries, topn, sk)
         return self.map(lambda q: self.most_similar(q, topn, search_k=search_k), queries, n_jobs)
+
+    def _batch(self, queries: Sequence, topn: int, sk: int) -> List[Neighbours]:
+        own = [self.vectors.get_index(q) if isinstance(q, (str, int, np.integer)) else -1 for q in queries]
+        units = np.stack([self.vectors.unit_rows(np.intp(i)) if i >= 0 else self.vectors.unit(q) for i, q in zip(own, queries)])
+        ids, cos = self.backend.query_batch(np.asarray(units, dtype=np.float32), topn + 1, sk)
+        words = self._words
+        return [
+            Neighbours([(words[j], c) for j, c in zip(row_ids, row_cos) if j != i][:topn])
+            for i, row_ids, row_cos in zip(own, ids, cos)
+        ]
+
+    def neighbour_ids(self, rows: np.ndarray, n: int, effort: int) -> List[List[int]]:
+        """The ``n`` nearest items of each stored row in ``rows`` (the row itself usually first):
+        one batched search when the backend has one, else one query per row."""
+        if hasattr(self.backend, "query_batch"):
+            ids, _ = self.backend.query_batch(np.asarray(self.vectors.unit_rows(np.asarray(rows, dtype=np.intp)), dtype=np.float32), n, effort)
+            return [list(r) for r in ids]
+        get = self.backend.query_item
+        return [list(get(int(i), n, effort, distances=False)) for i in rows]
 
     # -------------------------------------------------------------- analogies
 
