@@ -352,7 +352,8 @@ class MilvusBackend:
         if "vector" not in (self._call("listing indexes", c.list_indexes, name) or []):
             ip = c.prepare_index_params()
             ip.add_index(field_name="vector", index_type=self.params["index_type"], metric_type="IP", params=self._index_params())
-            self._call("building the index", c.release_collection, name)
+            if not self.lite:  # a server builds an index on a released collection; Lite has no release
+                self._call("building the index", c.release_collection, name)
             self._call("building the index", c.create_index, name, ip)
         self._call("loading", c.load_collection, name)
 
