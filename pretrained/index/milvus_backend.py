@@ -185,6 +185,8 @@ class MilvusBackend:
     suffix = ".milvus"
     native = "client"
     batch_rows = BATCH_ROWS
+    verify_after_build = True
+    build_phase = "rows are upserted by id: a rerun after a kill resumes"
 
     def __init__(self, client: Any, collection: str, params: Mapping[str, Any], uri: str, lite: bool, labels: Optional[Sequence[str]] = None):
         self.client = client
