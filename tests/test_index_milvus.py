@@ -61,6 +61,12 @@ def test_neighbours_match_exact_search(built, vecs):
         np.testing.assert_allclose([s for w, s in got if w in want.words], [s for w, s in want if w in got.words], atol=1e-4)
 
 
+def test_vectors_most_similar_through_index(built, vecs):
+    assert vecs.most_similar("w8", topn=5, index=built).words == built.most_similar("w8", topn=5).words
+    got = vecs.most_similar(positive=["w1", "w2"], negative=["w3"], topn=5, index=built)
+    assert not {"w1", "w2", "w3"} & set(got.words) and len(got) == 5
+
+
 def test_batch_is_one_search_call_and_equals_single_queries(built, vecs, monkeypatch):
     calls = []
     search = built.backend.client.search
