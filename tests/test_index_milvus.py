@@ -83,6 +83,23 @@ def test_batch_is_one_search_call_and_equals_single_queries(built, vecs, monkeyp
         assert got.words == built.most_similar(q, topn=5).words
 
 
+def test_analogy_batch_asks_its_first_candidates_in_one_search_call(built, vecs, monkeypatch):
+    calls = []
+    search = built.backend.client.search
+
+    def counted(*a, **k):
+        calls.append(len(k["data"]))
+        return search(*a, **k)
+
+    monkeypatch.setattr(built.backend.client, "search", counted)
+    triples = [(f"w{i}", f"w{i + 1}", f"w{i + 2}") for i in range(0, 60, 3)]
+    got = built.analogy_batch(triples, topn=2, search_k=200)
+    assert calls[0] == len(triples) and len(calls) <= 1 + len(triples) // 4  # the rest only for the rare short lists
+    for t, answer in zip(triples, got):
+        assert len(answer) == 2 and not set(t) & set(answer.words)
+        assert answer.words[0] == vecs.analogy(*t, topn=1).words[0]
+
+
 def test_analogy_excludes_inputs_and_reranks_exactly(built, vecs):
     got = built.analogy("w1", "w2", "w3", topn=3)
     assert not {"w1", "w2", "w3"} & set(got.words)

@@ -55,6 +55,8 @@ BATCH_ROWS = 5000
 """Rows per upsert call (a few MB per request at 300 dimensions)."""
 MAX_LABEL_BYTES = 65535
 MAX_EF = 32768
+MAX_TOPK = 16384
+"""Milvus's largest ``limit`` per search."""
 TIMEOUT = 10.0
 """Seconds to wait for a server before giving up (an unreachable one fails fast, not after retries)."""
 URI_ENV = "PRETRAINED_MILVUS_URI"
@@ -396,7 +398,7 @@ class MilvusBackend:
 
     def query_batch(self, units: np.ndarray, n: int, effort: int) -> Tuple[List[List[int]], List[List[float]]]:
         """The ``n`` nearest items of each unit row and their cosines: one search call."""
-        n = int(n)
+        n = min(int(n), MAX_TOPK)
         if n <= 0 or len(units) == 0:
             return [[] for _ in range(len(units))], [[] for _ in range(len(units))]
         hits = self._call(

@@ -185,25 +185,32 @@ class NeighbourIndex:
         v = self.vectors
         idx = np.array([[v.get_index(w) for w in t] for t in triples], dtype=np.intp)
         U, Q = v.analogy_units(idx)
-        return self.map(lambda r: self._analogy(idx[r], U[r], Q[r], topn, method, sk, end), range(len(idx)), n_jobs)
+        first: List[Optional[List[int]]] = [None] * len(idx)
+        if hasattr(self.backend, "query_batch") and topn:  # every first round in one search call
+            first = list(self.backend.query_batch(np.asarray(Q, dtype=np.float32), self._want(topn, method, end), sk)[0])
+        return self.map(lambda r: self._analogy(idx[r], U[r], Q[r], topn, method, sk, end, first[r]), range(len(idx)), n_jobs)
 
-    def _candidates(self, query: list, exclude: set, topn: int, want: int, sk: int, end: int) -> np.ndarray:
-        while True:
-            ids = self.backend.query_ids(query, want, sk)
-            cand = np.array([j for j in ids if j not in exclude and j < end], dtype=np.intp)
-            if len(cand) >= topn or len(ids) < want or want >= len(self):
-                return cand
-            want *= 4
-
-    def _analogy(self, idx: np.ndarray, U: np.ndarray, mean: np.ndarray, topn: int, method: str, sk: int, end: int) -> Neighbours:
-        if topn == 0:
-            return Neighbours()
+    def _want(self, topn: int, method: str, end: int) -> int:
         # the index returns its candidates sorted by true distance, so a few beyond the
         # exclusions suffice for 3CosAdd; 3CosMul re-orders them, so it looks at more
         want = topn + 3 if method == "add" else max(4 * topn + 3, 20)
         if end < len(self):
             want = int(want * max(1.0, min(len(self) / max(end, 1), 4.0)))
-        cand = self._candidates(mean.tolist(), set(idx.tolist()), topn, want, sk, end)
+        return want
+
+    def _candidates(self, query: list, exclude: set, topn: int, want: int, sk: int, end: int, first: Optional[List[int]] = None) -> np.ndarray:
+        while True:
+            ids, first = (first, None) if first is not None else (self.backend.query_ids(query, want, sk), None)
+            cand = np.array([j for j in ids if j not in exclude and j < end], dtype=np.intp)
+            if len(cand) >= topn or len(ids) < want or want >= len(self):
+                return cand
+            want *= 4
+
+    def _analogy(self, idx: np.ndarray, U: np.ndarray, mean: np.ndarray, topn: int, method: str, sk: int, end: int,
+                 first: Optional[List[int]] = None) -> Neighbours:
+        if topn == 0:
+            return Neighbours()
+        cand = self._candidates(mean.tolist(), set(idx.tolist()), topn, self._want(topn, method, end), sk, end, first)
         if cand.size == 0:
             return Neighbours()
         V, inv = self.vectors.vectors[cand], self.vectors.inverse_norms[cand]
