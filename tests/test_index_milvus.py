@@ -272,3 +272,27 @@ def test_a_killed_push_resumes_without_duplicates(tmp_path, caplog):
     ids = [r["id"] for r in client.query(name, filter="id >= 0", output_fields=["id"], limit=16384)]
     assert len(ids) == rows and sorted(ids) == list(range(rows))  # every row once
     assert index.most_similar("w11999", topn=1).words == v.most_similar("w11999", topn=1).words
+
+
+def test_a_dropped_connection_mid_push_is_one_error_and_a_rerun_resumes(tmp_path, monkeypatch, caplog):
+    from pymilvus import MilvusClient, MilvusException
+
+    v = _vectors(seed=3, rows=11_000)
+    real = MilvusClient.upsert
+    sent = []
+
+    def flaky(self, name, rows, **kw):
+        if sent:  # the second batch: the connection drops
+            raise MilvusException(code=2, message="Fail connecting to server on 10.0.0.9:19530, server unavailable")
+        sent.append(len(rows))
+        return real(self, name, rows, **kw)
+
+    monkeypatch.setattr(MilvusClient, "upsert", flaky)
+    with pytest.raises(IndexServiceError, match="upserting on collection pretrained_.*cannot reach Milvus"):
+        build_index(v, tmp_path, backend="milvus", progress=False)
+    assert sent == [5000] and not list(tmp_path.glob("*.milvus")) and not list(tmp_path.glob("*.milvus.json"))
+    monkeypatch.setattr(MilvusClient, "upsert", real)
+    with caplog.at_level(logging.INFO, logger="pretrained.index.build"):
+        index = build_index(v, tmp_path, backend="milvus", progress=False)
+    assert "resuming: 5000 of 11000 rows" in caplog.text
+    assert index.backend.row_count() == 11_000 and len(index) == 11_000
