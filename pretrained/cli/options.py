@@ -39,7 +39,6 @@ __all__ = [
     "index_args",
     "index_params",
     "backend_arg",
-    "links",
     "json_flag",
     "cache_dir_arg",
     "global_args",
@@ -199,14 +198,6 @@ def vector_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--member", help="file inside a .zip archive, e.g. glove.6B.300d.txt")
     p.add_argument("--limit", type=positive_int, help="keep only the first N vectors")
     cache_dir_arg(p)
-
-
-def links(text: str) -> int:
-    """HNSW's links per node: an integer >= 2."""
-    n = _integer(text)
-    if n < 2:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 2 (links per node; 16 is usual), got {text!r}")
-    return n
 
 
 def _backends() -> Dict[str, Any]:

@@ -174,8 +174,8 @@ class MilvusBackend:
     parameters = (
         Param("index_type", _index_type, DEFAULT_INDEX_TYPE, "--index-type",
               f"milvus: {', '.join(LITE_INDEX_TYPES)} (Milvus Lite) or DISKANN, IVF_PQ, ... on a server (default {DEFAULT_INDEX_TYPE})", str),
-        Param("M", lambda v, n: scoring.check_count(v, n, minimum=2), None, "--m", f"hnsw: links per node (default {DEFAULT_M})"),
-        Param("ef_construction", scoring.check_count, None, "--ef-construction", f"hnsw: candidate list while building (default {DEFAULT_EF_CONSTRUCTION})"),
+        Param("M", lambda v, n: scoring.check_count(v, n, minimum=2), None, "--m", f"milvus HNSW: links per node (default {DEFAULT_M})"),
+        Param("ef_construction", scoring.check_count, None, "--ef-construction", f"milvus HNSW: candidate list while building (default {DEFAULT_EF_CONSTRUCTION})"),
         Param("nlist", scoring.check_count, None, "--nlist", f"milvus IVF_*: clusters (default {DEFAULT_NLIST}, at most rows/39)"),
         Param("uri", _text, None, "--uri", f"milvus: server or cluster address (default ${URI_ENV}, else embedded Milvus Lite in the cache)", str, stored=False),
         Param("token", _text, None, "--token", f"milvus: credentials, user:password or an API key (default ${TOKEN_ENV}; never stored)", str,
