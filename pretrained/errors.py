@@ -20,6 +20,7 @@ __all__ = [
     "ConfigError",
     "ArgumentError",
     "ArgumentTypeError",
+    "IndexServiceError",
 ]
 
 
@@ -191,3 +192,12 @@ class ArgumentError(PretrainedError, ValueError):
 class ArgumentTypeError(PretrainedError, TypeError):
     """An argument of a type that cannot be used (``v[1.5]``, a set where order matters); the
     message names the type and what to pass instead."""
+
+
+class IndexServiceError(PretrainedError, ConnectionError):
+    """An index server (Milvus) that cannot be reached or refuses the credentials; ``uri`` is its
+    address without credentials (a token is never part of the message)."""
+
+    def __init__(self, message: str, uri: Optional[str] = None):
+        self.uri = uri
+        super().__init__(message)

@@ -523,7 +523,9 @@ class Vectors(KeyedVectorsMethods):
 
     def index(self, **kwargs: Any):
         """The cached neighbour index of these vectors: loaded (memory-mapped) when it exists,
-        built into the cache otherwise. Keywords as :func:`pretrained.build_index`."""
+        built into the cache otherwise. Keywords as :func:`pretrained.build_index`: ``backend``
+        (``"annoy"``, ``"hnsw"``, ``"milvus"``) and that backend's own parameters, e.g.
+        ``v.index(backend="milvus", uri="http://milvus:19530", token=...)``."""
         from .index import build_index
 
         return build_index(self, None, **kwargs)

@@ -1,4 +1,4 @@
-"""Benchmark the neighbour indexes (Annoy and HNSW) against gensim's exact search and the raw
+"""Benchmark the neighbour indexes (Annoy, HNSW and Milvus) against gensim's exact search and the raw
 libraries, side by side in one run (the machine is shared, so only ratios measured together mean
 anything).
 
@@ -27,6 +27,17 @@ hnsw      ``build_index(backend="hnsw", M, ef_construction)`` in a fresh process
           on the same file (unit vectors prepared outside the timing) and
           ``NeighbourIndex.most_similar(word)``; the ratio of HNSW's queries a second to Annoy's
           at recall >= 0.95; Google's analogies through HNSW against exact.
+milvus    ``build_index(backend="milvus")`` into an embedded Milvus Lite database in a fresh
+          process: insert rate (rows upserted a second), index build time, peak RSS of the whole
+          process (Lite runs inside it); then per ``ef``: recall@10 against gensim, milliseconds
+          per query one at a time (``most_similar(word)``, one round trip each) and queries a
+          second batched (``most_similar_batch`` of every sampled word: one search call), and the
+          ratio to Annoy and HNSW at recall >= 0.95.
+growth    ``--growth N ...``: synthetic N x 100 sets (GloVe structure); each backend built in a
+          fresh process (Annoy, HNSW, Milvus Lite HNSW): seconds and peak RSS per size, to see
+          how each grows with rows and extrapolate beyond what this machine allows.
+
+    python scripts/bench_index.py --skip-glove --growth 100000 250000 500000 --out growth.json
 """
 from __future__ import annotations
 
@@ -105,8 +116,8 @@ def child_build(kind: str, entry: str, dest: str, params: dict, n_jobs: int) -> 
     v = open_entry(Path(entry))
     v.norms  # the cache stores them; make sure neither side pays for them
     started = time.perf_counter()
-    if kind == "hnsw":
-        index = pretrained.build_index(v, dest, backend="hnsw", n_jobs=n_jobs, progress=False, force=True, **params)
+    if kind in ("hnsw", "milvus"):
+        index = pretrained.build_index(v, dest, backend=kind, n_jobs=n_jobs, progress=False, force=True, **params)
         split = {k: index.sidecar["build"][k] for k in ("add_seconds", "build_seconds")}
         index.unload()
     elif kind == "raw":
@@ -254,6 +265,82 @@ def hnsw_bench(label: str, entry: Path, work: Path, args, v, kv, sample_ids, ann
     return out
 
 
+# ---------------------------------------------------------------------------- Milvus
+
+
+def milvus_table(v, kv, path: Path, sample_ids, efs, rounds: int) -> list:
+    """Per ef: recall@10 against gensim, ms per query one at a time, queries a second batched."""
+    index = pretrained.load_index(path, vectors=v)
+    words = v.index_to_key
+    qwords = [words[i] for i in sample_ids]
+    truth = [set(w for w, _ in kv.most_similar(w, topn=10)) for w in qwords]
+    one_at_a_time = qwords[: max(20, len(qwords) // 5)]  # a round trip each: fewer
+    rows = []
+    for ef in efs:
+        got = index.most_similar_batch(qwords, 10, search_k=ef)
+        hits = sum(len(set(g.words) & t) for g, t in zip(got, truth))
+        single, batched = [], []
+        for _ in range(rounds):
+            single.append(time_queries(lambda w: index.most_similar(w, 10, search_k=ef), one_at_a_time))
+            started = time.perf_counter()
+            index.most_similar_batch(qwords, 10, search_k=ef)
+            batched.append((time.perf_counter() - started) / len(qwords) * 1e3)
+        ms, mb = statistics.median(single), statistics.median(batched)
+        rows.append({"ef": ef, "queries": len(qwords), "recall_ours": hits / (10 * len(qwords)), "ms_ours": ms,
+                     "qps_one_at_a_time": 1e3 / ms, "qps_batched": 1e3 / mb, "batch_size": len(qwords)})
+        r = rows[-1]
+        print(f"  milvus ef {ef:>4}: recall@10 {r['recall_ours']:.3f} | one at a time {ms:.2f} ms ({r['qps_one_at_a_time']:,.0f} q/s), "
+              f"batched ({len(qwords)} per call) {r['qps_batched']:,.0f} q/s", flush=True)
+    index.unload()
+    return rows
+
+
+def milvus_bench(label: str, entry: Path, work: Path, args, v, kv, sample_ids, others: dict) -> dict:
+    path = work / f"{label}-milvus.milvus"
+    b = run_build("milvus", entry, path, {"M": args.m, "ef_construction": args.ef_construction}, args.jobs)
+    b["insert_rows_per_s"] = len(v) / b["add_seconds"]
+    b["db_mib"] = sum(f.stat().st_size for f in path.with_suffix(".db").rglob("*") if f.is_file()) / 2**20
+    print(f"  build milvus (Lite, HNSW M {args.m} ef_construction {args.ef_construction}): {b['seconds']:.1f} s "
+          f"(insert {b['add_seconds']:.1f} s = {b['insert_rows_per_s']:,.0f} rows/s, index {b['build_seconds']:.1f} s), "
+          f"peak RSS {b['peak_rss_mib']:.0f} MiB, database {b['db_mib']:.0f} MiB", flush=True)
+    out = {"build": {"M": args.m, "ef_construction": args.ef_construction, **b}}
+    out["queries"] = milvus_table(v, kv, path, sample_ids, args.milvus_ef, args.rounds)
+    one = best_qps(out["queries"], 0.95, "recall_ours")
+    ok = [r["qps_batched"] for r in out["queries"] if r["recall_ours"] >= 0.95]
+    out["at_095"] = {"milvus_one_at_a_time": one, "milvus_batched": max(ok) if ok else None, **others}
+    print(f"  at recall@10 >= 0.95 (q/s): {out['at_095']}", flush=True)
+    return out
+
+
+def growth_bench(cache: Path, work: Path, sizes, args) -> list:
+    """Build time and peak memory of each backend per size (synthetic N x 100, fresh processes)."""
+    rows = []
+    for n in sizes:
+        entry = large_entry(cache, n, dim=100)
+        for kind, params in (("ours", {"n_trees": args.trees, "seed": args.seed}),
+                             ("hnsw", {"M": args.m, "ef_construction": args.ef_construction, "seed": args.seed}),
+                             ("milvus", {"M": args.m, "ef_construction": args.ef_construction})):
+            dest = work / f"growth-{n}-{kind}{'.milvus' if kind == 'milvus' else '.ann'}"
+            b = run_build(kind, entry, dest, params, args.jobs)
+            name = {"ours": "annoy"}.get(kind, kind)
+            rows.append({"rows": n, "dim": 100, "backend": name, **b})
+            print(f"  growth {n:>9,} x 100 {name:<6}: {b['seconds']:.1f} s (add {b['add_seconds']:.1f} s, build {b['build_seconds']:.1f} s), "
+                  f"peak RSS {b['peak_rss_mib']:.0f} MiB", flush=True)
+            if kind == "milvus":
+                import shutil
+
+                shutil.rmtree(dest.with_suffix(".db"), ignore_errors=True)
+            dest.unlink(missing_ok=True)
+    return rows
+
+
+def growth_markdown(rows: list) -> str:
+    out = ["| rows x 100 | backend | build s (add + index) | peak RSS MiB |", "|---:|---|---:|---:|"]
+    for r in rows:
+        out.append(f"| {r['rows']:,} | {r['backend']} | {r['seconds']:.1f} ({r['add_seconds']:.1f} + {r['build_seconds']:.1f}) | {r['peak_rss_mib']:.0f} |")
+    return "\n".join(out) + "\n"
+
+
 # ---------------------------------------------------------------------------- analogies
 
 
@@ -341,7 +428,23 @@ def markdown(results: dict) -> str:
             out.append("")
         if "hnsw" in st:
             out.append(hnsw_markdown(st))
+        if "milvus" in st:
+            out.append(milvus_markdown(st))
+    if results.get("growth"):
+        out.append(growth_markdown(results["growth"]))
     return "\n".join(out)
+
+
+def milvus_markdown(st: dict) -> str:
+    m, b = st["milvus"], st["milvus"]["build"]
+    out = [f"Milvus Lite (HNSW M {b['M']}, ef_construction {b['ef_construction']}): insert {b['add_seconds']:.1f} s "
+           f"({b['insert_rows_per_s']:,.0f} rows/s), index build {b['build_seconds']:.1f} s, peak RSS {b['peak_rss_mib']:.0f} MiB "
+           f"(the engine runs in the process), database {b['db_mib']:.0f} MiB.\n",
+           "| ef | recall@10 | one at a time q/s | batched q/s |", "|---:|---:|---:|---:|"]
+    for r in m["queries"]:
+        out.append(f"| {r['ef']} | {r['recall_ours']:.3f} | {r['qps_one_at_a_time']:,.0f} | {r['qps_batched']:,.0f} |")
+    out.append(f"\nAt recall@10 >= 0.95 (queries a second): {m['at_095']}")
+    return "\n".join(out) + "\n"
 
 
 def hnsw_markdown(st: dict) -> str:
@@ -422,6 +525,11 @@ def bench_set(label: str, entry: Path, work: Path, args, *, analogies: bool) -> 
         result["analogy"] = analogy_bench(v, kv, index, sorted({tuned.search_k, *args.analogy_search_k}))
     if args.ef:
         result["hnsw"] = hnsw_bench(label, entry, work, args, v, kv, sample_ids, result["queries"], analogies)
+    if args.milvus_ef:
+        others = {"annoy": best_qps(result["queries"], 0.95, "recall_ours"),
+                  "hnsw": best_qps(result["hnsw"]["queries"], 0.95, "recall_ours") if "hnsw" in result else None,
+                  "exact": 1e3 / result["queries"][0]["ms_gensim"] if result["queries"] else None}
+        result["milvus"] = milvus_bench(label, entry, work, args, v, kv, sample_ids, others)
     raw.unload()
     same.unload()
     index.unload()
@@ -454,6 +562,8 @@ def main(argv=None) -> int:
     p.add_argument("--ef-construction", type=int, default=200)
     p.add_argument("--ef", type=int, nargs="*", default=[20, 40, 80, 160, 320], help="HNSW ef rows (none: skip HNSW)")
     p.add_argument("--analogy-ef", type=int, nargs="*", default=[80, 160])
+    p.add_argument("--milvus-ef", type=int, nargs="*", default=[20, 40, 80, 160], help="Milvus ef rows (none: skip Milvus)")
+    p.add_argument("--growth", type=int, nargs="*", default=[], help="synthetic N x 100 sizes: build time and memory per backend")
     p.add_argument("--limit", type=int, default=0, help="only the first N words of glove.6B.50d")
     p.add_argument("--quick", action="store_true", help="a run of a few minutes: --limit 100000, one build round, fewer rows")
     p.add_argument("--build-only", action="store_true", help="only the build comparison")
@@ -474,6 +584,7 @@ def main(argv=None) -> int:
     machine = {
         "cpus": os.cpu_count(), "machine": platform.machine(), "python": platform.python_version(),
         "annoy": version("annoy"), "hnswlib": version("hnswlib"), "gensim": version("gensim"), "numpy": np.__version__,
+        "pymilvus": version("pymilvus"), "milvus_lite": version("milvus-lite"),
         "processor": platform.processor() or "", "load_avg": os.getloadavg(),
     }
     try:
@@ -495,6 +606,8 @@ def main(argv=None) -> int:
         if args.large:
             entry = large_entry(cache, args.large)
             results["sets"].append(bench_set(f"synthetic-{args.large}x300", entry, work, args, analogies=False))
+        if args.growth:
+            results["growth"] = growth_bench(cache, work, args.growth, args)
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
     print("\n" + markdown(results))

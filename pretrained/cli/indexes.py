@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Optional
+from typing import Optional, Tuple
 
 from .options import Command, UsageError, creatable, existing_file, fraction, index_args, index_params, jobs, json_flag, load, positive_int, vector_args
 from .output import emit
@@ -39,13 +39,17 @@ def build_args(p: argparse.ArgumentParser) -> None:
 def run_build(args: argparse.Namespace) -> int:
     from ..index import build_index
 
+    from ..index.backend import backend_class
+
     params = index_params(args)
-    if args.on_disk and args.backend != "annoy":
+    cls = backend_class(args.backend)
+    if args.on_disk and not getattr(cls, "builds_on_disk", False):
         raise UsageError(f"--on-disk is annoy's; a {args.backend} index is built in memory")
     v = load(args)
     if not args.quiet and not args.json:
-        shown = ", ".join(f"{k} {val}" for k, val in params.items())
-        print(f"indexing {v!r}: {args.backend}, {shown}", file=sys.stderr, flush=True)
+        shown = ", ".join(f"{k} {val}" for k, val in params.items() if _stored(cls, k))
+        phase = f" ({cls.build_phase})" if getattr(cls, "build_phase", "") else ""
+        print(f"indexing {v!r}: {args.backend}, {shown}{phase}", file=sys.stderr, flush=True)
     started = time.perf_counter()
     index = build_index(
         v, args.out, backend=args.backend, n_jobs=args.jobs, on_disk=args.on_disk,
@@ -61,12 +65,33 @@ def run_build(args: argparse.Namespace) -> int:
         f"on {build['threads']} threads), {index.path.stat().st_size / 2**20:.1f} MiB",
     ]
     data = {"index": str(index.path), "seconds": round(seconds, 3), "sidecar": index.sidecar}
+    if getattr(cls, "verify_after_build", False):
+        line, data["verified"] = _verify(index, len(v))
+        lines.append(line)
     if args.recall:
         report = index.tune(recall=args.recall, save=True)
         lines.append(f"tuned: {report}")
         data["tune"] = report.as_dict()
     emit(args, data, "\n".join(lines))
     return 0
+
+
+def _verify(index, rows: int, sample: int = 100) -> Tuple[str, dict]:
+    """After a push to a server: the row count it holds, and recall@10 of a sample of neighbours
+    against exact search (a count that differs is an error: nothing half-written is reported done)."""
+    from ..index import IndexMismatchError
+
+    held = index.backend.describe()["items"]
+    if held != rows:
+        raise IndexMismatchError(f"{index.path}: the collection holds {held} rows, the vectors have {rows}; run the same command again to resume", str(index.path))
+    report = index.recall(sample=min(sample, rows - 1), k=min(10, rows - 1))
+    line = f"verified: {held:,} rows in the collection (= the vectors); recall@{report.k} {report.recall:.3f} on {report.sample} sampled words against exact search"
+    return line, {"rows": held, "recall": report.recall, "k": report.k, "sample": report.sample}
+
+
+def _stored(cls, name: str) -> bool:
+    """A build parameter (shown); a connection option (an address, a token) is not shown."""
+    return any(p.name == name and p.stored for p in cls.parameters)
 
 
 def check_args(p: argparse.ArgumentParser) -> None:
@@ -98,6 +123,6 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 COMMANDS = [
-    Command("build-index", "build an Annoy (default) or HNSW neighbour index (into the cache unless --out)", build_args, run_build),
+    Command("build-index", "build a neighbour index (Annoy by default; HNSW; push to Milvus) into the cache unless --out", build_args, run_build),
     Command("index-check", "recall@k and speed of an index against exact search", check_args, run_check),
 ]

@@ -21,7 +21,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 __all__ = [
     "Command",
@@ -39,7 +39,6 @@ __all__ = [
     "index_args",
     "index_params",
     "backend_arg",
-    "links",
     "json_flag",
     "cache_dir_arg",
     "cache_dir_help",
@@ -259,47 +258,61 @@ def vector_args(p: argparse.ArgumentParser) -> None:
     cache_dir_arg(p)
 
 
-def links(text: str) -> int:
-    """HNSW's links per node: an integer >= 2."""
-    n = _integer(text)
-    if n < 2:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 2 (links per node; 16 is usual), got {text!r}")
-    return n
+def _backends() -> Dict[str, Any]:
+    """The registered index backends by name, the default (annoy) first."""
+    from ..index.backend import backend_class, backend_names
 
-
-BACKENDS = ("annoy", "hnsw")
+    return {name: backend_class(name) for name in backend_names()}
 
 
 def backend_arg(p: argparse.ArgumentParser) -> None:
-    """--backend: which index (Annoy by default)."""
-    p.add_argument("--backend", choices=BACKENDS, default="annoy", help="annoy (default; one memory-mapped file) or hnsw (faster queries)")
+    """--backend: which index (Annoy by default); the choices are the registry's."""
+    names = list(_backends())
+    p.add_argument("--backend", choices=names, default="annoy", help=f"{', '.join(names)} (default annoy; one memory-mapped file)")
+
+
+def _flag_type(param: Any) -> Callable[[str], Any]:
+    def read(text: str) -> Any:
+        try:
+            return param.parse(text)
+        except (TypeError, ValueError) as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    read.__name__ = param.name  # argparse names the type in its messages
+    return read
+
+
+def _flags() -> Dict[str, Tuple[Any, List[str]]]:
+    """Every backend parameter's flag: the first declaration of it, and the backends using it."""
+    flags: Dict[str, Tuple[Any, List[str]]] = {}
+    for name, cls in _backends().items():
+        for param in cls.parameters:
+            if param.flag:
+                flags.setdefault(param.flag, (param, []))[1].append(name)
+    return flags
 
 
 def index_args(p: argparse.ArgumentParser) -> None:
-    """The index's backend, build parameters and query effort."""
-    from ..index import DEFAULT_SEED, DEFAULT_TREES
-
+    """The index's backend, the build parameters every backend declares, and the query effort."""
     backend_arg(p)
-    p.add_argument("--trees", type=positive_int, help=f"annoy: trees in the index (default {DEFAULT_TREES})")
-    p.add_argument("--m", type=links, dest="M", help="hnsw: links per node (default 16)")
-    p.add_argument("--ef-construction", type=positive_int, help="hnsw: candidate list while building (default 200)")
-    p.add_argument("--seed", type=non_negative_int, default=DEFAULT_SEED, help=f"build seed (default {DEFAULT_SEED})")
-    p.add_argument("--search-k", type=positive_int, help="search effort per query: annoy's nodes inspected, hnsw's ef (default: the index's, see index-check --recall)")
+    for flag, (param, owners) in _flags().items():
+        shown = param.help if len(owners) == 1 else param.help.split(": ", 1)[-1] + f" ({', '.join(owners)})"
+        metavar = "SECRET" if param.secret else None
+        p.add_argument(flag, type=_flag_type(param), dest=param.name, metavar=metavar, help=shown)
+    efforts = ", ".join(f"{name}'s {cls.effort_name}" for name, cls in _backends().items())
+    p.add_argument("--search-k", type=positive_int, help=f"search effort per query: {efforts} (default: the index's, see index-check --recall)")
 
 
 def index_params(args: argparse.Namespace) -> Dict[str, Any]:
-    """The build parameters the options give for ``--backend`` (UsageError for another backend's)."""
-    from ..index import DEFAULT_TREES
-
-    if args.backend == "annoy":
-        other = [f for f, v in (("--m", args.M), ("--ef-construction", args.ef_construction)) if v is not None]
-        if other:
-            raise UsageError(f"{' and '.join(other)} belong to --backend hnsw")
-        return {"n_trees": args.trees or DEFAULT_TREES, "seed": args.seed}
-    if args.trees is not None:
-        raise UsageError(f"--trees belongs to --backend annoy, not {args.backend}")
-    given = (("M", args.M), ("ef_construction", args.ef_construction))
-    return {"seed": args.seed, **{k: v for k, v in given if v is not None}}
+    """The parameters the options give for ``--backend`` (UsageError for another backend's)."""
+    cls = _backends()[args.backend]
+    own = {param.name for param in cls.parameters}
+    foreign = [(flag, owners) for flag, (param, owners) in _flags().items() if param.name not in own and getattr(args, param.name, None) is not None]
+    if foreign:
+        flags = " and ".join(flag for flag, _ in foreign)
+        owners = sorted({o for _, names in foreign for o in names})
+        raise UsageError(f"{flags} belong{'s' if len(foreign) == 1 else ''} to --backend {' or '.join(owners)}, not {args.backend}")
+    return {name: getattr(args, name) for name in own if getattr(args, name, None) is not None}
 
 
 def global_args(p: argparse.ArgumentParser, *, top: bool) -> None:

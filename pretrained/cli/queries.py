@@ -14,7 +14,7 @@ METHODS = ("add", "mul")
 
 
 def _through_index(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--index", action="store_true", help="answer through the cached index (built if missing; --backend annoy or hnsw)")
+    p.add_argument("--index", action="store_true", help="answer through the cached index (built if missing; see --backend)")
     index_args(p)
 
 
@@ -76,7 +76,7 @@ def evaluate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--method", choices=METHODS, default="add", help="3CosAdd (default) or 3CosMul")
     p.add_argument("--index", action="store_true", help="also answer through the approximate neighbour index, side by side")
     backend_arg(p)
-    p.add_argument("--search-k", type=positive_int, help="with --index: the search effort per query, annoy's nodes or hnsw's ef (more = exacter, slower)")
+    p.add_argument("--search-k", type=positive_int, help="with --index: the search effort per query (annoy's nodes, hnsw's ef, ...; more = exacter, slower)")
     json_flag(p)
 
 

@@ -17,13 +17,21 @@ Loading checks the sidecar against the vectors and the file's size and content h
 native library reads it: a damaged file would crash the process), and refuses a mismatch with
 :class:`IndexMismatchError`.
 
-Modules: ``backend`` (what a backend is; the registry), ``annoy_backend`` (Annoy), ``sidecar``
-(identity, paths, sidecar read/write/check), ``build`` (build with lock, atomic write), ``load``
-(open and check), ``query`` (:class:`NeighbourIndex`), ``recall`` (recall and tune).
+Modules: ``backend`` (what a backend is, the parameters it declares; the registry),
+``annoy_backend`` (Annoy), ``hnsw_backend`` (hnswlib), ``milvus_backend`` (a Milvus collection:
+embedded Milvus Lite, or a server by ``uri=``), ``sidecar`` (identity, paths, sidecar
+read/write/check), ``build`` (build with lock, atomic write), ``load`` (open and check), ``query``
+(:class:`NeighbourIndex`), ``recall`` (recall and tune).
+
+Adding a backend: one module with a class that declares ``name``, ``parameters`` (a tuple of
+:class:`~pretrained.index.backend.Param`), ``effort_name``, ``suffix`` and the calls of
+:class:`~pretrained.index.backend.Backend`, decorated with ``@register``; its parameters become
+keywords of :func:`build_index` / :meth:`Vectors.index` and flags of ``pretrained build-index``.
 """
 from __future__ import annotations
 
 from .annoy_backend import DEFAULT_SEARCH_K, DEFAULT_SEED, DEFAULT_TREES
+from .backend import Param, backend_names, register
 from .build import build_index
 from .load import load_index
 from .query import NeighbourIndex
@@ -39,6 +47,9 @@ __all__ = [
     "index_path",
     "sidecar_path",
     "vectors_identity",
+    "Param",
+    "register",
+    "backend_names",
     "DEFAULT_TREES",
     "DEFAULT_SEARCH_K",
     "DEFAULT_SEED",

@@ -12,7 +12,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from .. import optional, scoring
-from .backend import register
+from ..errors import MissingDependencyError
+from .backend import Param, check_declared, register
 
 __all__ = ["AnnoyBackend", "DEFAULT_TREES", "DEFAULT_SEED", "DEFAULT_SEARCH_K"]
 
@@ -35,8 +36,17 @@ class AnnoyBackend:
     name = "annoy"
     metric = "angular"
     package = "annoy"
+    parameters = (
+        Param("n_trees", scoring.check_count, DEFAULT_TREES, "--trees", f"annoy: trees in the index (default {DEFAULT_TREES})"),
+        Param("seed", lambda v, n: scoring.check_seed(v), DEFAULT_SEED, "--seed", f"build seed (default {DEFAULT_SEED})"),
+    )
+    effort_name = "search_k"
     default_effort = DEFAULT_SEARCH_K
     effort_step = 50
+    suffix = ".ann"
+    native = "ann"
+    builds_on_disk = True
+    build_phase = "the tree phase shows no bar"
 
     def __init__(self, ann: Any, params: Mapping[str, Any]):
         self.ann = ann
@@ -44,14 +54,7 @@ class AnnoyBackend:
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> Dict[str, Any]:
-        known = {"n_trees", "seed"}
-        unknown = set(params) - known
-        if unknown:
-            raise TypeError(f"unknown Annoy parameter(s) {', '.join(sorted(unknown))}; known: n_trees, seed")
-        return {
-            "n_trees": scoring.check_count(params.get("n_trees", DEFAULT_TREES), "n_trees"),
-            "seed": scoring.check_seed(params.get("seed", DEFAULT_SEED)),
-        }
+        return check_declared(cls, params)
 
     @classmethod
     def file_stem(cls, params: Mapping[str, Any]) -> str:
@@ -62,7 +65,12 @@ class AnnoyBackend:
         return 0, max(k * int(params.get("n_trees") or 1), 100)
 
     @classmethod
-    def create(cls, dim: int, params: Mapping[str, Any], build_path: Optional[Path] = None, *, count: int = 0, n_jobs: int = 1) -> "AnnoyBackend":
+    def max_effort(cls, count: int, params: Mapping[str, Any]) -> int:
+        return int(params.get("n_trees") or 1) * count
+
+    @classmethod
+    def create(cls, dim: int, params: Mapping[str, Any], build_path: Optional[Path] = None, *, count: int = 0, n_jobs: int = 1,
+               options: Optional[Mapping[str, Any]] = None) -> "AnnoyBackend":
         ann = _annoy()(dim, cls.metric)
         ann.set_seed(int(params["seed"]))
         if build_path is not None:
@@ -81,7 +89,8 @@ class AnnoyBackend:
         self.ann.save(os.fspath(path))
 
     @classmethod
-    def open(cls, path: Path, dim: int, params: Mapping[str, Any], prefault: bool = False) -> "AnnoyBackend":
+    def open(cls, path: Path, dim: int, params: Mapping[str, Any], prefault: bool = False, *,
+             options: Optional[Mapping[str, Any]] = None) -> "AnnoyBackend":
         ann = _annoy()(dim, cls.metric)
         ann.load(os.fspath(path), prefault=prefault)
         return cls(ann, params)

@@ -16,7 +16,7 @@ from typing import Any, Dict, Optional
 import numpy as np
 
 from .. import atomic, cachedir, hashes, progress, scoring, threads
-from .backend import backend_class
+from .backend import backend_class, split_params
 from .load import load_index
 from .query import NeighbourIndex
 from .sidecar import (
@@ -56,7 +56,8 @@ def resolve_target(path: Optional["str | os.PathLike[str]"], vectors, backend: s
         return index_path(vectors, backend=backend, **params)
     p = Path(path).expanduser()
     if p.is_dir() or os.fspath(path).endswith(os.sep) or p.suffix == "":
-        return p / (backend_class(backend).file_stem(params) + ".ann")
+        cls = backend_class(backend)
+        return p / (cls.file_stem(params) + cls.suffix)
     return p
 
 
@@ -64,16 +65,13 @@ def build_index(
     vectors,
     path: Optional["str | os.PathLike[str]"] = None,
     *,
-    n_trees: Any = None,
-    seed: Any = None,
+    backend: str = "annoy",
     n_jobs: int = -1,
     on_disk: bool = False,
     search_k: Optional[int] = None,
     progress: Optional[bool] = None,
     force: bool = False,
-    backend: str = "annoy",
-    M: Any = None,
-    ef_construction: Any = None,
+    **params: Any,
 ) -> NeighbourIndex:
     """Build a neighbour index over ``vectors`` and return it opened (Annoy: memory-mapped).
 
@@ -85,12 +83,11 @@ def build_index(
         The index file (or a folder for it). Default: the cache, beside the vectors, named by
         the build parameters, so :meth:`Vectors.index` finds it again. Its sidecar is the file's
         name plus ``.json``.
-    n_trees
-        Annoy trees (default 50): better recall at the same ``search_k``, a bigger file, a
-        longer build.
-    seed
-        The random seed (default 42). With ``n_jobs=1`` an Annoy file is byte-for-byte
-        reproducible; with several threads each thread seeds its trees from ``seed``.
+    backend
+        ``"annoy"`` (the default: one memory-mapped file shared by every process), ``"hnsw"``
+        (hnswlib: many times more queries a second at the same recall, read into each process's
+        memory) or ``"milvus"`` (a Milvus collection: embedded Milvus Lite by default, a server
+        or cluster with ``uri=``); see the README's "Which index" and the Milvus guide.
     n_jobs
         Build threads (-1: all cores).
     on_disk
@@ -98,19 +95,19 @@ def build_index(
         Annoy only).
     search_k
         The default search effort stored in the sidecar (see :meth:`NeighbourIndex.tune`):
-        Annoy's ``search_k``, HNSW's ``ef``.
+        Annoy's ``search_k``, HNSW's ``ef``, Milvus's ``ef`` or ``nprobe``.
     progress
         Show a progress bar while adding vectors (default: when standard error is a terminal).
     force
         Build again even when an index with these parameters exists at the target; with
         ``path``, also replace a file there that is not an index of these vectors with this
         backend (refused otherwise).
-    backend
-        ``"annoy"`` (the default: one memory-mapped file shared by every process) or ``"hnsw"``
-        (hnswlib: many times more queries a second at the same recall, read into each process's
-        memory); see the README's "Which index".
-    M, ef_construction
-        HNSW's links per node (default 16) and candidate list while building (default 200).
+    **params
+        The backend's own parameters (each backend's ``parameters`` declares them): Annoy's
+        ``n_trees`` (default 50) and ``seed`` (default 42; with ``n_jobs=1`` the file is
+        byte-for-byte reproducible); HNSW's ``M`` (links per node, default 16),
+        ``ef_construction`` (default 200) and ``seed``; Milvus's ``index_type`` and its
+        parameters, and the connection options ``uri`` and ``token`` (never stored).
 
     Returns
     -------
@@ -125,9 +122,8 @@ def build_index(
     ['b']
     """
     cls = backend_class(backend)
-    given = {k: v for k, v in (("n_trees", n_trees), ("seed", seed), ("M", M), ("ef_construction", ef_construction)) if v is not None}
-    params = cls.check_params(given)
-    if on_disk and backend != "annoy":
+    params, options = split_params(cls, {k: v for k, v in params.items() if v is not None})
+    if on_disk and not getattr(cls, "builds_on_disk", False):
         raise ValueError(f"on_disk builds are Annoy's; a {backend} index is built in memory")
     threads.workers(n_jobs)  # refuse a bad thread count before any work
     if search_k is not None:
@@ -136,7 +132,7 @@ def build_index(
         _check_entry(vectors)
     target = resolve_target(path, vectors, backend, params)
     if not force:  # the common case, without the lock (warnings wait for the check under the lock)
-        found = _reuse(target, vectors, backend, params, explicit=path is not None, warn=False)
+        found = _reuse(target, vectors, backend, params, options, explicit=path is not None, warn=False)
         if found is not None:
             return found
     from filelock import FileLock
@@ -146,10 +142,10 @@ def build_index(
     try:
         with FileLock(os.fspath(lock)):
             if not force:
-                found = _reuse(target, vectors, backend, params, explicit=path is not None)
+                found = _reuse(target, vectors, backend, params, options, explicit=path is not None)
                 if found is not None:
                     return found
-            return _build(vectors, target, cls, params, n_jobs, on_disk, search_k, progress)
+            return _build(vectors, target, cls, params, n_jobs, on_disk, search_k, progress, options)
     finally:
         if lock.parent != target.parent:
             # a lock of the cache's locks/ folder is dropped once released: the build is atomic
@@ -200,7 +196,15 @@ def _refuse_replace(target: Path, why: str) -> None:
     )
 
 
-def _reuse(target: Path, vectors, backend: str, params: Dict[str, Any], explicit: bool = False, warn: bool = True) -> Optional[NeighbourIndex]:
+def _reuse(
+    target: Path,
+    vectors,
+    backend: str,
+    params: Dict[str, Any],
+    options: Optional[Dict[str, Any]] = None,
+    explicit: bool = False,
+    warn: bool = True,
+) -> Optional[NeighbourIndex]:
     """The index at ``target`` when it is complete, matches the vectors and was built by this
     backend with these parameters; None (with a warning when something is there but wrong).
 
@@ -224,7 +228,7 @@ def _reuse(target: Path, vectors, backend: str, params: Dict[str, Any], explicit
             if not hashes.same(recorded, vectors_identity(vectors)):
                 _refuse_replace(target, f"is the index of other vectors ({recorded})")
     try:
-        index = load_index(target, vectors=vectors)
+        index = load_index(target, vectors=vectors, **(options or {}))
     except IndexMismatchError as exc:
         logger.log(logging.WARNING if warn else logging.DEBUG, "rebuilding the index at %s: %s", target, exc)
         return None
@@ -240,19 +244,26 @@ def _reuse(target: Path, vectors, backend: str, params: Dict[str, Any], explicit
 def _add_all(index, vectors, desc: str, enabled: Optional[bool]) -> None:
     arr, inv = vectors.vectors, vectors.inverse_norms
     count = len(vectors)
+    chunk = int(getattr(index, "batch_rows", _CHUNK))
+    done = int(index.resume_at()) if hasattr(index, "resume_at") else 0  # rows a killed run already pushed
+    if done:
+        logger.info("resuming: %d of %d rows are already in the index", done, count)
     with progress.bar(count, desc, unit="vec", enabled=enabled) as bar:
-        for s in range(0, count, _CHUNK):
-            unit = np.asarray(arr[s : s + _CHUNK], dtype=np.float32) * inv[s : s + _CHUNK, None]
+        bar.update(done)
+        for s in range(done, count, chunk):
+            unit = np.asarray(arr[s : s + chunk], dtype=np.float32) * inv[s : s + chunk, None]
             index.add_rows(s, unit)
             bar.update(unit.shape[0])
 
 
-def _build(vectors, target: Path, cls, params: Dict[str, Any], n_jobs: int, on_disk: bool, search_k: Optional[int], enabled: Optional[bool]) -> NeighbourIndex:
+def _build(vectors, target: Path, cls, params: Dict[str, Any], n_jobs: int, on_disk: bool, search_k: Optional[int], enabled: Optional[bool],
+           options: Optional[Dict[str, Any]] = None) -> NeighbourIndex:
     count, dim = len(vectors), vectors.dim
     identity = vectors_identity(vectors)
     started = time.perf_counter()
+    context = {**(options or {}), "identity": identity, "index_file": target, "words": vectors.index_to_key}
     with atomic.atomic_path(target) as tmp:
-        index = cls.create(dim, params, tmp if on_disk else None, count=count, n_jobs=n_jobs)
+        index = cls.create(dim, params, tmp if on_disk else None, count=count, n_jobs=n_jobs, options=context)
         _add_all(index, vectors, f"indexing {vectors.name or 'vectors'}", enabled)
         added = time.perf_counter()
         logger.info("added %d vectors in %.2f s; building with %s", count, added - started, params)
@@ -266,7 +277,7 @@ def _build(vectors, target: Path, cls, params: Dict[str, Any], n_jobs: int, on_d
         seconds = time.perf_counter() - started
         timing = {"seconds": seconds, "add_seconds": added - started, "build_seconds": built - added}
         # what the saved file holds, read back as a reader will (Annoy caps the trees of a tiny set)
-        reopened = cls.open(tmp, dim, params)
+        reopened = cls.open(tmp, dim, params, options=options)
         holds = reopened.describe()
         reopened.unload()
         del reopened
@@ -279,7 +290,7 @@ def _build(vectors, target: Path, cls, params: Dict[str, Any], n_jobs: int, on_d
     sidecar["vocabulary"] = _write_vocabulary(target, vectors)
     write_sidecar(target, sidecar)
     logger.info("built %s: %s over %d x %d in %.2f s", target, params, count, dim, seconds)
-    return load_index(target, vectors=vectors)
+    return load_index(target, vectors=vectors, **(options or {}))
 
 
 def _write_vocabulary(target: Path, vectors) -> Optional[Dict[str, Any]]:
@@ -314,7 +325,7 @@ def _sidecar(vectors, target: Path, cls, params, identity: str, n_jobs: int, on_
             **{k: round(v, 3) for k, v in timing.items()},
             "peak_rss_mib": _peak_rss_mib(),
         },
-        "search_k": int(search_k) if search_k else cls.default_effort,
+        "search_k": int(search_k) if search_k else (cls.default_effort_for(params) if hasattr(cls, "default_effort_for") else cls.default_effort),
         "ann_file": target.name,
         "ann_size": size,
         "versions": {

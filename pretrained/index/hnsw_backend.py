@@ -20,7 +20,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from .. import optional, scoring, threads
-from .backend import register
+from ..errors import MissingDependencyError
+from .backend import Param, check_declared, register
 
 __all__ = ["HnswBackend", "DEFAULT_M", "DEFAULT_EF_CONSTRUCTION", "DEFAULT_EF", "DEFAULT_SEED"]
 
@@ -44,8 +45,17 @@ class HnswBackend:
     name = "hnsw"
     metric = "ip"
     package = "hnswlib"
+    parameters = (
+        Param("M", lambda v, n: scoring.check_count(v, n, minimum=2), DEFAULT_M, "--m", f"hnsw: links per node (default {DEFAULT_M}; at least 2)"),
+        Param("ef_construction", scoring.check_count, DEFAULT_EF_CONSTRUCTION, "--ef-construction",
+              f"hnsw: candidate list while building (default {DEFAULT_EF_CONSTRUCTION})"),
+        Param("seed", lambda v, n: scoring.check_seed(v), DEFAULT_SEED, "--seed", f"build seed (default {DEFAULT_SEED})"),
+    )
+    effort_name = "ef"
     default_effort = DEFAULT_EF
     effort_step = 2
+    suffix = ".ann"
+    native = "index"
 
     def __init__(self, index: Any, params: Mapping[str, Any], n_jobs: int = 1):
         self.index = index
@@ -56,15 +66,7 @@ class HnswBackend:
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> Dict[str, Any]:
-        known = {"M", "ef_construction", "seed"}
-        unknown = set(params) - known
-        if unknown:
-            raise TypeError(f"unknown HNSW parameter(s) {', '.join(sorted(unknown))}; known: M, ef_construction, seed")
-        return {
-            "M": scoring.check_count(params.get("M", DEFAULT_M), "M", minimum=2),
-            "ef_construction": scoring.check_count(params.get("ef_construction", DEFAULT_EF_CONSTRUCTION), "ef_construction"),
-            "seed": scoring.check_seed(params.get("seed", DEFAULT_SEED)),
-        }
+        return check_declared(cls, params)
 
     @classmethod
     def file_stem(cls, params: Mapping[str, Any]) -> str:
@@ -76,7 +78,12 @@ class HnswBackend:
         return k, k + 1
 
     @classmethod
-    def create(cls, dim: int, params: Mapping[str, Any], build_path: Optional[Path] = None, *, count: int = 0, n_jobs: int = 1) -> "HnswBackend":
+    def max_effort(cls, count: int, params: Mapping[str, Any]) -> int:
+        return count
+
+    @classmethod
+    def create(cls, dim: int, params: Mapping[str, Any], build_path: Optional[Path] = None, *, count: int = 0, n_jobs: int = 1,
+               options: Optional[Mapping[str, Any]] = None) -> "HnswBackend":
         if build_path is not None:
             raise ValueError("on_disk is Annoy's: an HNSW index is built in memory (use backend='annoy' for sets larger than memory)")
         index = _hnswlib().Index(space="ip", dim=int(dim))
@@ -101,7 +108,8 @@ class HnswBackend:
         self.index.save_index(os.fspath(path))
 
     @classmethod
-    def open(cls, path: Path, dim: int, params: Mapping[str, Any], prefault: bool = False) -> "HnswBackend":
+    def open(cls, path: Path, dim: int, params: Mapping[str, Any], prefault: bool = False, *,
+             options: Optional[Mapping[str, Any]] = None) -> "HnswBackend":
         index = _hnswlib().Index(space="ip", dim=int(dim))
         try:
             index.load_index(os.fspath(path))

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
-from .backend import backend_class
+from .backend import backend_class, split_params
 from .query import NeighbourIndex
 from .sidecar import IndexMismatchError, check_sidecar, index_path, read_sidecar, resolve_entry, sidecar_path, vectors_identity
 
@@ -41,12 +41,9 @@ def load_index(
     path_or_name: "str | os.PathLike[str]",
     *,
     vectors: Union[Any, Callable[[], Any], None] = None,
-    n_trees: Optional[int] = None,
-    seed: Optional[int] = None,
     backend: str = "annoy",
     prefault: bool = False,
-    M: Optional[int] = None,
-    ef_construction: Optional[int] = None,
+    **params: Any,
 ) -> NeighbourIndex:
     """Open an index: an Annoy file is memory-mapped (many processes share its pages), an HNSW
     one read into memory. The backend is the one the sidecar names.
@@ -56,8 +53,9 @@ def load_index(
     either way they must match the sidecar (same set, dim, count and metric) or
     :class:`IndexMismatchError` is raised. With ``vectors`` given, ``path_or_name`` may also be
     anything else (a catalogue name, a vector file): the cached index of those vectors built with
-    ``backend`` and its parameters (``n_trees`` / ``seed``; HNSW: ``M`` / ``ef_construction`` /
-    ``seed``) is opened.
+    ``backend`` and its ``params`` (Annoy: ``n_trees`` / ``seed``; HNSW: ``M`` /
+    ``ef_construction`` / ``seed``; each backend declares its own) is opened. A backend's
+    connection options (Milvus: ``uri``, ``token``) are used to open it and never stored.
     """
     p = Path(os.fspath(path_or_name)).expanduser()
     if p.suffix == ".json" and p.is_file():
@@ -65,14 +63,14 @@ def load_index(
         p = own if own.is_file() else p.with_suffix(".ann")
     if callable(vectors) and not hasattr(vectors, "index_to_key"):
         vectors = vectors()
+    named = backend_class(sidecar_backend(p) or backend)
+    params, options = split_params(named, {k: v for k, v in params.items() if v is not None}) if params else ({}, {})
     if not _is_index_file(p):
         if vectors is None:
             raise TypeError(
                 f"{path_or_name} is not an index file; to open the cached index of a vector set, "
                 "pass vectors=pretrained.load(...) (or a callable returning them)"
             )
-        named = (("n_trees", n_trees), ("seed", seed), ("M", M), ("ef_construction", ef_construction))
-        params = {k: v for k, v in named if v is not None}
         p = index_path(vectors, backend=backend, **params)
         if not p.is_file():
             raise IndexMismatchError(
@@ -80,17 +78,32 @@ def load_index(
                 f"for {path_or_name} at {p}; "
                 f"run `pretrained build-index {path_or_name} --backend {backend}` with those parameters first", str(p)
             )
-    return _open(p, vectors, prefault)
+    return _open(p, vectors, prefault, options)
 
 
-def _open(p: Path, vectors, prefault: bool) -> NeighbourIndex:
+def sidecar_backend(p: Path) -> Optional[str]:
+    """The backend an index file's sidecar names, when ``p`` is an index file with a readable
+    sidecar (None otherwise: the caller's ``backend`` decides)."""
+    if not _is_index_file(p):
+        return None
+    try:
+        return read_sidecar(p).get("backend", "annoy")
+    except IndexMismatchError:
+        return None
+
+
+def _open(p: Path, vectors, prefault: bool, options: Optional[dict] = None) -> NeighbourIndex:
     sidecar = read_sidecar(p)
     if vectors is None:
         vectors = _vectors_for(p, sidecar)
     cls = backend_class(sidecar.get("backend", "annoy"))
-    check_sidecar(p, sidecar, metric=cls.metric, count=len(vectors), dim=vectors.dim, identity=vectors_identity(vectors))
+    identity = vectors_identity(vectors)
+    check_sidecar(p, sidecar, metric=cls.metric, count=len(vectors), dim=vectors.dim, identity=identity)
+    context = {**(options or {}), "identity": identity, "index_file": p}
     try:
-        handle = cls.open(p, vectors.dim, sidecar["params"], prefault=prefault)
+        handle = cls.open(p, vectors.dim, sidecar["params"], prefault=prefault, options=context)
+    except (IndexMismatchError, ConnectionError):  # already say what to do (a server: not a rebuild)
+        raise
     except OSError as exc:
         raise IndexMismatchError(f"{cls.name} cannot open {p} ({exc}); build the index again", str(p)) from exc
     held = handle.describe()

@@ -36,7 +36,7 @@ class NeighbourIndex:
         params = ", ".join(f"{k} {v}" for k, v in self.params.items())
         return (
             f"<NeighbourIndex {self.vectors.name or ''}: {len(self):,} x {self.dim}, "
-            f"{self.backend_name} ({params}), search_k {self.search_k}, {self.path}>"
+            f"{self.backend_name} ({params}), {self.effort_name} {self.search_k}, {self.path}>"
         )
 
     def __len__(self) -> int:
@@ -57,15 +57,26 @@ class NeighbourIndex:
         return dict(self.sidecar.get("params") or {})
 
     @property
-    def n_trees(self) -> Optional[int]:
-        """Annoy's tree count (None for a backend without trees)."""
-        n = self.params.get("n_trees")
-        return None if n is None else int(n)
+    def effort_name(self) -> str:
+        """What this backend calls its search effort (``search_k``, ``ef``, ``nprobe``)."""
+        return str(getattr(self.backend, "effort_name", "search_k"))
 
-    @property
-    def annoy(self):
-        """The underlying ``annoy.AnnoyIndex`` (memory-mapped, read-only use)."""
-        return getattr(self.backend, "ann", None)
+    def __getattr__(self, name: str) -> Any:
+        # a backend's build parameter by its name (``index.n_trees``, ``index.M``; None when this
+        # backend has no such parameter but another does), or the library's own index object by
+        # the backend's name (``index.annoy``: the memory-mapped ``AnnoyIndex``)
+        if name.startswith("_") or "backend" not in self.__dict__:
+            raise AttributeError(name)
+        from .backend import BACKENDS
+
+        if name in self.params:
+            return self.params[name]
+        if name in BACKENDS:
+            native = getattr(self.backend, "native", "")
+            return getattr(self.backend, native, None) if native and name == self.backend_name else None
+        if any(p.name == name and p.stored for cls in BACKENDS.values() for p in getattr(cls, "parameters", ())):
+            return None
+        raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
 
     def effort(self, search_k: Optional[int]) -> int:
         """The search effort for a query: ``search_k`` when given (a whole number >= 1), else the
@@ -104,14 +115,36 @@ class NeighbourIndex:
             return list(pool.map(fn, items, chunksize=max(1, len(items) // (workers * 8))))
 
     def most_similar_batch(self, queries: Sequence, topn: int = 10, *, search_k: Optional[int] = None, n_jobs: int = -1) -> List[Neighbours]:
-        """``most_similar`` for many words or vectors, on ``n_jobs`` threads (-1: all cores)."""
+        """``most_similar`` for many words or vectors: one batched search when the backend has one
+        (Milvus: one round trip), else on ``n_jobs`` threads (-1: all cores)."""
         queries = scoring.check_queries(queries)
-        scoring.check_count(topn, "topn", minimum=0)
-        self.effort(search_k)
+        topn = scoring.check_count(topn, "topn", minimum=0)
+        sk = self.effort(search_k)
         for q in queries:  # fail on a missing word before starting any thread
             if isinstance(q, str):
                 self.vectors.get_index(q)
+        if hasattr(self.backend, "query_batch") and queries and topn:
+            return self._batch(queries, topn, sk)
         return self.map(lambda q: self.most_similar(q, topn, search_k=search_k), queries, n_jobs)
+
+    def _batch(self, queries: Sequence, topn: int, sk: int) -> List[Neighbours]:
+        own = [self.vectors.get_index(q) if isinstance(q, (str, int, np.integer)) else -1 for q in queries]
+        units = np.stack([self.vectors.unit_rows(np.intp(i)) if i >= 0 else self.vectors.unit(q) for i, q in zip(own, queries)])
+        ids, cos = self.backend.query_batch(np.asarray(units, dtype=np.float32), topn + 1, sk)
+        words = self._words
+        return [
+            Neighbours([(words[j], c) for j, c in zip(row_ids, row_cos) if j != i][:topn])
+            for i, row_ids, row_cos in zip(own, ids, cos)
+        ]
+
+    def neighbour_ids(self, rows: np.ndarray, n: int, effort: int) -> List[List[int]]:
+        """The ``n`` nearest items of each stored row in ``rows`` (the row itself usually first):
+        one batched search when the backend has one, else one query per row."""
+        if hasattr(self.backend, "query_batch"):
+            ids, _ = self.backend.query_batch(np.asarray(self.vectors.unit_rows(np.asarray(rows, dtype=np.intp)), dtype=np.float32), n, effort)
+            return [list(r) for r in ids]
+        get = self.backend.query_item
+        return [list(get(int(i), n, effort, distances=False)) for i in rows]
 
     # -------------------------------------------------------------- analogies
 
@@ -152,25 +185,32 @@ class NeighbourIndex:
         v = self.vectors
         idx = np.array([[v.get_index(w) for w in t] for t in triples], dtype=np.intp)
         U, Q = v.analogy_units(idx)
-        return self.map(lambda r: self._analogy(idx[r], U[r], Q[r], topn, method, sk, end), range(len(idx)), n_jobs)
+        first: List[Optional[List[int]]] = [None] * len(idx)
+        if hasattr(self.backend, "query_batch") and topn:  # every first round in one search call
+            first = list(self.backend.query_batch(np.asarray(Q, dtype=np.float32), self._want(topn, method, end), sk)[0])
+        return self.map(lambda r: self._analogy(idx[r], U[r], Q[r], topn, method, sk, end, first[r]), range(len(idx)), n_jobs)
 
-    def _candidates(self, query: list, exclude: set, topn: int, want: int, sk: int, end: int) -> np.ndarray:
-        while True:
-            ids = self.backend.query_ids(query, want, sk)
-            cand = np.array([j for j in ids if j not in exclude and j < end], dtype=np.intp)
-            if len(cand) >= topn or len(ids) < want or want >= len(self):
-                return cand
-            want *= 4
-
-    def _analogy(self, idx: np.ndarray, U: np.ndarray, mean: np.ndarray, topn: int, method: str, sk: int, end: int) -> Neighbours:
-        if topn == 0:
-            return Neighbours()
+    def _want(self, topn: int, method: str, end: int) -> int:
         # the index returns its candidates sorted by true distance, so a few beyond the
         # exclusions suffice for 3CosAdd; 3CosMul re-orders them, so it looks at more
         want = topn + 3 if method == "add" else max(4 * topn + 3, 20)
         if end < len(self):
             want = int(want * max(1.0, min(len(self) / max(end, 1), 4.0)))
-        cand = self._candidates(mean.tolist(), set(idx.tolist()), topn, want, sk, end)
+        return want
+
+    def _candidates(self, query: list, exclude: set, topn: int, want: int, sk: int, end: int, first: Optional[List[int]] = None) -> np.ndarray:
+        while True:
+            ids, first = (first, None) if first is not None else (self.backend.query_ids(query, want, sk), None)
+            cand = np.array([j for j in ids if j not in exclude and j < end], dtype=np.intp)
+            if len(cand) >= topn or len(ids) < want or want >= len(self):
+                return cand
+            want *= 4
+
+    def _analogy(self, idx: np.ndarray, U: np.ndarray, mean: np.ndarray, topn: int, method: str, sk: int, end: int,
+                 first: Optional[List[int]] = None) -> Neighbours:
+        if topn == 0:
+            return Neighbours()
+        cand = self._candidates(mean.tolist(), set(idx.tolist()), topn, self._want(topn, method, end), sk, end, first)
         if cand.size == 0:
             return Neighbours()
         V, inv = self.vectors.vectors[cand], self.vectors.inverse_norms[cand]

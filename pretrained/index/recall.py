@@ -29,24 +29,33 @@ class RecallReport:
     k: int
     sample: int
     search_k: int
-    n_trees: Optional[int]
+    """The search effort used (named :attr:`effort_name` by the backend)."""
+    params: Dict[str, Any]
+    """The backend's build parameters."""
     index_qps: float
     exact_qps: float
     backend: str = "annoy"
+    effort_name: str = "search_k"
 
     @property
     def speedup(self) -> float:
         """Index queries per second over exact ones."""
         return self.index_qps / self.exact_qps if self.exact_qps else float("nan")
 
+    def __getattr__(self, name: str) -> Any:
+        # a build parameter by its name (``report.n_trees``); None when the backend has none
+        if name.startswith("_") or "params" not in self.__dict__:
+            raise AttributeError(name)
+        return self.params.get(name)
+
     def as_dict(self) -> Dict[str, Any]:
-        return {**asdict(self), "speedup": self.speedup}
+        return {**asdict(self), **self.params, "speedup": self.speedup}
 
     def __str__(self) -> str:
-        trees = f"{self.n_trees} trees, " if self.n_trees is not None else ""
+        shown = "".join(f"{k} {v}, " for k, v in self.params.items() if k != "seed")
         return (
             f"recall@{self.k} {self.recall:.3f} on {self.sample} sampled words "
-            f"({self.backend}, {trees}{'ef' if self.backend == 'hnsw' else 'search_k'} {self.search_k}): index {self.index_qps:,.0f} q/s "
+            f"({self.backend}, {shown}{self.effort_name} {self.search_k}): index {self.index_qps:,.0f} q/s "
             f"({1e3 / self.index_qps:.2f} ms), exact {self.exact_qps:,.0f} q/s "
             f"({1e3 / self.exact_qps:.2f} ms), {self.speedup:.1f}x"
         )
@@ -72,10 +81,8 @@ def sample_rows(count: int, sample: int, seed: int, restrict_vocab: Optional[int
 
 
 def _recall_only(index, ids: np.ndarray, exact: np.ndarray, k: int, sk: int) -> float:
-    get = index.backend.query_item
     hits = 0
-    for i, truth in zip(ids.tolist(), exact):
-        got = get(i, k + 1, sk, distances=False)
+    for i, got, truth in zip(ids.tolist(), index.neighbour_ids(ids, k + 1, sk), exact):
         hits += len(set(j for j in got if j != i).intersection(truth.tolist()))
     return hits / (len(ids) * k)
 
@@ -113,7 +120,11 @@ def measure_recall(index, *, sample: int = 1000, k: int = 10, search_k: Optional
     sk = index.effort(search_k)
     exact = exact_top_k(index.vectors, ids, k)
     rec = _recall_only(index, ids, exact, k, sk)
-    return RecallReport(rec, k, len(ids), sk, index.n_trees, _index_qps(index, ids, k, sk), _exact_qps(index.vectors, ids, k), index.backend_name)
+    return _report(index, rec, k, len(ids), sk, _index_qps(index, ids, k, sk), _exact_qps(index.vectors, ids, k))
+
+
+def _report(index, rec: float, k: int, sample: int, sk: int, qps: float, exact_qps: float) -> RecallReport:
+    return RecallReport(rec, k, sample, sk, index.params, qps, exact_qps, index.backend_name, index.effort_name)
 
 
 def _search(rec, k: int, index, limit: int, recall: float) -> int:
@@ -131,7 +142,7 @@ def _search(rec, k: int, index, limit: int, recall: float) -> int:
             else:
                 lo = mid
     else:
-        logger.warning("recall %.3f not reached (%.3f at search_k %d)", recall, rec(hi), hi)
+        logger.warning("recall %.3f not reached (%.3f at %s %d)", recall, rec(hi), index.effort_name, hi)
     return hi
 
 
@@ -141,7 +152,7 @@ def tune(index, recall: float = 0.95, *, k: int = 10, sample: int = 1000, seed: 
     sidecar too) and return the report at that value."""
     recall = scoring.check_fraction(recall, "recall")
     ids, k = _checked(index, sample, k, seed, restrict_vocab)
-    limit = scoring.check_count(max_search_k, "max_search_k") if max_search_k is not None else (index.n_trees or 1) * len(index)
+    limit = scoring.check_count(max_search_k, "max_search_k") if max_search_k is not None else index.backend.max_effort(len(index), index.params)
     exact = exact_top_k(index.vectors, ids, k)
     cache: Dict[int, float] = {}
 
@@ -157,4 +168,4 @@ def tune(index, recall: float = 0.95, *, k: int = 10, sample: int = 1000, seed: 
         index.sidecar["tuned"] = {"recall": rec(hi), "target": recall, "k": k, "sample": len(ids), "seed": seed}
         write_sidecar(index.path, index.sidecar)
     qps = _index_qps(index, ids[: min(len(ids), 300)], k, hi)
-    return RecallReport(rec(hi), k, len(ids), hi, index.n_trees, qps, _exact_qps(index.vectors, ids, k), index.backend_name)
+    return _report(index, rec(hi), k, len(ids), hi, qps, _exact_qps(index.vectors, ids, k))

@@ -91,7 +91,7 @@ def index_path(vectors, *, backend: str = "annoy", cache_dir: Optional["str | os
     from .backend import backend_class
 
     cls = backend_class(backend)
-    return index_dir(vectors, cache_dir) / (cls.file_stem(cls.check_params(params)) + ".ann")
+    return index_dir(vectors, cache_dir) / (cls.file_stem(cls.check_params(params)) + cls.suffix)
 
 
 def sidecar_path(index_file: "str | os.PathLike[str]") -> Path:
