@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import List, Tuple
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import require
 
@@ -125,6 +127,36 @@ def test_fence_parser(tmp_path):
         (16, "python", "x\n", "shows a sketch"),
         (26, "python", "print(2)\n", ""),
     ]
+
+
+_LINE = st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Nd", "Zs"), whitelist_characters="()=#.-_\"'"), max_size=30)
+_BLOCK = st.tuples(
+    st.sampled_from(["python", "bash", "text", "json", ""]),
+    st.lists(st.one_of(_LINE, _LINE.map(lambda t: "pretrained " + t)), max_size=5),
+    st.booleans(),  # preceded by a no-run marker
+    st.sampled_from([0, 4]),  # indented (inside a list item) or not
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_BLOCK, max_size=6), st.lists(_LINE, min_size=6, max_size=6))
+def test_fence_parser_property(tmp_path_factory, blocks, prose):
+    """Any page of prose and fenced blocks: exactly the python blocks and the bash blocks with a
+    line starting with ``pretrained`` are collected, with their code and first line as written."""
+    lines, expected = ["# page"], []
+    for (lang, body, no_run, indent), text in zip(blocks, prose):
+        lines += ["", text.strip() or "text", ""]
+        if no_run:
+            lines += ["<!-- no-run: why -->"]
+        pad = " " * indent
+        start = len(lines) + 1
+        lines += [pad + "```" + lang, *(pad + b for b in body), pad + "```"]
+        code = "\n".join(body) + "\n"
+        if lang == "python" or (lang == "bash" and CLI_LINE.search(code)):
+            expected.append((start, "python" if lang == "python" else "bash", code, "why" if no_run else ""))
+    page = tmp_path_factory.mktemp("page") / "p.md"
+    page.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert [(b.line, b.lang, b.code, b.skip) for b in blocks_of(page)] == expected
 
 
 @pytest.fixture(scope="session")
