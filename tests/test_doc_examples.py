@@ -167,10 +167,14 @@ def shared_cache(glove50_cache) -> Path:
 
 def _copy_cache(src: Path, dest: Path) -> None:
     def link(a: str, b: str) -> None:
-        try:
-            os.link(a, b)
-        except OSError:
-            shutil.copy2(a, b)
+        """Hard-link the big arrays (only ever replaced, never written in place); copy the rest."""
+        if a.endswith(".npy") and os.path.getsize(a) > 1 << 20:
+            try:
+                os.link(a, b)
+                return
+            except OSError:
+                pass
+        shutil.copy2(a, b)
 
     shutil.copytree(src, dest, copy_function=link, ignore=shutil.ignore_patterns("*.lock"))
 
