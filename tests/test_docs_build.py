@@ -90,3 +90,17 @@ def test_readme_links_resolve():
     assert targets, "no relative links found"
     missing = [t for t in targets if t and not (ROOT / t).exists()]
     assert not missing, f"README.md links to missing files: {missing}"
+
+
+@pytest.mark.parametrize(
+    "html, shown",
+    [
+        ("see :func:<code>pretrained.save</code>.", "see <code>pretrained.save</code>."),
+        ("raises :class:<code>~pretrained.errors.OfflineError</code>", "raises <code>OfflineError</code>"),
+        (":py:meth:<code>Vectors.index</code>", "<code>Vectors.index</code>"),
+        ("a plain <code>:func:</code> stays", "a plain <code>:func:</code> stays"),
+        ("ratio 1:2:<code>x</code>", "ratio 1:2:<code>x</code>"),
+    ],
+)
+def test_sphinx_roles_become_code(html, shown):
+    assert _generator().on_page_content(html, None, None, None) == shown
