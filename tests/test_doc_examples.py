@@ -233,9 +233,35 @@ def test_block_runs_as_written(block: Block, tmp_path, shared_cache):
     if not block.needs_internet:
         assert proc.returncode == 0, _report(block, proc)
         return
+    assert failed_offline_as_documented(block.lang, proc), _report(block, proc)
+
+
+def failed_offline_as_documented(lang: str, proc: subprocess.CompletedProcess) -> bool:
+    """A ``# needs the internet`` block run offline: the CLI exits 1 with one line naming the
+    ``pretrained download`` to run; Python ends with our ``OfflineError``."""
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-    if block.lang == "bash":
-        assert proc.returncode == 1 and len(lines) == 1, _report(block, proc)
-        assert lines[0].startswith("pretrained: error: ") and "pretrained download" in lines[0], _report(block, proc)
-    else:
-        assert proc.returncode != 0 and lines and "OfflineError" in lines[-1], _report(block, proc)
+    if lang == "bash":
+        return proc.returncode == 1 and len(lines) == 1 and lines[0].startswith("pretrained: error: ") and "pretrained download" in lines[0]
+    return proc.returncode != 0 and bool(lines) and lines[-1].startswith("pretrained.errors.OfflineError: ")
+
+
+_ONE_LINE = "pretrained: error: glove.6B.zip is not in the cache ... Run `pretrained download glove.6B.100d` on a machine with network access\n"
+
+
+@pytest.mark.parametrize(
+    "lang, returncode, stderr, ok",
+    [
+        ("bash", 1, _ONE_LINE, True),
+        ("bash", 0, "", False),  # it did not fail: the block does not need the internet after all
+        ("bash", 1, "WARNING urllib3: Retrying ...\n" + _ONE_LINE, False),  # noise before the line
+        ("bash", 1, "Traceback (most recent call last):\n  ...\nOfflineError: x\n", False),
+        ("bash", 1, "pretrained: error: cannot resolve host\n", False),  # says nothing of what to run
+        ("python", 1, "Traceback (most recent call last):\n  ...\npretrained.errors.OfflineError: run `pretrained download x`\n", True),
+        ("python", 1, "Traceback (most recent call last):\n  ...\nrequests.exceptions.ConnectionError: DNS\n", False),
+        ("python", 0, "", False),
+    ],
+)
+def test_offline_check(lang, returncode, stderr, ok):
+    """Table-driven: what counts as failing offline with our one-line error."""
+    proc = subprocess.CompletedProcess([], returncode, "", stderr)
+    assert failed_offline_as_documented(lang, proc) is ok
