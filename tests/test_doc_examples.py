@@ -26,10 +26,9 @@ from pathlib import Path
 from typing import List, Tuple
 
 import pytest
+from conftest import require
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from conftest import require
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"

@@ -74,7 +74,7 @@ def cli_reference() -> str:
     return "\n".join(parts)
 
 
-def _size(n: "int | None") -> str:
+def _size(n: int | None) -> str:
     if not n:
         return "?"
     for unit, scale in (("GiB", 2**30), ("MiB", 2**20)):
@@ -117,7 +117,7 @@ GENERATORS: Dict[str, Callable[[], str]] = {
 }
 
 
-def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ARG001 - MkDocs hook signature
+def on_page_markdown(markdown: str, page, config, files) -> str:
     """MkDocs hook: replace each generation marker by its text."""
     for marker, make in GENERATORS.items():
         if marker in markdown:
@@ -131,12 +131,12 @@ def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ARG001
 _ROLE = re.compile(r":(?:py:)?(?:func|class|meth|mod|attr|data|exc|obj|const):(<code>)(~?)([^<]*)(</code>)")
 
 
-def _role(m: "re.Match[str]") -> str:
+def _role(m: re.Match[str]) -> str:
     text = m.group(3).rsplit(".", 1)[-1] if m.group(2) else m.group(3)
     return f"{m.group(1)}{text}{m.group(4)}"
 
 
-def on_page_content(html: str, page, config, files) -> str:  # noqa: ARG001 - MkDocs hook signature
+def on_page_content(html: str, page, config, files) -> str:
     """MkDocs hook: Sphinx roles in rendered docstrings become plain code."""
     return _ROLE.sub(_role, html)
 
