@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # the checkout's code, not whatever copy is installed
     sys.path.insert(0, str(ROOT))
 
-WIDTH = 100
+WIDTH = 80  # what fits the site's code blocks without scrolling
 README_START = "<!-- catalogue:start -->"
 README_END = "<!-- catalogue:end -->"
 
@@ -64,8 +64,8 @@ def cli_reference() -> str:
     from pretrained.cli import COMMANDS
 
     parts = [
-        "Generated from the program's own parser (`pretrained COMMAND --help`), so it always "
-        "matches the installed version.\n",
+        "Generated from the program's own parser (`pretrained COMMAND --help`), so it cannot "
+        "drift from what the program accepts.\n",
         "```text\n" + _help([]) + "```\n",
     ]
     for command in COMMANDS:
