@@ -1,6 +1,6 @@
 """``python -m pretrained``: the command-line interface."""
 import sys
 
-from .cli import main
+from pretrained.cli import main
 
 sys.exit(main())

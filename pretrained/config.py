@@ -128,7 +128,7 @@ def _float_env(name: str, default: float) -> float:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
-    from .errors import ConfigError
+    from pretrained.errors import ConfigError
 
     try:
         value = float(raw)

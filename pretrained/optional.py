@@ -38,7 +38,7 @@ import logging
 from types import ModuleType
 from typing import Dict, Optional
 
-from .errors import MissingDependencyError
+from pretrained.errors import MissingDependencyError
 
 __all__ = ["EXTRAS", "require", "speedup"]
 

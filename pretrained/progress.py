@@ -18,7 +18,7 @@ import contextlib
 import threading
 from typing import Any, Iterator, Optional
 
-from . import config
+from pretrained import config
 
 __all__ = ["bar", "phase", "NullBar", "wanted"]
 

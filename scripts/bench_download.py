@@ -64,7 +64,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="timed runs of each (default 3)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
-    from pretrained import downloader
+    from pretrained.remote import downloader
 
     work = Path(tempfile.mkdtemp(prefix="bench-download-"))
     try:

@@ -55,10 +55,10 @@ from pathlib import Path
 import numpy as np
 
 import pretrained
-from pretrained import store
+from pretrained.cache import entries as store
 from pretrained.formats import Block
 from pretrained.index import DEFAULT_SEED, DEFAULT_TREES
-from pretrained.vectors import Vectors
+from pretrained.core.vectors import Vectors
 
 
 # ---------------------------------------------------------------------------- data sets

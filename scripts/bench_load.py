@@ -57,8 +57,8 @@ def prepare(workdir: Path) -> dict:
     import numpy as np
 
     import pretrained
-    from pretrained import embedded
-    from pretrained.catalog import get
+    from pretrained.remote import packaged as embedded
+    from pretrained.remote.catalog import get
 
     workdir.mkdir(parents=True, exist_ok=True)
     txt = workdir / "glove.6B.50d.txt"

@@ -91,7 +91,8 @@ def main() -> int:
           f"in {1000 * (time.perf_counter() - started):.1f} ms")
     print(f"  coverage: {report}")
 
-    from pretrained import cachedir, catalog
+    from pretrained.cache import folder as cachedir
+    from pretrained.remote import catalog
 
     names = catalog.names()
     print(f"\ncatalogue: {len(names)} sets ({', '.join(names[:2])}, ..., {names[-1]}); "

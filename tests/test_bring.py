@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pretrained
-from pretrained.embedding import VocabularyError
+from pretrained.interop.matrix import VocabularyError
 from pretrained.errors import FormatError
 from tests.conftest import require
 

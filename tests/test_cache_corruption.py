@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import pretrained
-from pretrained import cachedir, store
+from pretrained.cache import folder as cachedir
+from pretrained.cache import entries as store
 from pretrained.errors import CacheError
 
 N, DIM = 30, 8
@@ -141,7 +142,7 @@ def test_entries_record_every_file_hash_in_the_one_spelling(tmp_path):
     assert set(meta["files"]) == {"vectors.npy", "norms.npy", "vocab.txt"}
     for name, info in meta["files"].items():
         assert info["size"] == (entry / name).stat().st_size
-        assert info["sha256"] == pretrained.hashes.file_sha256(entry / name)
+        assert info["sha256"] == pretrained.cache.hashes.file_sha256(entry / name)
         assert info["sha256"].startswith("sha256:")
     assert meta["meta_sha256"].startswith("sha256:") and meta["source"]["sha256"].startswith("sha256:")
 

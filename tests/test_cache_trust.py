@@ -18,7 +18,11 @@ import numpy as np
 import pytest
 
 import pretrained
-from pretrained import cachedir, catalog, downloader, locking, store
+from pretrained.cache import folder as cachedir
+from pretrained.remote import catalog
+from pretrained.remote import downloader
+from pretrained.cache import locking
+from pretrained.cache import entries as store
 from pretrained.errors import CacheError, CatalogError, LockTimeoutError
 
 from conftest import require
@@ -110,8 +114,8 @@ def test_a_changed_stamp_with_the_same_bytes_is_rehashed_once_not_reconverted(tm
     os.chmod(src, 0o600)  # moves the change time only
     created = json.loads((Path(entry) / "meta.json").read_text())["created"]
     calls = []
-    real = pretrained.hashes.file_sha256
-    monkeypatch.setattr(pretrained.hashes, "file_sha256", lambda p: (Path(p) == src and calls.append(p)) or real(p))
+    real = pretrained.cache.hashes.file_sha256
+    monkeypatch.setattr(pretrained.cache.hashes, "file_sha256", lambda p: (Path(p) == src and calls.append(p)) or real(p))
     pretrained.load(src)
     pretrained.load(src)
     assert len(calls) == 1
@@ -293,7 +297,7 @@ def test_a_waiting_process_names_the_holder_and_honours_the_timeout(tmp_path, mo
         assert p.stdout.readline().strip() == "held"
         monkeypatch.setenv("PRETRAINED_LOCK_TIMEOUT", "1.0")
         started = time.monotonic()
-        with caplog.at_level(logging.INFO, logger="pretrained.locking"):
+        with caplog.at_level(logging.INFO, logger="pretrained.cache.locking"):
             with pytest.raises(LockTimeoutError) as info:
                 with locking.hold(lock, "the test", interval=0.2):
                     pass

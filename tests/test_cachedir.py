@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pretrained import cachedir
+from pretrained.cache import folder as cachedir
 from pretrained.cli import main
 from pretrained.errors import CacheError
 

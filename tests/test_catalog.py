@@ -6,7 +6,7 @@ import json
 import pytest
 
 import pretrained
-from pretrained import catalog
+from pretrained.remote import catalog
 from pretrained.errors import CatalogError, UnknownNameError
 
 
@@ -163,7 +163,8 @@ def test_describe_shows_licence_citation_and_size():
 def test_docstring_examples_run():
     import doctest
 
-    from pretrained import cachedir, downloader
+    from pretrained.cache import folder as cachedir
+    from pretrained.remote import downloader
 
     for module in (catalog, cachedir, downloader):
         result = doctest.testmod(module)

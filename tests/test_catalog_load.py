@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import pretrained
-from pretrained import catalog, embedded
+from pretrained.remote import catalog
+from pretrained.remote import packaged as embedded
 from pretrained.errors import OfflineError
 
 from conftest import require

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from pretrained.cli import main
-from pretrained.downloader import download_path
+from pretrained.remote.downloader import download_path
 
 from loopback import Loopback
 

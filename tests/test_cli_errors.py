@@ -189,19 +189,19 @@ def test_an_unusable_cache_folder_says_which_variable_to_set(files, capsys, monk
 
 
 def test_a_failing_write_is_one_line(files, capsys, monkeypatch):
-    import pretrained.writers
+    import pretrained.formats.writers
 
     def refuse(path, *args, **kwargs):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(pretrained.writers, "write_vectors", refuse)
+    monkeypatch.setattr(pretrained.formats.writers, "write_vectors", refuse)
     code, _, err = run(["export", str(files / "v.txt"), "--format", "glove", "--out", str(files / "x.txt")], capsys)
     assert code == 1
     assert err == f"pretrained: error: Permission denied: {files / 'x.txt'}; check the path and its permissions\n"
 
 
 def test_out_of_memory_and_interrupt(files, capsys, monkeypatch):
-    from pretrained import api
+    from pretrained import loading as api
 
     def boom(exc):
         def load(*args, **kwargs):
@@ -327,7 +327,7 @@ def test_quiet_and_non_terminal_stderr_show_no_bars(bigger, capsys, monkeypatch)
 
 
 def test_cache_prune_reports_what_it_removed(capsys, monkeypatch, tmp_path):
-    from pretrained import cachedir
+    from pretrained.cache import folder as cachedir
 
     calls = []
 
@@ -349,7 +349,7 @@ def test_cache_lists_and_prunes_what_a_dead_process_left(capsys, tmp_path):
     """End to end through the real cachedir.prune: a temporary folder named for a process that is
     gone is listed as an orphan with the reason, then removed; a live one's is kept."""
     import os
-    from pretrained import cachedir
+    from pretrained.cache import folder as cachedir
 
     folder = cachedir.vectors(tmp_path)
     folder.mkdir(parents=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import pretrained
-from pretrained import catalog
+from pretrained.remote import catalog
 from pretrained.cli import COMMANDS, build_parser, main
 from pretrained.errors import UnknownNameError
 

@@ -8,8 +8,8 @@ import pytest
 
 import pretrained
 from pretrained import cli
-from pretrained.compare import procrustes
-from pretrained.embedding import VocabularyError
+from pretrained.interop.compare import procrustes
+from pretrained.interop.matrix import VocabularyError
 
 
 def _rotation(dim, seed):

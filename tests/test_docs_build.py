@@ -49,7 +49,7 @@ def test_cli_reference_covers_every_command():
 
 
 def test_catalogue_table_is_the_catalogue():
-    from pretrained.catalog import builtin_entries
+    from pretrained.remote.catalog import builtin_entries
 
     table = _generator().catalogue_table()
     rows = [line for line in table.splitlines() if line.startswith("| `")]

@@ -23,5 +23,5 @@ def test_docstring_examples(name):
 
 def test_the_examples_cover_the_main_modules():
     attempted = {name: doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS).attempted for name in MODULES}
-    for name in ["pretrained.vectors", "pretrained.formats", "pretrained.writers", "pretrained.results", "pretrained.evaluate", "pretrained.plot"]:
+    for name in ["pretrained.core.vectors", "pretrained.formats", "pretrained.formats.writers", "pretrained.core.results", "pretrained.evaluate", "pretrained.viz.plot"]:
         assert attempted[name] > 0, name

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import pretrained
-from pretrained import downloader
+from pretrained.remote import downloader
 from pretrained.errors import ChecksumError, DownloadError, OfflineError, PretrainedError
 
 from loopback import Loopback
@@ -352,7 +352,7 @@ def test_mirror_env_is_tried_first_by_file_name(server, tmp_path, monkeypatch):
         monkeypatch.setenv("PRETRAINED_MIRROR", server.url("/company"))
         path = pretrained.download("mirrored")
     finally:
-        pretrained.catalog.unregister("mirrored")
+        pretrained.remote.catalog.unregister("mirrored")
     assert path.read_bytes() == DATA
     assert len(server.requests("/company/v.zip")) == 1 and server.requests("/official/v.zip") == []
 

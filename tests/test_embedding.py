@@ -300,7 +300,7 @@ def test_import_pretrained_does_not_load_frameworks():
 def test_docstring_examples_run():
     import doctest
 
-    import pretrained.embedding
+    import pretrained.interop.matrix
 
-    result = doctest.testmod(pretrained.embedding)
+    result = doctest.testmod(pretrained.interop.matrix)
     assert result.attempted >= 5 and result.failed == 0

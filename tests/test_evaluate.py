@@ -273,7 +273,7 @@ def test_through_an_index_uses_its_answers(tmp_path):
 def test_through_an_index_that_answers_wrongly(tmp_path, royal):
     class Wrong:
         def analogy_batch(self, triples, topn=1, **kw):
-            return [pretrained.results.Neighbours([("banana", 0.9)]) for _ in triples]
+            return [pretrained.core.results.Neighbours([("banana", 0.9)]) for _ in triples]
 
     path = write(tmp_path, "q.txt", ": s\nman woman king queen\nman woman king banana\n")
     r = evaluate_analogies(royal, path, index=Wrong())

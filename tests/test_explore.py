@@ -15,13 +15,13 @@ import pretrained
 from pretrained import MissingDependencyError, Vectors, WordNotFoundError
 from pretrained.cli import main
 from pretrained.errors import FormatError
-from pretrained.explore import ExplorerPage, UnknownWordsError, explore, read_groups
-from pretrained.projection import MAX_POINTS, ProjectionError, check_size, kmeans, pca_2d, project
+from pretrained.viz.explore import ExplorerPage, UnknownWordsError, explore, read_groups
+from pretrained.viz.projection import MAX_POINTS, ProjectionError, check_size, kmeans, pca_2d, project
 
 from conftest import require
 
 # `pretrained.explore` is the function (re-exported); the module is reached through sys.modules
-EXPLORE = sys.modules["pretrained.explore"]
+EXPLORE = sys.modules["pretrained.viz.explore"]
 
 
 def item_vectors(n: int = 60, dim: int = 12, seed: int = 0) -> Vectors:
@@ -268,7 +268,7 @@ def test_default_caps():
 
 
 def test_pca_is_the_numpy_projection_plot_uses():
-    from pretrained import plot
+    from pretrained.viz import plot
 
     assert plot.pca_2d is pca_2d
     X = np.random.default_rng(0).standard_normal((20, 5))

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from pretrained import Vectors
-from pretrained.explore import explore
+from pretrained.viz.explore import explore
 
 from conftest import require
 
@@ -137,7 +137,7 @@ def items(n: int, dim: int) -> Vectors:
 def test_item_ids_search_and_analogy(tmp_path, monkeypatch, float32_numbers):
     import sys
 
-    monkeypatch.setattr(sys.modules["pretrained.explore"], "FLOAT32_NUMBERS", float32_numbers)
+    monkeypatch.setattr(sys.modules["pretrained.viz.explore"], "FLOAT32_NUMBERS", float32_numbers)
     v = items(500, 16)
     page = explore(v, vocab=500, neighbours=5, path=tmp_path / "items.html")
     dom = open_page(tmp_path, page.path, "#q=sku-7&a=sku-1&b=sku-2&c=sku-3")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pretrained.explore import explore
+from pretrained.viz.explore import explore
 
 from test_explore_browser import items, open_page, shown
 

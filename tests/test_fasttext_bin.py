@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import pretrained
-from pretrained import fasttext
+from pretrained.core import fasttext
 from pretrained.errors import FormatError, PretrainedError
 
 from conftest import gensim_test_data, require
@@ -217,7 +217,7 @@ def test_catalogue_bin_downloaded_and_converted(tmp_path, monkeypatch):
         try:
             v = pretrained.load("ft-lee", cache_dir=tmp_path)
         finally:
-            pretrained.catalog.unregister("ft-lee")
+            pretrained.remote.catalog.unregister("ft-lee")
     assert isinstance(v, fasttext.FastTextVectors) and v.name == "ft-lee"
     np.testing.assert_array_equal(v.vectors, local.vectors)
     np.testing.assert_array_equal(v["unseenword"], local["unseenword"])
@@ -226,7 +226,7 @@ def test_catalogue_bin_downloaded_and_converted(tmp_path, monkeypatch):
 
 def test_builtin_fasttext_entries():
     for name, fmt in [("fasttext.wiki-news.300d", "word2vec-text"), ("fasttext.crawl.300d", "word2vec-text"), ("fasttext.cc.en.300", "fasttext-bin")]:
-        e = pretrained.catalog.get(name)
+        e = pretrained.remote.catalog.get(name)
         assert e.format == fmt and e.dim == 300 and e.size > 0
         assert e.sha256 is None and "unverified" in e.description  # size-pinned only
 
@@ -243,7 +243,8 @@ def test_from_gensim_keeps_subwords():
 
 def test_verify_flags_a_flipped_byte_in_the_ngrams(tmp_path):
     """Extra files of an entry (ngrams.npy) are hashed in meta.json and checked like the rest."""
-    from pretrained import cachedir, store
+    from pretrained.cache import folder as cachedir
+    from pretrained.cache import entries as store
 
     v = pretrained.load(gensim_test_data("lee_fasttext.bin"), cache_dir=tmp_path)
     store.check_entry(Path(v.path))

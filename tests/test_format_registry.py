@@ -21,7 +21,7 @@ import pretrained
 from pretrained import FormatError
 from pretrained.cli import main
 from pretrained.formats import ReadOptions, ReadStats, VectorFormat, check_arguments, registry, select
-from pretrained.sources import open_source
+from pretrained.formats.sources import open_source
 
 from conftest import gensim_test_data
 
@@ -169,7 +169,7 @@ def test_without_its_registration_the_toy_file_is_refused(tmp_path):
 )
 def test_spellings_name_their_format(spelling, name):
     assert registry.get(spelling).name == name
-    assert pretrained.detection.normalize_format(spelling) == name
+    assert pretrained.formats.detection.normalize_format(spelling) == name
 
 
 def test_unknown_names_and_taken_names_are_refused():
@@ -204,7 +204,7 @@ def test_fasttext_bin_overrides_a_named_text_format_and_tables_go_by_name(tmp_pa
     ft = gensim_test_data("lee_fasttext_new.bin")
     assert registry.resolve(ft).name == "fasttext-bin"
     assert registry.resolve(ft, format="glove").name == "fasttext-bin"
-    assert registry.get("fasttext-bin").extra_files == (pretrained.fasttext.NGRAMS, pretrained.fasttext.COUNTS)
+    assert registry.get("fasttext-bin").extra_files == (pretrained.core.fasttext.NGRAMS, pretrained.core.fasttext.COUNTS)
     table = tmp_path / "items.parquet"
     table.write_bytes(b"not read: the name decides")
     assert registry.resolve(table).name == "table"
@@ -367,7 +367,7 @@ def test_the_text_sniffs_claim_exactly_what_the_reader_detects(pieces, cut):
     head = b"".join(pieces)
     full = head + b"x" * registry.HEAD_BYTES if cut else head  # a file longer than the sniffers' head
     try:
-        detected = pretrained.detection.sniff(full[: pretrained.detection.SNIFF_BYTES], "f", None)[0]
+        detected = pretrained.formats.detection.sniff(full[: pretrained.formats.detection.SNIFF_BYTES], "f", None)[0]
     except FormatError:
         detected = None
     sniffed = registry.Head(full[: registry.HEAD_BYTES], "f")

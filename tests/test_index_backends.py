@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import pretrained
-from pretrained import scoring
+from pretrained.core import scoring
 from pretrained.index import IndexMismatchError, build_index, load_index
 from pretrained.index.backend import BACKENDS, Param, check_declared, register
 

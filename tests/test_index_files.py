@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import pretrained
-from pretrained import cachedir
+from pretrained.cache import folder as cachedir
 from pretrained.cli import main
 from pretrained.index import IndexMismatchError, build_index, load_index, sidecar_path
 from pretrained.index.sidecar import vocabulary_path

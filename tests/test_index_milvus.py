@@ -105,7 +105,7 @@ def test_analogy_excludes_inputs_and_reranks_exactly(built, vecs):
     assert not {"w1", "w2", "w3"} & set(got.words)
     exact = vecs.analogy("w1", "w2", "w3", topn=3)
     assert got.words[0] == exact.words[0]
-    np.testing.assert_allclose(got[0][1], exact[0][1], atol=1e-5)  # scored by pretrained.scoring, not by Milvus
+    np.testing.assert_allclose(got[0][1], exact[0][1], atol=1e-5)  # scored by pretrained.core.scoring, not by Milvus
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

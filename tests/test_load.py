@@ -10,7 +10,7 @@ import pytest
 import pretrained
 from pretrained import CacheError, FormatError, UnknownNameError
 from pretrained import formats as formats_module
-from pretrained.store import read_entry
+from pretrained.cache.entries import read_entry
 
 
 def _is_memory_mapped(arr) -> bool:
@@ -41,7 +41,7 @@ def test_load_converts_once_then_memory_maps(tmp_path, monkeypatch):
     meta = json.loads((entry / "meta.json").read_text())
     assert meta["count"] == 50 and meta["dim"] == 8 and meta["format"] == "word2vec"
     assert meta["source"]["size"] == (tmp_path / "v.bin").stat().st_size
-    assert meta["source"]["sha256"] == "sha256:" + pretrained.sources.file_sha256(tmp_path / "v.bin")
+    assert meta["source"]["sha256"] == "sha256:" + pretrained.formats.sources.file_sha256(tmp_path / "v.bin")
     assert meta["format_version"] == 1
 
     # the second load must not read the source again
@@ -89,7 +89,7 @@ def test_failed_conversion_leaves_nothing(tmp_path):
 
 def test_interrupted_write_is_never_loaded(tmp_path, monkeypatch):
     _write(tmp_path / "v.bin")
-    import pretrained.store as store
+    import pretrained.cache.entries as store
 
     real = store.verify_entry
 
@@ -145,8 +145,8 @@ def test_real_glove_analogy(glove50):
 
 
 def test_real_glove_matches_the_package_array(glove50):
-    from pretrained import embedded
-    from pretrained.catalog import get
+    from pretrained.remote import packaged as embedded
+    from pretrained.remote.catalog import get
 
     npy, _, _ = embedded.files(get("glove.6B.50d"))
     np.testing.assert_array_equal(glove50.vectors, np.load(npy, mmap_mode="r"))

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pretrained
-from pretrained.embedding import VocabularyError
+from pretrained.interop.matrix import VocabularyError
 from pretrained.errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -27,7 +27,7 @@ from pretrained.errors import (
     PretrainedError,
     TruncatedFileError,
 )
-from pretrained.texts import sif_weights
+from pretrained.interop.texts import sif_weights
 from tests.conftest import require
 
 WORDS = ["the", "cat", "sat", "on", "mat", "dog"]

@@ -11,8 +11,8 @@ import pretrained
 from pretrained import MissingDependencyError, WordNotFoundError
 from pretrained.cli import main
 from pretrained.formats import read_vectors
-from pretrained.plot import map_words, pca_2d, plot_words, save_map
-from pretrained.projector import export_projector
+from pretrained.viz.plot import map_words, pca_2d, plot_words, save_map
+from pretrained.viz.projector_export import export_projector
 
 from conftest import require
 
@@ -98,7 +98,7 @@ def test_projector_writes_only_its_two_files_and_no_bar(toy_vectors, tmp_path, c
 
 
 def test_projector_word_file_is_read_by_the_one_vocabulary_reader(tmp_path):
-    from pretrained.projector import read_vocab_file
+    from pretrained.viz.projector_export import read_vocab_file
 
     path = tmp_path / "words.txt"
     path.write_text(" queen \n\nking\n", encoding="utf-8")
@@ -207,7 +207,7 @@ def test_cli_export_rejects_a_non_positive_limit(toy_file, tmp_path, capsys):
 def test_plot_words_by_tsne_and_umap(toy_vectors, tmp_path, method, module, extra, shown):
     require("matplotlib", "plot")
     require(module, extra)
-    from pretrained.projection import project
+    from pretrained.viz.projection import project
 
     fig = plot_words(toy_vectors, toy_vectors.index_to_key, method=method)
     assert f"2-D {shown} map of 8 words" in fig.axes[0].get_title()
@@ -218,7 +218,7 @@ def test_plot_words_by_tsne_and_umap(toy_vectors, tmp_path, method, module, extr
 
 
 def test_plot_words_unknown_method(toy_vectors):
-    from pretrained.projection import ProjectionError
+    from pretrained.viz.projection import ProjectionError
 
     with pytest.raises(ProjectionError, match="unknown projection method 'mds'"):
         map_words(toy_vectors, ["king", "queen"], method="mds")

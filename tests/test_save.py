@@ -10,8 +10,11 @@ import numpy as np
 import pytest
 
 import pretrained
-from pretrained import cachedir, cli, saving, store
-from pretrained.saving import InvalidNameError, NameTakenError
+from pretrained import cli
+from pretrained.cache import folder as cachedir
+from pretrained.interop import saving
+from pretrained.cache import entries as store
+from pretrained.interop.saving import InvalidNameError, NameTakenError
 
 
 def test_save_then_load_memory_maps_it(toy_vectors, tmp_path):

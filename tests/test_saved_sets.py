@@ -17,14 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pretrained
-from pretrained import atomic, cachedir, cli, config, saving, store
+from pretrained import cli, config
+from pretrained.cache import atomic
+from pretrained.cache import folder as cachedir
+from pretrained.interop import saving
+from pretrained.cache import entries as store
 from pretrained.errors import CacheError, UnknownNameError
-from pretrained.saving import (
-    DataFolderError,
-    InvalidNameError,
-    NameTakenError,
-    UnrecordableError,
-)
+from pretrained.interop.saving import DataFolderError, InvalidNameError, NameTakenError, UnrecordableError
 
 
 def _vec_file(path: Path, rows: int = 6, dim: int = 4, seed: int = 0) -> Path:
@@ -192,7 +191,7 @@ def test_the_cli_lists_saved_sets_apart_and_removes_them_only_when_asked(toy_vec
 def test_a_saved_set_in_the_old_place_loads_and_says_how_to_move_it(toy_vectors, caplog):
     pretrained.save(toy_vectors, "legacy")
     old = _as_legacy("legacy")
-    with caplog.at_level("INFO", logger="pretrained.saving"):
+    with caplog.at_level("INFO", logger="pretrained.interop.saving"):
         v = pretrained.load("legacy")
     assert Path(v.path) == old and "mv " in caplog.text and str(saving.sets_dir()) in caplog.text
     with pytest.raises(NameTakenError, match="overwrite=True"):
@@ -271,7 +270,7 @@ def test_a_long_name_to_load_is_an_unknown_name_not_an_oserror():
 def _no_training(monkeypatch):
     import importlib
 
-    train_module = importlib.import_module("pretrained.train")
+    train_module = importlib.import_module("pretrained.interop.train")
 
     def fail(*args, **kwargs):
         raise AssertionError("training started although the save could not succeed")

@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 import pretrained
-from pretrained import saving, store
+from pretrained.interop import saving
+from pretrained.cache import entries as store
 
 ROWS, DIM = 20000, 25  # about 2 MB: a save takes long enough for kills to land in every phase
 

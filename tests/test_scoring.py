@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pretrained import Vectors, scoring
+from pretrained import Vectors
+from pretrained.core import scoring
 
 
 @pytest.fixture(scope="module")

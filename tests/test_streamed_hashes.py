@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 import pretrained
-from pretrained import hashes, store
+from pretrained.cache import hashes
+from pretrained.cache import entries as store
 from pretrained.formats import Block
-from pretrained.sources import open_source
+from pretrained.formats.sources import open_source
 
 
 def _vectors(n=50, dim=7, seed=0):

@@ -51,7 +51,7 @@ def test_numeric_labels_of_parquet_become_strings_and_tsv_and_arrow(tmp_path):
 
 
 def test_streams_in_blocks(tmp_path, monkeypatch):
-    import pretrained.tables as tables
+    import pretrained.formats.table_reader as tables
 
     monkeypatch.setattr(tables, "_ROWS", 7)
     n = 50

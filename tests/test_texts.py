@@ -6,7 +6,7 @@ import pytest
 
 import pretrained
 from pretrained import cli
-from pretrained.texts import sif_weights, tokenize
+from pretrained.interop.texts import sif_weights, tokenize
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_weights_sum_and_max(small):
 
 
 def test_many_texts_across_step_boundaries_match_a_loop(small, monkeypatch):
-    import pretrained.texts as texts
+    import pretrained.interop.texts as texts
 
     monkeypatch.setattr(texts, "_TOKENS_PER_STEP", 7)  # texts split across gather steps
     rng = np.random.default_rng(1)

@@ -9,8 +9,8 @@ import pytest
 
 import pretrained
 from pretrained import cli
-from pretrained.saving import InvalidNameError, NameTakenError
-from pretrained.train import CorpusError
+from pretrained.interop.saving import InvalidNameError, NameTakenError
+from pretrained.interop.train import CorpusError
 from tests.conftest import gensim_test_data
 
 LEE = gensim_test_data("lee_background.cor")

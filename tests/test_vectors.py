@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from pretrained import PretrainedError, Vectors, WordNotFoundError
-from pretrained.results import Neighbours
+from pretrained.core.results import Neighbours
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import pretrained
-from pretrained import cachedir
+from pretrained.cache import folder as cachedir
 from pretrained.cli import main
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pretrained import read_vectors, write_vectors
-from pretrained.writers import format_rows, row_digits
+from pretrained.formats.writers import format_rows, row_digits
 
 
 def test_glove_style_values_stay_short_and_exact():

@@ -11,7 +11,7 @@ Used two ways, so neither page can drift from what the program does:
 
 The CLI reference is each command's own ``--help``, from the parser the program builds
 (``pretrained.cli.build_parser``), at a fixed width; the catalogue is
-``pretrained.catalog.builtin_entries()``, the data ``pretrained list`` shows.
+``pretrained.remote.catalog.builtin_entries()``, the data ``pretrained list`` shows.
 """
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def _cell(text: str) -> str:
 def catalogue_table(*, compact: bool = False) -> str:
     """Markdown table of the built-in catalogue (what ``pretrained list`` shows without a user
     catalogue). ``compact``: name, aliases and shape only (the README's)."""
-    from pretrained.catalog import builtin_entries
+    from pretrained.remote.catalog import builtin_entries
 
     rows = []
     if compact:

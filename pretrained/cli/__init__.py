@@ -22,9 +22,9 @@ import sys
 import warnings
 from typing import Iterator, List, Optional, Sequence
 
-from ..errors import PretrainedError
-from . import exports, indexes, own, queries, sets
-from .options import Command, UsageError, global_args
+from pretrained.errors import PretrainedError
+from pretrained.cli import exports, indexes, own, queries, sets
+from pretrained.cli.options import Command, UsageError, global_args
 
 __all__ = ["main", "build_parser", "COMMANDS", "describe"]
 
@@ -39,7 +39,7 @@ _TRUE = ("1", "true", "yes", "on")
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser: global options, then one subparser per entry of :data:`COMMANDS`."""
-    from .. import __version__
+    from pretrained import __version__
 
     parser = argparse.ArgumentParser(
         prog="pretrained",
@@ -63,7 +63,7 @@ def _one_line(text: str) -> str:
 
 def _cache_hint(exc: OSError, cache_dir: Optional[str]) -> str:
     """What to do when the failing path is inside the cache folder."""
-    from .. import config
+    from pretrained import config
 
     if exc.filename is None:
         return ""

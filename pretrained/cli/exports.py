@@ -4,8 +4,23 @@ from __future__ import annotations
 import argparse
 import time
 
-from .options import FORMATS, SOURCE_HELP, WRITABLE_FORMATS, Command, UsageError, cache_dir_arg, existing_file, json_flag, load, non_negative_int, output_file, output_folder, positive_int, vector_args
-from .output import emit
+from pretrained.cli.options import (
+    FORMATS,
+    SOURCE_HELP,
+    WRITABLE_FORMATS,
+    Command,
+    UsageError,
+    cache_dir_arg,
+    existing_file,
+    json_flag,
+    load,
+    non_negative_int,
+    output_file,
+    output_folder,
+    positive_int,
+    vector_args,
+)
+from pretrained.cli.output import emit
 
 __all__ = ["COMMANDS", "save_npy"]
 
@@ -17,7 +32,7 @@ def save_npy(path: str, array) -> None:
     """Write ``array`` to ``path`` as ``.npy`` (no pickles), atomically."""
     import numpy as np
 
-    from ..atomic import atomic_path
+    from pretrained.cache.atomic import atomic_path
 
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as f:
@@ -41,7 +56,7 @@ def matrix_args(p: argparse.ArgumentParser) -> None:
 
 
 def run_matrix(args: argparse.Namespace) -> int:
-    from ..embedding import embedding_matrix
+    from pretrained.interop.matrix import embedding_matrix
 
     v = load(args)
     matrix, report = embedding_matrix(
@@ -72,7 +87,7 @@ def plot_args(p: argparse.ArgumentParser) -> None:
 
 
 def run_plot(args: argparse.Namespace) -> int:
-    from ..plot import save_map
+    from pretrained.viz.plot import save_map
 
     v = load(args)
     path = save_map(v, args.words, args.out, neighbours=args.neighbours, dpi=args.dpi, method=args.method)
@@ -106,7 +121,7 @@ def explore_args(p: argparse.ArgumentParser) -> None:
 
 
 def run_explore(args: argparse.Namespace) -> int:
-    from ..explore import explore
+    from pretrained.viz.explore import explore
 
     v = load(args)
     page = explore(
@@ -130,8 +145,8 @@ def projector_args(p: argparse.ArgumentParser) -> None:
 
 
 def run_projector(args: argparse.Namespace) -> int:
-    from ..embedding import read_vocabulary
-    from ..projector import export_projector
+    from pretrained.interop.matrix import read_vocabulary
+    from pretrained.viz.projector_export import export_projector
 
     v = load(args)
     words = read_vocabulary(args.vocab, strip=True) if args.vocab else args.words
@@ -159,8 +174,8 @@ def export_args(p: argparse.ArgumentParser) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from .. import api
-    from ..writers import write_vectors
+    from pretrained import loading as api
+    from pretrained.formats.writers import write_vectors
 
     if args.precision is not None and args.format == "word2vec":
         raise UsageError("--precision is for the text formats (glove, word2vec-text); word2vec binary is always exact")

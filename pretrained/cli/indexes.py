@@ -10,8 +10,21 @@ import sys
 import time
 from typing import Optional, Tuple
 
-from .options import Command, UsageError, creatable, existing_file, fraction, index_args, index_params, jobs, json_flag, load, positive_int, vector_args
-from .output import emit
+from pretrained.cli.options import (
+    Command,
+    UsageError,
+    creatable,
+    existing_file,
+    fraction,
+    index_args,
+    index_params,
+    jobs,
+    json_flag,
+    load,
+    positive_int,
+    vector_args,
+)
+from pretrained.cli.output import emit
 
 __all__ = ["COMMANDS", "index_for"]
 
@@ -20,7 +33,7 @@ def index_for(args: argparse.Namespace, v) -> Optional[object]:
     """The index the neighbours/analogy commands answer through (``--index``), else None."""
     if not getattr(args, "index", False):
         return None
-    from ..index import build_index
+    from pretrained.index import build_index
 
     return build_index(v, None, backend=args.backend, progress=None, **index_params(args))
 
@@ -37,9 +50,9 @@ def build_args(p: argparse.ArgumentParser) -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from ..index import build_index
+    from pretrained.index import build_index
 
-    from ..index.backend import backend_class
+    from pretrained.index.backend import backend_class
 
     params = index_params(args)
     cls = backend_class(args.backend)
@@ -79,7 +92,7 @@ def run_build(args: argparse.Namespace) -> int:
 def _verify(index, rows: int, sample: int = 100) -> Tuple[str, dict]:
     """After a push to a server: the row count it holds, and recall@10 of a sample of neighbours
     against exact search (a count that differs is an error: nothing half-written is reported done)."""
-    from ..index import IndexMismatchError
+    from pretrained.index import IndexMismatchError
 
     held = index.backend.describe()["items"]
     if held != rows:
@@ -106,7 +119,7 @@ def check_args(p: argparse.ArgumentParser) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from ..index import load_index
+    from pretrained.index import load_index
 
     params = index_params(args)
     v = load(args)

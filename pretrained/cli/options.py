@@ -68,13 +68,13 @@ class RegistryChoices:
 
 
 def _format_spellings() -> Sequence[str]:
-    from ..formats import registry
+    from pretrained.formats import registry
 
     return registry.spellings(streamed_only=True)
 
 
 def _writable_formats() -> Sequence[str]:
-    from ..formats import registry
+    from pretrained.formats import registry
 
     return registry.writable()
 
@@ -229,7 +229,7 @@ SOURCE_HELP = (
 def cache_dir_help() -> str:
     """What ``--cache-dir`` defaults to, as :func:`pretrained.config.cache_dir` resolves it, and
     where that is now."""
-    from .. import config
+    from pretrained import config
 
     try:
         here = f"; here: {config.cache_dir()}"
@@ -260,7 +260,7 @@ def vector_args(p: argparse.ArgumentParser) -> None:
 
 def _backends() -> Dict[str, Any]:
     """The registered index backends by name, the default (annoy) first."""
-    from ..index.backend import backend_class, backend_names
+    from pretrained.index.backend import backend_class, backend_names
 
     return {name: backend_class(name) for name in backend_names()}
 
@@ -331,6 +331,6 @@ def optional(value: Optional[int], zero_means_none: bool = True) -> Optional[int
 
 def load(args: argparse.Namespace):
     """The vectors SOURCE names, read as the options say."""
-    from .. import api
+    from pretrained import loading as api
 
     return api.load(args.source, format=args.format, member=args.member, limit=args.limit, cache_dir=args.cache_dir)

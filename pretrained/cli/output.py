@@ -50,7 +50,7 @@ def emit(args: argparse.Namespace, data: Any, text: str) -> None:
 
 def table(pairs) -> str:
     """Neighbours as the library shows them, or a note that there are none."""
-    from ..results import Neighbours
+    from pretrained.core.results import Neighbours
 
     return repr(Neighbours(pairs)) if pairs else "  (nothing)"
 

@@ -5,9 +5,17 @@ import argparse
 import time
 from typing import List
 
-from .exports import save_npy
-from .options import Command, cache_dir_arg, existing_file, json_flag, non_negative_int, output_file, positive_int
-from .output import emit
+from pretrained.cli.exports import save_npy
+from pretrained.cli.options import (
+    Command,
+    cache_dir_arg,
+    existing_file,
+    json_flag,
+    non_negative_int,
+    output_file,
+    positive_int,
+)
+from pretrained.cli.output import emit
 
 __all__ = ["COMMANDS"]
 
@@ -32,7 +40,7 @@ def train_args(p: argparse.ArgumentParser) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from ..train import train
+    from pretrained.interop.train import train
 
     started = time.perf_counter()
     v = train(
@@ -61,8 +69,8 @@ def compare_args(p: argparse.ArgumentParser) -> None:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from .. import api
-    from ..compare import compare
+    from pretrained import loading as api
+    from pretrained.interop.compare import compare
 
     a = api.load(args.a, cache_dir=args.cache_dir)
     b = api.load(args.b, cache_dir=args.cache_dir)
@@ -97,7 +105,7 @@ def read_texts(path: str) -> List[str]:
     """The texts of a UTF-8 file, one a line: only ``\\n`` ends a line (with a ``\\r`` before it
     dropped), so U+2028, ``\\x85``, ``\\x0b``, ``\\x1c`` or a lone ``\\r`` inside a text (which
     ``str.splitlines`` would break at) never add rows misaligned with the user's labels."""
-    from ..errors import FormatError
+    from pretrained.errors import FormatError
 
     with open(path, "rb") as f:
         data = f.read()
@@ -115,8 +123,8 @@ def read_texts(path: str) -> List[str]:
 
 
 def run_embed(args: argparse.Namespace) -> int:
-    from .. import api
-    from ..texts import embed
+    from pretrained import loading as api
+    from pretrained.interop.texts import embed
 
     texts = read_texts(args.file)
     v = api.load(args.name, cache_dir=args.cache_dir)

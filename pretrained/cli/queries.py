@@ -4,9 +4,20 @@ from __future__ import annotations
 import argparse
 from typing import Dict, List
 
-from .indexes import index_for
-from .options import Command, backend_arg, file_or_dataset, index_args, json_flag, load, non_negative_int, optional, positive_int, vector_args
-from .output import emit, table
+from pretrained.cli.indexes import index_for
+from pretrained.cli.options import (
+    Command,
+    backend_arg,
+    file_or_dataset,
+    index_args,
+    json_flag,
+    load,
+    non_negative_int,
+    optional,
+    positive_int,
+    vector_args,
+)
+from pretrained.cli.output import emit, table
 
 __all__ = ["COMMANDS"]
 
@@ -83,7 +94,7 @@ def evaluate_args(p: argparse.ArgumentParser) -> None:
 def _load_index(v, backend: str = "annoy"):
     """The neighbour index of ``v`` (``Vectors.index()``), or a clear error when index support
     is not available in this installation."""
-    from ..evaluate import IndexUnavailableError
+    from pretrained.evaluate import IndexUnavailableError
 
     make = getattr(v, "index", None)
     if make is None:
@@ -111,8 +122,8 @@ def _side_by_side(v, exact, approx) -> List[str]:
 
 
 def _pairs(v, files: List[str], restrict):
-    from ..errors import PretrainedError
-    from ..evaluate import evaluate_pairs
+    from pretrained.errors import PretrainedError
+    from pretrained.evaluate import evaluate_pairs
 
     results = []
     for name in files:
@@ -126,7 +137,7 @@ def _pairs(v, files: List[str], restrict):
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from ..evaluate import evaluate_analogies
+    from pretrained.evaluate import evaluate_analogies
 
     v = load(args)
     restrict = optional(args.restrict_vocab)

@@ -6,9 +6,9 @@ import argparse
 import time
 from typing import List
 
-from .. import api
-from .options import Command, UsageError, cache_dir_arg, json_flag, load, vector_args
-from .output import emit, human, rows
+from pretrained import loading as api
+from pretrained.cli.options import Command, UsageError, cache_dir_arg, json_flag, load, vector_args
+from pretrained.cli.output import emit, human, rows
 
 __all__ = ["COMMANDS"]
 
@@ -22,7 +22,10 @@ def list_args(p: argparse.ArgumentParser) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from .. import catalog, downloader, embedded, store
+    from pretrained.remote import catalog
+    from pretrained.remote import downloader
+    from pretrained.remote import packaged as embedded
+    from pretrained.cache import entries as store
 
     lines, data = [], []
     for e in catalog.entries():
@@ -53,7 +56,10 @@ def download_args(p: argparse.ArgumentParser) -> None:
 
 
 def run_download(args: argparse.Namespace) -> int:
-    from .. import catalog, downloader, embedded, store
+    from pretrained.remote import catalog
+    from pretrained.remote import downloader
+    from pretrained.remote import packaged as embedded
+    from pretrained.cache import entries as store
 
     progress = False if args.quiet else None
     entries = [catalog.get(name) for name in args.names]  # every name known before any download
@@ -101,7 +107,7 @@ def info_args(p: argparse.ArgumentParser) -> None:
 
 
 def _catalogue_lines(source: str) -> List[str]:
-    from .. import catalog
+    from pretrained.remote import catalog
 
     if not catalog.has(source):
         return []
@@ -110,7 +116,9 @@ def _catalogue_lines(source: str) -> List[str]:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from .. import catalog, embedded, store
+    from pretrained.remote import catalog
+    from pretrained.remote import packaged as embedded
+    from pretrained.cache import entries as store
 
     if catalog.has(args.source):
         entry = catalog.get(args.source)
@@ -151,7 +159,7 @@ def cache_args(p: argparse.ArgumentParser) -> None:
 
 
 def _cache_verify(args: argparse.Namespace) -> int:
-    from .. import cachedir
+    from pretrained.cache import folder as cachedir
 
     report = cachedir.verify(args.cache_dir, args.data_dir)
     bad = [r for r in report if not r["ok"]]
@@ -162,7 +170,7 @@ def _cache_verify(args: argparse.Namespace) -> int:
 
 
 def _cache_prune(args: argparse.Namespace) -> int:
-    from .. import cachedir
+    from pretrained.cache import folder as cachedir
 
     found = cachedir.prune(cache_dir=args.cache_dir, dry_run=args.dry_run, data_dir=args.data_dir)
     verb = "would remove" if args.dry_run else "removed"
@@ -175,7 +183,7 @@ def _cache_prune(args: argparse.Namespace) -> int:
 
 
 def run_cache(args: argparse.Namespace) -> int:
-    from .. import cachedir
+    from pretrained.cache import folder as cachedir
 
     if args.action == "remove":
         if not args.name:
@@ -205,7 +213,7 @@ def run_cache(args: argparse.Namespace) -> int:
 
 def _saved_listing(args: argparse.Namespace) -> "tuple[list, List[str]]":
     """(JSON rows, text lines) of the saved sets, headed by their folder."""
-    from .. import saving
+    from pretrained.interop import saving
 
     found = saving.saved_sets(args.data_dir, args.cache_dir)
     data = [{"name": s.name, "path": str(s.path), "size": s.size, "legacy": s.legacy} for s in found]
@@ -228,7 +236,7 @@ def sets_args(p: argparse.ArgumentParser) -> None:
 
 
 def run_sets(args: argparse.Namespace) -> int:
-    from .. import saving
+    from pretrained.interop import saving
 
     if args.action == "remove":
         if not args.name:

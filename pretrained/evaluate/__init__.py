@@ -4,7 +4,7 @@
 ``KeyedVectors.evaluate_word_analogies`` under the same rules (``restrict_vocab``, upper-casing
 with ``case_insensitive``, questions with unknown words skipped, ``: section`` headers, a final
 "Total accuracy"), but scores whole blocks of questions with one float32 matrix product per
-vocabulary tile (:mod:`pretrained.scoring`) and keeps only the best non-input word of each row.
+vocabulary tile (:mod:`pretrained.core.scoring`) and keeps only the best non-input word of each row.
 :func:`evaluate_pairs` is gensim's ``evaluate_word_pairs`` (WordSim353, SimLex-999 format).
 
 Modules: ``datasets`` (finding and reading the files), ``scorer`` (answering questions, exactly
@@ -26,11 +26,11 @@ Examples
 """
 from __future__ import annotations
 
-from .analogies import evaluate_analogies
-from .datasets import dataset_path
-from .pairs import evaluate_pairs
-from .results import AnalogyResult, PairsResult, SectionResult
-from .scorer import IndexUnavailableError
+from pretrained.evaluate.analogies import evaluate_analogies
+from pretrained.evaluate.datasets import dataset_path
+from pretrained.evaluate.pairs import evaluate_pairs
+from pretrained.evaluate.results import AnalogyResult, PairsResult, SectionResult
+from pretrained.evaluate.scorer import IndexUnavailableError
 
 __all__ = [
     "evaluate_analogies",

@@ -8,13 +8,13 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, List, Optional
 
-from .. import scoring
-from .datasets import PathLike, ok_vocab, read_analogies, resolve
-from .results import AnalogyResult, Question, SectionResult, merge_sections
-from .scorer import answer_exact, answer_index
+from pretrained.core import scoring
+from pretrained.evaluate.datasets import PathLike, ok_vocab, read_analogies, resolve
+from pretrained.evaluate.results import AnalogyResult, Question, SectionResult, merge_sections
+from pretrained.evaluate.scorer import answer_exact, answer_index
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..vectors import Vectors
+    from pretrained.core.vectors import Vectors
 
 __all__ = ["evaluate_analogies"]
 

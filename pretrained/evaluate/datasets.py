@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
-from ..errors import FormatError
-from .results import Question
+from pretrained.errors import FormatError
+from pretrained.evaluate.results import Question
 
 __all__ = ["dataset_path", "resolve", "ok_vocab", "Parsed", "read_analogies", "read_pairs", "DATASETS"]
 
@@ -39,7 +39,7 @@ def dataset_path(name: str) -> Path:
         filename = DATASETS[name]
     except KeyError:
         raise ValueError(f"unknown benchmark {name!r}; known: {', '.join(sorted(DATASETS))}, or pass a file path") from None
-    from .. import optional
+    from pretrained import optional
 
     datapath = optional.require("gensim.test.utils", "evaluate").datapath
     path = Path(datapath(filename))

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, List, Optional
 
 import numpy as np
 
-from .. import scoring
-from ..errors import FormatError
-from .datasets import PathLike, ok_vocab, read_pairs, resolve
-from .results import PairsResult
+from pretrained.core import scoring
+from pretrained.errors import FormatError
+from pretrained.evaluate.datasets import PathLike, ok_vocab, read_pairs, resolve
+from pretrained.evaluate.results import PairsResult
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..vectors import Vectors
+    from pretrained.core.vectors import Vectors
 
 __all__ = ["evaluate_pairs"]
 
@@ -89,7 +89,7 @@ def evaluate_pairs(
         ua = vectors.unit_rows(ia_arr[known])
         ub = vectors.unit_rows(ib_arr[known])
         model[known] = np.einsum("ij,ij->i", ua, ub)
-    from .. import optional
+    from pretrained import optional
 
     stats = optional.require("scipy.stats", "evaluate")
     spearman = stats.spearmanr(gold, model)

@@ -1,4 +1,4 @@
-"""Answering analogy questions: exactly, by the tiled scorer of :mod:`pretrained.scoring` over
+"""Answering analogy questions: exactly, by the tiled scorer of :mod:`pretrained.core.scoring` over
 blocks of questions on worker threads, or through a neighbour index; gensim's rule for choosing
 the answer among the candidates."""
 from __future__ import annotations
@@ -9,9 +9,10 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from .. import progress, scoring, threads
-from ..errors import PretrainedError
-from .datasets import Parsed
+from pretrained import progress, threads
+from pretrained.core import scoring
+from pretrained.errors import PretrainedError
+from pretrained.evaluate.datasets import Parsed
 
 __all__ = ["answer_exact", "answer_index", "gensim_pick", "IndexUnavailableError", "QUERY_BLOCK", "VOCAB_TILE", "GENSIM_TOPN"]
 

@@ -8,10 +8,10 @@ Formats
                    little-endian float32 per word, an optional newline after each.
 ``word2vec-text``  text with a ``N D`` header line; ``fasttext`` (``.vec``) is the same.
 
-This module turns the raw blocks of :mod:`pretrained.text_reader` and
-:mod:`pretrained.binary_reader` into :class:`Block` s of decoded, distinct words, checks the
+This module turns the raw blocks of :mod:`pretrained.formats.text_reader` and
+:mod:`pretrained.formats.binary_reader` into :class:`Block` s of decoded, distinct words, checks the
 values (``nonfinite=``) and counts everything it skips or repairs in :class:`ReadStats`.
-:mod:`pretrained.detection` decides the format. Nothing is held beyond one block.
+:mod:`pretrained.formats.detection` decides the format. Nothing is held beyond one block.
 
 Every format :func:`pretrained.load` reads (these, fastText ``.bin``, tables, and any format
 registered later) is one module of this package behind :mod:`pretrained.formats.registry`; the
@@ -27,14 +27,22 @@ from typing import AbstractSet, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
-from ..binary_reader import iter_binary
-from ..detection import FORMATS, SNIFF_BYTES, detect_format, normalize_format, sniff, sniff_kind, strip_bom
-from ..errors import FormatDecodeError, FormatError
-from ..sources import ProgressStream, open_source
-from ..text_reader import TokenRules, iter_text
-from . import registry
-from .options import MAX_TOKEN_BYTES, NONFINITE, ReadOptions, check_arguments
-from .registry import VectorFormat, register
+from pretrained.formats.binary_reader import iter_binary
+from pretrained.formats.detection import (
+    FORMATS,
+    SNIFF_BYTES,
+    detect_format,
+    normalize_format,
+    sniff,
+    sniff_kind,
+    strip_bom,
+)
+from pretrained.errors import FormatDecodeError, FormatError
+from pretrained.formats.sources import ProgressStream, open_source
+from pretrained.formats.text_reader import TokenRules, iter_text
+from pretrained.formats import registry
+from pretrained.formats.options import MAX_TOKEN_BYTES, NONFINITE, ReadOptions, check_arguments
+from pretrained.formats.registry import VectorFormat, register
 
 __all__ = [
     "FORMATS",

@@ -1,26 +1,26 @@
 """fastText's native model (``.bin``): the word vectors are composed from the word's own row and
 its character n-gram rows, and the n-gram rows (``ngrams.npy``) and word counts (``counts.npy``)
 stay in the cache entry, so unknown words get fastText's vector. Converted whole by
-:func:`pretrained.fasttext.convert` (the words come before the n-grams in the file)."""
+:func:`pretrained.core.fasttext.convert` (the words come before the n-grams in the file)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Optional
 
-from .registry import Head, VectorFormat, register
+from pretrained.formats.registry import Head, VectorFormat, register
 
 NAME = "fasttext-bin"
 
 
 def _sniff(head: Head) -> bool:
-    from ..fasttext import is_fasttext_bin  # its magic number, or the old format's plausible header
+    from pretrained.core.fasttext import is_fasttext_bin  # its magic number, or the old format's plausible header
 
     return is_fasttext_bin(head.path, head.member)
 
 
 def _convert(path: Any, dest: Path, options: Any, *, name: Optional[str] = None, source: Optional[dict] = None) -> None:
-    from .. import fasttext
+    from pretrained.core import fasttext
 
     fasttext.convert(
         path,

@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from typing import Any, Optional, Sequence
 
-from ..detection import sniff_glove
-from .registry import VectorFormat, register
+from pretrained.formats.detection import sniff_glove
+from pretrained.formats.registry import VectorFormat, register
 
 NAME = "glove"
 
 
 def _open(path: Any, options: Any, *, hash: bool = False, progress: bool = False) -> Any:
-    from . import open_vectors
+    from pretrained.formats import open_vectors
 
     return open_vectors(path, options.replace(format=NAME), hash=hash, progress=progress)
 
 
 def _write(path: Any, words: Sequence[str], vectors: Any, precision: Optional[int] = None) -> None:
-    from ..writers import write_builtin
+    from pretrained.formats.writers import write_builtin
 
     write_builtin(path, words, vectors, format=NAME, precision=precision)
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ContextManager, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from ..errors import FormatError
+from pretrained.errors import FormatError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import Block, ReadStats
+    from pretrained.formats import Block, ReadStats
 
 
 __all__ = [
@@ -195,7 +195,7 @@ def canonical(spelling: Optional[str]) -> Optional[str]:
 def read_head(path: "os.PathLike[str] | str", member: Optional[str] = None) -> Optional[Head]:
     """The first :data:`HEAD_BYTES` of a (possibly compressed or archived) file, None when it
     cannot be opened (the reader then says why)."""
-    from ..sources import open_source
+    from pretrained.formats.sources import open_source
 
     try:
         with open_source(path, member, hash=False) as src:

@@ -30,13 +30,13 @@ keywords of :func:`build_index` / :meth:`Vectors.index` and flags of ``pretraine
 """
 from __future__ import annotations
 
-from .annoy_backend import DEFAULT_SEARCH_K, DEFAULT_SEED, DEFAULT_TREES
-from .backend import Param, backend_names, register
-from .build import build_index
-from .load import load_index
-from .query import NeighbourIndex
-from .recall import RecallReport
-from .sidecar import IndexMismatchError, index_path, sidecar_path, vectors_identity
+from pretrained.index.annoy_backend import DEFAULT_SEARCH_K, DEFAULT_SEED, DEFAULT_TREES
+from pretrained.index.backend import Param, backend_names, register
+from pretrained.index.build import build_index
+from pretrained.index.load import load_index
+from pretrained.index.query import NeighbourIndex
+from pretrained.index.recall import RecallReport
+from pretrained.index.sidecar import IndexMismatchError, index_path, sidecar_path, vectors_identity
 
 __all__ = [
     "NeighbourIndex",

@@ -11,9 +11,10 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .. import optional, scoring
-from ..errors import MissingDependencyError
-from .backend import Param, check_declared, register
+from pretrained import optional
+from pretrained.core import scoring
+from pretrained.errors import MissingDependencyError
+from pretrained.index.backend import Param, check_declared, register
 
 __all__ = ["AnnoyBackend", "DEFAULT_TREES", "DEFAULT_SEED", "DEFAULT_SEARCH_K"]
 

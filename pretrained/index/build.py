@@ -1,6 +1,6 @@
 """Building an index: once per vectors and parameters, under a lock (two processes building the
 same index: one builds, the other reuses), written under a temporary name and moved into place by
-:mod:`pretrained.atomic` (the index file first, then its vocabulary, its sidecar last, so a
+:mod:`pretrained.cache.atomic` (the index file first, then its vocabulary, its sidecar last, so a
 sidecar is only ever seen beside a complete index). The sidecar records the file's content hash,
 checked before every open."""
 from __future__ import annotations
@@ -15,13 +15,26 @@ from typing import Any, Dict, Optional
 
 import numpy as np
 
-from .. import atomic, cachedir, hashes, progress, scoring, threads
-from .backend import backend_class, split_params
-from .load import load_index
-from .query import NeighbourIndex
-from .sidecar import (
-    FORMAT, SIDECAR_VERSION, IndexMismatchError, check_file, entry_reference, find_sidecar, index_path, read_sidecar,
-    vectors_identity, vocabulary_path, write_sidecar,
+from pretrained import progress, threads
+from pretrained.cache import atomic
+from pretrained.cache import folder as cachedir
+from pretrained.cache import hashes
+from pretrained.core import scoring
+from pretrained.index.backend import backend_class, split_params
+from pretrained.index.load import load_index
+from pretrained.index.query import NeighbourIndex
+from pretrained.index.sidecar import (
+    FORMAT,
+    SIDECAR_VERSION,
+    IndexMismatchError,
+    check_file,
+    entry_reference,
+    find_sidecar,
+    index_path,
+    read_sidecar,
+    vectors_identity,
+    vocabulary_path,
+    write_sidecar,
 )
 
 __all__ = ["build_index", "resolve_target", "lock_file"]
@@ -159,7 +172,7 @@ def build_index(
 def _check_entry(vectors) -> None:
     """Refuse to build a cache index for vectors whose cache entry was removed since they were
     loaded (the index would describe a set the cache no longer holds)."""
-    from .. import store
+    from pretrained.cache import entries as store
 
     if vectors.path is not None and not store.is_entry(Path(vectors.path)):
         raise IndexMismatchError(

@@ -19,9 +19,10 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .. import optional, scoring, threads
-from ..errors import MissingDependencyError
-from .backend import Param, check_declared, register
+from pretrained import optional, threads
+from pretrained.core import scoring
+from pretrained.errors import MissingDependencyError
+from pretrained.index.backend import Param, check_declared, register
 
 __all__ = ["HnswBackend", "DEFAULT_M", "DEFAULT_EF_CONSTRUCTION", "DEFAULT_EF", "DEFAULT_SEED"]
 

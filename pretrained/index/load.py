@@ -7,17 +7,25 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
-from .backend import backend_class, split_params
-from .query import NeighbourIndex
-from .sidecar import IndexMismatchError, check_sidecar, index_path, read_sidecar, resolve_entry, sidecar_path, vectors_identity
+from pretrained.index.backend import backend_class, split_params
+from pretrained.index.query import NeighbourIndex
+from pretrained.index.sidecar import (
+    IndexMismatchError,
+    check_sidecar,
+    index_path,
+    read_sidecar,
+    resolve_entry,
+    sidecar_path,
+    vectors_identity,
+)
 
 __all__ = ["load_index"]
 
 
 def _vectors_for(index_file: Path, sidecar: dict):
     """The cache entry the sidecar names (or the entry beside a moved cache's ``indexes/``)."""
-    from .. import store
-    from ..vectors import Vectors
+    from pretrained.cache import entries as store
+    from pretrained.core.vectors import Vectors
 
     entry = resolve_entry(index_file, (sidecar.get("vectors") or {}).get("entry"))
     if entry is None or not store.is_entry(entry):

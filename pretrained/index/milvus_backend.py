@@ -33,10 +33,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
-from .. import atomic, scoring
-from ..errors import IndexServiceError, MissingDependencyError
-from .backend import Param, register
-from .sidecar import IndexMismatchError
+from pretrained.cache import atomic
+from pretrained.core import scoring
+from pretrained.errors import IndexServiceError, MissingDependencyError
+from pretrained.index.backend import Param, register
+from pretrained.index.sidecar import IndexMismatchError
 
 __all__ = ["MilvusBackend", "collection_name", "resolve_uri", "DEFAULT_INDEX_TYPE", "LITE_INDEX_TYPES"]
 

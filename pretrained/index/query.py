@@ -1,5 +1,5 @@
 """Queries through an index: neighbours of words or vectors, analogies with the inputs left out
-and the candidates re-ranked exactly (:mod:`pretrained.scoring`), and their batch forms on
+and the candidates re-ranked exactly (:mod:`pretrained.core.scoring`), and their batch forms on
 threads. The backend (Annoy, or another behind the same calls) only proposes candidates."""
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .. import scoring, threads
-from ..results import Neighbours
+from pretrained import threads
+from pretrained.core import scoring
+from pretrained.core.results import Neighbours
 
 __all__ = ["NeighbourIndex"]
 
@@ -19,7 +20,7 @@ class NeighbourIndex:
     """Neighbours and analogies through an approximate index over a :class:`Vectors` set.
 
     Made by :func:`build_index`, :func:`load_index` or :meth:`Vectors.index`. Results are
-    :class:`~pretrained.results.Neighbours` (lists of ``(word, cosine)`` pairs), like
+    :class:`~pretrained.core.results.Neighbours` (lists of ``(word, cosine)`` pairs), like
     :meth:`Vectors.most_similar`. Queries are thread-safe and release the GIL, so the batch
     forms use threads.
     """
@@ -67,7 +68,7 @@ class NeighbourIndex:
         # the backend's name (``index.annoy``: the memory-mapped ``AnnoyIndex``)
         if name.startswith("_") or "backend" not in self.__dict__:
             raise AttributeError(name)
-        from .backend import BACKENDS
+        from pretrained.index.backend import BACKENDS
 
         if name in self.params:
             return self.params[name]
@@ -229,7 +230,7 @@ class NeighbourIndex:
         (from the first ``restrict_vocab`` when given), with the single-thread queries per
         second of the index and of exact search (:meth:`Vectors.most_similar`). Returns a
         :class:`~pretrained.index.recall.RecallReport`."""
-        from .recall import measure_recall
+        from pretrained.index.recall import measure_recall
 
         return measure_recall(self, sample=sample, k=k, search_k=search_k, seed=seed, restrict_vocab=restrict_vocab)
 
@@ -240,7 +241,7 @@ class NeighbourIndex:
 
         ``search_k`` is found by doubling, then bisection (recall grows with ``search_k``).
         Returns the :class:`~pretrained.index.recall.RecallReport` at the chosen value."""
-        from .recall import tune
+        from pretrained.index.recall import tune
 
         return tune(self, recall, k=k, sample=sample, seed=seed, restrict_vocab=restrict_vocab, max_search_k=max_search_k, save=save)
 

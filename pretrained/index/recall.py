@@ -10,8 +10,8 @@ from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-from .. import scoring
-from .sidecar import write_sidecar
+from pretrained.core import scoring
+from pretrained.index.sidecar import write_sidecar
 
 __all__ = ["RecallReport", "exact_top_k", "sample_rows", "measure_recall", "tune"]
 

@@ -21,8 +21,11 @@ from typing import Any, Dict, Mapping, Optional
 
 import numpy as np
 
-from .. import atomic, cachedir, config, hashes
-from ..errors import CacheError
+from pretrained import config
+from pretrained.cache import atomic
+from pretrained.cache import folder as cachedir
+from pretrained.cache import hashes
+from pretrained.errors import CacheError
 
 __all__ = [
     "IndexMismatchError",
@@ -88,7 +91,7 @@ def index_path(vectors, *, backend: str = "annoy", cache_dir: Optional["str | os
     """Where :func:`~pretrained.index.build_index` puts the index of ``vectors`` when no path is
     given: the cache folder ``indexes/<entry folder name>/``, the file named by the backend and
     its build parameters (Annoy: ``n_trees``, ``seed``)."""
-    from .backend import backend_class
+    from pretrained.index.backend import backend_class
 
     cls = backend_class(backend)
     return index_dir(vectors, cache_dir) / (cls.file_stem(cls.check_params(params)) + cls.suffix)

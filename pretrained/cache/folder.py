@@ -7,14 +7,14 @@
       downloads/        files as downloaded, one folder per content: sha256-<16 hex>/glove.6B.zip
                         (or <entry>-<16 hex of its URLs> when the entry pins no sha256), with a
                         hidden marker of the verified hash beside each file
-      vectors/          converted sets (see :mod:`pretrained.store`), one folder each
+      vectors/          converted sets (see :mod:`pretrained.cache.entries`), one folder each
       indexes/          nearest-neighbour indexes built from converted sets
 
 The folder is ``cache_dir=``, else ``$PRETRAINED_CACHE``, else a checkout's ``cache/``, else the
 user cache folder (see :func:`pretrained.config.cache_dir`), resolved on every call.
 
 Saved sets (``pretrained.save``, ``train``) are the user's data and live elsewhere (see
-:mod:`pretrained.saving`). Sets saved by older versions under ``vectors/`` are listed with kind
+:mod:`pretrained.interop.saving`). Sets saved by older versions under ``vectors/`` are listed with kind
 ``"saved"``: prune, remove and superseded-drop never touch them.
 """
 from __future__ import annotations
@@ -28,8 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple, Union
 
-from . import atomic, catalog, config, hashes
-from .errors import CacheError, CatalogError
+from pretrained import config
+from pretrained.cache import atomic
+from pretrained.remote import catalog
+from pretrained.cache import hashes
+from pretrained.errors import CacheError, CatalogError
 
 CacheDir = Optional[Union[str, "os.PathLike[str]"]]
 
@@ -134,7 +137,7 @@ def _visible(p: Path) -> bool:
 
 
 def _orphan_why(p: Path) -> Optional[str]:
-    from . import store
+    from pretrained.cache import entries as store
 
     if store.is_orphan_temp(p):
         owner = atomic.temp_owner(p)
@@ -192,7 +195,7 @@ def items(cache_dir: CacheDir = None) -> List[CacheItem]:
 
 
 def _is_saved(entry: Path) -> bool:
-    from . import store
+    from pretrained.cache import entries as store
 
     return store.is_saved_entry(entry)
 
@@ -255,7 +258,7 @@ def _verify_download(item: CacheItem, by_key: dict, by_name: dict) -> dict:
 
 
 def _verify_vectors(path: Path) -> dict:
-    from . import store
+    from pretrained.cache import entries as store
 
     meta = store.check_entry(path)
     if not meta.get("files"):
@@ -336,14 +339,14 @@ def _verify_index(folder: Path) -> dict:
 
 def _saved_items(data_dir: CacheDir) -> List[CacheItem]:
     """The saved sets of the data folder, as items (kind ``"saved"``) for :func:`verify`."""
-    from . import saving
+    from pretrained.interop import saving
 
     return [CacheItem("saved", s.name, s.path, s.size) for s in saving.saved_sets(data_dir, legacy=False)]
 
 
 def verify(cache_dir: CacheDir = None, data_dir: CacheDir = None) -> List[dict]:
     """Re-hash every download against the catalogue's sha256 and size, every file of every
-    converted set and every saved set (see :mod:`pretrained.saving`) against the sizes and sha256
+    converted set and every saved set (see :mod:`pretrained.interop.saving`) against the sizes and sha256
     in its ``meta.json``, and every index file against the size and content hash in its sidecar.
     Returns one dict per item: ``{"kind", "name", "path", "ok", "detail"}``; nothing is changed on
     disk, and a damaged item is reported, never raised."""
@@ -417,7 +420,8 @@ def _orphan_locks(folder: Path) -> List[Path]:
 
 def _prune_saved_folder(data_dir: CacheDir, dry_run: bool) -> List[Tuple[Path, int, str]]:
     """What killed saves left in the folder of saved sets (never a saved set itself)."""
-    from . import saving, store
+    from pretrained.interop import saving
+    from pretrained.cache import entries as store
 
     folder = saving.sets_dir(data_dir)
     if not folder.is_dir():
@@ -434,7 +438,7 @@ def prune(cache_dir: CacheDir = None, dry_run: bool = False, data_dir: CacheDir 
     for :data:`PART_MAX_AGE_DAYS` days; in the folder of saved sets (``data_dir``), only what a
     stopped save left. Saved sets are never pruned; a swap a killed save left half done is
     repaired first. Lock files of entries that are gone go too (when nobody holds them)."""
-    from . import store
+    from pretrained.cache import entries as store
 
     found: List[Tuple[Path, int, str]] = []
     cutoff = time.time() - PART_MAX_AGE_DAYS * 86400
@@ -460,7 +464,7 @@ def prune(cache_dir: CacheDir = None, dry_run: bool = False, data_dir: CacheDir 
             logger.info("pruned %s: %s", path, why)
     found += _prune_saved_folder(data_dir, dry_run)
     if not dry_run:
-        from . import saving
+        from pretrained.interop import saving
 
         for folder in (vectors(cache_dir), saving.sets_dir(data_dir)):
             for lock in _orphan_locks(folder):
@@ -498,10 +502,10 @@ def remove(name: str, cache_dir: CacheDir = None) -> List[Path]:
         if any(i.name == name for i in found) or _saved_elsewhere(name, cache_dir):
             raise CacheError(
                 f"{name!r} is one of your saved sets, not cache: no cache command removes it. To delete it, "
-                f"run `pretrained sets remove {name}` (or pretrained.saving.remove({name!r}))"
+                f"run `pretrained sets remove {name}` (or pretrained.interop.saving.remove({name!r}))"
             )
         raise CacheError(f"nothing named {name!r} in the cache at {root(cache_dir)}; see `pretrained cache list`")
-    from . import store
+    from pretrained.cache import entries as store
 
     for p in targets:
         atomic.remove(p)
@@ -512,6 +516,6 @@ def remove(name: str, cache_dir: CacheDir = None) -> List[Path]:
 
 
 def _saved_elsewhere(name: str, cache_dir: CacheDir) -> bool:
-    from . import saving
+    from pretrained.interop import saving
 
     return saving.find_saved(name, cache_dir=cache_dir) is not None

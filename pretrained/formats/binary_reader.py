@@ -11,7 +11,7 @@ from typing import Callable, Iterator, Optional, Tuple
 
 import numpy as np
 
-from .errors import FormatError, TruncatedFileError
+from pretrained.errors import FormatError, TruncatedFileError
 
 __all__ = ["iter_binary", "guess_dim"]
 

@@ -40,11 +40,12 @@ from typing import Any, Iterable, Iterator, List, Optional, Sequence, Tuple, Uni
 
 import numpy as np
 
-from . import atomic, store
-from .errors import CacheError, FormatError
-from .formats import Block
-from .sources import open_source
-from .vectors import Vectors
+from pretrained.cache import atomic
+from pretrained.cache import entries as store
+from pretrained.errors import CacheError, FormatError
+from pretrained.formats import Block
+from pretrained.formats.sources import open_source
+from pretrained.core.vectors import Vectors
 
 __all__ = ["MAGIC", "EOS", "Subwords", "FastTextVectors", "is_fasttext_bin", "ngrams", "ngram_hashes", "ngram_hash_table", "ft_hash", "read_subwords", "convert"]
 
@@ -433,7 +434,7 @@ def convert(
 
     The word and n-gram rows are first copied to a scratch folder beside ``dest`` (the words come
     before the n-grams in the file, so a compressed file cannot cheaply be read twice); the entry
-    is then written by :func:`pretrained.store.write_entry`, with ``ngrams.npy`` and
+    is then written by :func:`pretrained.cache.entries.write_entry`, with ``ngrams.npy`` and
     ``counts.npy`` added before it becomes visible. ``source`` is recorded in ``meta.json``
     (default: the file's path, size and sha256). Truncated or malformed files raise
     :class:`~pretrained.errors.FormatError` naming the file, as do words that are not UTF-8 unless

@@ -28,9 +28,9 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
-from .embedding import VocabularyError
-from .errors import ArgumentError, ArgumentTypeError, WordNotFoundError
-from .vectors import Vectors
+from pretrained.interop.matrix import VocabularyError
+from pretrained.errors import ArgumentError, ArgumentTypeError, WordNotFoundError
+from pretrained.core.vectors import Vectors
 
 __all__ = ["compare", "Comparison", "procrustes"]
 

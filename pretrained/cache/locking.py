@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 from typing import Iterator, Optional
 
-from . import config
-from .errors import CacheError, LockTimeoutError
+from pretrained import config
+from pretrained.errors import CacheError, LockTimeoutError
 
 __all__ = ["hold", "holder_path", "describe_holder"]
 

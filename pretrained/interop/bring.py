@@ -13,9 +13,9 @@ from typing import Any, List, Optional, Tuple, Union
 
 import numpy as np
 
-from .embedding import Vocabulary, VocabularyError, vocabulary_rows
-from .errors import ArgumentTypeError, FormatError
-from .vectors import Vectors, check_values
+from pretrained.interop.matrix import Vocabulary, VocabularyError, vocabulary_rows
+from pretrained.errors import ArgumentTypeError, FormatError
+from pretrained.core.vectors import Vectors, check_values
 
 __all__ = ["from_keras", "from_torch", "from_gensim", "from_projector"]
 

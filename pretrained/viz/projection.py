@@ -22,7 +22,7 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from .errors import PretrainedError
+from pretrained.errors import PretrainedError
 
 __all__ = ["METHODS", "MAX_POINTS", "ProjectionError", "pca_2d", "project", "check_method", "check_size", "kmeans"]
 
@@ -85,7 +85,7 @@ def pca_2d(X: np.ndarray) -> np.ndarray:
 
 
 def _require(method: str):
-    from . import optional
+    from pretrained import optional
 
     if method == "tsne":
         return optional.require("sklearn.manifold", "explore").TSNE

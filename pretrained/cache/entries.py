@@ -9,7 +9,7 @@
                  ``meta_sha256`` (of the meta itself, without that key)
 
 An entry is written into a temporary folder beside its final place, verified, then renamed into
-place (:mod:`pretrained.atomic`), so a crash never leaves a half-written entry that a later run
+place (:mod:`pretrained.cache.atomic`), so a crash never leaves a half-written entry that a later run
 would load; a later conversion removes what dead processes left. An entry is never changed in
 place: converting again builds a new folder and swaps it in, and a reader that saw the folder change
 under it reads again (see :func:`read_entry`). Nothing is pickled: arrays load with
@@ -31,10 +31,11 @@ from typing import Callable, Iterable, List, Optional, Tuple
 
 import numpy as np
 
-from . import atomic, hashes
-from .errors import CacheError, PretrainedError
-from .formats import Block
-from .sources import HashFeed
+from pretrained.cache import atomic
+from pretrained.cache import hashes
+from pretrained.errors import CacheError, PretrainedError
+from pretrained.formats import Block
+from pretrained.formats.sources import HashFeed
 
 __all__ = [
     "FORMAT_VERSION", "write_entry", "read_entry", "verify_entry", "check_entry", "is_entry",
@@ -111,7 +112,7 @@ _FIX_SAVED = (
     "remove it; `pretrained cache verify` names every damaged file, then restore the folder {path} from a "
     "backup, or save it again from the model or source it came from (pretrained.save(v, {name!r}, overwrite=True))"
 )
-SETS = "sets"  #: the folder of saved sets inside the data folder (see pretrained.saving)
+SETS = "sets"  #: the folder of saved sets inside the data folder (see pretrained.interop.saving)
 
 
 def is_saved_meta(meta: object) -> bool:
@@ -138,7 +139,7 @@ def _fix(path: Path) -> str:
 
 def entry_lock(entry: Path, timeout: float = -1):
     """A file lock guarding the conversion of one entry (``filelock``); prefer
-    :func:`pretrained.locking.hold` on :func:`lock_path`, which says who holds it while waiting."""
+    :func:`pretrained.cache.locking.hold` on :func:`lock_path`, which says who holds it while waiting."""
     from filelock import FileLock
 
     entry.parent.mkdir(parents=True, exist_ok=True)

@@ -12,8 +12,8 @@ from typing import Iterator, List, Tuple
 
 import numpy as np
 
-from .catalog import Entry
-from .errors import FormatError, MissingDependencyError
+from pretrained.remote.catalog import Entry
+from pretrained.errors import FormatError, MissingDependencyError
 
 __all__ = ["available", "files", "read_blocks"]
 

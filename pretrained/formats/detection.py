@@ -7,8 +7,8 @@ import os
 from collections import Counter
 from typing import Optional, Tuple
 
-from .errors import FormatError
-from .sources import open_source
+from pretrained.errors import FormatError
+from pretrained.formats.sources import open_source
 
 __all__ = [
     "FORMATS", "normalize_format", "sniff_kind", "sniff", "detect_format", "strip_bom", "SNIFF_BYTES",
@@ -32,7 +32,7 @@ def normalize_format(fmt: Optional[str]) -> Optional[str]:
     >>> normalize_format("fasttext")
     'word2vec-text'
     """
-    from .formats import registry  # the registry's built-in modules import this one
+    from pretrained.formats import registry  # the registry's built-in modules import this one
 
     return registry.canonical(fmt)
 

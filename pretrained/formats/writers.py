@@ -4,7 +4,7 @@ Text is exact by default: each row is written with the fewest significant digits
 read back as the very same float32 values, so a write and a read give bit-identical vectors
 (``0.418`` stays ``0.418``; only values that need it get more digits). ``precision=N`` writes N
 significant digits instead (smaller files, not exact). Files go into place atomically
-(:func:`pretrained.atomic.atomic_path`).
+(:func:`pretrained.cache.atomic.atomic_path`).
 """
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
-from .atomic import atomic_path
-from .errors import FormatError
-from .text_reader import looks_numeric
+from pretrained.cache.atomic import atomic_path
+from pretrained.errors import FormatError
+from pretrained.formats.text_reader import looks_numeric
 
 __all__ = ["write_vectors", "write_builtin", "format_rows", "row_digits"]
 
@@ -146,7 +146,7 @@ def write_vectors(
     >>> read_vectors(p)[0]
     ['a', 'b']
     """
-    from .formats import registry
+    from pretrained.formats import registry
 
     spec = registry.get(format)
     if spec.write is None:

@@ -11,8 +11,8 @@ from typing import Any, Optional
 
 import numpy as np
 
-from . import optional
-from .embedding import VocabularyError, Vocabulary, embedding_matrix
+from pretrained import optional
+from pretrained.interop.matrix import VocabularyError, Vocabulary, embedding_matrix
 
 __all__ = ["keras_embedding", "torch_embedding"]
 
@@ -74,7 +74,7 @@ def keras_embedding(
         False (default) freezes the pretrained vectors; True lets training move them.
     mask_zero
         Mask index 0 (padding) for the layers after it; the vocabulary's row 0 must then be the
-        padding token or an unused index, else :class:`~pretrained.embedding.VocabularyError`.
+        padding token or an unused index, else :class:`~pretrained.interop.matrix.VocabularyError`.
     name
         The layer name.
     **options
@@ -123,7 +123,7 @@ def torch_embedding(
     padding_idx
         The padding index (its row gets no gradient), e.g. ``0`` for a ``TextVectorization``
         vocabulary or a ``word_index``; that row must be a padding row, else
-        :class:`~pretrained.embedding.VocabularyError`.
+        :class:`~pretrained.interop.matrix.VocabularyError`.
 
     Examples
     --------

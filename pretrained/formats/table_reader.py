@@ -29,8 +29,8 @@ from typing import Any, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .errors import FormatError
-from .formats import Block
+from pretrained.errors import FormatError
+from pretrained.formats import Block
 
 __all__ = ["TABLE_FORMATS", "table_format", "open_table", "read_table", "convert_table", "TableInfo"]
 
@@ -342,7 +342,7 @@ def read_table(
     --------
     >>> v = pretrained.read_table("items.parquet", label="sku", vector="embedding")   # doctest: +SKIP
     """
-    from .vectors import Vectors
+    from pretrained.core.vectors import Vectors
 
     info, blocks = open_table(path, format=format, label=label, vector=vector)
     words: List[str] = []
@@ -356,8 +356,8 @@ def read_table(
 
 def convert_table(path: PathLike, dest: Path, *, format: Optional[str] = None, limit: Optional[int] = None, vocabulary: Optional[Sequence[str]] = None) -> Path:
     """Stream a table into the cache entry ``dest`` (what ``pretrained.load`` does for a table)."""
-    from . import store
-    from .hashes import file_sha256
+    from pretrained.cache import entries as store
+    from pretrained.cache.hashes import file_sha256
 
     path = Path(path)
     info, blocks = open_table(path, format=format, limit=limit, vocabulary=set(vocabulary) if vocabulary is not None else None)

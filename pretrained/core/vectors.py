@@ -10,10 +10,16 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 
 import numpy as np
 
-from . import scoring
-from .errors import ArgumentError, ArgumentTypeError, FormatError, PretrainedError, WordNotFoundError
-from .keyed import KeyedVectorsMethods
-from .results import Neighbours
+from pretrained.core import scoring
+from pretrained.errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    FormatError,
+    PretrainedError,
+    WordNotFoundError,
+)
+from pretrained.core.keyed import KeyedVectorsMethods
+from pretrained.core.results import Neighbours
 
 __all__ = ["Vectors", "Query", "check_values", "NONFINITE"]
 
@@ -517,7 +523,7 @@ class Vectors(KeyedVectorsMethods):
 
     def build_index(self, path: Optional["os.PathLike[str] | str"] = None, **kwargs: Any):
         """Build an Annoy neighbour index over these vectors (see :func:`pretrained.build_index`)."""
-        from .index import build_index
+        from pretrained.index import build_index
 
         return build_index(self, path, **kwargs)
 
@@ -526,7 +532,7 @@ class Vectors(KeyedVectorsMethods):
         built into the cache otherwise. Keywords as :func:`pretrained.build_index`: ``backend``
         (``"annoy"``, ``"hnsw"``, ``"milvus"``) and that backend's own parameters, e.g.
         ``v.index(backend="milvus", uri="http://milvus:19530", token=...)``."""
-        from .index import build_index
+        from pretrained.index import build_index
 
         return build_index(self, None, **kwargs)
 
@@ -534,7 +540,7 @@ class Vectors(KeyedVectorsMethods):
 
     def to_gensim(self):
         """A gensim ``KeyedVectors`` holding a copy of these vectors."""
-        from . import optional
+        from pretrained import optional
 
         KeyedVectors = optional.require("gensim.models").KeyedVectors
         kv = KeyedVectors(self.dim, count=0, dtype=np.float32)
@@ -545,13 +551,13 @@ class Vectors(KeyedVectorsMethods):
     def from_gensim(cls, kv, *, name: Optional[str] = None) -> "Vectors":
         """Wrap a gensim ``KeyedVectors`` (its words and vectors; the vectors are copied to float32),
         or a trained ``Word2Vec``/``FastText`` (``.wv``) or ``Doc2Vec`` (``.dv``: documents as items)."""
-        from .bring import from_gensim
+        from pretrained.interop.bring import from_gensim
 
         return from_gensim(kv, name=name)
 
     def embed(self, texts, **options: Any) -> np.ndarray:
         """One vector per text, the mean of its known words' vectors; see :func:`pretrained.embed`."""
-        from .texts import embed
+        from pretrained.interop.texts import embed
 
         return embed(self, texts, **options)
 
@@ -559,7 +565,7 @@ class Vectors(KeyedVectorsMethods):
         """Export to ``glove`` text, ``word2vec`` binary or ``word2vec-text`` (``.gz`` / ``.bz2``
         by the file name); text reads back bit-identical unless ``precision`` (significant digits)
         asks for compact output."""
-        from .writers import write_vectors
+        from pretrained.formats.writers import write_vectors
 
         write_vectors(path, self._words, self._vectors, format=format, precision=precision)
 
@@ -568,20 +574,20 @@ class Vectors(KeyedVectorsMethods):
     def embedding_matrix(self, vocabulary, **options: Any):
         """The float32 weight matrix of an embedding layer for ``vocabulary`` (row ``i`` = token
         ``i``); see :func:`pretrained.embedding_matrix` for the vocabulary forms and options."""
-        from .embedding import embedding_matrix
+        from pretrained.interop.matrix import embedding_matrix
 
         return embedding_matrix(self, vocabulary, **options)
 
     def keras_embedding(self, vocabulary, *, trainable: bool = False, mask_zero: bool = False, **options: Any):
         """A ``keras.layers.Embedding`` seeded with these vectors; see
         :func:`pretrained.keras_embedding`."""
-        from .adapters import keras_embedding
+        from pretrained.interop.layers import keras_embedding
 
         return keras_embedding(self, vocabulary, trainable=trainable, mask_zero=mask_zero, **options)
 
     def torch_embedding(self, vocabulary, *, trainable: bool = False, padding_idx: Optional[int] = None, **options: Any):
         """A ``torch.nn.Embedding`` seeded with these vectors; see
         :func:`pretrained.torch_embedding`."""
-        from .adapters import torch_embedding
+        from pretrained.interop.layers import torch_embedding
 
         return torch_embedding(self, vocabulary, trainable=trainable, padding_idx=padding_idx, **options)

@@ -1,6 +1,6 @@
 """``pretrained.load``: a catalogue name or a file path in, :class:`Vectors` out, through the cache.
 
-The first call converts the source into the cache (see :mod:`pretrained.store`); later calls
+The first call converts the source into the cache (see :mod:`pretrained.cache.entries`); later calls
 memory-map the cached entry, which costs reading the word list and nothing proportional to the
 vectors.
 
@@ -16,11 +16,20 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
-from . import cachedir, catalog, config, embedded, fasttext, hashes, keyed, locking, saving, store
-from .errors import CacheError, CatalogError, FormatError, OfflineError, UnknownNameError
-from .formats import MAX_TOKEN_BYTES, Block, ReadOptions, ReadStats, open_vectors, registry, select
-from .formats.registry import VectorFormat
-from .vectors import Vectors
+from pretrained import config
+from pretrained.cache import folder as cachedir
+from pretrained.remote import catalog
+from pretrained.remote import packaged as embedded
+from pretrained.core import fasttext
+from pretrained.cache import hashes
+from pretrained.core import keyed
+from pretrained.cache import locking
+from pretrained.interop import saving
+from pretrained.cache import entries as store
+from pretrained.errors import CacheError, CatalogError, FormatError, OfflineError, UnknownNameError
+from pretrained.formats import MAX_TOKEN_BYTES, Block, ReadOptions, ReadStats, open_vectors, registry, select
+from pretrained.formats.registry import VectorFormat
+from pretrained.core.vectors import Vectors
 
 __all__ = ["load", "convert", "entry_path"]
 
@@ -56,7 +65,7 @@ def entry_path(
     encoding: Optional[str] = None,
 ) -> Path:
     """The folder that :func:`load` uses for these arguments (it may not exist yet): a cache
-    entry, or a saved set's folder (:mod:`pretrained.saving`) for a name saved with
+    entry, or a saved set's folder (:mod:`pretrained.interop.saving`) for a name saved with
     :func:`pretrained.save` that is neither a catalogue name nor a file."""
     options = ReadOptions(
         format=format, member=member, limit=limit, vocabulary=vocabulary, unicode_errors=unicode_errors,
@@ -270,7 +279,7 @@ def _convert_catalogue(
     if embedded.available(entry):
         _convert_embedded(entry, dest, options)
         return
-    from . import downloader
+    from pretrained.remote import downloader
 
     try:
         archive = downloader.download(entry.name, cache_dir=cache_dir, offline=offline)
@@ -335,7 +344,7 @@ def load(
     format
         ``"glove"``, ``"word2vec"``, ``"word2vec-text"`` or ``"fasttext"``; detected when None.
         A table of item embeddings (``.parquet``, ``.arrow``/``.feather``, ``.csv``/``.tsv``, or
-        ``"table"``/``"parquet"``/``"arrow"``/``"csv"``/``"tsv"``): see :mod:`pretrained.tables`.
+        ``"table"``/``"parquet"``/``"arrow"``/``"csv"``/``"tsv"``): see :mod:`pretrained.formats.table_reader`.
         A name saved with :func:`pretrained.save` (not a file) loads the saved set.
     limit
         Keep only the first ``limit`` vectors of the file.
@@ -380,7 +389,7 @@ def load(
 
     A fastText ``.bin`` keeps its character n-grams: unknown words get fastText's vector from
     them (``v["unseenword"]``, ``v.get_vector``, ``v.subword_vector``), see
-    :class:`pretrained.fasttext.FastTextVectors`.
+    :class:`pretrained.core.fasttext.FastTextVectors`.
 
     Raises
     ------

@@ -5,7 +5,7 @@ A downloaded set can always be fetched and converted again; a saved set may exis
 So saved sets live in their own folder, by default outside the cache (platformdirs separates a
 user's data from a cache anyone may delete the same way)::
 
-    <data>/sets/<name>/        one entry each, in the form of :mod:`pretrained.store`
+    <data>/sets/<name>/        one entry each, in the form of :mod:`pretrained.cache.entries`
     <data>/sets/<name>.lock    while a save of that name runs
 
 ``<data>`` is ``data_dir=``, else ``$PRETRAINED_DATA``, else the user data folder (see
@@ -15,7 +15,7 @@ versions in ``<cache>/vectors/<name>`` keep loading from there (read-only: an ov
 here) and are never pruned either.
 
 Overwriting is one swap: the new set is written beside the old one under a temporary name,
-verified, then exchanged with it in one rename (:func:`pretrained.atomic.swap_in`); a reader sees
+verified, then exchanged with it in one rename (:func:`pretrained.cache.atomic.swap_in`); a reader sees
 the old or the new set, and a process killed at any moment leaves one of them.
 
 Examples
@@ -36,11 +36,16 @@ from typing import Any, Iterator, List, Optional
 
 import numpy as np
 
-from . import atomic, cachedir, catalog, config, locking, store
-from .config import PathLike
-from .errors import PretrainedError
-from .formats import Block
-from .vectors import Vectors
+from pretrained import config
+from pretrained.cache import atomic
+from pretrained.cache import folder as cachedir
+from pretrained.remote import catalog
+from pretrained.cache import locking
+from pretrained.cache import entries as store
+from pretrained.config import PathLike
+from pretrained.errors import PretrainedError
+from pretrained.formats import Block
+from pretrained.core.vectors import Vectors
 
 __all__ = [
     "save", "saved_path", "sets_dir", "check_name", "check_recordable", "precheck", "find_saved",
@@ -332,7 +337,7 @@ def save(
 
 def load_saved(path: Path) -> Vectors:
     """Memory-map a saved entry's folder as :class:`~pretrained.Vectors` (with its word counts)."""
-    from .fasttext import read_counts
+    from pretrained.core.fasttext import read_counts
 
     words, matrix, norms, meta = store.read_entry(path)
     v = Vectors(words, matrix, norms=norms, name=meta.get("name"), meta=meta, path=path, _checked=True)
@@ -397,7 +402,7 @@ def remove(name: str, data_dir: Optional[PathLike] = None, cache_dir: Optional[P
 
 def _finite(vectors: Vectors, nonfinite: str) -> Vectors:
     """``vectors`` with ``nonfinite=`` applied (the same object when nothing changes)."""
-    from .vectors import check_values
+    from pretrained.core.vectors import check_values
 
     checked = check_values(vectors.vectors, vectors.index_to_key, nonfinite)
     if checked is vectors.vectors:
@@ -410,7 +415,7 @@ def _finite(vectors: Vectors, nonfinite: str) -> Vectors:
 def _counts_writer(vectors: Vectors) -> Any:
     """``extra=`` for the entry writer: the word counts (``counts.npy``, as a fastText set keeps
     them) when the vectors carry real ones (from train, from_gensim, fvocab=), else None."""
-    from .fasttext import COUNTS
+    from pretrained.core.fasttext import COUNTS
 
     counts = vectors.counts
     if counts is None:

@@ -18,8 +18,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from . import config
-from .errors import CatalogError, UnknownNameError
+from pretrained import config
+from pretrained.errors import CatalogError, UnknownNameError
 
 __all__ = ["Entry", "get", "names", "has", "entries", "builtin_entries", "register", "unregister", "urls", "check_name"]
 
@@ -245,8 +245,8 @@ def _int_field(data: Dict[str, Any], key: str, name: str, source: str, low: int,
 
 def _make_entry(data: Dict[str, Any], source: str, origin: str) -> Entry:
     """Validate one user entry (a mapping) and build its :class:`Entry`."""
-    from .errors import FormatError
-    from .formats import normalize_format
+    from pretrained.errors import FormatError
+    from pretrained.formats import normalize_format
 
     if not isinstance(data, dict):
         raise CatalogError(f"each entry must be an object, got {type(data).__name__}", source)

@@ -3,7 +3,7 @@ into the cache under a name (:func:`pretrained.save`) and returned memory-mapped
 
 A corpus is a text file (one sentence a line, lines ended by ``"\\n"`` only; ``.gz``, ``.bz2``,
 ``.xz`` or a ``.zip`` too) split by the documented
-default tokenizer of :func:`pretrained.embed` (:func:`pretrained.texts.tokenize`), or an iterable
+default tokenizer of :func:`pretrained.embed` (:func:`pretrained.interop.texts.tokenize`), or an iterable
 of token lists (strings in it are tokenised the same way). With ``workers=1`` and a ``seed`` two
 runs give bit-identical vectors (gensim's threads otherwise race by design).
 """
@@ -18,10 +18,10 @@ import zlib
 from pathlib import Path
 from typing import Any, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
-from . import optional
-from .errors import ArgumentError, FormatDecodeError, PretrainedError
-from .texts import tokenize
-from .vectors import Vectors
+from pretrained import optional
+from pretrained.errors import ArgumentError, FormatDecodeError, PretrainedError
+from pretrained.interop.texts import tokenize
+from pretrained.core.vectors import Vectors
 
 __all__ = ["train", "METHODS", "CorpusError"]
 
@@ -53,7 +53,7 @@ class _LineCorpus:
 
     def _blocks(self) -> Iterator[Tuple[int, bytes]]:
         """Runs of whole lines as bytes, each with the number of its first line."""
-        from .sources import open_source
+        from pretrained.formats.sources import open_source
 
         number, rest = 1, b""
         if self.path.stat().st_size == 0:
@@ -222,8 +222,8 @@ def train(
     """
     dim, window, min_count, epochs, workers = _check(method, dim, window, min_count, epochs, workers, encoding)
     seed = _whole("seed", seed, 0)
-    from . import progress as progress_bars
-    from . import saving
+    from pretrained import progress as progress_bars
+    from pretrained.interop import saving
 
     if name is not None:  # name, folder, free space and options: refused before any epoch, not after
         saving.precheck(name, data_dir=data_dir, cache_dir=cache_dir, overwrite=overwrite, options=options)
@@ -243,7 +243,7 @@ def train(
         )
     seconds = time.perf_counter() - started
     logger.info("trained %s: %d words x %d dims on %d sentences in %.1f s", method, len(model.wv), dim, model.corpus_count, seconds)
-    from .bring import from_gensim
+    from pretrained.interop.bring import from_gensim
 
     v = from_gensim(model.wv, name=name)
     v.meta["source"] = _source(method, corpus, sentences, model, seconds, locals())

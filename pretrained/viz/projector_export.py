@@ -6,7 +6,7 @@ Examples
 --------
 >>> import numpy as np, tempfile
 >>> from pretrained import Vectors
->>> from pretrained.projector import export_projector
+>>> from pretrained.viz.projector_export import export_projector
 >>> v = Vectors(["a", "b", "c"], np.eye(3, dtype=np.float32))
 >>> out = export_projector(v, tempfile.mkdtemp(), words=2)
 >>> out.count, open(out.metadata).read().split()
@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Iterable, List, Tuple, Union
 
 import numpy as np
 
-from .atomic import atomic_path
-from .embedding import read_vocabulary
-from .errors import ArgumentError
-from .progress import bar
+from pretrained.cache.atomic import atomic_path
+from pretrained.interop.matrix import read_vocabulary
+from pretrained.errors import ArgumentError
+from pretrained.progress import bar
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .vectors import Vectors
+    from pretrained.core.vectors import Vectors
 
 __all__ = ["export_projector", "ProjectorExport", "read_vocab_file"]
 

@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence, U
 
 import numpy as np
 
-from .errors import ArgumentError, ArgumentTypeError
+from pretrained.errors import ArgumentError, ArgumentTypeError
 
 __all__ = ["TOKEN_PATTERN", "tokenize", "embed", "sif_weights", "POOLINGS"]
 

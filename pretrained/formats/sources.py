@@ -18,8 +18,8 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO, Iterator, Optional
 
-from . import hashes
-from .errors import FormatError, TruncatedFileError
+from pretrained.cache import hashes
+from pretrained.errors import FormatError, TruncatedFileError
 
 __all__ = ["open_source", "file_sha256", "zip_members", "describe", "SourceStream", "ProgressStream", "CheckedStream", "HashFeed"]
 
@@ -27,7 +27,7 @@ _CHUNK = 1 << 20
 
 
 def file_sha256(path: "os.PathLike[str] | str") -> str:
-    """The sha256 of a file as bare hex (:func:`pretrained.hashes.file_sha256` spells it).
+    """The sha256 of a file as bare hex (:func:`pretrained.cache.hashes.file_sha256` spells it).
 
     Examples
     --------
@@ -237,7 +237,7 @@ def _gunzip(raw: BinaryIO) -> BinaryIO:
     """A gzip reader over ``raw``: python-isal's ``igzip`` when installed (about twice as fast
     to decompress as :mod:`gzip`, with the same checks: CRC, length, cut-short streams), else
     :mod:`gzip`."""
-    from . import optional
+    from pretrained import optional
 
     igzip = optional.speedup("isal.igzip")
     return (igzip or gzip).GzipFile(fileobj=raw, mode="rb")
@@ -246,7 +246,7 @@ def _gunzip(raw: BinaryIO) -> BinaryIO:
 def _stream_errors() -> tuple:
     """The exceptions a decompressing read raises on bad data (isal's own error when present)."""
     errors: tuple = (EOFError, OSError, lzma.LZMAError, zlib.error, zipfile.BadZipFile)
-    from . import optional
+    from pretrained import optional
 
     isal_zlib = optional.speedup("isal.isal_zlib")
     return errors if isal_zlib is None else errors + (isal_zlib.error,)
@@ -293,7 +293,7 @@ class ProgressStream:
     by the bytes read."""
 
     def __init__(self, stream: BinaryIO, total: Optional[int], desc: str, enabled: Optional[bool] = True):
-        from .progress import bar
+        from pretrained.progress import bar
 
         self._stream = stream
         self.bar = bar(total, desc, bytes=True, enabled=enabled)

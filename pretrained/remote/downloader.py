@@ -14,7 +14,7 @@ destination while hashing (sha256), and
   the error names the URL, what was expected and what came;
 * holds a file lock (``<dest>.lock``) so two processes asking for one file download it once (a
   waiting process says who holds it; ``$PRETRAINED_LOCK_TIMEOUT`` bounds the wait), checks the free
-  disk space first, and renames the verified file into place atomically (:mod:`pretrained.atomic`);
+  disk space first, and renames the verified file into place atomically (:mod:`pretrained.cache.atomic`);
 * records the verified sha256 in a hidden marker beside the file with the file's size, inode and
   change time, so a later call trusts the file without re-hashing it, and re-hashes it (or
   downloads it again) when the file was touched.
@@ -38,9 +38,14 @@ import urllib.parse
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Type
 
-from . import atomic, cachedir, catalog, config, hashes, locking
-from . import progress as progress_bars
-from .errors import ChecksumError, DownloadError, OfflineError
+from pretrained import config
+from pretrained.cache import atomic
+from pretrained.cache import folder as cachedir
+from pretrained.remote import catalog
+from pretrained.cache import hashes
+from pretrained.cache import locking
+from pretrained import progress as progress_bars
+from pretrained.errors import ChecksumError, DownloadError, OfflineError
 
 __all__ = ["fetch", "download", "download_path", "unresolvable"]
 
@@ -441,7 +446,7 @@ def _resume_ready(part: _Part, sha256: Optional[str], size: Optional[int]) -> bo
 def _fetch_locked(url_list: List[str], dest: Path, sha256: Optional[str], size: Optional[int], settings: _Settings) -> Path:
     import requests
 
-    from . import __version__
+    from pretrained import __version__
 
     part = _Part(dest.with_name(dest.name + ".part"))
     if _resume_ready(part, sha256, size):
@@ -532,7 +537,7 @@ def _finish(part: _Part, dest: Path) -> Path:
 
 def download_path(name: str, cache_dir: Optional[str | os.PathLike[str]] = None) -> Path:
     """Where the file of catalogue entry ``name`` is (or will be) downloaded:
-    ``<cache>/downloads/<key>/<filename>`` (see :func:`pretrained.cachedir.download_key`)."""
+    ``<cache>/downloads/<key>/<filename>`` (see :func:`pretrained.cache.folder.download_key`)."""
     entry = catalog.get(name)
     if not entry.filename:
         raise DownloadError(f"catalogue entry {entry.name!r} has no file to download")

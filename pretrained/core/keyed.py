@@ -11,7 +11,7 @@ Two optional attributes complete the picture:
 ``counts``    an int64 array of word counts in row order (from a ``fvocab=`` file or a fastText
               ``.bin``), or None: then ``get_vecattr(word, "count")`` gives gensim's made-up
               descending counts (``len(v) - row``), as gensim does for a file without counts.
-``subwords``  a :class:`pretrained.fasttext.Subwords` (a fastText ``.bin`` set) or None: the
+``subwords``  a :class:`pretrained.core.fasttext.Subwords` (a fastText ``.bin`` set) or None: the
               character n-gram buckets that give unknown words a vector.
 """
 from __future__ import annotations
@@ -22,7 +22,13 @@ from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .errors import ArgumentError, ArgumentTypeError, FormatError, PretrainedError, WordNotFoundError
+from pretrained.errors import (
+    ArgumentError,
+    ArgumentTypeError,
+    FormatError,
+    PretrainedError,
+    WordNotFoundError,
+)
 
 __all__ = ["KeyedVectorsMethods", "read_fvocab"]
 
@@ -279,7 +285,7 @@ class KeyedVectorsMethods:
         """A new :class:`~pretrained.Vectors` of the given keys that have a vector (duplicates
         dropped, order kept); with ``allow_inference`` unknown words of a subword set get their
         n-gram vector. ``copy_vecattrs`` carries the counts over."""
-        from .vectors import Vectors
+        from pretrained.core.vectors import Vectors
 
         vocab, seen = [], set()
         for key in keys:
@@ -300,7 +306,7 @@ class KeyedVectorsMethods:
         """gensim's return shape: ``(accuracy, sections)``, each section a dict with ``section``,
         ``correct`` and ``incorrect`` (lists of ``(a, b, c, expected)``), the last one
         ``"Total accuracy"``; computed by :func:`pretrained.evaluate_analogies`."""
-        from .evaluate import evaluate_analogies
+        from pretrained.evaluate import evaluate_analogies
 
         res = evaluate_analogies(self, analogies, restrict_vocab=restrict_vocab, case_insensitive=case_insensitive, dummy4unknown=dummy4unknown)
         sections = [
@@ -312,7 +318,7 @@ class KeyedVectorsMethods:
     def evaluate_word_pairs(self, pairs: Any = None, delimiter: str = "\t", encoding: str = "utf8", restrict_vocab: int = 300000, case_insensitive: bool = True, dummy4unknown: bool = False):
         """gensim's return shape: ``((pearson, p), (spearman, p), oov_ratio)``; computed by
         :func:`pretrained.evaluate_pairs`."""
-        from .evaluate import evaluate_pairs
+        from pretrained.evaluate import evaluate_pairs
 
         r = evaluate_pairs(self, pairs, delimiter=delimiter, encoding=encoding, restrict_vocab=restrict_vocab, case_insensitive=case_insensitive, dummy4unknown=dummy4unknown)
         return (r.pearson, r.pearson_pvalue), (r.spearman, r.spearman_pvalue), r.oov_ratio

@@ -26,7 +26,7 @@ from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, Option
 
 import numpy as np
 
-from .errors import PretrainedError
+from pretrained.errors import PretrainedError
 
 __all__ = ["embedding_matrix", "Coverage", "VocabularyError", "read_vocabulary", "vocabulary_rows", "OOV_POLICIES"]
 
@@ -248,7 +248,7 @@ _stats_cache: "weakref.WeakKeyDictionary[Any, Tuple[np.ndarray, np.ndarray]]" = 
 def _mean_std(vectors: Any, matrix: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """Per-dimension mean and standard deviation of all the vectors (float64 sums over chunks;
     cached for read-only ``Vectors``)."""
-    from .vectors import Vectors
+    from pretrained.core.vectors import Vectors
 
     cacheable = isinstance(vectors, Vectors)
     if cacheable and vectors in _stats_cache:
@@ -367,7 +367,7 @@ def embedding_matrix(
     >>> print(report)
     5 rows x 2: 2 of 3 tokens found (66.7%), 1 through lowercase; 1 missing, most frequent: 'zebra'; plus 1 padding row (zero) and 1 OOV-token row
     """
-    if oov == "subword":  # fastText n-gram vectors (pretrained.fasttext)
+    if oov == "subword":  # fastText n-gram vectors (pretrained.core.fasttext)
         if not getattr(vectors, "has_subwords", False):
             raise ValueError("oov='subword' needs vectors with subword information: load a fastText .bin file")
         oov = vectors.subword_vector

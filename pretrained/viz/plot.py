@@ -1,11 +1,11 @@
-"""2-D maps of words: PCA, t-SNE or UMAP (:mod:`pretrained.projection`), drawn with matplotlib
+"""2-D maps of words: PCA, t-SNE or UMAP (:mod:`pretrained.viz.projection`), drawn with matplotlib
 (the ``plot`` extra, imported only when a map is drawn).
 
 Examples
 --------
 >>> import numpy as np
 >>> from pretrained import Vectors
->>> from pretrained.plot import pca_2d
+>>> from pretrained.viz.plot import pca_2d
 >>> v = Vectors(["a", "b", "c"], np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1]], dtype=np.float32))
 >>> pca_2d(v[["a", "b", "c"]]).shape
 (3, 2)
@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .atomic import atomic_path
-from .projection import check_method, pca_2d, project
+from pretrained.cache.atomic import atomic_path
+from pretrained.viz.projection import check_method, pca_2d, project
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .vectors import Vectors
+    from pretrained.core.vectors import Vectors
 
 __all__ = ["pca_2d", "map_words", "plot_words", "save_map"]
 
@@ -43,7 +43,7 @@ def map_words(
     Returns ``(labels, group, xy)``: every query word followed by its ``neighbours`` nearest words
     (each word once), ``group[i]`` the position of the query word that brought label ``i``, and
     the coordinates by ``method`` (``"pca"``, ``"tsne"`` or ``"umap"``, see
-    :func:`pretrained.projection.project`). Unknown query words raise
+    :func:`pretrained.viz.projection.project`). Unknown query words raise
     :class:`~pretrained.errors.WordNotFoundError`.
     """
     method = check_method(method)
@@ -66,7 +66,7 @@ def map_words(
 
 
 def _matplotlib():
-    from . import optional
+    from pretrained import optional
 
     agg = optional.require("matplotlib.backends.backend_agg", "plot")
     return optional.require("matplotlib.figure", "plot").Figure, agg.FigureCanvasAgg
@@ -91,7 +91,7 @@ def plot_words(
     Examples
     --------
     >>> import pretrained                                          # doctest: +SKIP
-    >>> from pretrained.plot import plot_words                     # doctest: +SKIP
+    >>> from pretrained.viz.plot import plot_words                     # doctest: +SKIP
     >>> v = pretrained.load("glove.6B.50d")                        # doctest: +SKIP
     >>> fig = plot_words(v, ["hotel", "motel", "resort", "inn", "banana", "guitar"])  # doctest: +SKIP
     >>> fig.savefig("map.png")                                     # doctest: +SKIP

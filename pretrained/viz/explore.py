@@ -36,13 +36,13 @@ from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .atomic import atomic_path
-from .errors import FormatError, PretrainedError, WordNotFoundError
-from .progress import bar, phase
-from .projection import check_method, check_size, kmeans, project
+from pretrained.cache.atomic import atomic_path
+from pretrained.errors import FormatError, PretrainedError, WordNotFoundError
+from pretrained.progress import bar, phase
+from pretrained.viz.projection import check_method, check_size, kmeans, project
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .vectors import Vectors
+    from pretrained.core.vectors import Vectors
 
 __all__ = ["explore", "ExplorerPage", "UnknownWordsError", "read_groups", "DEFAULT_WORDS", "ANALOGY_NUMBERS", "FLOAT32_NUMBERS", "render"]
 
@@ -106,7 +106,7 @@ def _vocab_words(vectors: "Vectors", vocab) -> List[str]:
             raise ValueError(f"the number of words must be positive, got {vocab}")
         return list(vectors.index_to_key[: int(vocab)])
     if isinstance(vocab, (str, os.PathLike)):
-        from .projector import read_vocab_file
+        from pretrained.viz.projector_export import read_vocab_file
 
         return read_vocab_file(vocab)
     return [str(w) for w in vocab]
@@ -161,7 +161,7 @@ def _choose(vectors: "Vectors", words, vocab, neighbours: int) -> _Points:
 def _neighbour_table(points: _Points, U: np.ndarray, k: int, progress: Optional[bool]) -> Tuple[np.ndarray, np.ndarray]:
     """(n, k) indices (-1 where fewer exist) and cosine scores: among the points, except the given
     words, whose rows hold their whole-vocabulary neighbours."""
-    from .vectors import Vectors
+    from pretrained.core.vectors import Vectors
 
     n = len(points.labels)
     nb = np.full((n, k), -1, dtype=np.int32)
@@ -244,7 +244,7 @@ def _b64(array: np.ndarray, dtype: str) -> str:
 
 
 def _template() -> str:
-    folder = resources.files("pretrained") / "explorer"
+    folder = resources.files("pretrained.viz") / "explorer"
     page = (folder / "explorer.html").read_text(encoding="utf-8")
     style = (folder / "explorer.css").read_text(encoding="utf-8")
     script = (folder / "explorer.js").read_text(encoding="utf-8")
