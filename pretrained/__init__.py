@@ -13,19 +13,10 @@ Examples
 0.4637...
 >>> pretrained.save_map(v, ["hotel", "motel", "banana"], "map.png")  # doctest: +SKIP
 """
+
 import logging
 
-from pretrained.interop.layers import keras_embedding, torch_embedding
-from pretrained.interop.bring import from_keras, from_projector, from_torch
-from pretrained.interop.compare import Comparison, compare
-from pretrained.interop.saving import save
-from pretrained.formats.table_reader import read_table
-from pretrained.interop.texts import embed, tokenize
-from pretrained.interop.train import train
-from pretrained.loading import convert, entry_path, load
-from pretrained.remote.catalog import register
-from pretrained.remote.downloader import download
-from pretrained.interop.matrix import Coverage, VocabularyError, embedding_matrix, read_vocabulary
+from pretrained.core.vectors import Vectors
 from pretrained.errors import (
     CacheError,
     CatalogError,
@@ -39,14 +30,24 @@ from pretrained.errors import (
     UnknownNameError,
     WordNotFoundError,
 )
-from pretrained.viz.explore import ExplorerPage, explore
 from pretrained.evaluate import AnalogyResult, PairsResult, SectionResult, evaluate_analogies, evaluate_pairs
 from pretrained.formats import detect_format, iter_vectors, read_vectors
+from pretrained.formats.table_reader import read_table
+from pretrained.formats.writers import write_vectors
+from pretrained.index import IndexMismatchError, NeighbourIndex, build_index, load_index
+from pretrained.interop.bring import from_keras, from_projector, from_torch
+from pretrained.interop.compare import Comparison, compare
+from pretrained.interop.layers import keras_embedding, torch_embedding
+from pretrained.interop.matrix import Coverage, VocabularyError, embedding_matrix, read_vocabulary
+from pretrained.interop.saving import save
+from pretrained.interop.texts import embed, tokenize
+from pretrained.interop.train import train
+from pretrained.loading import convert, entry_path, load
+from pretrained.remote.catalog import register
+from pretrained.remote.downloader import download
+from pretrained.viz.explore import ExplorerPage, explore
 from pretrained.viz.plot import plot_words, save_map
 from pretrained.viz.projector_export import export_projector
-from pretrained.index import IndexMismatchError, NeighbourIndex, build_index, load_index
-from pretrained.core.vectors import Vectors
-from pretrained.formats.writers import write_vectors
 
 __version__ = "0.1.0"
 

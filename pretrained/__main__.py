@@ -1,4 +1,5 @@
 """``python -m pretrained``: the command-line interface."""
+
 import sys
 
 from pretrained.cli import main

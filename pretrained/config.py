@@ -18,6 +18,7 @@ PRETRAINED_BACKOFF   first retry delay in seconds, doubled each time up to 30 s 
 PRETRAINED_LOCK_TIMEOUT  seconds to wait for another process's download or conversion lock
                      (default: wait as long as it takes, saying who holds it every few seconds)
 """
+
 from __future__ import annotations
 
 import os
@@ -139,7 +140,7 @@ def _float_env(name: str, default: float) -> float:
     return value
 
 
-def timeouts() -> "tuple[float, float]":
+def timeouts() -> tuple[float, float]:
     """(connect, read) timeouts in seconds for downloads."""
     return (_float_env("PRETRAINED_CONNECT_TIMEOUT", 10.0), _float_env("PRETRAINED_READ_TIMEOUT", 60.0))
 
@@ -150,7 +151,7 @@ def retries() -> int:
     return max(1, int(_float_env("PRETRAINED_RETRIES", 5)))
 
 
-def backoff() -> "tuple[float, float]":
+def backoff() -> tuple[float, float]:
     """(first delay, largest delay) in seconds between retries; the delay doubles each time."""
     first = _float_env("PRETRAINED_BACKOFF", 1.0)
     return first, max(first, 30.0)

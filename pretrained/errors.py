@@ -1,4 +1,5 @@
 """The exceptions of ``pretrained``: one root, children that also subclass the built-in users catch."""
+
 from __future__ import annotations
 
 from typing import Optional
@@ -31,7 +32,7 @@ class PretrainedError(Exception):
 class UnknownNameError(PretrainedError, ValueError):
     """A vector-set name that is neither in the catalogue nor an existing file."""
 
-    def __init__(self, name: str, known: "tuple[str, ...]" = ()):
+    def __init__(self, name: str, known: tuple[str, ...] = ()):
         self.name = name
         self.known = tuple(known)
         self.suggestions = _closest(name, self.known)
@@ -42,7 +43,7 @@ class UnknownNameError(PretrainedError, ValueError):
         )
 
 
-def _closest(word: str, candidates: "tuple[str, ...]", n: int = 2) -> "tuple[str, ...]":
+def _closest(word: str, candidates: tuple[str, ...], n: int = 2) -> tuple[str, ...]:
     """The (at most ``n``) candidates closest to ``word``, ignoring case (difflib's ratio >= 0.75),
     for a "did you mean" hint.
 
@@ -100,8 +101,16 @@ class FormatDecodeError(FormatError, UnicodeDecodeError):
     ``encoding``, ``object``, ``start``, ``end`` and ``reason`` are those of the decode error."""
 
     def __init__(
-        self, message: str, path: Optional[str] = None, line: Optional[int] = None, *,
-        object: bytes = b"", start: int = 0, end: int = 0, reason: str = "invalid", encoding: str = "utf-8",
+        self,
+        message: str,
+        path: Optional[str] = None,
+        line: Optional[int] = None,
+        *,
+        object: bytes = b"",
+        start: int = 0,
+        end: int = 0,
+        reason: str = "invalid",
+        encoding: str = "utf-8",
     ):
         UnicodeDecodeError.__init__(self, encoding, object, start, end, reason)
         self.path = path
@@ -166,10 +175,7 @@ class MissingDependencyError(PretrainedError, ImportError):
     def __init__(self, module: str, extra: str):
         self.module = module
         self.extra = extra
-        super().__init__(
-            f"this needs the optional dependency {module!r}: "
-            f"pip install 'pretrained[{extra}]'"
-        )
+        super().__init__(f"this needs the optional dependency {module!r}: pip install 'pretrained[{extra}]'")
 
 
 class CatalogError(PretrainedError, ValueError):

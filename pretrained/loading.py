@@ -8,6 +8,7 @@ A file's entry is keyed on its path, size and modification time; whether it stil
 converted is checked on every load against what cannot be restored by ``cp -p``, ``rsync -t`` or
 ``touch -r`` (inode and change time), re-hashing the file when those moved.
 """
+
 from __future__ import annotations
 
 import logging
@@ -17,24 +18,21 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from pretrained import config
-from pretrained.cache import folder as cachedir
-from pretrained.remote import catalog
-from pretrained.remote import packaged as embedded
-from pretrained.core import fasttext
-from pretrained.cache import hashes
-from pretrained.core import keyed
-from pretrained.cache import locking
-from pretrained.interop import saving
 from pretrained.cache import entries as store
+from pretrained.cache import folder as cachedir
+from pretrained.cache import hashes, locking
+from pretrained.core import fasttext, keyed
+from pretrained.core.vectors import Vectors
 from pretrained.errors import CacheError, CatalogError, FormatError, OfflineError, UnknownNameError
 from pretrained.formats import MAX_TOKEN_BYTES, Block, ReadOptions, ReadStats, open_vectors, registry, select
 from pretrained.formats.registry import VectorFormat
-from pretrained.core.vectors import Vectors
+from pretrained.interop import saving
+from pretrained.remote import catalog
+from pretrained.remote import packaged as embedded
 
 __all__ = ["load", "convert", "entry_path"]
 
 logger = logging.getLogger(__name__)
-
 
 
 def _catalogue_entry(name: str) -> Optional[catalog.Entry]:
@@ -50,32 +48,40 @@ def _catalogue_entry(name: str) -> Optional[catalog.Entry]:
 
 
 def entry_path(
-    name_or_path: "str | os.PathLike[str]",
+    name_or_path: str | os.PathLike[str],
     *,
     format: Optional[str] = None,
     member: Optional[str] = None,
     limit: Optional[int] = None,
     vocabulary: Optional[Iterable[str]] = None,
-    cache_dir: Optional["str | os.PathLike[str]"] = None,
+    cache_dir: Optional[str | os.PathLike[str]] = None,
     unicode_errors: str = "replace",
     nonfinite: str = "error",
     numeric_token_parts: bool = False,
     max_token_bytes: Optional[int] = MAX_TOKEN_BYTES,
-    data_dir: Optional["str | os.PathLike[str]"] = None,
+    data_dir: Optional[str | os.PathLike[str]] = None,
     encoding: Optional[str] = None,
 ) -> Path:
     """The folder that :func:`load` uses for these arguments (it may not exist yet): a cache
     entry, or a saved set's folder (:mod:`pretrained.interop.saving`) for a name saved with
     :func:`pretrained.save` that is neither a catalogue name nor a file."""
     options = ReadOptions(
-        format=format, member=member, limit=limit, vocabulary=vocabulary, unicode_errors=unicode_errors,
-        nonfinite=nonfinite, numeric_token_parts=numeric_token_parts, max_token_bytes=max_token_bytes,
+        format=format,
+        member=member,
+        limit=limit,
+        vocabulary=vocabulary,
+        unicode_errors=unicode_errors,
+        nonfinite=nonfinite,
+        numeric_token_parts=numeric_token_parts,
+        max_token_bytes=max_token_bytes,
         encoding=encoding,
     )
     return _entry_path(name_or_path, options, cache_dir, data_dir)
 
 
-def _entry_path(name_or_path: "str | os.PathLike[str]", options: ReadOptions, cache_dir: Any, data_dir: Any = None) -> Path:
+def _entry_path(
+    name_or_path: str | os.PathLike[str], options: ReadOptions, cache_dir: Any, data_dir: Any = None
+) -> Path:
     root = config.cache_dir(cache_dir) / "vectors"
     subset = options.subset_key()
     name = os.fspath(name_or_path)
@@ -87,7 +93,9 @@ def _entry_path(name_or_path: "str | os.PathLike[str]", options: ReadOptions, ca
         saved = saving.find_saved(name, data_dir, cache_dir)  # a set saved with pretrained.save (or train)
         if saved is not None:
             if subset:
-                raise ValueError(f"limit and vocabulary apply to files and catalogue sets, not to the saved set {name!r}")
+                raise ValueError(
+                    f"limit and vocabulary apply to files and catalogue sets, not to the saved set {name!r}"
+                )
             return saved
         raise UnknownNameError(name, catalog.names())
     return root / options.file_key(path, registry.key_spelling(path, options.format))
@@ -146,25 +154,29 @@ def _convert_stream(
     store.write_entry(dest, blocks, dim, meta, rows_hint=stats.header_count)  # file hashes as written
     logger.info(
         "converted %s into %s: %d vectors x %d dims in %.2f s",
-        stats.path, dest, stats.kept, dim, time.perf_counter() - started,
+        stats.path,
+        dest,
+        stats.kept,
+        dim,
+        time.perf_counter() - started,
     )
 
 
 def convert(
-    name_or_path: "str | os.PathLike[str]",
+    name_or_path: str | os.PathLike[str],
     *,
     format: Optional[str] = None,
     member: Optional[str] = None,
     limit: Optional[int] = None,
     vocabulary: Optional[Iterable[str]] = None,
-    cache_dir: Optional["str | os.PathLike[str]"] = None,
+    cache_dir: Optional[str | os.PathLike[str]] = None,
     unicode_errors: str = "replace",
     force: bool = False,
     offline: Optional[bool] = None,
     nonfinite: str = "error",
     numeric_token_parts: bool = False,
     max_token_bytes: Optional[int] = MAX_TOKEN_BYTES,
-    data_dir: Optional["str | os.PathLike[str]"] = None,
+    data_dir: Optional[str | os.PathLike[str]] = None,
     encoding: Optional[str] = None,
 ) -> Path:
     """Convert a vector set into the cache once (a no-op when the entry exists) and return its
@@ -185,15 +197,21 @@ def convert(
     nothing converts, replaces or drops a saved set. ``encoding`` decodes the words of a fastText
     ``.bin`` that are not UTF-8."""
     options = ReadOptions(
-        format=format, member=member, limit=limit, vocabulary=vocabulary, unicode_errors=unicode_errors,
-        nonfinite=nonfinite, numeric_token_parts=numeric_token_parts, max_token_bytes=max_token_bytes,
+        format=format,
+        member=member,
+        limit=limit,
+        vocabulary=vocabulary,
+        unicode_errors=unicode_errors,
+        nonfinite=nonfinite,
+        numeric_token_parts=numeric_token_parts,
+        max_token_bytes=max_token_bytes,
         encoding=encoding,
     )
     return _convert(name_or_path, options.require_words(), cache_dir, offline, force, data_dir)
 
 
 def _convert(
-    name_or_path: "str | os.PathLike[str]",
+    name_or_path: str | os.PathLike[str],
     options: ReadOptions,
     cache_dir: Any,
     offline: Optional[bool],
@@ -231,7 +249,11 @@ def _entry_meta(name: str, source: dict, options: ReadOptions, stats: ReadStats,
 
 
 def _convert_source(
-    spec: Optional[VectorFormat], path: Path, dest: Path, options: ReadOptions, entry: Optional[catalog.Entry] = None,
+    spec: Optional[VectorFormat],
+    path: Path,
+    dest: Path,
+    options: ReadOptions,
+    entry: Optional[catalog.Entry] = None,
 ) -> None:
     """Convert ``path`` (a local file, or ``entry``'s download) through its format: the format
     writes the entry itself (``spec.convert``), or its blocks are written here. ``spec`` None:
@@ -239,7 +261,9 @@ def _convert_source(
     source = None if entry is None else _catalogue_source(entry, path)
     name = None if entry is None else entry.name
     if options.encoding is not None and (spec is None or not spec.takes_encoding):
-        raise ValueError(f"encoding={options.encoding!r} applies to fastText .bin files; {path} is read as UTF-8 (see unicode_errors)")
+        raise ValueError(
+            f"encoding={options.encoding!r} applies to fastText .bin files; {path} is read as UTF-8 (see unicode_errors)"
+        )
     if spec is not None and spec.convert is not None:
         spec.convert(path, dest, options, name=name, source=source)
         return
@@ -249,7 +273,8 @@ def _convert_source(
     with opener(path, options, hash=entry is None, progress=progress) as (stats, blocks):
         if entry is not None and stats.dim != entry.dim:
             raise FormatError(
-                f"holds {stats.dim}-dimensional vectors, the catalogue entry {entry.name!r} says {entry.dim}", stats.path
+                f"holds {stats.dim}-dimensional vectors, the catalogue entry {entry.name!r} says {entry.dim}",
+                stats.path,
             )
 
         def meta() -> dict:
@@ -266,8 +291,12 @@ def _convert_source(
 
 def _catalogue_source(entry: catalog.Entry, archive: Path) -> dict:
     return {
-        "catalogue": entry.name, "path": str(archive), "member": entry.member, "size": archive.stat().st_size,
-        "sha256": hashes.spell(entry.sha256), "urls": list(entry.urls),
+        "catalogue": entry.name,
+        "path": str(archive),
+        "member": entry.member,
+        "size": archive.stat().st_size,
+        "sha256": hashes.spell(entry.sha256),
+        "urls": list(entry.urls),
     }
 
 
@@ -304,7 +333,10 @@ def _convert_embedded(entry: catalog.Entry, dest: Path, options: ReadOptions) ->
 
     def meta() -> dict:
         source = {
-            "package": package, "version": version(package), "path": str(npy), "size": npy.stat().st_size,
+            "package": package,
+            "version": version(package),
+            "path": str(npy),
+            "size": npy.stat().st_size,
             "sha256": hashes.file_sha256(npy),
         }
         return _entry_meta(entry.name, source, options, stats, reader=False)
@@ -313,12 +345,12 @@ def _convert_embedded(entry: catalog.Entry, dest: Path, options: ReadOptions) ->
 
 
 def load(
-    name_or_path: "str | os.PathLike[str]",
+    name_or_path: str | os.PathLike[str],
     *,
     format: Optional[str] = None,
     limit: Optional[int] = None,
     vocabulary: Optional[Iterable[str]] = None,
-    cache_dir: Optional["str | os.PathLike[str]"] = None,
+    cache_dir: Optional[str | os.PathLike[str]] = None,
     member: Optional[str] = None,
     unicode_errors: str = "replace",
     offline: Optional[bool] = None,
@@ -326,9 +358,9 @@ def load(
     nonfinite: str = "error",
     numeric_token_parts: bool = False,
     max_token_bytes: Optional[int] = MAX_TOKEN_BYTES,
-    fvocab: Optional["str | os.PathLike[str]"] = None,
+    fvocab: Optional[str | os.PathLike[str]] = None,
     datatype: Any = None,
-    data_dir: Optional["str | os.PathLike[str]"] = None,
+    data_dir: Optional[str | os.PathLike[str]] = None,
     encoding: Optional[str] = None,
 ) -> Vectors:
     """Load a vector set by catalogue name or file path.
@@ -406,8 +438,14 @@ def load(
     [('queen', 0.8523604273796082)]
     """
     options = ReadOptions(
-        format=format, member=member, limit=limit, vocabulary=vocabulary, unicode_errors=unicode_errors,
-        nonfinite=nonfinite, numeric_token_parts=numeric_token_parts, max_token_bytes=max_token_bytes,
+        format=format,
+        member=member,
+        limit=limit,
+        vocabulary=vocabulary,
+        unicode_errors=unicode_errors,
+        nonfinite=nonfinite,
+        numeric_token_parts=numeric_token_parts,
+        max_token_bytes=max_token_bytes,
         encoding=encoding,
     ).require_words()
     dest = _convert(name_or_path, options, cache_dir, offline, force, data_dir)

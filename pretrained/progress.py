@@ -12,6 +12,7 @@ Examples
 >>> type(b).__name__
 'NullBar'
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -63,7 +64,16 @@ def wanted(enabled: Optional[bool] = None) -> bool:
     return bool(enabled)
 
 
-def bar(total: Optional[int], desc: str, *, unit: str = "it", enabled: Optional[bool] = None, min_total: int = 0, leave: bool = False, bytes: bool = False) -> Any:
+def bar(
+    total: Optional[int],
+    desc: str,
+    *,
+    unit: str = "it",
+    enabled: Optional[bool] = None,
+    min_total: int = 0,
+    leave: bool = False,
+    bytes: bool = False,
+) -> Any:
     """A tqdm bar over ``total`` units (``bytes=True``: scaled by 1024), or a :class:`NullBar`."""
     if not wanted(enabled) or (total is not None and total < max(min_total, 1)):
         return NullBar()

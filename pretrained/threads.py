@@ -7,6 +7,7 @@ Examples
 >>> workers(8, blocks=3)
 3
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -7,6 +7,7 @@ hash, write), measured in the same run on the same file. Also a resume from a ha
 Prints seconds, MB/s and the ratio (ours / plain; 1.00 = same speed, lower is better). Only
 127.0.0.1 is contacted.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +31,7 @@ class _Quiet(SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         rng = self.headers.get("Range", "")
         if not rng.startswith("bytes=") or not rng.endswith("-"):
             return super().do_GET()

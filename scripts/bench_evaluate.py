@@ -8,6 +8,7 @@ the timers), checks that both give the same accuracy, prints the ratio. The mach
 only the ratio measured here means anything; ours runs before and after gensim and the mean is used.
 Also times ``evaluate_pairs`` against gensim's ``evaluate_word_pairs`` on WordSim353 and SimLex-999.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,11 @@ def main(argv=None) -> int:
     for _ in range(args.repeat):
         dt, r = timed(pretrained.evaluate_analogies, v, questions)
         ours.append(dt)
-        print(f"pretrained (exact, 3CosAdd): {dt:7.2f} s  accuracy {100 * r.accuracy:.2f}%  "
-              f"semantic {100 * r.semantic:.2f}%  syntactic {100 * r.syntactic:.2f}%", flush=True)
+        print(
+            f"pretrained (exact, 3CosAdd): {dt:7.2f} s  accuracy {100 * r.accuracy:.2f}%  "
+            f"semantic {100 * r.semantic:.2f}%  syntactic {100 * r.syntactic:.2f}%",
+            flush=True,
+        )
     if args.skip_gensim:
         return 0
 
@@ -57,17 +61,21 @@ def main(argv=None) -> int:
 
     mean = statistics.mean(ours)
     diff = abs(100 * (r.accuracy - g_score))
-    print(f"\nanalogies: gensim / pretrained = {g_dt:.2f} / {mean:.2f} = {g_dt / mean:.1f}x faster "
-          f"(best of ours {g_dt / min(ours):.1f}x); accuracy difference {diff:.3f} points "
-          f"(load average now {os.getloadavg()[0]:.1f})")
+    print(
+        f"\nanalogies: gensim / pretrained = {g_dt:.2f} / {mean:.2f} = {g_dt / mean:.1f}x faster "
+        f"(best of ours {g_dt / min(ours):.1f}x); accuracy difference {diff:.3f} points "
+        f"(load average now {os.getloadavg()[0]:.1f})"
+    )
 
     for name in ("wordsim353", "simlex999"):
         path = dataset_path(name)
         o_dt, o = timed(pretrained.evaluate_pairs, v, path)
         g_dt2, (pearson, spearman, oov) = timed(kv.evaluate_word_pairs, str(path))
-        print(f"pairs {name}: spearman ours {o.spearman:.4f} gensim {spearman[0]:.4f}, "
-              f"pearson ours {o.pearson:.4f} gensim {pearson[0]:.4f}; "
-              f"{o_dt * 1000:.1f} ms vs {g_dt2 * 1000:.1f} ms ({g_dt2 / o_dt:.1f}x)")
+        print(
+            f"pairs {name}: spearman ours {o.spearman:.4f} gensim {spearman[0]:.4f}, "
+            f"pearson ours {o.pearson:.4f} gensim {pearson[0]:.4f}; "
+            f"{o_dt * 1000:.1f} ms vs {g_dt2 * 1000:.1f} ms ({g_dt2 / o_dt:.1f}x)"
+        )
     return 0 if diff < 0.1 else 1
 
 

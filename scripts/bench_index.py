@@ -39,6 +39,7 @@ growth    ``--growth N ...``: synthetic N x 100 sets (GloVe structure); each bac
 
     python scripts/bench_index.py --skip-glove --growth 100000 250000 500000 --out growth.json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,10 +57,9 @@ import numpy as np
 
 import pretrained
 from pretrained.cache import entries as store
+from pretrained.core.vectors import Vectors
 from pretrained.formats import Block
 from pretrained.index import DEFAULT_SEED, DEFAULT_TREES
-from pretrained.core.vectors import Vectors
-
 
 # ---------------------------------------------------------------------------- data sets
 
@@ -88,7 +88,13 @@ def large_entry(cache: Path, n: int, dim: int = 300, seed: int = 0) -> Path:
             rep = rows // m
             noisy = rep > 0
             block[noisy] += rng.standard_normal((int(noisy.sum()), dim)).astype(np.float32) * scale
-            yield Block([f"{g.index_to_key[i % m]}#{r}" if r else g.index_to_key[i % m] for i, r in zip(rows.tolist(), rep.tolist())], block)
+            yield Block(
+                [
+                    f"{g.index_to_key[i % m]}#{r}" if r else g.index_to_key[i % m]
+                    for i, r in zip(rows.tolist(), rep.tolist())
+                ],
+                block,
+            )
 
     return store.write_entry(dest, blocks(), dim, {"name": dest.name, "source": {"synthetic": True}})
 
@@ -108,7 +114,10 @@ def limited_entry(cache: Path, source: Path, n: int) -> Path:
         return dest
     g = open_entry(source)
     n = min(n, len(g))
-    blocks = (Block(list(g.index_to_key[s : min(n, s + 65536)]), np.asarray(g.vectors[s : min(n, s + 65536)])) for s in range(0, n, 65536))
+    blocks = (
+        Block(list(g.index_to_key[s : min(n, s + 65536)]), np.asarray(g.vectors[s : min(n, s + 65536)]))
+        for s in range(0, n, 65536)
+    )
     return store.write_entry(dest, blocks, g.dim, {"name": dest.name, "source": {"first": n, "of": g.name}})
 
 
@@ -157,7 +166,9 @@ def peak_rss_mib() -> float:
 
 def run_build(kind: str, entry: Path, dest: Path, params: dict, n_jobs: int) -> dict:
     cmd = [sys.executable, __file__, "--_build", kind, str(entry), str(dest), json.dumps(params), str(n_jobs)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env={**os.environ, "PRETRAINED_PROGRESS": "0"})
+    out = subprocess.run(
+        cmd, check=True, capture_output=True, text=True, env={**os.environ, "PRETRAINED_PROGRESS": "0"}
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -189,13 +200,22 @@ def query_table(v, kv, raw, same, index, sample_ids, search_ks, rounds: int) -> 
             times["same"].append(time_queries(lambda i: same.get_nns_by_item(int(i), 11, sk, True), sample_ids))
             times["ours"].append(time_queries(lambda w: index.most_similar(w, 10, search_k=sk), qwords))
         med = {k: statistics.median(x) for k, x in times.items()}
-        rows.append({
-            "n_trees": index.n_trees, "search_k": sk, "queries": len(qwords),
-            "recall_raw": raw_hits / (10 * len(qwords)), "recall_ours": ours_hits / (10 * len(qwords)),
-            "ms_gensim": med["gensim"], "ms_raw": med["raw"], "ms_raw_same_file": med["same"], "ms_ours": med["ours"],
-            "speedup_vs_gensim": med["gensim"] / med["ours"], "ours_vs_raw_rate": med["raw"] / med["ours"],
-            "ours_vs_raw_same_file_rate": med["same"] / med["ours"],
-        })
+        rows.append(
+            {
+                "n_trees": index.n_trees,
+                "search_k": sk,
+                "queries": len(qwords),
+                "recall_raw": raw_hits / (10 * len(qwords)),
+                "recall_ours": ours_hits / (10 * len(qwords)),
+                "ms_gensim": med["gensim"],
+                "ms_raw": med["raw"],
+                "ms_raw_same_file": med["same"],
+                "ms_ours": med["ours"],
+                "speedup_vs_gensim": med["gensim"] / med["ours"],
+                "ours_vs_raw_rate": med["raw"] / med["ours"],
+                "ours_vs_raw_same_file_rate": med["same"] / med["ours"],
+            }
+        )
         r = rows[-1]
         print(
             f"  trees {r['n_trees']:>3} search_k {sk:>6}: recall@10 raw {r['recall_raw']:.3f} ours {r['recall_ours']:.3f} | "
@@ -230,17 +250,30 @@ def hnsw_table(v, kv, path: Path, sample_ids, efs, rounds: int) -> list:
             times["raw"].append(time_queries(lambda u: raw.knn_query(u, k=11, num_threads=1), units))
             times["ours"].append(time_queries(lambda w: index.most_similar(w, 10, search_k=ef), qwords))
         med = {k: statistics.median(x) for k, x in times.items()}
-        rows.append({"M": index.params["M"], "ef": ef, "queries": len(qwords), "recall_ours": hits / (10 * len(qwords)),
-                     "ms_raw": med["raw"], "ms_ours": med["ours"], "qps_ours": 1e3 / med["ours"],
-                     "wrapper_us": 1e3 * (med["ours"] - med["raw"]), "ours_vs_raw_rate": med["raw"] / med["ours"]})
+        rows.append(
+            {
+                "M": index.params["M"],
+                "ef": ef,
+                "queries": len(qwords),
+                "recall_ours": hits / (10 * len(qwords)),
+                "ms_raw": med["raw"],
+                "ms_ours": med["ours"],
+                "qps_ours": 1e3 / med["ours"],
+                "wrapper_us": 1e3 * (med["ours"] - med["raw"]),
+                "ours_vs_raw_rate": med["raw"] / med["ours"],
+            }
+        )
         r = rows[-1]
-        print(f"  hnsw M {r['M']} ef {ef:>4}: recall@10 {r['recall_ours']:.3f} | ms/query raw {r['ms_raw']:.3f} ours {r['ms_ours']:.3f} "
-              f"({r['qps_ours']:,.0f} q/s; wrapper {r['wrapper_us']:+.0f} us, {r['ours_vs_raw_rate']:.2f}x raw rate)", flush=True)
+        print(
+            f"  hnsw M {r['M']} ef {ef:>4}: recall@10 {r['recall_ours']:.3f} | ms/query raw {r['ms_raw']:.3f} ours {r['ms_ours']:.3f} "
+            f"({r['qps_ours']:,.0f} q/s; wrapper {r['wrapper_us']:+.0f} us, {r['ours_vs_raw_rate']:.2f}x raw rate)",
+            flush=True,
+        )
     index.unload()
     return rows
 
 
-def best_qps(rows: list, recall: float, key: str) -> "float | None":
+def best_qps(rows: list, recall: float, key: str) -> float | None:
     """The most queries a second among rows reaching ``recall``."""
     ok = [1e3 / r["ms_ours"] for r in rows if r[key] >= recall]
     return max(ok) if ok else None
@@ -248,16 +281,24 @@ def best_qps(rows: list, recall: float, key: str) -> "float | None":
 
 def hnsw_bench(label: str, entry: Path, work: Path, args, v, kv, sample_ids, annoy_rows, analogies: bool) -> dict:
     path = work / f"{label}-hnsw-m{args.m}.ann"
-    b = run_build("hnsw", entry, path, {"M": args.m, "ef_construction": args.ef_construction, "seed": args.seed}, args.jobs)
+    b = run_build(
+        "hnsw", entry, path, {"M": args.m, "ef_construction": args.ef_construction, "seed": args.seed}, args.jobs
+    )
     b["index_mib"] = path.stat().st_size / 2**20
-    print(f"  build hnsw M {args.m} ef_construction {args.ef_construction}: {b['seconds']:.1f} s, peak RSS {b['peak_rss_mib']:.0f} MiB, "
-          f"file {b['index_mib']:.0f} MiB", flush=True)
+    print(
+        f"  build hnsw M {args.m} ef_construction {args.ef_construction}: {b['seconds']:.1f} s, peak RSS {b['peak_rss_mib']:.0f} MiB, "
+        f"file {b['index_mib']:.0f} MiB",
+        flush=True,
+    )
     out = {"build": {"M": args.m, "ef_construction": args.ef_construction, **b}}
     out["queries"] = hnsw_table(v, kv, path, sample_ids, args.ef, args.rounds)
     h, a = best_qps(out["queries"], 0.95, "recall_ours"), best_qps(annoy_rows, 0.95, "recall_ours")
     out["ratio_at_095"] = h / a if h and a else None
-    print(f"  at recall@10 >= 0.95: hnsw {h or 0:,.0f} q/s, annoy {a or 0:,.0f} q/s"
-          + (f" = {out['ratio_at_095']:.1f}x" if out["ratio_at_095"] else " (one of them does not reach it)"), flush=True)
+    print(
+        f"  at recall@10 >= 0.95: hnsw {h or 0:,.0f} q/s, annoy {a or 0:,.0f} q/s"
+        + (f" = {out['ratio_at_095']:.1f}x" if out["ratio_at_095"] else " (one of them does not reach it)"),
+        flush=True,
+    )
     if analogies:
         index = pretrained.load_index(path, vectors=v)
         out["analogy"] = analogy_bench(v, kv, index, args.analogy_ef)
@@ -286,11 +327,23 @@ def milvus_table(v, kv, path: Path, sample_ids, efs, rounds: int) -> list:
             index.most_similar_batch(qwords, 10, search_k=ef)
             batched.append((time.perf_counter() - started) / len(qwords) * 1e3)
         ms, mb = statistics.median(single), statistics.median(batched)
-        rows.append({"ef": ef, "queries": len(qwords), "recall_ours": hits / (10 * len(qwords)), "ms_ours": ms,
-                     "qps_one_at_a_time": 1e3 / ms, "qps_batched": 1e3 / mb, "batch_size": len(qwords)})
+        rows.append(
+            {
+                "ef": ef,
+                "queries": len(qwords),
+                "recall_ours": hits / (10 * len(qwords)),
+                "ms_ours": ms,
+                "qps_one_at_a_time": 1e3 / ms,
+                "qps_batched": 1e3 / mb,
+                "batch_size": len(qwords),
+            }
+        )
         r = rows[-1]
-        print(f"  milvus ef {ef:>4}: recall@10 {r['recall_ours']:.3f} | one at a time {ms:.2f} ms ({r['qps_one_at_a_time']:,.0f} q/s), "
-              f"batched ({len(qwords)} per call) {r['qps_batched']:,.0f} q/s", flush=True)
+        print(
+            f"  milvus ef {ef:>4}: recall@10 {r['recall_ours']:.3f} | one at a time {ms:.2f} ms ({r['qps_one_at_a_time']:,.0f} q/s), "
+            f"batched ({len(qwords)} per call) {r['qps_batched']:,.0f} q/s",
+            flush=True,
+        )
     index.unload()
     return rows
 
@@ -300,9 +353,12 @@ def milvus_bench(label: str, entry: Path, work: Path, args, v, kv, sample_ids, o
     b = run_build("milvus", entry, path, {"M": args.m, "ef_construction": args.ef_construction}, args.jobs)
     b["insert_rows_per_s"] = len(v) / b["add_seconds"]
     b["db_mib"] = sum(f.stat().st_size for f in path.with_suffix(".db").rglob("*") if f.is_file()) / 2**20
-    print(f"  build milvus (Lite, HNSW M {args.m} ef_construction {args.ef_construction}): {b['seconds']:.1f} s "
-          f"(insert {b['add_seconds']:.1f} s = {b['insert_rows_per_s']:,.0f} rows/s, index {b['build_seconds']:.1f} s), "
-          f"peak RSS {b['peak_rss_mib']:.0f} MiB, database {b['db_mib']:.0f} MiB", flush=True)
+    print(
+        f"  build milvus (Lite, HNSW M {args.m} ef_construction {args.ef_construction}): {b['seconds']:.1f} s "
+        f"(insert {b['add_seconds']:.1f} s = {b['insert_rows_per_s']:,.0f} rows/s, index {b['build_seconds']:.1f} s), "
+        f"peak RSS {b['peak_rss_mib']:.0f} MiB, database {b['db_mib']:.0f} MiB",
+        flush=True,
+    )
     out = {"build": {"M": args.m, "ef_construction": args.ef_construction, **b}}
     out["queries"] = milvus_table(v, kv, path, sample_ids, args.milvus_ef, args.rounds)
     one = best_qps(out["queries"], 0.95, "recall_ours")
@@ -317,15 +373,20 @@ def growth_bench(cache: Path, work: Path, sizes, args) -> list:
     rows = []
     for n in sizes:
         entry = large_entry(cache, n, dim=100)
-        for kind, params in (("ours", {"n_trees": args.trees, "seed": args.seed}),
-                             ("hnsw", {"M": args.m, "ef_construction": args.ef_construction, "seed": args.seed}),
-                             ("milvus", {"M": args.m, "ef_construction": args.ef_construction})):
+        for kind, params in (
+            ("ours", {"n_trees": args.trees, "seed": args.seed}),
+            ("hnsw", {"M": args.m, "ef_construction": args.ef_construction, "seed": args.seed}),
+            ("milvus", {"M": args.m, "ef_construction": args.ef_construction}),
+        ):
             dest = work / f"growth-{n}-{kind}{'.milvus' if kind == 'milvus' else '.ann'}"
             b = run_build(kind, entry, dest, params, args.jobs)
             name = {"ours": "annoy"}.get(kind, kind)
             rows.append({"rows": n, "dim": 100, "backend": name, **b})
-            print(f"  growth {n:>9,} x 100 {name:<6}: {b['seconds']:.1f} s (add {b['add_seconds']:.1f} s, build {b['build_seconds']:.1f} s), "
-                  f"peak RSS {b['peak_rss_mib']:.0f} MiB", flush=True)
+            print(
+                f"  growth {n:>9,} x 100 {name:<6}: {b['seconds']:.1f} s (add {b['add_seconds']:.1f} s, build {b['build_seconds']:.1f} s), "
+                f"peak RSS {b['peak_rss_mib']:.0f} MiB",
+                flush=True,
+            )
             if kind == "milvus":
                 import shutil
 
@@ -337,7 +398,9 @@ def growth_bench(cache: Path, work: Path, sizes, args) -> list:
 def growth_markdown(rows: list) -> str:
     out = ["| rows x 100 | backend | build s (add + index) | peak RSS MiB |", "|---:|---|---:|---:|"]
     for r in rows:
-        out.append(f"| {r['rows']:,} | {r['backend']} | {r['seconds']:.1f} ({r['add_seconds']:.1f} + {r['build_seconds']:.1f}) | {r['peak_rss_mib']:.0f} |")
+        out.append(
+            f"| {r['rows']:,} | {r['backend']} | {r['seconds']:.1f} ({r['add_seconds']:.1f} + {r['build_seconds']:.1f}) | {r['peak_rss_mib']:.0f} |"
+        )
     return "\n".join(out) + "\n"
 
 
@@ -371,18 +434,29 @@ def analogy_bench(v, kv, index, search_ks, restrict_vocab: int = 300000) -> dict
     gensim_s = time.perf_counter() - started
     total = sections[-1]
     n_gensim = len(total["correct"]) + len(total["incorrect"])
-    print(f"  gensim evaluate_word_analogies: accuracy {score:.4f} on {n_gensim} questions in {gensim_s:.1f} s", flush=True)
+    print(
+        f"  gensim evaluate_word_analogies: accuracy {score:.4f} on {n_gensim} questions in {gensim_s:.1f} s",
+        flush=True,
+    )
     out = {"gensim": {"accuracy": score, "questions": n_gensim, "seconds": gensim_s}, "ours": []}
     for sk in search_ks:
         started = time.perf_counter()
         ok = {w: i for i, w in enumerate(v.index_to_key[:restrict_vocab])}
         questions, skipped = read_questions(path, ok)
-        answers = index.analogy_batch([q[:3] for q in questions], topn=1, search_k=sk, n_jobs=-1, restrict_vocab=restrict_vocab)
+        answers = index.analogy_batch(
+            [q[:3] for q in questions], topn=1, search_k=sk, n_jobs=-1, restrict_vocab=restrict_vocab
+        )
         correct = sum(1 for q, a in zip(questions, answers) if a and a[0][0] == q[3])
         seconds = time.perf_counter() - started
         acc = correct / len(questions)
-        row = {"search_k": sk, "accuracy": acc, "questions": len(questions), "seconds": seconds,
-               "points_vs_exact": 100 * (acc - score), "time_fraction_of_gensim": seconds / gensim_s}
+        row = {
+            "search_k": sk,
+            "accuracy": acc,
+            "questions": len(questions),
+            "seconds": seconds,
+            "points_vs_exact": 100 * (acc - score),
+            "time_fraction_of_gensim": seconds / gensim_s,
+        }
         out["ours"].append(row)
         print(
             f"  index search_k {sk:>6}: accuracy {acc:.4f} on {len(questions)} questions in {seconds:.2f} s "
@@ -400,9 +474,13 @@ def markdown(results: dict) -> str:
     out = []
     for st in results["sets"]:
         b, t = st["build"], st["tune"]
-        out.append(f"**{st['set']}** ({st['count']:,} x {st['dim']}), {b['n_trees']} trees, seed {b['seed']}, "
-                   f"`tune(recall={t['target']})` picked `search_k` {t['search_k']} (recall {t['recall']:.3f} on its {t['sample']}-word sample)\n")
-        out.append("| search_k | recall@10 raw | recall@10 ours | gensim exact ms | raw ms | raw, our file ms | ours ms | ours vs gensim | ours / raw rate | ours / raw-our-file rate |")
+        out.append(
+            f"**{st['set']}** ({st['count']:,} x {st['dim']}), {b['n_trees']} trees, seed {b['seed']}, "
+            f"`tune(recall={t['target']})` picked `search_k` {t['search_k']} (recall {t['recall']:.3f} on its {t['sample']}-word sample)\n"
+        )
+        out.append(
+            "| search_k | recall@10 raw | recall@10 ours | gensim exact ms | raw ms | raw, our file ms | ours ms | ours vs gensim | ours / raw rate | ours / raw-our-file rate |"
+        )
         out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in st["queries"]:
             same = r.get("ms_raw_same_file")
@@ -412,19 +490,25 @@ def markdown(results: dict) -> str:
                 f"{'%.2f' % r['ours_vs_raw_same_file_rate'] if same else '-'} |"
             )
         out.append("")
-        out.append(f"Build ({b['n_trees']} trees, all cores, best of {len(b['runs']['raw'])} alternating runs, each in a fresh process): "
-                   f"raw Annoy {b['raw_seconds']:.1f} s, `build_index` {b['ours_seconds']:.1f} s = **{b['ours_over_raw']:.3f}x**; "
-                   f"peak RSS raw {b['raw_peak_rss_mib']:.0f} MiB, ours {b['ours_peak_rss_mib']:.0f} MiB; index file {b['index_mib']:.0f} MiB.\n")
+        out.append(
+            f"Build ({b['n_trees']} trees, all cores, best of {len(b['runs']['raw'])} alternating runs, each in a fresh process): "
+            f"raw Annoy {b['raw_seconds']:.1f} s, `build_index` {b['ours_seconds']:.1f} s = **{b['ours_over_raw']:.3f}x**; "
+            f"peak RSS raw {b['raw_peak_rss_mib']:.0f} MiB, ours {b['ours_peak_rss_mib']:.0f} MiB; index file {b['index_mib']:.0f} MiB.\n"
+        )
         if "analogy" in st:
             a = st["analogy"]
             g = a["gensim"]
-            out.append(f"Google analogies (questions-words.txt, restrict_vocab=300000, {g['questions']} questions): gensim "
-                       f"`evaluate_word_analogies` {100 * g['accuracy']:.2f} % in {g['seconds']:.1f} s; through the index with "
-                       "`analogy_batch(n_jobs=-1)` (both cores):\n")
+            out.append(
+                f"Google analogies (questions-words.txt, restrict_vocab=300000, {g['questions']} questions): gensim "
+                f"`evaluate_word_analogies` {100 * g['accuracy']:.2f} % in {g['seconds']:.1f} s; through the index with "
+                "`analogy_batch(n_jobs=-1)` (both cores):\n"
+            )
             out.append("| search_k | accuracy | vs exact (points) | seconds | fraction of gensim's time |")
             out.append("|---:|---:|---:|---:|---:|")
             for r in a["ours"]:
-                out.append(f"| {r['search_k']} | {100 * r['accuracy']:.2f} % | {r['points_vs_exact']:+.2f} | {r['seconds']:.2f} | {r['time_fraction_of_gensim']:.3f} |")
+                out.append(
+                    f"| {r['search_k']} | {100 * r['accuracy']:.2f} % | {r['points_vs_exact']:+.2f} | {r['seconds']:.2f} | {r['time_fraction_of_gensim']:.3f} |"
+                )
             out.append("")
         if "hnsw" in st:
             out.append(hnsw_markdown(st))
@@ -437,10 +521,13 @@ def markdown(results: dict) -> str:
 
 def milvus_markdown(st: dict) -> str:
     m, b = st["milvus"], st["milvus"]["build"]
-    out = [f"Milvus Lite (HNSW M {b['M']}, ef_construction {b['ef_construction']}): insert {b['add_seconds']:.1f} s "
-           f"({b['insert_rows_per_s']:,.0f} rows/s), index build {b['build_seconds']:.1f} s, peak RSS {b['peak_rss_mib']:.0f} MiB "
-           f"(the engine runs in the process), database {b['db_mib']:.0f} MiB.\n",
-           "| ef | recall@10 | one at a time q/s | batched q/s |", "|---:|---:|---:|---:|"]
+    out = [
+        f"Milvus Lite (HNSW M {b['M']}, ef_construction {b['ef_construction']}): insert {b['add_seconds']:.1f} s "
+        f"({b['insert_rows_per_s']:,.0f} rows/s), index build {b['build_seconds']:.1f} s, peak RSS {b['peak_rss_mib']:.0f} MiB "
+        f"(the engine runs in the process), database {b['db_mib']:.0f} MiB.\n",
+        "| ef | recall@10 | one at a time q/s | batched q/s |",
+        "|---:|---:|---:|---:|",
+    ]
     for r in m["queries"]:
         out.append(f"| {r['ef']} | {r['recall_ours']:.3f} | {r['qps_one_at_a_time']:,.0f} | {r['qps_batched']:,.0f} |")
     out.append(f"\nAt recall@10 >= 0.95 (queries a second): {m['at_095']}")
@@ -450,21 +537,33 @@ def milvus_markdown(st: dict) -> str:
 def hnsw_markdown(st: dict) -> str:
     h, b = st["hnsw"], st["hnsw"]["build"]
     best = {r["search_k"]: r for r in st["queries"]}
-    out = [f"HNSW (M {b['M']}, ef_construction {b['ef_construction']}): build {b['seconds']:.1f} s, peak RSS "
-           f"{b['peak_rss_mib']:.0f} MiB, file {b['index_mib']:.0f} MiB; Annoy ({st['build']['n_trees']} trees): build "
-           f"{st['build']['ours_seconds']:.1f} s, peak RSS {st['build']['ours_peak_rss_mib']:.0f} MiB, file {st['build']['index_mib']:.0f} MiB.\n",
-           "| index | effort | recall@10 | queries/s (one thread) | raw library ms | ours ms |", "|---|---:|---:|---:|---:|---:|"]
+    out = [
+        f"HNSW (M {b['M']}, ef_construction {b['ef_construction']}): build {b['seconds']:.1f} s, peak RSS "
+        f"{b['peak_rss_mib']:.0f} MiB, file {b['index_mib']:.0f} MiB; Annoy ({st['build']['n_trees']} trees): build "
+        f"{st['build']['ours_seconds']:.1f} s, peak RSS {st['build']['ours_peak_rss_mib']:.0f} MiB, file {st['build']['index_mib']:.0f} MiB.\n",
+        "| index | effort | recall@10 | queries/s (one thread) | raw library ms | ours ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for sk, r in sorted(best.items()):
-        out.append(f"| annoy | search_k {sk} | {r['recall_ours']:.3f} | {1e3 / r['ms_ours']:,.0f} | {r['ms_raw_same_file']:.3f} | {r['ms_ours']:.3f} |")
+        out.append(
+            f"| annoy | search_k {sk} | {r['recall_ours']:.3f} | {1e3 / r['ms_ours']:,.0f} | {r['ms_raw_same_file']:.3f} | {r['ms_ours']:.3f} |"
+        )
     for r in h["queries"]:
-        out.append(f"| hnsw | ef {r['ef']} | {r['recall_ours']:.3f} | {r['qps_ours']:,.0f} | {r['ms_raw']:.3f} | {r['ms_ours']:.3f} |")
+        out.append(
+            f"| hnsw | ef {r['ef']} | {r['recall_ours']:.3f} | {r['qps_ours']:,.0f} | {r['ms_raw']:.3f} | {r['ms_ours']:.3f} |"
+        )
     if st["queries"]:
         out.append(f"| exact (gensim) | - | 1.000 | {1e3 / st['queries'][0]['ms_gensim']:,.0f} | - | - |")
     if h.get("ratio_at_095"):
-        out.append(f"\nAt recall@10 >= 0.95, HNSW answers **{h['ratio_at_095']:.1f}x** Annoy's queries a second through our wrapper.")
+        out.append(
+            f"\nAt recall@10 >= 0.95, HNSW answers **{h['ratio_at_095']:.1f}x** Annoy's queries a second through our wrapper."
+        )
     if "analogy" in h:
         g = h["analogy"]["gensim"]
-        rows = ", ".join(f"ef {r['search_k']}: {100 * r['accuracy']:.2f} % ({r['points_vs_exact']:+.2f} points)" for r in h["analogy"]["ours"])
+        rows = ", ".join(
+            f"ef {r['search_k']}: {100 * r['accuracy']:.2f} % ({r['points_vs_exact']:+.2f} points)"
+            for r in h["analogy"]["ours"]
+        )
         out.append(f"\nGoogle analogies through HNSW: exact {100 * g['accuracy']:.2f} %; {rows}.")
     return "\n".join(out) + "\n"
 
@@ -482,22 +581,33 @@ def bench_set(label: str, entry: Path, work: Path, args, *, analogies: bool) -> 
     raw_path, ours_path = work / f"{label}-raw.ann", work / f"{label}-ours.ann"
     for r in range(args.build_rounds):
         order = (("raw", raw_path), ("ours", ours_path))
-        for kind, dest in (order if r % 2 == 0 else order[::-1]):  # alternate who goes first
+        for kind, dest in order if r % 2 == 0 else order[::-1]:  # alternate who goes first
             builds[kind].append(run_build(kind, entry, dest, {"n_trees": args.trees, "seed": args.seed}, args.jobs))
             b = builds[kind][-1]
-            print(f"  build {kind:<4} round {r + 1}: {b['seconds']:.1f} s (add {b['add_seconds']:.1f} s, trees {b['build_seconds']:.1f} s), "
-                  f"peak RSS {b['peak_rss_mib']:.0f} MiB", flush=True)
+            print(
+                f"  build {kind:<4} round {r + 1}: {b['seconds']:.1f} s (add {b['add_seconds']:.1f} s, trees {b['build_seconds']:.1f} s), "
+                f"peak RSS {b['peak_rss_mib']:.0f} MiB",
+                flush=True,
+            )
     raw_s = min(b["seconds"] for b in builds["raw"])
     ours_s = min(b["seconds"] for b in builds["ours"])
     result["build"] = {
-        "n_trees": args.trees, "seed": args.seed, "n_jobs": args.jobs, "runs": builds,
-        "raw_seconds": raw_s, "ours_seconds": ours_s, "ours_over_raw": ours_s / raw_s,
+        "n_trees": args.trees,
+        "seed": args.seed,
+        "n_jobs": args.jobs,
+        "runs": builds,
+        "raw_seconds": raw_s,
+        "ours_seconds": ours_s,
+        "ours_over_raw": ours_s / raw_s,
         "raw_peak_rss_mib": max(b["peak_rss_mib"] for b in builds["raw"]),
         "ours_peak_rss_mib": max(b["peak_rss_mib"] for b in builds["ours"]),
         "index_mib": ours_path.stat().st_size / 2**20,
     }
-    print(f"  build (best of {args.build_rounds}): raw {raw_s:.1f} s, ours {ours_s:.1f} s = {ours_s / raw_s:.3f}x raw; "
-          f"index file {result['build']['index_mib']:.0f} MiB", flush=True)
+    print(
+        f"  build (best of {args.build_rounds}): raw {raw_s:.1f} s, ours {ours_s:.1f} s = {ours_s / raw_s:.3f}x raw; "
+        f"index file {result['build']['index_mib']:.0f} MiB",
+        flush=True,
+    )
 
     if args.build_only:
         return result
@@ -513,7 +623,10 @@ def bench_set(label: str, entry: Path, work: Path, args, *, analogies: bool) -> 
 
     started = time.perf_counter()
     tuned = index.tune(recall=args.recall, sample=args.tune_sample if len(v) < 500_000 else min(args.tune_sample, 300))
-    print(f"  tune(recall={args.recall}) in {time.perf_counter() - started:.1f} s -> search_k {tuned.search_k}: {tuned}", flush=True)
+    print(
+        f"  tune(recall={args.recall}) in {time.perf_counter() - started:.1f} s -> search_k {tuned.search_k}: {tuned}",
+        flush=True,
+    )
     result["tune"] = {**tuned.as_dict(), "target": args.recall}
 
     rng = np.random.default_rng(1)
@@ -526,9 +639,11 @@ def bench_set(label: str, entry: Path, work: Path, args, *, analogies: bool) -> 
     if args.ef:
         result["hnsw"] = hnsw_bench(label, entry, work, args, v, kv, sample_ids, result["queries"], analogies)
     if args.milvus_ef:
-        others = {"annoy": best_qps(result["queries"], 0.95, "recall_ours"),
-                  "hnsw": best_qps(result["hnsw"]["queries"], 0.95, "recall_ours") if "hnsw" in result else None,
-                  "exact": 1e3 / result["queries"][0]["ms_gensim"] if result["queries"] else None}
+        others = {
+            "annoy": best_qps(result["queries"], 0.95, "recall_ours"),
+            "hnsw": best_qps(result["hnsw"]["queries"], 0.95, "recall_ours") if "hnsw" in result else None,
+            "exact": 1e3 / result["queries"][0]["ms_gensim"] if result["queries"] else None,
+        }
         result["milvus"] = milvus_bench(label, entry, work, args, v, kv, sample_ids, others)
     raw.unload()
     same.unload()
@@ -562,10 +677,16 @@ def main(argv=None) -> int:
     p.add_argument("--ef-construction", type=int, default=200)
     p.add_argument("--ef", type=int, nargs="*", default=[20, 40, 80, 160, 320], help="HNSW ef rows (none: skip HNSW)")
     p.add_argument("--analogy-ef", type=int, nargs="*", default=[80, 160])
-    p.add_argument("--milvus-ef", type=int, nargs="*", default=[20, 40, 80, 160], help="Milvus ef rows (none: skip Milvus)")
-    p.add_argument("--growth", type=int, nargs="*", default=[], help="synthetic N x 100 sizes: build time and memory per backend")
+    p.add_argument(
+        "--milvus-ef", type=int, nargs="*", default=[20, 40, 80, 160], help="Milvus ef rows (none: skip Milvus)"
+    )
+    p.add_argument(
+        "--growth", type=int, nargs="*", default=[], help="synthetic N x 100 sizes: build time and memory per backend"
+    )
     p.add_argument("--limit", type=int, default=0, help="only the first N words of glove.6B.50d")
-    p.add_argument("--quick", action="store_true", help="a run of a few minutes: --limit 100000, one build round, fewer rows")
+    p.add_argument(
+        "--quick", action="store_true", help="a run of a few minutes: --limit 100000, one build round, fewer rows"
+    )
     p.add_argument("--build-only", action="store_true", help="only the build comparison")
     p.add_argument("--skip-glove", action="store_true")
     p.add_argument("--skip-analogy", action="store_true")
@@ -578,14 +699,22 @@ def main(argv=None) -> int:
         args.build_rounds, args.rounds, args.tune_sample, args.queries = 1, 2, 300, 200
         args.search_k, args.analogy_search_k = [5000, 10000], [5000]
 
-    import annoy  # noqa: F401  (fail early)
     from importlib.metadata import version
 
+    import annoy  # noqa: F401  (fail early)
+
     machine = {
-        "cpus": os.cpu_count(), "machine": platform.machine(), "python": platform.python_version(),
-        "annoy": version("annoy"), "hnswlib": version("hnswlib"), "gensim": version("gensim"), "numpy": np.__version__,
-        "pymilvus": version("pymilvus"), "milvus_lite": version("milvus-lite"),
-        "processor": platform.processor() or "", "load_avg": os.getloadavg(),
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "annoy": version("annoy"),
+        "hnswlib": version("hnswlib"),
+        "gensim": version("gensim"),
+        "numpy": np.__version__,
+        "pymilvus": version("pymilvus"),
+        "milvus_lite": version("milvus-lite"),
+        "processor": platform.processor() or "",
+        "load_avg": os.getloadavg(),
     }
     try:
         with open("/proc/cpuinfo") as f:

@@ -23,6 +23,7 @@ glove.840B-sized text (2,200,000 x 300, values like ``-0.0621``, about 5 GB), wi
 fresh processes in alternating order, with peak memory. ``--scale 0.33`` writes a third of the
 rows; ``--formats bin`` runs the binary only.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,11 +31,11 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import shutil
 import time
 import zipfile
 from pathlib import Path
@@ -76,7 +77,9 @@ def prepare(workdir: Path) -> dict:
             zf.write(txt, "glove.6B.50d.txt")
         pretrained.write_vectors(binz, words, vecs, format="word2vec")
     size = txt.stat().st_size
-    print(f"glove.6B.50d.txt: {size:,} bytes ({'matches' if size == GLOVE_TXT_BYTES else 'DIFFERS FROM'} the official {GLOVE_TXT_BYTES:,})")
+    print(
+        f"glove.6B.50d.txt: {size:,} bytes ({'matches' if size == GLOVE_TXT_BYTES else 'DIFFERS FROM'} the official {GLOVE_TXT_BYTES:,})"
+    )
     return {"txt": str(txt), "zip": str(zpath), "bin": str(binz), "gensim_kv": str(workdir / "gensim.kv")}
 
 
@@ -94,7 +97,7 @@ def large_words(n: int, seed: int = 0) -> list:
     pool = "".join(letters[i] for i in rng.integers(0, len(letters), int(lens.sum())))
     utf, out, pos = "éüß東京яñ", [], 0
     for i, k in enumerate(lens.tolist()):
-        word = pool[pos:pos + k] + (utf[i % len(utf)] if i % 20 == 0 else "")
+        word = pool[pos : pos + k] + (utf[i % len(utf)] if i % 20 == 0 else "")
         pos += k
         out.append(f"{word}_{i:x}".encode())
     return out
@@ -108,7 +111,9 @@ def write_large(folder: Path, kind: str, n: int, dim: int = 300) -> Path:
     words = large_words(n)
     path = folder / ("large.bin" if kind == "bin" else "large.txt")
     # text values: 4,000 numbers of 7 characters each ("0.12345", "-0.1234"), gathered by index
-    table = np.frombuffer(b"".join(b" %.5f" % v if v >= 0 else b" %.4f" % v for v in np.linspace(-0.99, 0.99, 4000)), "S8")
+    table = np.frombuffer(
+        b"".join(b" %.5f" % v if v >= 0 else b" %.4f" % v for v in np.linspace(-0.99, 0.99, 4000)), "S8"
+    )
     step = 50_000
     with open(path, "wb") as f:
         if kind == "bin":
@@ -117,10 +122,10 @@ def write_large(folder: Path, kind: str, n: int, dim: int = 300) -> Path:
             rows = min(step, n - s)
             if kind == "bin":
                 vecs = rng.standard_normal((rows, dim), dtype=np.float32) * np.float32(0.1)
-                f.write(b"".join([w + b" " + r.tobytes() + b"\n" for w, r in zip(words[s:s + rows], vecs)]))
+                f.write(b"".join([w + b" " + r.tobytes() + b"\n" for w, r in zip(words[s : s + rows], vecs)]))
             else:
                 text = table[rng.integers(0, len(table), (rows, dim))]
-                f.write(b"".join([w + r.tobytes() + b"\n" for w, r in zip(words[s:s + rows], text)]))
+                f.write(b"".join([w + r.tobytes() + b"\n" for w, r in zip(words[s : s + rows], text)]))
     return path
 
 
@@ -134,18 +139,26 @@ def run_large(workdir: Path, scale: float, formats: list) -> int:
         for kind in formats:
             t = time.perf_counter()
             path = write_large(folder, kind, sizes[kind])
-            print(f"wrote {path.name}: {sizes[kind]:,} x 300, {path.stat().st_size / 1e9:.2f} GB in "
-                  f"{time.perf_counter() - t:.0f} s", flush=True)
+            print(
+                f"wrote {path.name}: {sizes[kind]:,} x 300, {path.stat().st_size / 1e9:.2f} GB in "
+                f"{time.perf_counter() - t:.0f} s",
+                flush=True,
+            )
             files = {"src": str(path), "kind": kind, "count": sizes[kind], "cache": str(folder / "cache")}
             for name in ["gensim-large", "ours-large", "ours-large", "gensim-large"]:  # alternating
                 r = run_child(name, files)
                 results.setdefault((kind, name), []).append(r)
-                print(f"  {kind} {name:<14} {r['seconds']:8.2f} s   cpu {r['cpu_s']:7.2f} s (process, all threads)   "
-                      f"peak RSS {r['peak_rss_mb']:7.0f} MB", flush=True)
+                print(
+                    f"  {kind} {name:<14} {r['seconds']:8.2f} s   cpu {r['cpu_s']:7.2f} s (process, all threads)   "
+                    f"peak RSS {r['peak_rss_mb']:7.0f} MB",
+                    flush=True,
+                )
             path.unlink()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    print("\n| file | gensim | pretrained | speed-up (best / worst pairing) | gensim peak RSS | pretrained peak RSS | array |")
+    print(
+        "\n| file | gensim | pretrained | speed-up (best / worst pairing) | gensim peak RSS | pretrained peak RSS | array |"
+    )
     print("|---|---|---|---|---|---|---|")
     for kind in formats:
         g = [r["seconds"] for r in results[(kind, "gensim-large")]]
@@ -153,9 +166,11 @@ def run_large(workdir: Path, scale: float, formats: list) -> int:
         gm = max(r["peak_rss_mb"] for r in results[(kind, "gensim-large")])
         om = max(r["peak_rss_mb"] for r in results[(kind, "ours-large")])
         label = f"{'word2vec binary' if kind == 'bin' else 'GloVe text'} {sizes[kind]:,} x 300"
-        print(f"| {label} | {min(g):.1f} / {max(g):.1f} s | {min(o):.1f} / {max(o):.1f} s | "
-              f"{min(g) / min(o):.1f}x / {max(g) / max(o):.1f}x | {gm:.0f} MB | {om:.0f} MB | "
-              f"{sizes[kind] * 300 * 4 / 2**20:.0f} MB |")
+        print(
+            f"| {label} | {min(g):.1f} / {max(g):.1f} s | {min(o):.1f} / {max(o):.1f} s | "
+            f"{min(g) / min(o):.1f}x / {max(g) / max(o):.1f}x | {gm:.0f} MB | {om:.0f} MB | "
+            f"{sizes[kind] * 300 * 4 / 2**20:.0f} MB |"
+        )
     return 0
 
 
@@ -168,15 +183,17 @@ def task(name: str, files: dict) -> dict:
     if name.startswith("ours"):
         import pyarrow.csv  # noqa: F401  (imported by the reader; counted as an import, not as data)
 
-        import pretrained  # noqa: F401
+        import pretrained
     else:
-        from gensim.models import KeyedVectors  # noqa: F401
+        from gensim.models import KeyedVectors
     base = rss_mb()
     peak = None
     if name.startswith("ours-convert"):
         import pretrained
 
-        src = {"ours-convert-txt": files["txt"], "ours-convert-zip": files["zip"], "ours-convert-bin": files["bin"]}[name]
+        src = {"ours-convert-txt": files["txt"], "ours-convert-zip": files["zip"], "ours-convert-bin": files["bin"]}[
+            name
+        ]
         with tempfile.TemporaryDirectory() as cache:
             t = time.perf_counter()
             pretrained.convert(src, cache_dir=cache)
@@ -243,7 +260,9 @@ def task_large(name: str, files: dict) -> dict:
         base = rss_mb()
         shutil.rmtree(files["cache"], ignore_errors=True)
         t = time.perf_counter()
-        pretrained.convert(files["src"], cache_dir=files["cache"], format="word2vec" if files["kind"] == "bin" else "glove")
+        pretrained.convert(
+            files["src"], cache_dir=files["cache"], format="word2vec" if files["kind"] == "bin" else "glove"
+        )
         seconds = time.perf_counter() - t
         peak, cpu = rss_mb(), _cpu_seconds()
         assert len(pretrained.load(files["src"], cache_dir=files["cache"])) == files["count"]
@@ -272,7 +291,8 @@ def _cpu_seconds() -> float:
 def run_child(name: str, files: dict) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, "--child", name, "--files", json.dumps(files)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
         env={**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH") or str(REPO)},  # this checkout's pretrained
     )
     if out.returncode != 0:
@@ -282,7 +302,9 @@ def run_child(name: str, files: dict) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--workdir", default=str(REPO / "cache" / "bench"), help="where the test files are written (reused)")
+    ap.add_argument(
+        "--workdir", default=str(REPO / "cache" / "bench"), help="where the test files are written (reused)"
+    )
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--large", action="store_true", help="GoogleNews- and glove.840B-sized files instead (see above)")
     ap.add_argument("--scale", type=float, default=1.0, help="with --large: this fraction of the rows")
@@ -305,11 +327,23 @@ def main() -> int:
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     r = {}
-    for name in ["gensim-convert-txt", "ours-convert-txt", "ours-convert-zip", "gensim-convert-bin", "ours-convert-bin",
-                 "gensim-warm", "ours-warm", "gensim-query", "ours-query"]:
+    for name in [
+        "gensim-convert-txt",
+        "ours-convert-txt",
+        "ours-convert-zip",
+        "gensim-convert-bin",
+        "ours-convert-bin",
+        "gensim-warm",
+        "ours-warm",
+        "gensim-query",
+        "ours-query",
+    ]:
         r[name] = run_child(name, files)
-        print(f"  {name:<20} {r[name]['seconds']:9.4f} s   peak RSS {r[name]['peak_rss_mb']:7.0f} MB "
-              f"(+{r[name]['peak_rss_mb'] - r[name]['base_rss_mb']:.0f} MB over imports)", flush=True)
+        print(
+            f"  {name:<20} {r[name]['seconds']:9.4f} s   peak RSS {r[name]['peak_rss_mb']:7.0f} MB "
+            f"(+{r[name]['peak_rss_mb'] - r[name]['base_rss_mb']:.0f} MB over imports)",
+            flush=True,
+        )
 
     array_mb = 400000 * 50 * 4 / 2**20
     rows = [
@@ -331,8 +365,10 @@ def main() -> int:
         print(f"| {label} | {r[g]['peak_rss_mb']:.0f} MB | {r[o]['peak_rss_mb']:.0f} MB |")
     extra = r["ours-convert-txt"]["peak_rss_mb"] - r["ours-convert-txt"]["base_rss_mb"]
     gextra = r["gensim-convert-txt"]["peak_rss_mb"] - r["gensim-convert-txt"]["base_rss_mb"]
-    print(f"\nconverting the text grew our process by {extra:.0f} MB over its imports, gensim's by "
-          f"{gextra:.0f} MB; the final array is {array_mb:.0f} MB (ours {extra / array_mb:.2f}x, gensim {gextra / array_mb:.2f}x)")
+    print(
+        f"\nconverting the text grew our process by {extra:.0f} MB over its imports, gensim's by "
+        f"{gextra:.0f} MB; the final array is {array_mb:.0f} MB (ours {extra / array_mb:.2f}x, gensim {gextra / array_mb:.2f}x)"
+    )
     return 0
 
 

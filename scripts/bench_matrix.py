@@ -13,6 +13,7 @@ repetition gets freshly made token strings (no cached hashes), like strings comi
 The guide's loop is copied from keras-io's "Using pre-trained word embeddings" with one fix: the
 matrix has ``len(voc)`` rows (the guide allocates ``len(voc) + 2``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -79,7 +80,7 @@ def main(argv=None) -> int:
 
     ours_t, guide_t = [], []
     for r in range(args.repeat):
-        for side in ((0, 1) if r % 2 == 0 else (1, 0)):  # alternate who goes first
+        for side in (0, 1) if r % 2 == 0 else (1, 0):  # alternate who goes first
             tokens = fresh(vocab)
             if side == 0:
                 t0 = time.perf_counter()
@@ -106,7 +107,9 @@ def main(argv=None) -> int:
     print(f"  pretrained.embedding_matrix  {o * 1e3:8.2f} ms   (min {min(ours_t) * 1e3:.2f} ms)")
     print(f"  Keras guide hand loop        {g * 1e3:8.2f} ms   (min {min(guide_t) * 1e3:.2f} ms)")
     print(f"  ratio guide / ours           {g / o:8.1f} x")
-    print(f"  ours with lowercase fallback {statistics.median(fallback_t) * 1e3:8.2f} ms   ({with_fallback.lowercased:,} tokens found through it)")
+    print(
+        f"  ours with lowercase fallback {statistics.median(fallback_t) * 1e3:8.2f} ms   ({with_fallback.lowercased:,} tokens found through it)"
+    )
     print(f"  one-off word -> row dict     {build_index * 1e3:8.2f} ms   (first call on a freshly loaded Vectors)")
     print(f"  coverage: {report}")
     target = 0.1

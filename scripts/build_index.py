@@ -9,6 +9,7 @@ Each set is converted into the cache first when needed; an index that already ex
 parameters is reused (``--force`` builds it again). With ``--recall`` the search_k reaching that
 recall@10 is measured and stored in the index's sidecar.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,7 +38,9 @@ def main(argv=None) -> int:
         started = time.perf_counter()
         try:
             v = pretrained.load(source, member=args.member)
-            index = v.build_index(n_trees=args.trees, seed=args.seed, n_jobs=args.jobs, on_disk=args.on_disk, force=args.force)
+            index = v.build_index(
+                n_trees=args.trees, seed=args.seed, n_jobs=args.jobs, on_disk=args.on_disk, force=args.force
+            )
             line = f"{source}: {index!r} ready in {time.perf_counter() - started:.1f} s"
             if args.recall:
                 line += f"\n  {index.tune(recall=args.recall, save=True)}"

@@ -14,6 +14,7 @@ the way it trains word2vec on gensim's Lee corpus (seconds, saved as ``lee-word2
 neighbours, compares it with GloVe and embeds three texts. Exits non-zero when an answer is not
 ``queen``.
 """
+
 from __future__ import annotations
 
 import re
@@ -32,7 +33,7 @@ def neighbours_and_analogy(searcher, how: str) -> bool:
     print(f"\n10 nearest neighbours of 'hotel'{how}:")
     for word, score in searcher.most_similar("hotel", topn=10):
         print(f"  {word:<12} {score:.4f}")
-    (answer, score), = searcher.analogy("man", "king", "woman")
+    ((answer, score),) = searcher.analogy("man", "king", "woman")
     print(f"man : king :: woman : {answer}  (cosine {score:.4f}{how})")
     if answer != "queen":
         print(f"expected 'queen'{how}", file=sys.stderr)
@@ -45,18 +46,37 @@ def own_embeddings(glove) -> bool:
     from gensim.test.utils import datapath
 
     started = time.perf_counter()
-    lee = pretrained.train(datapath("lee_background.cor"), "lee-word2vec", dim=50, min_count=2, epochs=20,
-                           workers=1, seed=0, overwrite=True, progress=False)
-    print(f"\nyour own embeddings: trained {lee!r} on gensim's Lee corpus in {time.perf_counter() - started:.1f} s, saved at {lee.path}")
+    lee = pretrained.train(
+        datapath("lee_background.cor"),
+        "lee-word2vec",
+        dim=50,
+        min_count=2,
+        epochs=20,
+        workers=1,
+        seed=0,
+        overwrite=True,
+        progress=False,
+    )
+    print(
+        f"\nyour own embeddings: trained {lee!r} on gensim's Lee corpus in {time.perf_counter() - started:.1f} s, saved at {lee.path}"
+    )
     for word in ("police", "cricket"):
         print(f"  {word}: {', '.join(w for w, _ in lee.most_similar(word, topn=6))}")
     r = pretrained.compare(glove, lee)
-    print(f"  against GloVe: {r.shared:,} shared words, neighbour overlap@10 {r.overlap:.2f}; "
-          f"most different: {', '.join(w for w, _ in r.movers(5))}")
-    texts = ["The fire crews fought the bushfire all night.", "Police arrested two men.", "Cricket: Australia won the test."]
+    print(
+        f"  against GloVe: {r.shared:,} shared words, neighbour overlap@10 {r.overlap:.2f}; "
+        f"most different: {', '.join(w for w, _ in r.movers(5))}"
+    )
+    texts = [
+        "The fire crews fought the bushfire all night.",
+        "Police arrested two men.",
+        "Cricket: Australia won the test.",
+    ]
     rows = lee.embed(texts)
     sims = (rows @ rows.T) / np.outer(np.linalg.norm(rows, axis=1), np.linalg.norm(rows, axis=1))
-    print(f"  embedded {len(texts)} texts -> {rows.shape} (mean of known words); cosine text 1 vs 2 {sims[0, 1]:.2f}, 1 vs 3 {sims[0, 2]:.2f}")
+    print(
+        f"  embedded {len(texts)} texts -> {rows.shape} (mean of known words); cosine text 1 vs 2 {sims[0, 1]:.2f}, 1 vs 3 {sims[0, 2]:.2f}"
+    )
     again = pretrained.load("lee-word2vec")
     if again.words != lee.words:
         print("the saved set did not reload", file=sys.stderr)
@@ -66,8 +86,10 @@ def own_embeddings(glove) -> bool:
     hnsw = lee.index(backend="hnsw")
     through = hnsw.most_similar("cricket", topn=6)
     exact = lee.most_similar("cricket", topn=6)
-    print(f"  HNSW index ({len(hnsw):,} items, ready in {time.perf_counter() - started:.2f} s): cricket -> "
-          f"{', '.join(through.words)} ({'equal to' if through.words == exact.words else 'differs from'} exact search)")
+    print(
+        f"  HNSW index ({len(hnsw):,} items, ready in {time.perf_counter() - started:.2f} s): cricket -> "
+        f"{', '.join(through.words)} ({'equal to' if through.words == exact.words else 'differs from'} exact search)"
+    )
     return True
 
 
@@ -81,32 +103,42 @@ def main() -> int:
 
     # Seed a model's embedding layer: a TextVectorization-style vocabulary ('' padding, '[UNK]',
     # then tokens by frequency) -> the float32 weight matrix and how much of it GloVe covers.
-    text = ("The hotel guests checked in at the front desk. The hotel in Paris had free WiFi, "
-            "a minibar and a rooftop pool; guests loved the concierge and the self-check-in kiosk.")
+    text = (
+        "The hotel guests checked in at the front desk. The hotel in Paris had free WiFi, "
+        "a minibar and a rooftop pool; guests loved the concierge and the self-check-in kiosk."
+    )
     counts = Counter(re.findall(r"[a-z0-9'-]+", text.lower()))
     vocab = ["", "[UNK]"] + [w for w, _ in counts.most_common()]
     started = time.perf_counter()
     matrix, report = pretrained.embedding_matrix(v, vocab, counts=counts, return_report=True)
-    print(f"\nembedding matrix for a {len(vocab)}-token vocabulary: {matrix.shape} {matrix.dtype} "
-          f"in {1000 * (time.perf_counter() - started):.1f} ms")
+    print(
+        f"\nembedding matrix for a {len(vocab)}-token vocabulary: {matrix.shape} {matrix.dtype} "
+        f"in {1000 * (time.perf_counter() - started):.1f} ms"
+    )
     print(f"  coverage: {report}")
 
     from pretrained.cache import folder as cachedir
     from pretrained.remote import catalog
 
     names = catalog.names()
-    print(f"\ncatalogue: {len(names)} sets ({', '.join(names[:2])}, ..., {names[-1]}); "
-          "`pretrained download NAME` fetches one (resumable, sha256-checked)")
+    print(
+        f"\ncatalogue: {len(names)} sets ({', '.join(names[:2])}, ..., {names[-1]}); "
+        "`pretrained download NAME` fetches one (resumable, sha256-checked)"
+    )
     source = v.meta.get("source") or {}
     origin = f"the installed package {source['package']} (no download)" if source.get("package") else source.get("path")
     print(f"{v.name} came from {origin}")
     items = cachedir.items()
-    print(f"cache {cachedir.root()}: {len(items)} items, {sum(i.size for i in items) / 2**20:.0f} MiB "
-          f"({', '.join(sorted({i.kind for i in items}))})")
+    print(
+        f"cache {cachedir.root()}: {len(items)} items, {sum(i.size for i in items) / 2**20:.0f} MiB "
+        f"({', '.join(sorted({i.kind for i in items}))})"
+    )
     # How good is the set, and a picture of where its words sit.
     r = pretrained.evaluate_analogies(v)
-    print(f"\nGoogle analogies (gensim's rules): {100 * r.accuracy:.1f}% "
-          f"(semantic {100 * r.semantic:.1f}%, syntactic {100 * r.syntactic:.1f}%) in {r.seconds:.1f} s")
+    print(
+        f"\nGoogle analogies (gensim's rules): {100 * r.accuracy:.1f}% "
+        f"(semantic {100 * r.semantic:.1f}%, syntactic {100 * r.syntactic:.1f}%) in {r.seconds:.1f} s"
+    )
     for name in ("wordsim353", "simlex999"):
         p = pretrained.evaluate_pairs(v, name)
         print(f"{name}: spearman {p.spearman:.3f} over {p.pairs} pairs")
@@ -126,9 +158,13 @@ def main() -> int:
     # The interactive explorer: one offline HTML page (search, neighbours, analogies, clusters)
     from pretrained.config import cache_dir
 
-    page = pretrained.explore(v, ["hotel"], vocab=5000, groups="kmeans:8", path=cache_dir() / "maps" / "hotel-explorer.html")
-    print(f"explorer of {page.count:,} words ({page.size / 2**20:.1f} MiB, offline) written to {page.path}\n"
-          f"  open {page.path.resolve().as_uri()}#q=hotel")
+    page = pretrained.explore(
+        v, ["hotel"], vocab=5000, groups="kmeans:8", path=cache_dir() / "maps" / "hotel-explorer.html"
+    )
+    print(
+        f"explorer of {page.count:,} words ({page.size / 2**20:.1f} MiB, offline) written to {page.path}\n"
+        f"  open {page.path.resolve().as_uri()}#q=hotel"
+    )
 
     if not own_embeddings(v):
         return 1
@@ -136,7 +172,9 @@ def main() -> int:
     # The same questions through the Annoy index (built into the cache once, memory-mapped after)
     started = time.perf_counter()
     index = v.index()
-    print(f"\nindex: {index.n_trees} trees, search_k {index.search_k}, ready in {time.perf_counter() - started:.2f} s ({index.path})")
+    print(
+        f"\nindex: {index.n_trees} trees, search_k {index.search_k}, ready in {time.perf_counter() - started:.2f} s ({index.path})"
+    )
     if not neighbours_and_analogy(index, " through the index"):
         return 1
     return 0

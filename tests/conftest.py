@@ -3,6 +3,7 @@
 Optional pieces (TensorFlow, the real GloVe package, matplotlib) are required in CI (``CI`` set):
 there a missing one fails the test; locally it skips with the reason.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -16,6 +16,7 @@ Faults queued with :meth:`Loopback.fault` apply to one request each, in order; m
 ``hang``          send the headers, then go silent for ``stall_seconds`` (no byte of the body)
 ``slow``          send the body in small pieces with short pauses (so downloads overlap)
 """
+
 from __future__ import annotations
 
 import re
@@ -31,7 +32,7 @@ LOGIN_PAGE = b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>P
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: "_Server"
+    server: _Server
 
     def log_message(self, format, *args):  # keep test output quiet
         pass
@@ -50,8 +51,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self):  # noqa: N802 - http.server's naming
-        box: "Loopback" = self.server.box
+    def do_GET(self):
+        box: Loopback = self.server.box
         path = self.path.split("?", 1)[0]
         rng = self.headers.get("Range")
         fault = box._next_fault(path)
@@ -123,7 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
-    box: "Loopback"
+    box: Loopback
 
     def handle_error(self, request, client_address):
         """A client that hung up mid-answer (the tests do that on purpose): note it quietly."""
@@ -177,7 +178,7 @@ class Loopback:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}{path}"
 
-    def start(self) -> "Loopback":
+    def start(self) -> Loopback:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.box = self
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -192,7 +193,7 @@ class Loopback:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "Loopback":
+    def __enter__(self) -> Loopback:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -2,6 +2,7 @@
 
 TensorFlow takes seconds to import: every Keras test is in this module and shares one fixture.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pretrained
-from pretrained.interop.matrix import VocabularyError
 from pretrained.errors import FormatError
+from pretrained.interop.matrix import VocabularyError
 from tests.conftest import require
 
 
@@ -36,10 +37,18 @@ def test_keras_layer_equals_its_weights(keras, vectorizer):
     weights = layer.get_weights()[0]
     assert v.words == vocab[2:] and v.name == "emb"
     np.testing.assert_array_equal(v.vectors, weights[2:])
-    assert v.meta["source"] == {"kind": "keras", "layer": "emb", "rows": len(vocab), "dim": 6, "left_out": ["", "[UNK]"]}
+    assert v.meta["source"] == {
+        "kind": "keras",
+        "layer": "emb",
+        "rows": len(vocab),
+        "dim": 6,
+        "left_out": ["", "[UNK]"],
+    }
     kept = pretrained.from_keras(layer, vocab, padding_token=None, oov_token=None)
     np.testing.assert_array_equal(kept.vectors, weights)
-    model = keras.Sequential([keras.Input((3,), dtype="int32"), layer, keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(1)])
+    model = keras.Sequential(
+        [keras.Input((3,), dtype="int32"), layer, keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(1)]
+    )
     assert pretrained.from_keras(model, vocab).words == v.words
 
 
@@ -56,7 +65,9 @@ def test_keras_word_index_and_bad_vocabularies(keras):
         pretrained.from_keras(layer, ["", "a", "b"])
     with pytest.raises(VocabularyError, match="has 5 tokens"):
         pretrained.from_keras(layer, word_index)  # index 4 is beyond the layer
-    two = keras.Sequential([keras.Input((2,), dtype="int32"), keras.layers.Embedding(4, 3), keras.layers.Embedding(4, 3)])
+    two = keras.Sequential(
+        [keras.Input((2,), dtype="int32"), keras.layers.Embedding(4, 3), keras.layers.Embedding(4, 3)]
+    )
     with pytest.raises(ValueError, match="2 Embedding layers"):
         pretrained.from_keras(two, ["a", "b", "c", "d"])
     with pytest.raises(TypeError):
@@ -67,7 +78,14 @@ def test_glove_seeded_layer_after_fine_tuning_shows_moved_words(keras, glove50):
     vocab = ["", "[UNK]"] + glove50.words[100:400]
     trained = set(vocab[2:22])  # the only tokens the task uses
     layer = pretrained.keras_embedding(glove50, vocab, trainable=True)
-    model = keras.Sequential([keras.Input((4,), dtype="int32"), layer, keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(1, activation="sigmoid")])
+    model = keras.Sequential(
+        [
+            keras.Input((4,), dtype="int32"),
+            layer,
+            keras.layers.GlobalAveragePooling1D(),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     model.compile(optimizer=keras.optimizers.Adam(0.2), loss="binary_crossentropy")
     rng = np.random.default_rng(0)
     x = rng.integers(2, 22, size=(256, 4)).astype("int32")
@@ -133,8 +151,13 @@ def test_projector_round_trip_real_words(glove50, tmp_path):
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     words=st.lists(  # blank labels are refused by export_projector (tests/test_own_inputs.py)
-        st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\t\n\r\ufeff"), max_size=6).filter(str.strip),
-        min_size=1, max_size=12, unique=True),
+        st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\t\n\r\ufeff"), max_size=6).filter(
+            str.strip
+        ),
+        min_size=1,
+        max_size=12,
+        unique=True,
+    ),
     seed=st.integers(0, 1000),
 )
 def test_projector_round_trip(tmp_path_factory, words, seed):

@@ -1,6 +1,7 @@
 """A corruption matrix for cache entries: every file truncated, emptied, flipped, deleted (and the
 vocabulary's lines swapped, meta.json of the wrong shape). ``load`` repairs the entry or refuses it
 with a CacheError that says how to repair it; ``cachedir.verify`` flags every case and never raises."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,8 @@ import numpy as np
 import pytest
 
 import pretrained
-from pretrained.cache import folder as cachedir
 from pretrained.cache import entries as store
+from pretrained.cache import folder as cachedir
 from pretrained.errors import CacheError
 
 N, DIM = 30, 8
@@ -106,7 +107,9 @@ def test_load_refuses_a_damaged_entry_with_the_fix_and_force_repairs_it(tmp_path
     with pytest.raises(CacheError) as info:
         pretrained.load(src)
     message = str(info.value)
-    assert str(entry) in message and f"pretrained cache remove {Path(entry).name}" in message and "force=True" in message
+    assert (
+        str(entry) in message and f"pretrained cache remove {Path(entry).name}" in message and "force=True" in message
+    )
     v = pretrained.load(src, force=True)
     assert v.words == words
     np.testing.assert_array_equal(v.vectors, vecs)

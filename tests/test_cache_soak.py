@@ -1,5 +1,6 @@
 """A bounded soak: one process converts with force=True in a loop while another loads in a loop for
 about four seconds. The reader never fails and always sees whole, matching entries."""
+
 from __future__ import annotations
 
 import json
@@ -51,7 +52,13 @@ def test_loads_never_fail_while_another_process_converts_again(tmp_path):
     pretrained.convert(src)  # both start from a converted entry
     started = time.time()
     procs = [
-        subprocess.Popen([sys.executable, "-c", code, str(src), str(SECONDS)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(src), str(SECONDS)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for code in (CONVERTER, LOADER)
     ]
     (conv_out, conv_err), (load_out, load_err) = [p.communicate(timeout=120) for p in procs]

@@ -1,6 +1,7 @@
 """The cache cannot be fooled, wedged or leak: downloads keyed by content, sources checked on what
 ``cp -p`` cannot restore, orphans of dead processes cleaned and pruned, safe catalogue names, clear
 errors for an unwritable cache and bad arguments, lock holders named and timeouts honoured."""
+
 from __future__ import annotations
 
 import builtins
@@ -16,17 +17,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import require
+from loopback import Loopback
 
 import pretrained
 from pretrained.cache import folder as cachedir
-from pretrained.remote import catalog
-from pretrained.remote import downloader
 from pretrained.cache import locking
-from pretrained.cache import entries as store
 from pretrained.errors import CacheError, CatalogError, LockTimeoutError
-
-from conftest import require
-from loopback import Loopback
+from pretrained.remote import catalog, downloader
 
 
 @pytest.fixture(autouse=True)
@@ -48,6 +46,7 @@ def _dead_pid() -> int:
 
 
 # -- downloads -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("pinned", [True, False])
 def test_two_entries_whose_files_share_a_name_load_their_own_vectors(tmp_path, monkeypatch, pinned):
@@ -92,6 +91,7 @@ def test_a_download_is_trusted_on_its_recorded_hash_not_its_size(tmp_path):
 
 # -- local sources -----------------------------------------------------------------------------
 
+
 def test_a_same_size_same_mtime_edit_is_noticed(tmp_path):
     src = tmp_path / "v.txt"
     words = ["a", "b", "c"]
@@ -115,7 +115,9 @@ def test_a_changed_stamp_with_the_same_bytes_is_rehashed_once_not_reconverted(tm
     created = json.loads((Path(entry) / "meta.json").read_text())["created"]
     calls = []
     real = pretrained.cache.hashes.file_sha256
-    monkeypatch.setattr(pretrained.cache.hashes, "file_sha256", lambda p: (Path(p) == src and calls.append(p)) or real(p))
+    monkeypatch.setattr(
+        pretrained.cache.hashes, "file_sha256", lambda p: (Path(p) == src and calls.append(p)) or real(p)
+    )
     pretrained.load(src)
     pretrained.load(src)
     assert len(calls) == 1
@@ -133,6 +135,7 @@ def test_an_edited_source_leaves_no_old_entry_behind(tmp_path):
 
 
 # -- orphans -----------------------------------------------------------------------------------
+
 
 def test_a_conversion_cleans_what_dead_processes_left_and_keeps_live_work(tmp_path):
     src = tmp_path / "v.txt"
@@ -183,6 +186,7 @@ def test_prune_removes_orphans_and_keeps_what_is_used(tmp_path):
 
 # -- catalogue ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["../../escaped", "team/vecs", "..", ".hidden", "a b", "x\\y", "", "-x", 5])
 def test_a_catalogue_name_is_one_safe_path_component(name):
     with pytest.raises(CatalogError, match="name"):
@@ -191,7 +195,16 @@ def test_a_catalogue_name_is_one_safe_path_component(name):
 
 @pytest.mark.parametrize(
     "field, value",
-    [("aliases", 5), ("format", 3), ("member", ["a"]), ("dim", "3"), ("size", 2.5), ("urls", 7), ("licence", 1), ("name", "../x")],
+    [
+        ("aliases", 5),
+        ("format", 3),
+        ("member", ["a"]),
+        ("dim", "3"),
+        ("size", 2.5),
+        ("urls", 7),
+        ("licence", 1),
+        ("name", "../x"),
+    ],
 )
 def test_a_malformed_user_catalogue_names_file_and_field_and_files_still_load(tmp_path, monkeypatch, field, value):
     entry = {"name": "mine", "urls": ["https://example.org/v.zip"], "format": "glove", "dim": 3, field: value}
@@ -208,6 +221,7 @@ def test_a_malformed_user_catalogue_names_file_and_field_and_files_still_load(tm
 
 # -- unwritable cache ----------------------------------------------------------------------------
 
+
 def test_an_unwritable_cache_is_a_clear_error(tmp_path, monkeypatch):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
@@ -216,7 +230,11 @@ def test_an_unwritable_cache_is_a_clear_error(tmp_path, monkeypatch):
     src.write_bytes(_glove(["a"], np.eye(1, 3)))
     with pytest.raises(CacheError) as info:
         pretrained.load(src)
-    assert str(blocker / "cache") in str(info.value) and "PRETRAINED_CACHE" in str(info.value) and "cache_dir=" in str(info.value)
+    assert (
+        str(blocker / "cache") in str(info.value)
+        and "PRETRAINED_CACHE" in str(info.value)
+        and "cache_dir=" in str(info.value)
+    )
 
 
 def test_a_read_only_cache_that_holds_the_entry_keeps_working(tmp_path, monkeypatch):
@@ -242,6 +260,7 @@ def test_a_read_only_cache_that_holds_the_entry_keeps_working(tmp_path, monkeypa
 
 
 # -- arguments -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "kwargs, error, text",
@@ -292,7 +311,12 @@ with locking.hold(sys.argv[1], "a test"):
 
 def test_a_waiting_process_names_the_holder_and_honours_the_timeout(tmp_path, monkeypatch, caplog):
     lock = tmp_path / "x.lock"
-    p = subprocess.Popen([sys.executable, "-c", HOLDER, str(lock), "20"], stdout=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=os.getcwd()))
+    p = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(lock), "20"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=os.getcwd()),
+    )
     try:
         assert p.stdout.readline().strip() == "held"
         monkeypatch.setenv("PRETRAINED_LOCK_TIMEOUT", "1.0")

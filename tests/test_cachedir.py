@@ -1,4 +1,5 @@
 """The cache layout: downloads/, vectors/, indexes/, CACHEDIR.TAG; listing and removing items."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The catalogue: official entries, gensim aliases, the user JSON file, register(), the mirror."""
+
 from __future__ import annotations
 
 import json
@@ -6,8 +7,8 @@ import json
 import pytest
 
 import pretrained
-from pretrained.remote import catalog
 from pretrained.errors import CatalogError, UnknownNameError
+from pretrained.remote import catalog
 
 
 @pytest.fixture(autouse=True)
@@ -21,16 +22,36 @@ def _clean_env(monkeypatch):
 
 # (names, file, size, sha256) exactly as the issue pins them
 OFFICIAL = [
-    (["glove.6B.50d", "glove.6B.100d", "glove.6B.200d", "glove.6B.300d"], "glove.6B.zip", 862182613,
-     "617afb2fe6cbd085c235baf7a465b96f4112bd7f7ccb2b2cbd649fed9cbcf2fb"),
-    (["glove.42B.300d"], "glove.42B.300d.zip", 1877800501,
-     "03d5d7fa28e58762ace4b85fb71fe86a345ef0b5ff39f5390c14869da0fc1970"),
-    (["glove.840B.300d"], "glove.840B.300d.zip", 2176768927,
-     "c06db255e65095393609f19a4cfca20bf3a71e20cc53e892aafa490347e3849f"),
-    (["glove.twitter.27B.25d", "glove.twitter.27B.50d", "glove.twitter.27B.100d", "glove.twitter.27B.200d"],
-     "glove.twitter.27B.zip", 1520408563, "792af52f795d1a32c9842a3240f5f3fe5e941a8ff6df5eb0f9d668092ebc019c"),
-    (["word2vec.GoogleNews.300d"], "GoogleNews-vectors-negative300.bin.gz", 1647046227,
-     "21c05ae916a67a4da59b1d006903355cced7de7da1e42bff9f0504198c748da8"),
+    (
+        ["glove.6B.50d", "glove.6B.100d", "glove.6B.200d", "glove.6B.300d"],
+        "glove.6B.zip",
+        862182613,
+        "617afb2fe6cbd085c235baf7a465b96f4112bd7f7ccb2b2cbd649fed9cbcf2fb",
+    ),
+    (
+        ["glove.42B.300d"],
+        "glove.42B.300d.zip",
+        1877800501,
+        "03d5d7fa28e58762ace4b85fb71fe86a345ef0b5ff39f5390c14869da0fc1970",
+    ),
+    (
+        ["glove.840B.300d"],
+        "glove.840B.300d.zip",
+        2176768927,
+        "c06db255e65095393609f19a4cfca20bf3a71e20cc53e892aafa490347e3849f",
+    ),
+    (
+        ["glove.twitter.27B.25d", "glove.twitter.27B.50d", "glove.twitter.27B.100d", "glove.twitter.27B.200d"],
+        "glove.twitter.27B.zip",
+        1520408563,
+        "792af52f795d1a32c9842a3240f5f3fe5e941a8ff6df5eb0f9d668092ebc019c",
+    ),
+    (
+        ["word2vec.GoogleNews.300d"],
+        "GoogleNews-vectors-negative300.bin.gz",
+        1647046227,
+        "21c05ae916a67a4da59b1d006903355cced7de7da1e42bff9f0504198c748da8",
+    ),
 ]
 
 
@@ -52,13 +73,16 @@ def test_official_entries_pin_file_size_and_sha256(names, filename, size, sha):
             assert e.urls == ("https://s3.amazonaws.com/dl4j-distribution/GoogleNews-vectors-negative300.bin.gz",)
 
 
-@pytest.mark.parametrize("alias,name", [
-    ("glove-wiki-gigaword-50", "glove.6B.50d"),
-    ("glove-wiki-gigaword-300", "glove.6B.300d"),
-    ("glove-twitter-25", "glove.twitter.27B.25d"),
-    ("glove-twitter-200", "glove.twitter.27B.200d"),
-    ("word2vec-google-news-300", "word2vec.GoogleNews.300d"),
-])
+@pytest.mark.parametrize(
+    "alias,name",
+    [
+        ("glove-wiki-gigaword-50", "glove.6B.50d"),
+        ("glove-wiki-gigaword-300", "glove.6B.300d"),
+        ("glove-twitter-25", "glove.twitter.27B.25d"),
+        ("glove-twitter-200", "glove.twitter.27B.200d"),
+        ("word2vec-google-news-300", "word2vec.GoogleNews.300d"),
+    ],
+)
 def test_gensim_names_are_aliases(alias, name):
     assert catalog.get(alias).name == name
     assert alias not in catalog.names()
@@ -80,8 +104,14 @@ def _write(path, entries):
 
 
 ENTRY = {
-    "name": "team.vectors", "urls": ["https://mirror.example/team.zip"], "sha256": "ab" * 32,
-    "size": 1000, "format": "glove", "member": "team.txt", "dim": 100, "aliases": ["team"],
+    "name": "team.vectors",
+    "urls": ["https://mirror.example/team.zip"],
+    "sha256": "ab" * 32,
+    "size": 1000,
+    "format": "glove",
+    "member": "team.txt",
+    "dim": 100,
+    "aliases": ["team"],
 }
 
 
@@ -99,15 +129,18 @@ def test_user_catalogue_file_is_read_at_call_time(tmp_path, monkeypatch):
     assert not catalog.has("team.vectors.v2")
 
 
-@pytest.mark.parametrize("bad,needle", [
-    ({"urls": []}, "urls"),
-    ({"urls": ["ftp://x/y.zip"]}, "urls"),
-    ({"dim": 0}, "dim"),
-    ({"format": "pickle"}, "format"),
-    ({"sha256": "1234"}, "sha256"),
-    ({"size": -5}, "size"),
-    ({"colour": "red"}, "colour"),
-])
+@pytest.mark.parametrize(
+    "bad,needle",
+    [
+        ({"urls": []}, "urls"),
+        ({"urls": ["ftp://x/y.zip"]}, "urls"),
+        ({"dim": 0}, "dim"),
+        ({"format": "pickle"}, "format"),
+        ({"sha256": "1234"}, "sha256"),
+        ({"size": -5}, "size"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
 def test_bad_user_entries_name_the_file_and_the_field(tmp_path, monkeypatch, bad, needle):
     f = _write(tmp_path / "cat.json", [dict(ENTRY, **bad)])
     monkeypatch.setenv("PRETRAINED_CATALOG", str(f))
@@ -131,8 +164,12 @@ def test_unreadable_catalogue_file(tmp_path, monkeypatch):
 def test_register_from_python_wins_and_accepts_pooch_style_hashes(tmp_path, monkeypatch):
     monkeypatch.setenv("PRETRAINED_CATALOG", str(_write(tmp_path / "cat.json", [ENTRY])))
     e = pretrained.register(
-        "team.vectors", ["https://other.example/t.zip"], sha256="sha256:" + "CD" * 32, size=5,
-        format="fasttext", dim=300,
+        "team.vectors",
+        ["https://other.example/t.zip"],
+        sha256="sha256:" + "CD" * 32,
+        size=5,
+        format="fasttext",
+        dim=300,
     )
     assert catalog.get("team.vectors") is e
     assert e.sha256 == "cd" * 32 and e.format == "word2vec-text" and e.filename == "t.zip"
@@ -172,13 +209,16 @@ def test_docstring_examples_run():
     assert doctest.testmod(catalog).attempted >= 4
 
 
-@pytest.mark.parametrize("name, alias, dim", [
-    ("glove.2024.wikigiga.50d", "glove-2024-wikigiga-50", 50),
-    ("glove.2024.wikigiga.100d", "glove-2024-wikigiga-100", 100),
-    ("glove.2024.wikigiga.200d", "glove-2024-wikigiga-200", 200),
-    ("glove.2024.wikigiga.300d", "glove-2024-wikigiga-300", 300),
-    ("glove.2024.dolma.300d", "glove-2024-dolma-300", 300),
-])
+@pytest.mark.parametrize(
+    "name, alias, dim",
+    [
+        ("glove.2024.wikigiga.50d", "glove-2024-wikigiga-50", 50),
+        ("glove.2024.wikigiga.100d", "glove-2024-wikigiga-100", 100),
+        ("glove.2024.wikigiga.200d", "glove-2024-wikigiga-200", 200),
+        ("glove.2024.wikigiga.300d", "glove-2024-wikigiga-300", 300),
+        ("glove.2024.dolma.300d", "glove-2024-dolma-300", 300),
+    ],
+)
 def test_the_2024_glove_sets_are_listed_and_marked_unverified(name, alias, dim):
     e = catalog.get(alias)
     assert e.name == name and e.dim == dim and e.format == "glove" and e.filename == name + ".zip"

@@ -1,5 +1,6 @@
 """``pretrained.load(NAME)`` for catalogue sets: installed package, or download -> convert -> reload,
 end to end over a loopback server holding a zip of the real GloVe 6B 50d text."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,14 +9,13 @@ import zipfile
 
 import numpy as np
 import pytest
-
-import pretrained
-from pretrained.remote import catalog
-from pretrained.remote import packaged as embedded
-from pretrained.errors import OfflineError
-
 from conftest import require
 from loopback import Loopback
+
+import pretrained
+from pretrained.errors import OfflineError
+from pretrained.remote import catalog
+from pretrained.remote import packaged as embedded
 
 
 @pytest.fixture(autouse=True)
@@ -60,11 +60,24 @@ def served_glove(glove50_zip, tmp_path, monkeypatch):
     with Loopback() as server:
         url = server.add("/stanford/glove.6B.zip", data, "application/zip")
         cat = tmp_path / "catalog.json"
-        cat.write_text(json.dumps([{
-            "name": "test.glove.6B.50d", "urls": [server.url("/gone/glove.6B.zip"), url], "sha256": sha,
-            "size": len(data), "format": "glove", "member": "glove.6B.50d.txt", "dim": 50, "count": 400000,
-            "aliases": ["test-glove-50"], "licence": "PDDL-1.0",
-        }]))
+        cat.write_text(
+            json.dumps(
+                [
+                    {
+                        "name": "test.glove.6B.50d",
+                        "urls": [server.url("/gone/glove.6B.zip"), url],
+                        "sha256": sha,
+                        "size": len(data),
+                        "format": "glove",
+                        "member": "glove.6B.50d.txt",
+                        "dim": 50,
+                        "count": 400000,
+                        "aliases": ["test-glove-50"],
+                        "licence": "PDDL-1.0",
+                    }
+                ]
+            )
+        )
         monkeypatch.setenv("PRETRAINED_CATALOG", str(cat))
         yield server
 
@@ -121,4 +134,8 @@ def test_download_api_returns_the_cached_file(served_glove, glove50_zip):
     assert path.name == "glove.6B.zip" and path.parent.parent.name == "downloads"
     assert path.parent.name == "sha256-" + glove50_zip[1][:16]  # kept by content
     assert path.read_bytes() == glove50_zip[0]
-    assert (path.parent.parent.parent / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    assert (
+        (path.parent.parent.parent / "CACHEDIR.TAG")
+        .read_text()
+        .startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    )

@@ -1,4 +1,5 @@
 """The command line: every command, human and --json output, errors as exit codes."""
+
 from __future__ import annotations
 
 import json
@@ -53,6 +54,8 @@ def test_errors_are_messages_not_tracebacks(vec_file, capsys):
 def test_python_dash_m(vec_file, tmp_path):
     out = subprocess.run(
         [sys.executable, "-m", "pretrained", "analogy", str(vec_file), "man", "king", "woman", "--json"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert json.loads(out.stdout)["answers"][0][0] == "queen"

@@ -1,4 +1,5 @@
 """The download, list, info and cache commands, against a loopback server and a temp cache."""
+
 from __future__ import annotations
 
 import hashlib
@@ -6,11 +7,10 @@ import json
 import zipfile
 
 import pytest
+from loopback import Loopback
 
 from pretrained.cli import main
 from pretrained.remote.downloader import download_path
-
-from loopback import Loopback
 
 TEXT = b"king 1 2 3\nqueen 1 3 3\nman 0 2 1\nwoman 0 3 1\n"
 
@@ -24,11 +24,24 @@ def served(tmp_path, monkeypatch):
     with Loopback() as server:
         url = server.add("/tiny.zip", data, "application/zip")
         cat = tmp_path / "catalog.json"
-        cat.write_text(json.dumps([{
-            "name": "tiny.3d", "urls": [url], "sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
-            "format": "glove", "member": "tiny.3d.txt", "dim": 3, "count": 4, "licence": "CC0-1.0",
-            "citation": "Nobody. 2026. Four words.",
-        }]))
+        cat.write_text(
+            json.dumps(
+                [
+                    {
+                        "name": "tiny.3d",
+                        "urls": [url],
+                        "sha256": hashlib.sha256(data).hexdigest(),
+                        "size": len(data),
+                        "format": "glove",
+                        "member": "tiny.3d.txt",
+                        "dim": 3,
+                        "count": 4,
+                        "licence": "CC0-1.0",
+                        "citation": "Nobody. 2026. Four words.",
+                    }
+                ]
+            )
+        )
         monkeypatch.setenv("PRETRAINED_CATALOG", str(cat))
         monkeypatch.setenv("PRETRAINED_BACKOFF", "0.01")
         monkeypatch.delenv("PRETRAINED_MIRROR", raising=False)

@@ -1,5 +1,6 @@
 """Every command misused: an exit status (2 usage, 1 error), one `pretrained: error:` line, never a
 traceback; --debug shows it; --json is strict JSON; -q and a non-terminal stderr turn bars off."""
+
 from __future__ import annotations
 
 import json
@@ -135,7 +136,17 @@ def test_usage_errors_exit_2_with_the_usage_message(files, capsys, template, exp
     assert err.count("error:") == 1
     assert out == ""
     written = {p.name for p in files.iterdir()}
-    assert written == {"v.txt", "vocab.txt", "unknown.txt", "latin1.txt", "q.txt", "tiny-pairs.tsv", "garbage.txt", "plain", "folder"}
+    assert written == {
+        "v.txt",
+        "vocab.txt",
+        "unknown.txt",
+        "latin1.txt",
+        "q.txt",
+        "tiny-pairs.tsv",
+        "garbage.txt",
+        "plain",
+        "folder",
+    }
 
 
 # errors found while running: exit 1, one line naming the problem
@@ -206,6 +217,7 @@ def test_out_of_memory_and_interrupt(files, capsys, monkeypatch):
     def boom(exc):
         def load(*args, **kwargs):
             raise exc
+
         return load
 
     monkeypatch.setattr(api, "load", boom(MemoryError()))
@@ -232,8 +244,11 @@ def test_debug_shows_the_traceback(files, capsys, monkeypatch):
 
 def _python_m(args, **env):
     return subprocess.run(
-        [sys.executable, "-m", "pretrained", *args], capture_output=True, text=True,
-        env={**os.environ, **env}, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        [sys.executable, "-m", "pretrained", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
     )
 
 
@@ -289,9 +304,15 @@ def test_strict_json_helper_on_numpy_values():
 
 def test_every_json_command_output_parses_strictly(files, capsys):
     v = str(files / "v.txt")
-    for argv in (["convert", v, "--json"], ["info", v, "--json"], ["neighbours", v, "king", "--json"],
-                 ["analogy", v, "man", "king", "woman", "--json"], ["list", "--json"], ["cache", "--json"],
-                 ["matrix", v, "--vocab", str(files / "vocab.txt"), "--json"]):
+    for argv in (
+        ["convert", v, "--json"],
+        ["info", v, "--json"],
+        ["neighbours", v, "king", "--json"],
+        ["analogy", v, "man", "king", "woman", "--json"],
+        ["list", "--json"],
+        ["cache", "--json"],
+        ["matrix", v, "--vocab", str(files / "vocab.txt"), "--json"],
+    ):
         code, out, _ = run(argv, capsys)
         assert code == 0, argv
         _strict(out)
@@ -349,6 +370,7 @@ def test_cache_lists_and_prunes_what_a_dead_process_left(capsys, tmp_path):
     """End to end through the real cachedir.prune: a temporary folder named for a process that is
     gone is listed as an orphan with the reason, then removed; a live one's is kept."""
     import os
+
     from pretrained.cache import folder as cachedir
 
     folder = cachedir.vectors(tmp_path)

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 import pretrained
-from pretrained.remote import catalog
 from pretrained.cli import COMMANDS, build_parser, main
 from pretrained.errors import UnknownNameError
+from pretrained.remote import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 

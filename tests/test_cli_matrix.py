@@ -1,4 +1,5 @@
 """`pretrained matrix NAME --vocab FILE --out matrix.npy`."""
+
 from __future__ import annotations
 
 import json
@@ -26,7 +27,9 @@ def test_matrix_command_writes_the_matrix_and_prints_coverage(tmp_path, glove50,
 def test_matrix_command_json_and_options(tmp_path, glove50_cache, capsys):
     vocab = tmp_path / "vocab.txt"
     vocab.write_text("the\nParis\nzzqq-nope\n", encoding="utf-8")
-    rc = main(["matrix", "glove.6B.50d", "--cache-dir", str(glove50_cache), "--vocab", str(vocab), "--no-lowercase", "--json"])
+    rc = main(
+        ["matrix", "glove.6B.50d", "--cache-dir", str(glove50_cache), "--vocab", str(vocab), "--no-lowercase", "--json"]
+    )
     assert rc == 0
     data = json.loads(capsys.readouterr().out)
     assert data["shape"] == [3, 50] and data["out"] is None
@@ -34,7 +37,18 @@ def test_matrix_command_json_and_options(tmp_path, glove50_cache, capsys):
 
 
 def test_matrix_command_reports_a_missing_vocabulary_file(tmp_path, glove50_cache, capsys):
-    rc = main(["matrix", "glove.6B.50d", "--cache-dir", str(glove50_cache), "--vocab", str(tmp_path / "nope.txt"), "--out", str(tmp_path / "m.npy")])
+    rc = main(
+        [
+            "matrix",
+            "glove.6B.50d",
+            "--cache-dir",
+            str(glove50_cache),
+            "--vocab",
+            str(tmp_path / "nope.txt"),
+            "--out",
+            str(tmp_path / "m.npy"),
+        ]
+    )
     assert rc == 2  # a usage error, found by the parser before the vectors load
     assert "nope.txt" in capsys.readouterr().err
     assert not (tmp_path / "m.npy").exists()

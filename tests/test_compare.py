@@ -1,4 +1,5 @@
 """compare: orthogonal Procrustes alignment, movers, drift, neighbours, overlap."""
+
 from __future__ import annotations
 
 import json

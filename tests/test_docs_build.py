@@ -1,5 +1,6 @@
 """The documentation site builds without a warning (``mkdocs build --strict``), and its generated
 parts (the CLI reference, the catalogue, the README's catalogue table) follow the code."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -25,10 +26,16 @@ def test_mkdocs_build_strict(tmp_path):
     require("mkdocs", "docs")
     require("mkdocstrings", "docs")
     require("material", "docs")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), NO_MKDOCS_2_WARNING="1")
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), NO_MKDOCS_2_WARNING="1"
+    )
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     cli = (tmp_path / "site" / "cli" / "index.html").read_text(encoding="utf-8")
@@ -75,7 +82,17 @@ def test_readme_check_notices_drift(tmp_path, monkeypatch):
     assert gen.readme_with_catalogue(broken) == gen.readme_with_catalogue(text)
 
 
-@pytest.mark.parametrize("page", ["guide/your-data.md", "guide/your-own.md", "guide/milvus.md", "guide/index-format.md", "benchmarks/speed.md", "architecture.md"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "guide/your-data.md",
+        "guide/your-own.md",
+        "guide/milvus.md",
+        "guide/index-format.md",
+        "benchmarks/speed.md",
+        "architecture.md",
+    ],
+)
 def test_nav_pages_exist(page):
     assert (ROOT / "docs" / page).is_file()
 

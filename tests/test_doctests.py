@@ -1,4 +1,5 @@
 """Every docstring example in the package runs and holds (``help(pretrained)`` shows them)."""
+
 from __future__ import annotations
 
 import doctest
@@ -22,6 +23,15 @@ def test_docstring_examples(name):
 
 
 def test_the_examples_cover_the_main_modules():
-    attempted = {name: doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS).attempted for name in MODULES}
-    for name in ["pretrained.core.vectors", "pretrained.formats", "pretrained.formats.writers", "pretrained.core.results", "pretrained.evaluate", "pretrained.viz.plot"]:
+    attempted = {
+        name: doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS).attempted for name in MODULES
+    }
+    for name in [
+        "pretrained.core.vectors",
+        "pretrained.formats",
+        "pretrained.formats.writers",
+        "pretrained.core.results",
+        "pretrained.evaluate",
+        "pretrained.viz.plot",
+    ]:
         assert attempted[name] > 0, name

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from pretrained.remote import downloader
 from pretrained.cli import main
 from pretrained.errors import DownloadError
+from pretrained.remote import downloader
 
 URLS = ["http://mirror.invalid/files/tiny.zip", "http://downloads.invalid/tiny.zip"]
 
@@ -68,7 +68,9 @@ def test_only_transient_failures_are_retried(fault, retried, message, tmp_path, 
     text = str(info.value)
     assert message in text and "\n" not in text
     assert not (tmp_path / "tiny.zip").exists() and not (tmp_path / "tiny.zip.part").exists()
-    said = [r.getMessage() for r in caplog.records if r.name == "pretrained.remote.downloader" and r.levelname == "WARNING"]
+    said = [
+        r.getMessage() for r in caplog.records if r.name == "pretrained.remote.downloader" and r.levelname == "WARNING"
+    ]
     if retried:  # each try said in a few words, not urllib3's nested repr
         assert said and all("Connection refused" in m and "Max retries" not in m for m in said), said
     else:

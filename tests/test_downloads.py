@@ -1,4 +1,5 @@
 """Fetching one file from a misbehaving loopback server: resume, retries, refusals, locks, offline."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,12 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from loopback import Loopback
 
 import pretrained
-from pretrained.remote import downloader
 from pretrained.errors import ChecksumError, DownloadError, OfflineError, PretrainedError
-
-from loopback import Loopback
+from pretrained.remote import downloader
 
 DATA = np.random.default_rng(3).integers(0, 256, size=300_000, dtype=np.uint8).tobytes()
 SHA = hashlib.sha256(DATA).hexdigest()
@@ -47,8 +47,10 @@ def _fetch(urls, dest, **kw):
 def _leftovers(folder: Path):
     """What a fetch left beside its file, apart from locks and the markers of verified files."""
     return sorted(
-        p.name for p in folder.iterdir()
-        if not p.name.endswith((".lock", ".lock.holder")) and not (p.name.startswith(".") and p.name.endswith(".verified.json"))
+        p.name
+        for p in folder.iterdir()
+        if not p.name.endswith((".lock", ".lock.holder"))
+        and not (p.name.startswith(".") and p.name.endswith(".verified.json"))
     )
 
 
@@ -255,9 +257,20 @@ def test_two_processes_download_once(server, tmp_path, monkeypatch):
     url = server.add("/v.zip", DATA)
     server.always("/v.zip", "slow")
     catalog_file = tmp_path / "catalog.json"
-    catalog_file.write_text(json.dumps([{
-        "name": "shared-set", "urls": [url], "sha256": SHA, "size": len(DATA), "format": "glove", "dim": 3,
-    }]))
+    catalog_file.write_text(
+        json.dumps(
+            [
+                {
+                    "name": "shared-set",
+                    "urls": [url],
+                    "sha256": SHA,
+                    "size": len(DATA),
+                    "format": "glove",
+                    "dim": 3,
+                }
+            ]
+        )
+    )
     server.slow_pause = 0.05  # the download takes about 2 s, so the two overlap
     cache = tmp_path / "cache"
     go = tmp_path / "go"
@@ -270,7 +283,9 @@ def test_two_processes_download_once(server, tmp_path, monkeypatch):
         "print(pretrained.download('shared-set'))\n"
     )
     procs = [
-        subprocess.Popen([sys.executable, "-c", code, str(i)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(i)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         for i in range(2)
     ]
     deadline = time.time() + 30

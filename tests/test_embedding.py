@@ -1,4 +1,5 @@
 """embedding_matrix: Keras vocabulary conventions, OOV policies, the coverage report (NumPy only)."""
+
 from __future__ import annotations
 
 import logging
@@ -7,11 +8,10 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from conftest import gensim_test_data
 
 import pretrained
 from pretrained import Coverage, VocabularyError, embedding_matrix, read_vocabulary
-
-from conftest import gensim_test_data
 
 
 def guide_loop(vectors, word_index, rows):
@@ -122,12 +122,15 @@ def test_vocabulary_file_stripped_for_hand_written_word_lists(tmp_path):
     assert read_vocabulary(path, strip=True) == ["king", "queen", "new york"]
 
 
-@pytest.mark.parametrize("seed,error,match", [
-    (-1, ValueError, "seed must be an integer >= 0"),
-    (1.5, TypeError, "seed must be an integer"),
-    ("7", TypeError, "seed must be an integer"),
-    (True, TypeError, "seed must be an integer"),
-])
+@pytest.mark.parametrize(
+    "seed,error,match",
+    [
+        (-1, ValueError, "seed must be an integer >= 0"),
+        (1.5, TypeError, "seed must be an integer"),
+        ("7", TypeError, "seed must be an integer"),
+        (True, TypeError, "seed must be an integer"),
+    ],
+)
 def test_bad_seed_says_what_is_allowed(toy_vectors, seed, error, match):
     with pytest.raises(error, match=match):
         embedding_matrix(toy_vectors, ["king", "zebra"], oov="random", seed=seed)
@@ -138,21 +141,26 @@ def test_numpy_integer_seed_is_a_seed(toy_vectors):
     np.testing.assert_array_equal(a, embedding_matrix(toy_vectors, ["zebra"], oov="random", seed=3))
 
 
-@pytest.mark.parametrize("counts,error,match", [
-    ({"king": "many"}, TypeError, r"counts\['king'\] is 'many'"),
-    ({"king": None}, TypeError, r"counts\['king'\] is None"),
-    ({"king": True}, TypeError, r"counts\['king'\]"),
-    ({"king": -2}, ValueError, r"counts\['king'\] is -2"),
-    ({"king": float("nan")}, ValueError, r"finite numbers >= 0"),
-    (["king", "zebra"], TypeError, "counts must be a"),
-])
+@pytest.mark.parametrize(
+    "counts,error,match",
+    [
+        ({"king": "many"}, TypeError, r"counts\['king'\] is 'many'"),
+        ({"king": None}, TypeError, r"counts\['king'\] is None"),
+        ({"king": True}, TypeError, r"counts\['king'\]"),
+        ({"king": -2}, ValueError, r"counts\['king'\] is -2"),
+        ({"king": float("nan")}, ValueError, r"finite numbers >= 0"),
+        (["king", "zebra"], TypeError, "counts must be a"),
+    ],
+)
 def test_bad_counts_say_what_is_allowed(toy_vectors, counts, error, match):
     with pytest.raises(error, match=match):
         embedding_matrix(toy_vectors, ["king", "zebra"], counts=counts)
 
 
 def test_numeric_counts_of_any_kind(toy_vectors):
-    _, report = embedding_matrix(toy_vectors, ["king", "zebra"], counts={"king": np.int32(3), "zebra": 1.0}, return_report=True)
+    _, report = embedding_matrix(
+        toy_vectors, ["king", "zebra"], counts={"king": np.int32(3), "zebra": 1.0}, return_report=True
+    )
     assert report.frequency == pytest.approx(3 / 4)
 
 

@@ -1,14 +1,14 @@
 """Analogy and word-pair evaluation: gensim's rules on hand-made files, equality with gensim."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import gensim_test_data
 
 import pretrained
 from pretrained import FormatError, Vectors, evaluate_analogies, evaluate_pairs
 from pretrained.evaluate import AnalogyResult, IndexUnavailableError, dataset_path
-
-from conftest import gensim_test_data
 
 
 def write(tmp_path, name, text):
@@ -135,9 +135,7 @@ def test_case_variant_of_an_input_is_passed_over(tmp_path):
     # 'King' (a later case variant of 'king') is the best non-input row; gensim upper-cases it to
     # KING, an input, and moves on to the next candidate, 'queen'
     words = ["man", "woman", "king", "queen", "King"]
-    vecs = np.array(
-        [[1, 0, 0], [1, 1, 0], [1, 0, 1], [1, 1, 0.8], [1, 1, 1]], dtype=np.float32
-    )
+    vecs = np.array([[1, 0, 0], [1, 1, 0], [1, 0, 1], [1, 1, 0.8], [1, 1, 1]], dtype=np.float32)
     v = Vectors(words, vecs)
     assert v.analogy("man", "king", "woman")[0][0] == "King"
     path = write(tmp_path, "q.txt", ": s\nman king woman queen\n")
@@ -213,7 +211,9 @@ def test_equal_to_gensim_on_random_sets(tmp_path, variants, case_insensitive, re
     path = write(tmp_path, "q.txt", ": first\n" + "\n".join(lines) + "\n")
     ours = evaluate_analogies(v, path, restrict_vocab=restrict_vocab, case_insensitive=case_insensitive)
     kv = v.to_gensim()
-    g_score, g_sections = kv.evaluate_word_analogies(str(path), restrict_vocab=restrict_vocab, case_insensitive=case_insensitive)
+    g_score, g_sections = kv.evaluate_word_analogies(
+        str(path), restrict_vocab=restrict_vocab, case_insensitive=case_insensitive
+    )
     o_score, o_sections = ours.to_gensim()
     assert o_sections == g_sections
     assert o_score == pytest.approx(g_score)
@@ -249,8 +249,19 @@ class SpyIndex:
         self.calls = []
 
     def analogy_batch(self, triples, topn=1, *, method="add", search_k=None, n_jobs=-1, restrict_vocab=None):
-        self.calls.append(dict(n=len(triples), topn=topn, method=method, search_k=search_k, n_jobs=n_jobs, restrict_vocab=restrict_vocab))
-        return self.index.analogy_batch(triples, topn=topn, method=method, search_k=search_k, n_jobs=n_jobs, restrict_vocab=restrict_vocab)
+        self.calls.append(
+            dict(
+                n=len(triples),
+                topn=topn,
+                method=method,
+                search_k=search_k,
+                n_jobs=n_jobs,
+                restrict_vocab=restrict_vocab,
+            )
+        )
+        return self.index.analogy_batch(
+            triples, topn=topn, method=method, search_k=search_k, n_jobs=n_jobs, restrict_vocab=restrict_vocab
+        )
 
 
 def test_through_an_index_uses_its_answers(tmp_path):
@@ -263,7 +274,9 @@ def test_through_an_index_uses_its_answers(tmp_path):
     exact = evaluate_analogies(v, path, restrict_vocab=170)
     assert through.through == "index" and exact.through == "exact"
     assert through.to_gensim() == exact.to_gensim()  # a real index searched exhaustively gives the exact answers
-    assert idx.calls == [dict(n=exact.total.total, topn=5, method="add", search_k=exhaustive, n_jobs=-1, restrict_vocab=170)]
+    assert idx.calls == [
+        dict(n=exact.total.total, topn=5, method="add", search_k=exhaustive, n_jobs=-1, restrict_vocab=170)
+    ]
     # a starved search (search_k 1) goes through the index too: its answers, not exact ones
     starved = evaluate_analogies(v, path, index=idx, restrict_vocab=170, search_k=1)
     assert idx.calls[-1]["search_k"] == 1 and starved.through == "index"
@@ -305,7 +318,12 @@ def test_pairs_rules(royal, tmp_path):
     r = evaluate_pairs(royal, path)
     assert (r.pairs, r.oov) == (4, 1)
     assert r.oov_ratio == pytest.approx(20.0)
-    sims = [royal.similarity("man", "woman"), royal.similarity("king", "queen"), royal.similarity("king", "banana"), royal.similarity("queen", "prince")]
+    sims = [
+        royal.similarity("man", "woman"),
+        royal.similarity("king", "queen"),
+        royal.similarity("king", "banana"),
+        royal.similarity("queen", "prince"),
+    ]
     from scipy import stats
 
     assert r.spearman == pytest.approx(stats.spearmanr([8, 7.5, 0.5, 6], sims)[0])
@@ -414,7 +432,21 @@ def test_cli_evaluate_with_index_side_by_side(tmp_path, capsys):
     pretrained.write_vectors(src, v.index_to_key, v.vectors, format="glove")
     lines = [" ".join(rng.choice(v.index_to_key, 4, replace=False)) for _ in range(50)]
     qpath = write(tmp_path, "q.txt", ": s\n" + "\n".join(lines) + "\n")
-    assert main(["evaluate", str(src), "--analogies", str(qpath), "--pairs", str(write(tmp_path, "p.txt", "w1\tw2\t3.0\nw3\tw4\t1.0\nw5\tw6\t2.0\n")), "--index", "--json"]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                str(src),
+                "--analogies",
+                str(qpath),
+                "--pairs",
+                str(write(tmp_path, "p.txt", "w1\tw2\t3.0\nw3\tw4\t1.0\nw5\tw6\t2.0\n")),
+                "--index",
+                "--json",
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     text = json.dumps(data)
     assert "index" in text and "exact" in text

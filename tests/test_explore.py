@@ -1,5 +1,6 @@
 """The explorer page (pretrained.explore) and the projections behind it, without a browser: what the
 page embeds, that it references nothing outside itself, bad input, and the CLI command."""
+
 from __future__ import annotations
 
 import base64
@@ -10,6 +11,7 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
+from conftest import require
 
 import pretrained
 from pretrained import MissingDependencyError, Vectors, WordNotFoundError
@@ -17,8 +19,6 @@ from pretrained.cli import main
 from pretrained.errors import FormatError
 from pretrained.viz.explore import ExplorerPage, UnknownWordsError, explore, read_groups
 from pretrained.viz.projection import MAX_POINTS, ProjectionError, check_size, kmeans, pca_2d, project
-
-from conftest import require
 
 # `pretrained.explore` is the function (re-exported); the module is reached through sys.modules
 EXPLORE = sys.modules["pretrained.viz.explore"]
@@ -110,7 +110,9 @@ def test_the_page_references_nothing_outside_itself(toy_vectors, tmp_path):
     parser = Refs()
     parser.feed(text)
     assert parser.refs == [] and "link" not in parser.tags and "iframe" not in parser.tags
-    assert not re.search(r"https?:|//[a-z0-9.-]+\.[a-z]{2,}/|@import|url\(|\bfetch\(|XMLHttpRequest|import\(|WebSocket", text, re.I)
+    assert not re.search(
+        r"https?:|//[a-z0-9.-]+\.[a-z]{2,}/|@import|url\(|\bfetch\(|XMLHttpRequest|import\(|WebSocket", text, re.I
+    )
     assert parser.tags.count("script") == 3 and parser.tags.count("style") == 1  # errors hook, data, code
 
 
@@ -168,12 +170,18 @@ def test_analogy_box_off_beyond_the_budget_or_when_asked(toy_vectors, tmp_path, 
 def test_groups_from_a_file_and_a_mapping(tmp_path):
     v = item_vectors(n=9)
     f = tmp_path / "groups.tsv"
-    f.write_text("# item\tshelf\nsku-100\tshoes\nsku-101\tsocks\n\nsku-102\tshoes\nnot-on-map\thats\n", encoding="utf-8")
+    f.write_text(
+        "# item\tshelf\nsku-100\tshoes\nsku-101\tsocks\n\nsku-102\tshoes\nnot-on-map\thats\n", encoding="utf-8"
+    )
     assert read_groups(f) == {"sku-100": "shoes", "sku-101": "socks", "sku-102": "shoes", "not-on-map": "hats"}
     d = page_data(explore(v, vocab=9, neighbours=2, groups=f, path=tmp_path / "p.html").path)
     assert d["groups"]["names"] == ["shoes", "socks", "(no group)"]
     assert decode(d["groups"]["codes"], "<u2").tolist() == [0, 1, 0] + [2] * 6
-    d = page_data(explore(v, vocab=3, neighbours=2, groups={"sku-100": "a", "sku-101": "a", "sku-102": "b"}, path=tmp_path / "q.html").path)
+    d = page_data(
+        explore(
+            v, vocab=3, neighbours=2, groups={"sku-100": "a", "sku-101": "a", "sku-102": "b"}, path=tmp_path / "q.html"
+        ).path
+    )
     assert d["groups"]["names"] == ["a", "b"] and decode(d["groups"]["codes"], "<u2").tolist() == [0, 0, 1]
 
 
@@ -317,7 +325,10 @@ def test_cli_explore_writes_the_page(tmp_path, capsys):
     src = tmp_path / "items.txt"
     v.save(src)
     out = tmp_path / "items.html"
-    assert main(["explore", str(src), "sku-110", "--words", "12", "-k", "4", "--groups", "kmeans:3", "--out", str(out)]) == 0
+    assert (
+        main(["explore", str(src), "sku-110", "--words", "12", "-k", "4", "--groups", "kmeans:3", "--out", str(out)])
+        == 0
+    )
     printed = capsys.readouterr().out
     assert f"wrote {out}" in printed and "points (pca)" in printed
     d = page_data(out)

@@ -3,6 +3,7 @@ file from disk, runs its script, and the test reads the resulting DOM and a scre
 
 In CI (``CI`` set) a missing chromium fails these tests; locally they skip with the reason.
 """
+
 from __future__ import annotations
 
 import os
@@ -13,15 +14,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import require
 
 from pretrained import Vectors
 from pretrained.viz.explore import explore
 
-from conftest import require
-
 
 def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+    found = (
+        shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+    )
     if found is None:
         msg = "needs headless Chromium: apt-get install -y chromium"
         if os.environ.get("CI"):
@@ -33,9 +37,21 @@ def chromium() -> str:
 def run_chromium(tmp_path: Path, url: str, *extra: str) -> str:
     """Open ``url`` headless (no network services, a throwaway profile) and return stdout."""
     args = [
-        chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-        f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000", "--window-size=1200,800", *extra, url,
+        chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=5000",
+        "--window-size=1200,800",
+        *extra,
+        url,
     ]
     done = subprocess.run(args, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -104,7 +120,9 @@ def test_analogy_from_the_url(glove50, hotel_page, tmp_path):
     answers = shown(dom, "analogy-result")
     assert answers and answers[0][0] == "queen"
     # 3CosAdd among the map's own points: hotel, its neighbours and the first 3,000 words
-    words = list(dict.fromkeys(["hotel"] + [w for w, _ in glove50.most_similar("hotel", topn=10)] + glove50.index_to_key[:3000]))
+    words = list(
+        dict.fromkeys(["hotel"] + [w for w, _ in glove50.most_similar("hotel", topn=10)] + glove50.index_to_key[:3000])
+    )
     sub = Vectors(words, glove50[words])
     expected = sub.most_similar(positive=["king", "woman"], negative=["man"], topn=5)
     assert [w for w, _ in answers] == [w for w, _ in expected]
@@ -162,6 +180,11 @@ def test_script_errors_are_caught_in_the_page(tmp_path):
     """The #errors hook works, so an empty #errors means no script error (not a blind spot)."""
     page = explore(items(20, 4), vocab=20, neighbours=2, path=tmp_path / "p.html")
     broken = tmp_path / "broken.html"
-    broken.write_text(page.path.read_text(encoding="utf-8").replace('<script id="data"', '<script>throw new Error("boom")</script><script id="data"', 1), encoding="utf-8")
+    broken.write_text(
+        page.path.read_text(encoding="utf-8").replace(
+            '<script id="data"', '<script>throw new Error("boom")</script><script id="data"', 1
+        ),
+        encoding="utf-8",
+    )
     dom = Dom(run_chromium(tmp_path, broken.resolve().as_uri(), "--dump-dom"))
     assert len(dom.items.get("errors", [])) == 1 and "boom" in dom.text.get("errors", "")

@@ -1,13 +1,13 @@
 """The explorer page opened with a hand-typed, malformed hash (``#q=%``, ``#q=100%``): no uncaught
 URIError, the page finishes loading, and what was typed is searched as typed (headless Chromium,
 as in ``test_explore_browser.py``)."""
+
 from __future__ import annotations
 
 import pytest
+from test_explore_browser import items, open_page, shown
 
 from pretrained.viz.explore import explore
-
-from test_explore_browser import items, open_page, shown
 
 # the hash as typed; the word the page searches for (None: no search), the neighbours it shows
 CASES = [

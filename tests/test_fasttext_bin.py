@@ -3,6 +3,7 @@
 and other encodings) and against gensim's ``load_facebook_vectors`` on every unsupervised ``.bin``
 that gensim ships in its test data (within one ulp: gensim divides where fastText multiplies by
 ``float32(1/n)``, and gives ``</s>`` n-grams)."""
+
 from __future__ import annotations
 
 import gzip
@@ -12,19 +13,26 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import gensim_test_data, require
 
 import pretrained
 from pretrained.core import fasttext
 from pretrained.errors import FormatError, PretrainedError
 
-from conftest import gensim_test_data, require
-
 gensim_fasttext = require("gensim.models.fasttext", "gensim")
 require("hypothesis", "test")
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 # every fastText .bin in gensim/test/test_data holding word vectors (the old and the new format)
-BINS = ["lee_fasttext.bin", "lee_fasttext_new.bin", "crime-and-punishment.bin", "non_ascii_fasttext.bin", "toy-model.bin", "toy-model-pretrained.bin"]
+BINS = [
+    "lee_fasttext.bin",
+    "lee_fasttext_new.bin",
+    "crime-and-punishment.bin",
+    "non_ascii_fasttext.bin",
+    "toy-model.bin",
+    "toy-model-pretrained.bin",
+]
 UNKNOWN = ["nonexistentword", "steamtrain", "héllo", "Привет", "x", "", "日本語のテキスト", "a b", "<>", "nights"]
 
 
@@ -74,7 +82,12 @@ def test_unknown_words_as_gensim(pair):
 
 
 @settings(max_examples=60, deadline=None)
-@given(word=st.text(min_size=0, max_size=12), minn=st.integers(1, 4), extra=st.integers(0, 4), bucket=st.integers(1, 2_000_000))
+@given(
+    word=st.text(min_size=0, max_size=12),
+    minn=st.integers(1, 4),
+    extra=st.integers(0, 4),
+    bucket=st.integers(1, 2_000_000),
+)
 def test_ngram_hashes_as_gensim(word, minn, extra, bucket):
     maxn = minn + extra
     assert fasttext.ngram_hashes(word, minn, maxn, bucket) == gensim_fasttext.ft_ngram_hashes(word, minn, maxn, bucket)
@@ -82,7 +95,12 @@ def test_ngram_hashes_as_gensim(word, minn, extra, bucket):
 
 
 @settings(max_examples=60, deadline=None)
-@given(words=st.lists(st.text(max_size=10), min_size=1, max_size=6), minn=st.integers(1, 4), extra=st.integers(0, 3), bucket=st.integers(1, 2_000_000))
+@given(
+    words=st.lists(st.text(max_size=10), min_size=1, max_size=6),
+    minn=st.integers(1, 4),
+    extra=st.integers(0, 3),
+    bucket=st.integers(1, 2_000_000),
+)
 def test_vectorised_hash_table_as_gensim(words, minn, extra, bucket):
     flat, lengths = fasttext.ngram_hash_table(words, minn, minn + extra, bucket)
     offsets = np.concatenate([[0], np.cumsum(lengths)])
@@ -124,14 +142,24 @@ def test_queries_with_unknown_words_as_gensim(pair):
     sub, theirs_sub = v.vectors_for_all(words), kv.vectors_for_all(words)
     assert sub.index_to_key == theirs_sub.index_to_key
     np.testing.assert_allclose(sub.vectors, theirs_sub.vectors, atol=1e-7)
-    assert v.vectors_for_all(words, allow_inference=False).index_to_key == kv.vectors_for_all(words, allow_inference=False).index_to_key
+    assert (
+        v.vectors_for_all(words, allow_inference=False).index_to_key
+        == kv.vectors_for_all(words, allow_inference=False).index_to_key
+    )
 
 
 def test_cache_round_trip_memory_maps_ngrams(tmp_path):
     path = gensim_test_data("lee_fasttext_new.bin")
     first = pretrained.load(path, cache_dir=tmp_path)
     entry = Path(first.path)
-    assert {p.name for p in entry.iterdir()} >= {"vectors.npy", "norms.npy", "vocab.txt", "meta.json", "ngrams.npy", "counts.npy"}
+    assert {p.name for p in entry.iterdir()} >= {
+        "vectors.npy",
+        "norms.npy",
+        "vocab.txt",
+        "meta.json",
+        "ngrams.npy",
+        "counts.npy",
+    }
     meta = json.loads((entry / "meta.json").read_text())
     assert meta["subwords"] == {"minn": 3, "maxn": 6, "bucket": 1000} and meta["format"] == "fasttext-bin"
     assert np.load(entry / "ngrams.npy", allow_pickle=False).dtype == np.float32
@@ -213,7 +241,9 @@ def test_catalogue_bin_downloaded_and_converted(tmp_path, monkeypatch):
     local = pretrained.load(gensim_test_data("lee_fasttext_new.bin"))
     with Loopback() as server:
         url = server.add("/ft/lee.bin.gz", data)
-        pretrained.register("ft-lee", url, sha256=hashlib.sha256(data).hexdigest(), size=len(data), format="fasttext", dim=10)
+        pretrained.register(
+            "ft-lee", url, sha256=hashlib.sha256(data).hexdigest(), size=len(data), format="fasttext", dim=10
+        )
         try:
             v = pretrained.load("ft-lee", cache_dir=tmp_path)
         finally:
@@ -225,7 +255,11 @@ def test_catalogue_bin_downloaded_and_converted(tmp_path, monkeypatch):
 
 
 def test_builtin_fasttext_entries():
-    for name, fmt in [("fasttext.wiki-news.300d", "word2vec-text"), ("fasttext.crawl.300d", "word2vec-text"), ("fasttext.cc.en.300", "fasttext-bin")]:
+    for name, fmt in [
+        ("fasttext.wiki-news.300d", "word2vec-text"),
+        ("fasttext.crawl.300d", "word2vec-text"),
+        ("fasttext.cc.en.300", "fasttext-bin"),
+    ]:
         e = pretrained.remote.catalog.get(name)
         assert e.format == fmt and e.dim == 300 and e.size > 0
         assert e.sha256 is None and "unverified" in e.description  # size-pinned only
@@ -243,8 +277,8 @@ def test_from_gensim_keeps_subwords():
 
 def test_verify_flags_a_flipped_byte_in_the_ngrams(tmp_path):
     """Extra files of an entry (ngrams.npy) are hashed in meta.json and checked like the rest."""
-    from pretrained.cache import folder as cachedir
     from pretrained.cache import entries as store
+    from pretrained.cache import folder as cachedir
 
     v = pretrained.load(gensim_test_data("lee_fasttext.bin"), cache_dir=tmp_path)
     store.check_entry(Path(v.path))
@@ -278,7 +312,16 @@ def _train(folder: Path, encoding: str, syllables=SYLLABLES) -> Path:
     corpus = folder / f"corpus-{encoding}.txt"
     corpus.write_bytes(("\n".join(lines) + "\n").encode(encoding))
     model = ft.train_unsupervised(
-        str(corpus), model="skipgram", dim=8, epoch=1, minCount=1, minn=2, maxn=4, bucket=997, thread=1, verbose=0,
+        str(corpus),
+        model="skipgram",
+        dim=8,
+        epoch=1,
+        minCount=1,
+        minn=2,
+        maxn=4,
+        bucket=997,
+        thread=1,
+        verbose=0,
     )
     path = folder / f"model-{encoding}.bin"
     model.save_model(str(path))
@@ -325,7 +368,9 @@ def test_a_bin_that_is_not_utf8_is_refused_naming_the_words(tmp_path, encoding):
         pretrained.load(path, cache_dir=tmp_path / "cache")
     message = str(err.value)
     assert str(path) in message and "encoding=" in message and "not valid utf-8" in message
-    assert "2 word(s)" in message and repr("café".encode(encoding)) in message and repr("cafë".encode(encoding)) in message
+    assert (
+        "2 word(s)" in message and repr("café".encode(encoding)) in message and repr("cafë".encode(encoding)) in message
+    )
     assert not (tmp_path / "cache" / "vectors").exists() or not any(
         p.is_dir() and (p / "meta.json").exists() for p in (tmp_path / "cache" / "vectors").iterdir()
     )

@@ -11,6 +11,7 @@
    break, a cut inside its last number cannot be told from a complete file either: the reader
    records it (``stats.unterminated``) and only then may the last row differ.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -18,8 +19,7 @@ import struct
 
 import numpy as np
 import pytest
-
-from conftest import require  # noqa: E402
+from conftest import require
 
 hypothesis = require("hypothesis", "test")
 from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
@@ -32,9 +32,7 @@ from pretrained.formats.text_reader import looks_numeric  # noqa: E402
 FORMATS = ["glove", "word2vec", "word2vec-text", "fasttext"]
 SUFFIX = {"glove": ".txt", "word2vec": ".bin", "word2vec-text": ".txt", "fasttext": ".vec"}
 
-_piece = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r "), min_size=1, max_size=6
-)
+_piece = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r "), min_size=1, max_size=6)
 
 
 def _is_number(s: str) -> bool:
@@ -120,7 +118,7 @@ def _line_spans(data: bytes, skip_header: bool):
 
 def _value_spans(data: bytes, line: tuple, dim: int):
     """(start, end) of each value field of a text line (its last ``dim`` fields)."""
-    text = data[line[0]: line[1]]
+    text = data[line[0] : line[1]]
     ends, pos = [], len(text)
     for _ in range(dim):
         start = text.rfind(b" ", 0, pos) + 1
@@ -164,20 +162,20 @@ def _corrupt(draw, data: bytes, fmt: str, words, dim: int, line_breaks: bool) ->
     if fmt == "word2vec":
         if kind == "byte":
             at = draw(st.sampled_from(_binary_structure(data, words, dim, line_breaks)))
-            new = draw(st.sampled_from([b"x", b" ", b"\n", b"\x00"]).filter(lambda b: b != data[at: at + 1]))
-            return data[:at] + new + data[at + 1:]
+            new = draw(st.sampled_from([b"x", b" ", b"\n", b"\x00"]).filter(lambda b: b != data[at : at + 1]))
+            return data[:at] + new + data[at + 1 :]
         # a value's worth of bytes added or removed inside a record
-        starts = _binary_structure(data, words, dim, line_breaks)[data.index(b"\n") + 1:]
+        starts = _binary_structure(data, words, dim, line_breaks)[data.index(b"\n") + 1 :]
         spaces = starts[:: 2 if line_breaks else 1]
         at = draw(st.sampled_from(spaces)) + 1 + 4 * draw(st.integers(0, dim - 1))
-        return data[:at] + b"\x00\x00\x80\x3f" + data[at:] if kind == "add" else data[:at] + data[at + 4:]
+        return data[:at] + b"\x00\x00\x80\x3f" + data[at:] if kind == "add" else data[:at] + data[at + 4 :]
     line = draw(st.sampled_from(_line_spans(data, header)))
     values = _value_spans(data, line, dim)
     start, end = draw(st.sampled_from(values))
     if kind == "byte":
         at = draw(st.integers(start - 1, end - 1))  # a value or the space before it
-        new = draw(st.sampled_from([b"x", b" ", b"\n", b"\x00"]).filter(lambda b: b != data[at: at + 1]))
-        return data[:at] + new + data[at + 1:]
+        new = draw(st.sampled_from([b"x", b" ", b"\n", b"\x00"]).filter(lambda b: b != data[at : at + 1]))
+        return data[:at] + new + data[at + 1 :]
     if kind == "add":
         number = draw(st.sampled_from([b"0", b"1.5", b"-2e-3"]))
         at = draw(st.sampled_from([start - 1, end]))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import gensim_test_data
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,8 +23,6 @@ from pretrained import FormatError
 from pretrained.cli import main
 from pretrained.formats import ReadOptions, ReadStats, VectorFormat, check_arguments, registry, select
 from pretrained.formats.sources import open_source
-
-from conftest import gensim_test_data
 
 # --------------------------------------------------------------------------- a toy format, whole
 
@@ -101,10 +100,10 @@ def test_a_registered_toy_format_is_sniffed_converted_cached_reloaded_and_writte
     np.testing.assert_array_equal(v.vectors, vecs)
     assert v.meta["format"] == "toy" and v.meta["kept"] == 7
     assert v.meta["source"]["sha256"] == "sha256:" + hashlib.sha256(src.read_bytes()).hexdigest()
-    assert OPENED == [str(src)]
+    assert [str(src)] == OPENED
 
     again = pretrained.load(src, cache_dir=tmp_path / "c")  # from the cache: the reader is not called
-    assert OPENED == [str(src)] and again.path == v.path
+    assert [str(src)] == OPENED and again.path == v.path
     np.testing.assert_array_equal(again.vectors, vecs)
 
     out = tmp_path / "out.jsonl"
@@ -204,7 +203,10 @@ def test_fasttext_bin_overrides_a_named_text_format_and_tables_go_by_name(tmp_pa
     ft = gensim_test_data("lee_fasttext_new.bin")
     assert registry.resolve(ft).name == "fasttext-bin"
     assert registry.resolve(ft, format="glove").name == "fasttext-bin"
-    assert registry.get("fasttext-bin").extra_files == (pretrained.core.fasttext.NGRAMS, pretrained.core.fasttext.COUNTS)
+    assert registry.get("fasttext-bin").extra_files == (
+        pretrained.core.fasttext.NGRAMS,
+        pretrained.core.fasttext.COUNTS,
+    )
     table = tmp_path / "items.parquet"
     table.write_bytes(b"not read: the name decides")
     assert registry.resolve(table).name == "table"

@@ -1,4 +1,5 @@
 """Readers and writers on small files the tests write: every format, every error."""
+
 from __future__ import annotations
 
 import bz2
@@ -8,12 +9,11 @@ import zipfile
 
 import numpy as np
 import pytest
+from conftest import gensim_test_data
 
 import pretrained
 from pretrained import FormatError, read_vectors, write_vectors
 from pretrained.formats import iter_vectors
-
-from conftest import gensim_test_data
 
 WORDS = ["the", "new york", "paris", "\u00a0", "café", "London"]
 
@@ -286,7 +286,16 @@ def test_not_a_vector_file(tmp_path):
 # --------------------------------------------------------------------------- writers
 
 
-@pytest.mark.parametrize("fmt,name", [("glove", "o.txt"), ("word2vec", "o.bin"), ("word2vec-text", "o.vec"), ("word2vec", "o.bin.gz"), ("glove", "o.txt.bz2")])
+@pytest.mark.parametrize(
+    "fmt,name",
+    [
+        ("glove", "o.txt"),
+        ("word2vec", "o.bin"),
+        ("word2vec-text", "o.vec"),
+        ("word2vec", "o.bin.gz"),
+        ("glove", "o.txt.bz2"),
+    ],
+)
 def test_writers_round_trip(tmp_path, fmt, name):
     words = ["a", "b", "c", "d"] if fmt != "glove" else ["a", "new york", "c", "d"]
     vecs = _vecs(4, 6)

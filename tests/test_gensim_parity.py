@@ -1,6 +1,7 @@
 """gensim's own KeyedVectors query test cases (gensim/test/test_keyedvectors.py, gensim 4.4), run
 against :class:`pretrained.Vectors` loaded from the same files, each compared with gensim's answer
 computed in the same test (nothing hard-coded beyond what gensim's test itself asserts)."""
+
 from __future__ import annotations
 
 import functools
@@ -8,21 +9,52 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import gensim_test_data, require
 
 import pretrained
 from pretrained.errors import FormatError
-
-from conftest import gensim_test_data, require
 
 gensim_kv = require("gensim.models.keyedvectors", "gensim")
 KeyedVectors = gensim_kv.KeyedVectors
 
 WORDNET_GOOD = [
-    "good", "goodness", "commodity", "trade_good", "full", "estimable", "honorable", "respectable",
-    "beneficial", "just", "upright", "adept", "expert", "practiced", "proficient", "skillful", "skilful",
-    "dear", "near", "dependable", "safe", "secure", "right", "ripe", "well", "effective", "in_effect",
-    "in_force", "serious", "sound", "salutary", "honest", "undecomposed", "unspoiled", "unspoilt",
-    "thoroughly", "soundly",
+    "good",
+    "goodness",
+    "commodity",
+    "trade_good",
+    "full",
+    "estimable",
+    "honorable",
+    "respectable",
+    "beneficial",
+    "just",
+    "upright",
+    "adept",
+    "expert",
+    "practiced",
+    "proficient",
+    "skillful",
+    "skilful",
+    "dear",
+    "near",
+    "dependable",
+    "safe",
+    "secure",
+    "right",
+    "ripe",
+    "well",
+    "effective",
+    "in_effect",
+    "in_force",
+    "serious",
+    "sound",
+    "salutary",
+    "honest",
+    "undecomposed",
+    "unspoiled",
+    "unspoilt",
+    "thoroughly",
+    "soundly",
 ]
 MEAN_KEYS = ["conflict", "administration", "terrorism", "call", "an out-of-vocabulary word"]
 
@@ -55,7 +87,12 @@ def test_most_similar_parameter_types(pair, method):
     kv, v = pair
     ours, theirs = functools.partial(getattr(v, method), topn=5), functools.partial(getattr(kv, method), topn=5)
     position = ours("war", "peace")
-    assert position == ours(["war"], ["peace"]) == ours(positive="war", negative="peace") == ours(positive=["war"], negative=["peace"])
+    assert (
+        position
+        == ours(["war"], ["peace"])
+        == ours(positive="war", negative="peace")
+        == ours(positive=["war"], negative=["peace"])
+    )
     same_neighbours(position, theirs("war", "peace"))
 
 
@@ -95,7 +132,9 @@ def test_most_similar_to_given(pair):
 def test_relative_cosine_similarity(pair):
     kv, v = pair
     for wb in ("nice", "worst", "war"):
-        assert v.relative_cosine_similarity("good", wb, 10) == pytest.approx(kv.relative_cosine_similarity("good", wb, 10), abs=1e-6)
+        assert v.relative_cosine_similarity("good", wb, 10) == pytest.approx(
+            kv.relative_cosine_similarity("good", wb, 10), abs=1e-6
+        )
     sims = sorted((v.similarity("good", s) for s in WORDNET_GOOD if s in v), reverse=True)
     rcs_wordnet = v.similarity("good", "nice") / sum(sims[:10])
     rcs = v.relative_cosine_similarity("good", "nice", 10)
@@ -118,7 +157,9 @@ def test_similarity_and_distance(pair, w1, w2):
 def test_distances(pair):
     kv, v = pair
     np.testing.assert_allclose(v.distances("war"), kv.distances("war"), atol=1e-5)
-    np.testing.assert_allclose(v.distances("war", ["conflict", "call"]), kv.distances("war", ["conflict", "call"]), atol=1e-6)
+    np.testing.assert_allclose(
+        v.distances("war", ["conflict", "call"]), kv.distances("war", ["conflict", "call"]), atol=1e-6
+    )
     vec = kv["peace"] * 3
     np.testing.assert_allclose(v.distances(vec, ["war"]), kv.distances(vec, ["war"]), atol=1e-6)
 
@@ -164,7 +205,9 @@ def test_closer_than_and_rank(pair, w1, w2):
     assert v.rank(w1, w2) == kv.rank(w1, w2)
 
 
-@pytest.mark.parametrize("words", [["war", "conflict", "terrorism", "good"], ["good", "nice", "worst", "israel", "unknownword"]])
+@pytest.mark.parametrize(
+    "words", [["war", "conflict", "terrorism", "good"], ["good", "nice", "worst", "israel", "unknownword"]]
+)
 def test_doesnt_match(pair, words):
     kv, v = pair
     assert v.doesnt_match(words) == kv.doesnt_match(words)
@@ -182,7 +225,9 @@ def test_vectors_for_all(pair):
     assert isinstance(ours, pretrained.Vectors)
     assert ours.index_to_key == theirs.index_to_key and len(ours) == 3
     np.testing.assert_array_equal(ours.vectors, theirs.vectors)
-    assert v.vectors_for_all(["conflict"], copy_vecattrs=True).get_vecattr("conflict", "count") == kv.get_vecattr("conflict", "count")
+    assert v.vectors_for_all(["conflict"], copy_vecattrs=True).get_vecattr("conflict", "count") == kv.get_vecattr(
+        "conflict", "count"
+    )
     fresh = v.vectors_for_all(["conflict"], copy_vecattrs=False).get_vecattr("conflict", "count")
     assert fresh == kv.vectors_for_all(["conflict"], copy_vecattrs=False).get_vecattr("conflict", "count")
     assert fresh != kv.get_vecattr("conflict", "count")
@@ -198,7 +243,10 @@ def test_made_up_counts_match_gensim(pair):
 
 @pytest.mark.parametrize("errors", ["replace", "ignore"])
 def test_load_model_and_vocab_file(errors):
-    model, vocab = gensim_test_data("w2v_keyedvectors_load_test.modeldata"), gensim_test_data("w2v_keyedvectors_load_test.vocab")
+    model, vocab = (
+        gensim_test_data("w2v_keyedvectors_load_test.modeldata"),
+        gensim_test_data("w2v_keyedvectors_load_test.vocab"),
+    )
     kv = KeyedVectors.load_word2vec_format(str(model), fvocab=str(vocab), binary=False, unicode_errors=errors)
     v = pretrained.load(model, fvocab=vocab, unicode_errors=errors)
     assert v.index_to_key == kv.index_to_key
@@ -209,7 +257,10 @@ def test_load_model_and_vocab_file(errors):
 
 
 def test_load_model_and_vocab_file_strict():
-    model, vocab = gensim_test_data("w2v_keyedvectors_load_test.modeldata"), gensim_test_data("w2v_keyedvectors_load_test.vocab")
+    model, vocab = (
+        gensim_test_data("w2v_keyedvectors_load_test.modeldata"),
+        gensim_test_data("w2v_keyedvectors_load_test.vocab"),
+    )
     with pytest.raises(UnicodeDecodeError):
         KeyedVectors.load_word2vec_format(str(model), fvocab=str(vocab), binary=False, unicode_errors="strict")
     with pytest.raises(FormatError):
@@ -232,7 +283,9 @@ def test_fvocab_incomplete_and_malformed(tmp_path):
 
 @pytest.mark.parametrize("datatype", [np.float16, np.float64])
 def test_datatype(pair, datatype, tmp_path):
-    kv16 = KeyedVectors.load_word2vec_format(str(gensim_test_data("euclidean_vectors.bin")), binary=True, datatype=datatype)
+    kv16 = KeyedVectors.load_word2vec_format(
+        str(gensim_test_data("euclidean_vectors.bin")), binary=True, datatype=datatype
+    )
     v16 = pretrained.load(gensim_test_data("euclidean_vectors.bin"), datatype=datatype)
     assert v16.vectors.dtype == kv16.vectors.dtype == datatype
     np.testing.assert_array_equal(v16.vectors, kv16.vectors)
@@ -259,7 +312,9 @@ def test_gensim_saves_we_load(tmp_path, binary, no_header):
     np.testing.assert_array_equal(v.vectors, kv.vectors)
 
 
-@pytest.mark.parametrize("fmt,binary,no_header", [("word2vec", True, False), ("word2vec-text", False, False), ("glove", False, True)])
+@pytest.mark.parametrize(
+    "fmt,binary,no_header", [("word2vec", True, False), ("word2vec-text", False, False), ("glove", False, True)]
+)
 def test_we_save_gensim_loads(tmp_path, fmt, binary, no_header):
     kv = _random_kv()
     v = pretrained.Vectors.from_gensim(kv)
@@ -274,11 +329,14 @@ def test_we_save_gensim_loads(tmp_path, fmt, binary, no_header):
 
 
 @pytest.mark.parametrize("limit", [None, 1, 2])
-@pytest.mark.parametrize("w2v", [
-    {"abc": [1, 2, 3], "cde": [4, 5, 6], "def": [7, 8, 9]},
-    {"abc": [1, 2, 3], "cdefg": [4, 5, 6], "d": [7, 8, 9]},
-    {"\nabc": [1, 2, 3], "cdefdg": [4, 5, 6], "\n\ndef": [7, 8, 9]},  # gensim's space-stripping case
-])
+@pytest.mark.parametrize(
+    "w2v",
+    [
+        {"abc": [1, 2, 3], "cde": [4, 5, 6], "def": [7, 8, 9]},
+        {"abc": [1, 2, 3], "cdefg": [4, 5, 6], "d": [7, 8, 9]},
+        {"\nabc": [1, 2, 3], "cdefdg": [4, 5, 6], "\n\ndef": [7, 8, 9]},  # gensim's space-stripping case
+    ],
+)
 def test_load_word2vec_format_binary(tmp_path, w2v, limit):
     path = tmp_path / "w2v.bin"
     with open(path, "wb") as f:
@@ -322,4 +380,6 @@ def test_fasttext_vec_queries(tmp_path):
     for word in ("night", "government", kv.index_to_key[100], kv.index_to_key[-1]):
         same_neighbours(v.most_similar(word, topn=5), kv.most_similar(word, topn=5))
         assert v.rank(word, "the") == kv.rank(word, "the")
-    assert v.doesnt_match(["night", "day", "morning", "government"]) == kv.doesnt_match(["night", "day", "morning", "government"])
+    assert v.doesnt_match(["night", "day", "morning", "government"]) == kv.doesnt_match(
+        ["night", "day", "morning", "government"]
+    )

@@ -1,5 +1,6 @@
 """The Annoy neighbour index: exact answers on small generated sets at a high search_k, the
 sidecar checks, the cache, reproducibility, processes sharing one memory-mapped file."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,6 @@ import pytest
 
 import pretrained
 from pretrained.index import IndexMismatchError, NeighbourIndex, build_index, index_path, load_index, sidecar_path
-
 
 
 def clustered(n=600, dim=16, clusters=20, seed=0, name="clustered"):
@@ -296,7 +296,17 @@ def test_two_processes_query_one_mmapped_index(cached, tmp_path):
     )
     here = os.path.dirname(os.path.dirname(pretrained.__file__))  # the code under test, not an installed copy
     env = {**os.environ, "PRETRAINED_PROGRESS": "0", "PYTHONPATH": here}
-    procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+        )
+        for _ in range(2)
+    ]
     for p in procs:
         out, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
@@ -367,7 +377,17 @@ def test_concurrent_builds_of_one_index_leave_one_complete_index(cached, tmp_pat
     )
     here = os.path.dirname(os.path.dirname(pretrained.__file__))  # the code under test, not an installed copy
     env = {**os.environ, "PRETRAINED_PROGRESS": "0", "PYTHONPATH": here}
-    procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+        )
+        for _ in range(2)
+    ]
     paths = []
     for p in procs:
         out, err = p.communicate(timeout=120)
@@ -409,7 +429,11 @@ def test_recall_with_small_tiles_equals_the_default(vecs, built, monkeypatch):
     from pretrained.index import recall as mod
 
     ids = np.arange(0, 600, 7)
-    full = np.argsort(-(vecs.unit_rows(ids) @ vecs.unit_rows(np.arange(600)).T + np.where(np.arange(600) == ids[:, None], -9, 0)), axis=1, kind="stable")[:, :10]
+    full = np.argsort(
+        -(vecs.unit_rows(ids) @ vecs.unit_rows(np.arange(600)).T + np.where(np.arange(600) == ids[:, None], -9, 0)),
+        axis=1,
+        kind="stable",
+    )[:, :10]
     small = mod.exact_top_k(vecs, ids, 10, tile=7)
     assert [set(r) for r in small.tolist()] == [set(r) for r in full.tolist()]
     report = built.recall(sample=100, k=10, search_k=exhaustive(built))
@@ -419,21 +443,24 @@ def test_recall_with_small_tiles_equals_the_default(vecs, built, monkeypatch):
     assert again.recall == report.recall
 
 
-@pytest.mark.parametrize("call,error,message", [
-    (lambda v, i: build_index(v, None, n_trees=0), ValueError, "n_trees must be at least 1"),
-    (lambda v, i: build_index(v, None, n_trees=2.5), TypeError, "n_trees must be a whole number"),
-    (lambda v, i: build_index(v, None, n_trees=2, search_k=0), ValueError, "search_k must be at least 1"),
-    (lambda v, i: i.most_similar("w1", search_k=0), ValueError, "search_k must be at least 1"),
-    (lambda v, i: i.most_similar("w1", search_k=-1), ValueError, "search_k must be at least 1"),
-    (lambda v, i: i.most_similar("w1", topn=-1), ValueError, "topn must be at least 0"),
-    (lambda v, i: i.most_similar_batch("w1"), TypeError, "list of words"),
-    (lambda v, i: i.analogy("w1", "w2", "w3", restrict_vocab=0), ValueError, "restrict_vocab must be at least 1"),
-    (lambda v, i: i.recall(sample=0), ValueError, "sample must be at least 1"),
-    (lambda v, i: i.recall(k=0), ValueError, "k must be at least 1"),
-    (lambda v, i: i.recall(seed=-1), ValueError, "seed must be at least 0"),
-    (lambda v, i: i.tune(recall=1.5), ValueError, r"recall must be in \(0, 1\]"),
-    (lambda v, i: i.tune(sample=0), ValueError, "sample must be at least 1"),
-])
+@pytest.mark.parametrize(
+    "call,error,message",
+    [
+        (lambda v, i: build_index(v, None, n_trees=0), ValueError, "n_trees must be at least 1"),
+        (lambda v, i: build_index(v, None, n_trees=2.5), TypeError, "n_trees must be a whole number"),
+        (lambda v, i: build_index(v, None, n_trees=2, search_k=0), ValueError, "search_k must be at least 1"),
+        (lambda v, i: i.most_similar("w1", search_k=0), ValueError, "search_k must be at least 1"),
+        (lambda v, i: i.most_similar("w1", search_k=-1), ValueError, "search_k must be at least 1"),
+        (lambda v, i: i.most_similar("w1", topn=-1), ValueError, "topn must be at least 0"),
+        (lambda v, i: i.most_similar_batch("w1"), TypeError, "list of words"),
+        (lambda v, i: i.analogy("w1", "w2", "w3", restrict_vocab=0), ValueError, "restrict_vocab must be at least 1"),
+        (lambda v, i: i.recall(sample=0), ValueError, "sample must be at least 1"),
+        (lambda v, i: i.recall(k=0), ValueError, "k must be at least 1"),
+        (lambda v, i: i.recall(seed=-1), ValueError, "seed must be at least 0"),
+        (lambda v, i: i.tune(recall=1.5), ValueError, r"recall must be in \(0, 1\]"),
+        (lambda v, i: i.tune(sample=0), ValueError, "sample must be at least 1"),
+    ],
+)
 def test_bad_index_arguments_say_what_is_allowed(vecs, built, call, error, message):
     with pytest.raises(error, match=message):
         call(vecs, built)

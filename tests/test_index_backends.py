@@ -1,6 +1,7 @@
 """Adding an index backend is one class and one registration: a toy exact (brute-force) backend
 defined here, registered, then built, queried, reloaded, measured and refused through the public
 API and the command line, with nothing else changed."""
+
 from __future__ import annotations
 
 import json
@@ -100,7 +101,9 @@ def toy_backend():
 @pytest.fixture
 def vecs():
     rng = np.random.default_rng(5)
-    return pretrained.Vectors([f"w{i}" for i in range(300)], rng.standard_normal((300, 12)).astype(np.float32), name="toyset")
+    return pretrained.Vectors(
+        [f"w{i}" for i in range(300)], rng.standard_normal((300, 12)).astype(np.float32), name="toyset"
+    )
 
 
 def test_a_registered_backend_builds_queries_and_reloads(toy_backend, vecs, tmp_path):
@@ -151,7 +154,10 @@ def test_the_cli_offers_a_registered_backend_and_its_flags(toy_backend, vecs, tm
     assert main(["-q", "build-index", str(src), "--backend", "toy-exact", "--shards", "2", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["sidecar"]["backend"] == "toy-exact" and data["sidecar"]["params"] == {"shards": 2}
-    assert main(["neighbours", str(src), "w1", "--index", "--backend", "toy-exact", "--shards", "2", "-n", "3", "--json"]) == 0
+    assert (
+        main(["neighbours", str(src), "w1", "--index", "--backend", "toy-exact", "--shards", "2", "-n", "3", "--json"])
+        == 0
+    )
     got = json.loads(capsys.readouterr().out)["w1"]
     assert [w for w, _ in got] == vecs.most_similar("w1", topn=3).words
     # another backend's flag is refused, naming its owner

@@ -6,6 +6,7 @@ read by a consumer with the raw library alone.
 A backend is one row of ``BACKENDS``: a new backend adds its name, its small build parameters and
 how a raw reader opens its file.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,14 +19,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import require
 
 import pretrained
 from pretrained.cache import folder as cachedir
 from pretrained.cli import main
 from pretrained.index import IndexMismatchError, build_index, load_index, sidecar_path
 from pretrained.index.sidecar import vocabulary_path
-
-from conftest import require
 
 
 def _raw_annoy(path: Path, side: dict):
@@ -87,12 +87,16 @@ def damage(path: Path, where) -> None:
 def run_python(script: str, cwd: Path) -> subprocess.CompletedProcess:
     """Run ``script`` in a fresh interpreter: a segfault there fails the test instead of pytest."""
     env = {**os.environ, "PRETRAINED_PROGRESS": "0", "PYTHONPATH": HERE}
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True, env=env, cwd=cwd, timeout=300
+    )
 
 
 def run_cli(args, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PRETRAINED_PROGRESS": "0", "PYTHONPATH": HERE}
-    return subprocess.run([sys.executable, "-m", "pretrained", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pretrained", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300
+    )
 
 
 def assert_no_crash(proc: subprocess.CompletedProcess) -> None:
@@ -131,7 +135,11 @@ def test_a_damaged_index_file_is_refused_then_rebuilt_never_a_crash(source, tmp_
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = json.loads(proc.stdout)
     assert "opened" not in out
-    assert "is damaged" in out["refused"] and str(built.path) in out["refused"] and "build the index again" in out["refused"]
+    assert (
+        "is damaged" in out["refused"]
+        and str(built.path) in out["refused"]
+        and "build the index again" in out["refused"]
+    )
     assert out["answer"] == want
 
 
@@ -190,7 +198,10 @@ def test_annoy_over_a_tiny_set_builds_loads_and_rebuilds(tmp_path, rows, dim):
     rng = np.random.default_rng(rows)
     v = pretrained.Vectors([f"t{i}" for i in range(rows)], rng.standard_normal((rows, dim)).astype(np.float32))
     index = build_index(v, tmp_path / "tiny.ann", progress=False)  # 50 trees asked for
-    assert load_index(index.path, vectors=v).most_similar(v.vectors[0], topn=rows).words == v.most_similar(v.vectors[0], topn=rows).words
+    assert (
+        load_index(index.path, vectors=v).most_similar(v.vectors[0], topn=rows).words
+        == v.most_similar(v.vectors[0], topn=rows).words
+    )
     again = build_index(v, tmp_path / "tiny.ann", progress=False, force=True)
     assert len(again) == rows
     side = json.loads(sidecar_path(again.path).read_text())

@@ -1,6 +1,7 @@
 """The HNSW (hnswlib) index behind the same NeighbourIndex API as Annoy: exclusion of the inputs,
 exact re-ranking, batches, the sidecar refusals, tune, recall on a small generated set, the cache
 path and the command line."""
+
 from __future__ import annotations
 
 import json
@@ -8,11 +9,10 @@ import os
 
 import numpy as np
 import pytest
+from conftest import require
 
 import pretrained
 from pretrained.index import IndexMismatchError, build_index, index_path, load_index, sidecar_path
-
-from conftest import require  # noqa: E402
 
 require("hnswlib", "hnsw")
 
@@ -32,7 +32,9 @@ def vecs():
 
 @pytest.fixture
 def built(vecs, tmp_path):
-    return build_index(vecs, tmp_path / "idx.ann", backend="hnsw", M=8, ef_construction=100, seed=3, n_jobs=2, progress=False)
+    return build_index(
+        vecs, tmp_path / "idx.ann", backend="hnsw", M=8, ef_construction=100, seed=3, n_jobs=2, progress=False
+    )
 
 
 EXACT_EF = 2000  # ef as large as the set: the search is exhaustive
@@ -62,7 +64,9 @@ def test_batches_equal_single_queries(built):
     assert built.most_similar_batch(words, topn=5, n_jobs=2) == singles
     triples = [("w1", "w2", "w3"), ("w10", "w20", "w30"), ("w7", "w8", "w9")]
     for method in ("add", "mul"):
-        assert built.analogy_batch(triples, topn=3, method=method, n_jobs=2) == [built.analogy(*t, topn=3, method=method) for t in triples]
+        assert built.analogy_batch(triples, topn=3, method=method, n_jobs=2) == [
+            built.analogy(*t, topn=3, method=method) for t in triples
+        ]
 
 
 def test_analogy_excludes_inputs_and_scores_are_exact_cosines(vecs, built):
@@ -197,14 +201,52 @@ def test_cached_path_is_distinct_from_annoys_and_reused(cached):
 def test_cli_build_index_check_neighbours_analogy(cached, capsys):
     from pretrained.cli import main
 
-    assert main(["-q", "build-index", str(cached), "--backend", "hnsw", "--m", "8", "--ef-construction", "64", "--json"]) == 0
+    assert (
+        main(["-q", "build-index", str(cached), "--backend", "hnsw", "--m", "8", "--ef-construction", "64", "--json"])
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
-    assert data["sidecar"]["backend"] == "hnsw" and data["sidecar"]["params"]["M"] == 8 and os.path.isfile(data["index"])
+    assert (
+        data["sidecar"]["backend"] == "hnsw" and data["sidecar"]["params"]["M"] == 8 and os.path.isfile(data["index"])
+    )
     assert os.path.basename(data["index"]) == "hnsw-ip-m8-efc64-s42.ann"
-    assert main(["index-check", str(cached), "--backend", "hnsw", "--m", "8", "--ef-construction", "64", "--sample", "50", "--json"]) == 0
+    assert (
+        main(
+            [
+                "index-check",
+                str(cached),
+                "--backend",
+                "hnsw",
+                "--m",
+                "8",
+                "--ef-construction",
+                "64",
+                "--sample",
+                "50",
+                "--json",
+            ]
+        )
+        == 0
+    )
     check = json.loads(capsys.readouterr().out)
     assert check["backend"] == "hnsw" and 0.9 <= check["recall"] <= 1
-    argv = ["neighbours", str(cached), "w1", "--index", "--backend", "hnsw", "--m", "8", "--ef-construction", "64", "-n", "3", "--search-k", "500", "--json"]
+    argv = [
+        "neighbours",
+        str(cached),
+        "w1",
+        "--index",
+        "--backend",
+        "hnsw",
+        "--m",
+        "8",
+        "--ef-construction",
+        "64",
+        "-n",
+        "3",
+        "--search-k",
+        "500",
+        "--json",
+    ]
     assert main(argv) == 0
     via_index = json.loads(capsys.readouterr().out)["w1"]
     assert main(["neighbours", str(cached), "w1", "-n", "3", "--json"]) == 0

@@ -1,6 +1,7 @@
 """The Milvus backend against the real embedded engine (Milvus Lite): build, the same query API as
 Annoy/HNSW, batched search, recall/tune, identity checks, a token kept out of every file and log,
 clear one-line CLI errors, and a push killed with SIGKILL that a rerun resumes without duplicates."""
+
 from __future__ import annotations
 
 import json
@@ -14,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
 from conftest import require
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 require("pymilvus", "milvus")
 require("milvus_lite", "milvus")
@@ -30,7 +31,9 @@ ROWS, DIM = 3000, 16
 
 def _vectors(seed: int = 0, rows: int = ROWS, name: str = "mset") -> pretrained.Vectors:
     rng = np.random.default_rng(seed)
-    return pretrained.Vectors([f"w{i}" for i in range(rows)], rng.standard_normal((rows, DIM)).astype(np.float32), name=name)
+    return pretrained.Vectors(
+        [f"w{i}" for i in range(rows)], rng.standard_normal((rows, DIM)).astype(np.float32), name=name
+    )
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +52,9 @@ def test_default_is_embedded_lite_hnsw_beside_the_locator(built, vecs):
     assert built.params == {"index_type": "HNSW", "M": 16, "ef_construction": 200}
     assert built.path.suffix == ".milvus" and built.path.with_suffix(".db").exists()
     locator = json.loads(built.path.read_text())
-    assert locator["uri"] is None and locator["collection"].startswith("pretrained_" + pretrained.index.vectors_identity(vecs)[7:23])
+    assert locator["uri"] is None and locator["collection"].startswith(
+        "pretrained_" + pretrained.index.vectors_identity(vecs)[7:23]
+    )
     assert built.backend.describe() == {"items": ROWS}
 
 
@@ -58,7 +63,9 @@ def test_neighbours_match_exact_search(built, vecs):
         got, want = built.most_similar(word, topn=10), vecs.most_similar(word, topn=10)
         assert word not in got.words
         assert len(set(got.words) & set(want.words)) >= 9  # HNSW at ef 80 on 3,000 rows
-        np.testing.assert_allclose([s for w, s in got if w in want.words], [s for w, s in want if w in got.words], atol=1e-4)
+        np.testing.assert_allclose(
+            [s for w, s in got if w in want.words], [s for w, s in want if w in got.words], atol=1e-4
+        )
 
 
 def test_vectors_most_similar_through_index(built, vecs):
@@ -131,7 +138,9 @@ def test_recall_and_tune_use_ef(built):
 def test_reuse_load_and_identity_refusal(built, vecs):
     again = load_index(built.path, vectors=vecs)
     assert again.most_similar("w5", topn=5).words == built.most_similar("w5", topn=5).words
-    assert build_index(vecs, built.path, backend="milvus", progress=False).path == built.path  # reused, not pushed again
+    assert (
+        build_index(vecs, built.path, backend="milvus", progress=False).path == built.path
+    )  # reused, not pushed again
     other = _vectors(seed=1)
     with pytest.raises(IndexMismatchError, match="does not match"):
         load_index(built.path, vectors=other)
@@ -169,7 +178,9 @@ def test_bad_parameters_are_refused_clearly(vecs, tmp_path, params, error, match
 
 def test_ivf_flat_tunes_nprobe(vecs, tmp_path):
     index = build_index(vecs, tmp_path, backend="milvus", index_type="IVF_FLAT", nlist=32, progress=False)
-    assert index.effort_name == "nprobe" and index.search_k == 16 and index.path.name == "milvus-ip-ivf_flat-nl32.milvus"
+    assert (
+        index.effort_name == "nprobe" and index.search_k == 16 and index.path.name == "milvus-ip-ivf_flat-nl32.milvus"
+    )
     one, full = index.recall(sample=100, search_k=1), index.recall(sample=100, search_k=32)
     assert one.recall < full.recall and full.recall >= 0.9  # more clusters probed: better recall
     tuned = index.tune(recall=0.9, sample=100)
@@ -191,7 +202,22 @@ def test_cli_errors_are_one_line_exit_1(tmp_path, capsys):
 
     src = tmp_path / "v.txt"
     _vectors(rows=300).save(src, "glove")
-    assert main(["-q", "build-index", str(src), "--backend", "milvus", "--uri", "http://127.0.0.1:1", "--token", "s3cret-tok"]) == 1
+    assert (
+        main(
+            [
+                "-q",
+                "build-index",
+                str(src),
+                "--backend",
+                "milvus",
+                "--uri",
+                "http://127.0.0.1:1",
+                "--token",
+                "s3cret-tok",
+            ]
+        )
+        == 1
+    )
     err = capsys.readouterr().err
     assert err.startswith("pretrained: error: cannot reach Milvus at http://127.0.0.1:1") and err.count("\n") == 1
     assert "s3cret-tok" not in err
@@ -211,7 +237,23 @@ def test_token_is_never_logged_printed_or_stored(tmp_path, capsys, caplog, monke
     cache = tmp_path / "cache"
     monkeypatch.setenv("PRETRAINED_MILVUS_TOKEN", token + "-env")
     with caplog.at_level(logging.DEBUG):
-        assert main(["-vv", "build-index", str(src), "--backend", "milvus", "--token", token, "--cache-dir", str(cache), "--json"]) == 0
+        assert (
+            main(
+                [
+                    "-vv",
+                    "build-index",
+                    str(src),
+                    "--backend",
+                    "milvus",
+                    "--token",
+                    token,
+                    "--cache-dir",
+                    str(cache),
+                    "--json",
+                ]
+            )
+            == 0
+        )
     out = capsys.readouterr()
     data = json.loads(out.out)
     assert data["verified"]["rows"] == 400 and data["verified"]["recall"] > 0.9
@@ -258,8 +300,14 @@ def test_a_killed_push_resumes_without_duplicates(tmp_path, caplog):
     _vectors(rows=rows).save(src, "glove")
     cache = tmp_path / "cache"
     args = ["-q", "build-index", str(src), "--backend", "milvus", "--cache-dir", str(cache)]
-    env = {**os.environ, "DIE_AT": "10000", "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent.parent), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.run([sys.executable, "-c", _PUSH_THEN_DIE, *args], check=False, env=env, capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "DIE_AT": "10000",
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent.parent), os.environ.get("PYTHONPATH", "")]),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", _PUSH_THEN_DIE, *args], check=False, env=env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     assert not list(cache.rglob("*.milvus")) and not list(cache.rglob("*.milvus.json"))  # not reported as done
     with caplog.at_level(logging.INFO, logger="pretrained.index.build"):

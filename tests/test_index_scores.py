@@ -7,15 +7,15 @@
 
 Expected answers are computed here with NumPy from the raw rows, not taken from the library.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import require
 
 import pretrained
 from pretrained.index import build_index
-
-from conftest import require
 
 BACKENDS = [
     pytest.param("annoy", {"n_trees": 10}, id="annoy"),
@@ -38,11 +38,11 @@ def analogy_set(seed: int = 3):
     for k, name in enumerate("abc"):
         base = unit(rng.standard_normal(dim))
         d1, d2 = 0.15 * unit(rng.standard_normal(dim)), 0.15 * unit(rng.standard_normal(dim))
-        if k == 0:    # b - a ≈ a - c: the query b - a + c points at a
+        if k == 0:  # b - a ≈ a - c: the query b - a + c points at a
             a, b, c = base, base + d1, base - d1 + 0.3 * d2
         elif k == 1:  # c ≈ a: the query points at b
             a, b, c = base, base + 3 * d1, base + 0.2 * d2
-        else:         # b ≈ a: the query points at c
+        else:  # b ≈ a: the query points at c
             a, b, c = base, base + 0.2 * d2, base + 3 * d1
         names = [f"{name}{k}-{x}" for x in "abc"]
         rows += [a, b, c]

@@ -1,6 +1,7 @@
 """Proof with real Keras: TextVectorization adapted on a real text, real GloVe 50d vectors, an
 Embedding layer from ``keras_embedding`` that outputs the matrix rows, stays frozen (or not) through
 training, and survives a ``.keras`` save and reload."""
+
 from __future__ import annotations
 
 import zipfile
@@ -8,10 +9,9 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from conftest import gensim_test_data, require
 
 from pretrained import VocabularyError, embedding_matrix, keras_embedding
-
-from conftest import gensim_test_data, require
 
 SEQ_LEN = 40
 NUM_WORDS = 2000
@@ -179,7 +179,12 @@ def test_save_and_reload_keras_model(keras, glove50, vectorizer, tv_ids, tmp_pat
     vocab = vectorizer.get_vocabulary()
     layer = keras_embedding(glove50, vocab, name="glove")
     model = keras.Sequential(
-        [keras.Input(shape=(SEQ_LEN,), dtype="int32"), layer, keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(3)]
+        [
+            keras.Input(shape=(SEQ_LEN,), dtype="int32"),
+            layer,
+            keras.layers.GlobalAveragePooling1D(),
+            keras.layers.Dense(3),
+        ]
     )
     expected = np.asarray(model(tv_ids[:16]))
     path = tmp_path / "model.keras"

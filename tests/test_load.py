@@ -1,4 +1,5 @@
 """pretrained.load and the cache form: convert once, mmap on reload, never half-written."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The readers' strictness options reach `pretrained.load`, each with its own cache entry."""
+
 from __future__ import annotations
 
 import numpy as np

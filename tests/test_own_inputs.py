@@ -4,6 +4,7 @@ One table of refusals (each row: what the user does, the error type, what the me
 then the behaviours that were fixed rather than refused (counts kept, compressed corpora read,
 one text a line, zero drift), each checked against an independent expectation.
 """
+
 from __future__ import annotations
 
 import bz2
@@ -18,7 +19,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pretrained
-from pretrained.interop.matrix import VocabularyError
 from pretrained.errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -27,6 +27,7 @@ from pretrained.errors import (
     PretrainedError,
     TruncatedFileError,
 )
+from pretrained.interop.matrix import VocabularyError
 from pretrained.interop.texts import sif_weights
 from tests.conftest import require
 
@@ -198,20 +199,40 @@ REFUSALS = [
     pytest.param(matrix_frozenset_vocabulary, VocabularyError, "unordered frozenset", id="embedding_matrix-frozenset"),
     pytest.param(vectors_set_words, ArgumentTypeError, "unordered set", id="Vectors-set-words"),
     pytest.param(ragged_projector, FormatError, r"vectors\.tsv, line 2: 3 values", id="projector-ragged"),
-    pytest.param(projector_extra_label, FormatError, r"metadata\.tsv, line 4: 4 labels for 3 vectors", id="projector-single-column-extra-line"),
+    pytest.param(
+        projector_extra_label,
+        FormatError,
+        r"metadata\.tsv, line 4: 4 labels for 3 vectors",
+        id="projector-single-column-extra-line",
+    ),
     pytest.param(csv_word_in_numbers, FormatError, r"t\.csv: row 2, column 'b': 'two' is not a number", id="csv-two"),
     pytest.param(csv_typo_in_numbers, FormatError, r"t\.csv: row 3, column 'c': '9o' is not a number", id="csv-9o"),
     pytest.param(csv_empty_label, FormatError, r"t\.csv: row 2: the label .* is empty", id="csv-empty-label"),
-    pytest.param(corpus_latin1, FormatDecodeError, r"corpus\.txt, line 2: not valid utf-8.*encoding=", id="corpus-latin1"),
-    pytest.param(corpus_truncated_gz, TruncatedFileError, r"corpus\.txt\.gz: the gzip data ends early", id="corpus-truncated-gz"),
-    pytest.param(corpus_truncated_bz2, TruncatedFileError, r"corpus\.txt\.bz2: the bzip2 data ends early", id="corpus-truncated-bz2"),
+    pytest.param(
+        corpus_latin1, FormatDecodeError, r"corpus\.txt, line 2: not valid utf-8.*encoding=", id="corpus-latin1"
+    ),
+    pytest.param(
+        corpus_truncated_gz, TruncatedFileError, r"corpus\.txt\.gz: the gzip data ends early", id="corpus-truncated-gz"
+    ),
+    pytest.param(
+        corpus_truncated_bz2,
+        TruncatedFileError,
+        r"corpus\.txt\.bz2: the bzip2 data ends early",
+        id="corpus-truncated-bz2",
+    ),
     pytest.param(corpus_unknown_encoding, ArgumentError, "encoding='klingon'", id="corpus-unknown-encoding"),
     pytest.param(vectors_nan, ArgumentError, r"'b' \(row 1\) holds nan.*nonfinite='zero'", id="Vectors-nan"),
     pytest.param(vectors_inf, ArgumentError, r"'a' \(row 0\) holds inf", id="Vectors-inf"),
-    pytest.param(vectors_overflow, ArgumentError, r"'b' \(row 1\) holds 1e\+39 .*beyond float32", id="Vectors-float64-overflow"),
+    pytest.param(
+        vectors_overflow, ArgumentError, r"'b' \(row 1\) holds 1e\+39 .*beyond float32", id="Vectors-float64-overflow"
+    ),
     pytest.param(save_kept_nan, ArgumentError, r"'b' \(row 1\) holds nan", id="save-nan"),
-    pytest.param(projector_nan, FormatError, r"vectors\.tsv, line 2: the vector of '1' \(row 1\) holds nan", id="projector-nan"),
-    pytest.param(projector_overflow, FormatError, r"vectors\.tsv, line 2: .*1e\+39 .*beyond float32", id="projector-overflow"),
+    pytest.param(
+        projector_nan, FormatError, r"vectors\.tsv, line 2: the vector of '1' \(row 1\) holds nan", id="projector-nan"
+    ),
+    pytest.param(
+        projector_overflow, FormatError, r"vectors\.tsv, line 2: .*1e\+39 .*beyond float32", id="projector-overflow"
+    ),
     pytest.param(embed_none_weight, ArgumentError, "the weight of 'the' is None", id="embed-weight-None"),
     pytest.param(embed_nan_weight, ArgumentError, "the weight of 'cat' is nan", id="embed-weight-nan"),
     pytest.param(embed_str_tokenizer, ArgumentTypeError, "tokenizer returned a str", id="embed-tokenizer-str"),
@@ -219,9 +240,24 @@ REFUSALS = [
     pytest.param(sif_none, ArgumentError, "the count of 'cat' is None", id="sif-None"),
     # D: what the Projector would misalign
     pytest.param(export_empty_label, ArgumentError, r"'' \(row 1\) is empty or only whitespace", id="export-empty"),
-    pytest.param(lambda t: export_empty_label(t, "\u00a0"), ArgumentError, r"\(row 1\) is empty or only whitespace", id="export-nbsp"),
-    pytest.param(lambda t: export_empty_label(t, "\u3000"), ArgumentError, r"\(row 1\) is empty or only whitespace", id="export-ideographic-space"),
-    pytest.param(lambda t: export_empty_label(t, "\ufeff "), ArgumentError, r"\(row 1\) is empty or only whitespace", id="export-bom-space"),
+    pytest.param(
+        lambda t: export_empty_label(t, "\u00a0"),
+        ArgumentError,
+        r"\(row 1\) is empty or only whitespace",
+        id="export-nbsp",
+    ),
+    pytest.param(
+        lambda t: export_empty_label(t, "\u3000"),
+        ArgumentError,
+        r"\(row 1\) is empty or only whitespace",
+        id="export-ideographic-space",
+    ),
+    pytest.param(
+        lambda t: export_empty_label(t, "\ufeff "),
+        ArgumentError,
+        r"\(row 1\) is empty or only whitespace",
+        id="export-bom-space",
+    ),
     # E: low-level messages become ours
     pytest.param(embed_sif_without_counts, ArgumentError, "weights='sif' needs word counts", id="embed-sif-no-counts"),
     pytest.param(embed_other_string_weights, ArgumentError, "dict or 'sif', got 'idf'", id="embed-weights-str"),
@@ -316,7 +352,27 @@ def test_cli_train_encoding(tmp_path, capsys):
 
     path = tmp_path / "corpus.txt"
     path.write_bytes("\n".join(_corpus_lines()).encode("cp1252"))
-    assert main(["train", str(path), "--name", "cp", "--min-count", "1", "--epochs", "1", "--workers", "1", "--dim", "4", "--encoding", "cp1252"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                str(path),
+                "--name",
+                "cp",
+                "--min-count",
+                "1",
+                "--epochs",
+                "1",
+                "--workers",
+                "1",
+                "--dim",
+                "4",
+                "--encoding",
+                "cp1252",
+            ]
+        )
+        == 0
+    )
     assert "café" in pretrained.load("cp")
     assert main(["train", str(path), "--name", "cp2", "--min-count", "1", "--epochs", "1", "--workers", "1"]) != 0
     assert "line 1" in capsys.readouterr().err
@@ -325,8 +381,17 @@ def test_cli_train_encoding(tmp_path, capsys):
 def test_train_accepts_numpy_integers_and_keeps_counts(tmp_path):
     gensim_models = require("gensim.models", "gensim")
     sentences = [line.split() for line in _corpus_lines()]
-    v = pretrained.train(sentences, "counted", dim=np.int64(5), window=np.int32(3), min_count=np.int64(1),
-                         epochs=np.int64(1), workers=np.int64(1), seed=np.int64(2), progress=False)
+    v = pretrained.train(
+        sentences,
+        "counted",
+        dim=np.int64(5),
+        window=np.int32(3),
+        min_count=np.int64(1),
+        epochs=np.int64(1),
+        workers=np.int64(1),
+        seed=np.int64(2),
+        progress=False,
+    )
     assert v.dim == 5 and v.meta["source"]["parameters"]["dim"] == 5
     model = gensim_models.Word2Vec(sentences, vector_size=5, min_count=1, epochs=1, workers=1)
     for w in v.words:  # gensim's real counts, not the made-up len - row
@@ -401,8 +466,10 @@ _BREAKS = ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.text(alphabet=st.sampled_from(list("ab ") + _BREAKS), max_size=12), min_size=1, max_size=8),
-       st.sampled_from(["\n", "\r\n"]))
+@given(
+    st.lists(st.text(alphabet=st.sampled_from(list("ab ") + _BREAKS), max_size=12), min_size=1, max_size=8),
+    st.sampled_from(["\n", "\r\n"]),
+)
 def test_embed_texts_are_lines_ended_by_newline_only(tmp_path_factory, texts, ending):
     from pretrained.cli.own import read_texts
 

@@ -1,4 +1,5 @@
 """2-D maps, Embedding Projector export, and the CLI commands evaluate/plot/export-projector/export."""
+
 from __future__ import annotations
 
 import json
@@ -6,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import require
 
 import pretrained
 from pretrained import MissingDependencyError, WordNotFoundError
@@ -13,9 +15,6 @@ from pretrained.cli import main
 from pretrained.formats import read_vectors
 from pretrained.viz.plot import map_words, pca_2d, plot_words, save_map
 from pretrained.viz.projector_export import export_projector
-
-from conftest import require
-
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -203,7 +202,9 @@ def test_cli_export_rejects_a_non_positive_limit(toy_file, tmp_path, capsys):
     assert not dest.exists()
 
 
-@pytest.mark.parametrize("method, module, extra, shown", [("tsne", "sklearn", "explore", "t-SNE"), ("umap", "umap", "umap", "UMAP")])
+@pytest.mark.parametrize(
+    "method, module, extra, shown", [("tsne", "sklearn", "explore", "t-SNE"), ("umap", "umap", "umap", "UMAP")]
+)
 def test_plot_words_by_tsne_and_umap(toy_vectors, tmp_path, method, module, extra, shown):
     require("matplotlib", "plot")
     require(module, extra)

@@ -1,5 +1,6 @@
 """Every way a reader refuses bad input: a FormatError naming the file and the line (or vector),
 with what to do; and the options that accept such input on purpose."""
+
 from __future__ import annotations
 
 import bz2
@@ -30,36 +31,114 @@ WORDS = ["king", "queen", "man", "woman"]
 
 # (name, file name, bytes, message pieces, line)
 CASES = [
-    ("glove extra value", "v.txt", b"king 0.1 0.2 0.3\nqueen 0.1 0.25 0.35 0.4\nman 1 2 3\n",
-     ["expected a word and 3 numbers", "found 5 fields", "'queen 0.1'", "numeric_token_parts=True"], 2),
-    ("glove two lines run together", "v.txt", b"a 1 2\nb 3 4 c 5 6\nd 7 8\n",
-     ["'b 3 4 c'", "numbers in a row"], 2),
-    ("glove missing value", "v.txt", b"a 1 2 3\nb 1 2 3\nc 1 2\nd 1 2 3\n", ["expected a word and 3 numbers", "found 3 fields"], 3),
-    ("glove line of 200,000 numbers", "v.txt", b"a 1 2\nb 3 4\nc " + b" ".join([b"1"] * 200_000) + b"\n",
-     ["longer than max_token_bytes=1000", "found 200001 fields"], 3),
-    ("word2vec text, header dim too small", "v.vec", b"2 2\nking 0.1 0.2 0.3\nqueen 1 2 3\n",
-     ["the header says dim 2 but this line has 3 values"], 2),
-    ("word2vec text, header dim too large", "v.vec", b"2 4\nking 0.1 0.2 0.3\nqueen 1 2 3\n",
-     ["the header says dim 4 but this line has 3 values"], 2),
-    ("word2vec text, token with a space", "v.vec", b"2 2\nnew york 1 2\nparis 3 4\n", ["the header says dim 2 but this line has 3 values"], 2),
+    (
+        "glove extra value",
+        "v.txt",
+        b"king 0.1 0.2 0.3\nqueen 0.1 0.25 0.35 0.4\nman 1 2 3\n",
+        ["expected a word and 3 numbers", "found 5 fields", "'queen 0.1'", "numeric_token_parts=True"],
+        2,
+    ),
+    ("glove two lines run together", "v.txt", b"a 1 2\nb 3 4 c 5 6\nd 7 8\n", ["'b 3 4 c'", "numbers in a row"], 2),
+    (
+        "glove missing value",
+        "v.txt",
+        b"a 1 2 3\nb 1 2 3\nc 1 2\nd 1 2 3\n",
+        ["expected a word and 3 numbers", "found 3 fields"],
+        3,
+    ),
+    (
+        "glove line of 200,000 numbers",
+        "v.txt",
+        b"a 1 2\nb 3 4\nc " + b" ".join([b"1"] * 200_000) + b"\n",
+        ["longer than max_token_bytes=1000", "found 200001 fields"],
+        3,
+    ),
+    (
+        "word2vec text, header dim too small",
+        "v.vec",
+        b"2 2\nking 0.1 0.2 0.3\nqueen 1 2 3\n",
+        ["the header says dim 2 but this line has 3 values"],
+        2,
+    ),
+    (
+        "word2vec text, header dim too large",
+        "v.vec",
+        b"2 4\nking 0.1 0.2 0.3\nqueen 1 2 3\n",
+        ["the header says dim 4 but this line has 3 values"],
+        2,
+    ),
+    (
+        "word2vec text, token with a space",
+        "v.vec",
+        b"2 2\nnew york 1 2\nparis 3 4\n",
+        ["the header says dim 2 but this line has 3 values"],
+        2,
+    ),
     ("nan", "v.txt", b"a 1 2\nb nan 4\nc 5 6\n", ["vector of 'b'", "nan", "nonfinite='zero'", "nonfinite='keep'"], 2),
     ("inf", "v.txt", b"a 1 2\nb 3 -inf\nc 5 6\n", ["vector of 'b'", "inf", "nonfinite="], 2),
     ("beyond float32", "v.txt", b"a 1 2\nb 3 4\nc 1e999 6\n", ["vector of 'c'", "inf"], 3),
     ("value cut to a space", "v.txt", b"a 1 2\nb 3 4 \nc 5 6\n", ["ends with a space", "first line does not"], 2),
-    ("binary header dim too small", "v.bin", _bin(WORDS, VECS, header="4 4"),
-     ["the header says dim 4", "record for word 'king'", "does not end where a dim-4 record would", "look like dim 5"], None),
-    ("binary header dim too large", "v.bin", _bin(WORDS, VECS, header="4 6"),
-     ["the header says dim 6", "record for word 'king'", "look like dim 5"], None),
-    ("binary header dim too large, no line breaks", "v.bin", _bin(WORDS, VECS, header="4 6", line_breaks=False),
-     ["truncated word2vec binary", "ends inside vector 3", "the header's dim (6) is wrong"], 4),
-    ("binary header count too small", "v.bin", _bin(WORDS, VECS, header="3 5"), ["goes on after the last one", "count or dim"], 5),
-    ("binary line break missing", "v.bin", _bin(WORDS, VECS).replace(b"\nman", b"xman"),
-     ["record for word 'queen'", "does not end where a dim-5 record would"], None),
-    ("fastText native model", "cc.en.300.bin", struct.pack("<ii", 793712314, 12) + bytes(64),
-     ["fastText native model", ".vec file"], None),
-    ("gensim pickle", "model.kv", b"\x80\x04\x95\x10\x00\x00\x00" + bytes(40),
-     ["gensim pickle", "never unpickles", "KeyedVectors.load(path)", "Vectors.from_gensim(kv)"], None),
-    ("numpy array", "model.kv.vectors.npy", b"\x93NUMPY\x01\x00" + bytes(40), ["NumPy array file", "from_gensim"], None),
+    (
+        "binary header dim too small",
+        "v.bin",
+        _bin(WORDS, VECS, header="4 4"),
+        [
+            "the header says dim 4",
+            "record for word 'king'",
+            "does not end where a dim-4 record would",
+            "look like dim 5",
+        ],
+        None,
+    ),
+    (
+        "binary header dim too large",
+        "v.bin",
+        _bin(WORDS, VECS, header="4 6"),
+        ["the header says dim 6", "record for word 'king'", "look like dim 5"],
+        None,
+    ),
+    (
+        "binary header dim too large, no line breaks",
+        "v.bin",
+        _bin(WORDS, VECS, header="4 6", line_breaks=False),
+        ["truncated word2vec binary", "ends inside vector 3", "the header's dim (6) is wrong"],
+        4,
+    ),
+    (
+        "binary header count too small",
+        "v.bin",
+        _bin(WORDS, VECS, header="3 5"),
+        ["goes on after the last one", "count or dim"],
+        5,
+    ),
+    (
+        "binary line break missing",
+        "v.bin",
+        _bin(WORDS, VECS).replace(b"\nman", b"xman"),
+        ["record for word 'queen'", "does not end where a dim-5 record would"],
+        None,
+    ),
+    (
+        "fastText native model",
+        "cc.en.300.bin",
+        struct.pack("<ii", 793712314, 12) + bytes(64),
+        ["fastText native model", ".vec file"],
+        None,
+    ),
+    (
+        "gensim pickle",
+        "model.kv",
+        b"\x80\x04\x95\x10\x00\x00\x00" + bytes(40),
+        ["gensim pickle", "never unpickles", "KeyedVectors.load(path)", "Vectors.from_gensim(kv)"],
+        None,
+    ),
+    (
+        "numpy array",
+        "model.kv.vectors.npy",
+        b"\x93NUMPY\x01\x00" + bytes(40),
+        ["NumPy array file", "from_gensim"],
+        None,
+    ),
 ]
 
 
@@ -142,9 +221,8 @@ def test_bad_arguments(tmp_path, kwargs, exc, message):
     with pytest.raises(exc) as err:
         read_vectors(p, **kwargs)
     assert message in str(err.value)
-    with pytest.raises(exc):
-        with iter_vectors(p, **kwargs):
-            pass
+    with pytest.raises(exc), iter_vectors(p, **kwargs):
+        pass
 
 
 def _compressed(kind: str, data: bytes) -> bytes:
@@ -178,7 +256,7 @@ def test_truncated_compressed_file(tmp_path, kind):
 def test_corrupt_compressed_file(tmp_path, kind):
     data = bytearray(_compressed(kind, TEXT))
     middle = len(data) // 2
-    data[middle: middle + 8] = bytes(b ^ 0xFF for b in data[middle: middle + 8])
+    data[middle : middle + 8] = bytes(b ^ 0xFF for b in data[middle : middle + 8])
     p = tmp_path / f"v.txt.{kind}" if kind != "zip" else tmp_path / "v.zip"
     p.write_bytes(bytes(data))
     with pytest.raises(FormatError) as err:

@@ -1,4 +1,5 @@
 """pretrained.save: a named cache entry that load memory-maps, cache lists and removes."""
+
 from __future__ import annotations
 
 import json
@@ -11,9 +12,9 @@ import pytest
 
 import pretrained
 from pretrained import cli
+from pretrained.cache import entries as store
 from pretrained.cache import folder as cachedir
 from pretrained.interop import saving
-from pretrained.cache import entries as store
 from pretrained.interop.saving import InvalidNameError, NameTakenError
 
 
@@ -58,7 +59,9 @@ def test_taken_names_and_overwrite(toy_vectors):
         pretrained.save(toy_vectors, "glove.6B.50d-mine")
 
 
-@pytest.mark.parametrize("name", ["", " ", "a/b", "..", ".", ".hidden", "x\0y", "a\\b", "x.lock", "line\nbreak", " pad", 3, None])
+@pytest.mark.parametrize(
+    "name", ["", " ", "a/b", "..", ".", ".hidden", "x\0y", "a\\b", "x.lock", "line\nbreak", " pad", 3, None]
+)
 def test_unsafe_names_are_refused(toy_vectors, name):
     with pytest.raises(InvalidNameError):
         pretrained.save(toy_vectors, name)

@@ -1,5 +1,6 @@
 """Saved sets are the user's data (issue 17 A): their own folder, untouched by every cache
 operation, refused up front when they cannot be saved, never lost by a failed overwrite."""
+
 from __future__ import annotations
 
 import json
@@ -19,10 +20,10 @@ from hypothesis import strategies as st
 import pretrained
 from pretrained import cli, config
 from pretrained.cache import atomic
-from pretrained.cache import folder as cachedir
-from pretrained.interop import saving
 from pretrained.cache import entries as store
+from pretrained.cache import folder as cachedir
 from pretrained.errors import CacheError, UnknownNameError
+from pretrained.interop import saving
 from pretrained.interop.saving import DataFolderError, InvalidNameError, NameTakenError, UnrecordableError
 
 
@@ -41,7 +42,9 @@ def _csv(path: Path, rows: int = 5) -> Path:
 
 def _parquet(path: Path, rows: int = 5) -> Path:
     vecs = np.arange(rows * 3, dtype=np.float32).reshape(rows, 3)
-    table = pa.table({"sku": [f"p-{i}" for i in range(rows)], "embedding": pa.array(vecs.tolist(), type=pa.list_(pa.float32()))})
+    table = pa.table(
+        {"sku": [f"p-{i}" for i in range(rows)], "embedding": pa.array(vecs.tolist(), type=pa.list_(pa.float32()))}
+    )
     pq.write_table(table, path)
     return path
 
@@ -90,9 +93,18 @@ def test_default_data_folder_is_the_user_data_folder_not_the_cache(monkeypatch):
 def saved_everywhere(tmp_path, toy_vectors):
     """A cache holding conversions of small.vec, items.csv and items.parquet, with saved sets made
     from each of them both in the data folder and where older versions saved them."""
-    vec, csv, parquet = _vec_file(tmp_path / "small.vec"), _csv(tmp_path / "items.csv"), _parquet(tmp_path / "items.parquet")
+    vec, csv, parquet = (
+        _vec_file(tmp_path / "small.vec"),
+        _csv(tmp_path / "items.csv"),
+        _parquet(tmp_path / "items.parquet"),
+    )
     made = {}
-    for tag, source in (("vec", pretrained.load(vec)), ("csv", pretrained.read_table(csv)), ("parquet", pretrained.read_table(parquet)), ("toy", toy_vectors)):
+    for tag, source in (
+        ("vec", pretrained.load(vec)),
+        ("csv", pretrained.read_table(csv)),
+        ("parquet", pretrained.read_table(parquet)),
+        ("toy", toy_vectors),
+    ):
         for where in ("new", "old"):
             name = f"{tag}-{where}"
             pretrained.save(source, name)
@@ -116,15 +128,21 @@ def _rewrite(path: Path, writer) -> None:
 OPERATIONS = {
     "prune": lambda d: cachedir.prune(),
     "prune via the CLI": lambda d: cli.main(["cache", "prune"]),
-    "remove a source's conversion": lambda d: [cachedir.remove(i.name) for i in cachedir.items() if i.kind == "vectors"],
+    "remove a source's conversion": lambda d: [
+        cachedir.remove(i.name) for i in cachedir.items() if i.kind == "vectors"
+    ],
     "reconvert with force": lambda d: [pretrained.load(d[k], force=True) for k in ("vec", "csv", "parquet")],
     "load the tables the sets came from": lambda d: [pretrained.load(d[k]) for k in ("csv", "parquet")],
     "sources changed, then loaded again": lambda d: (
-        _rewrite(d["vec"], lambda p: _vec_file(p, seed=9)), _rewrite(d["csv"], lambda p: _csv(p, rows=7)),
-        _rewrite(d["parquet"], lambda p: _parquet(p, rows=6)), [pretrained.load(d[k]) for k in ("vec", "csv", "parquet")],
+        _rewrite(d["vec"], lambda p: _vec_file(p, seed=9)),
+        _rewrite(d["csv"], lambda p: _csv(p, rows=7)),
+        _rewrite(d["parquet"], lambda p: _parquet(p, rows=6)),
+        [pretrained.load(d[k]) for k in ("vec", "csv", "parquet")],
     ),
     "sources changed, then pruned": lambda d: (
-        _rewrite(d["vec"], lambda p: _vec_file(p, seed=3)), _rewrite(d["csv"], lambda p: _csv(p, rows=2)), cachedir.prune(),
+        _rewrite(d["vec"], lambda p: _vec_file(p, seed=3)),
+        _rewrite(d["csv"], lambda p: _csv(p, rows=2)),
+        cachedir.prune(),
     ),
     "sources deleted, then pruned": lambda d: ([d[k].unlink() for k in ("vec", "csv", "parquet")], cachedir.prune()),
 }
@@ -334,7 +352,7 @@ def test_overwrite_swaps_and_leaves_nothing_behind(toy_vectors, monkeypatch, exc
 @pytest.mark.parametrize("next_access", ["load", "prune", "save"])
 def test_a_swap_interrupted_between_its_renames_is_restored_on_next_access(toy_vectors, next_access):
     path = pretrained.save(toy_vectors, "interrupted")
-    dead = 2 ** 22 + 12345  # above the usual pid_max of 4,194,304: never a live process
+    dead = 2**22 + 12345  # above the usual pid_max of 4,194,304: never a live process
     assert not atomic.pid_alive(dead)
     aside = path.with_name(f".interrupted.old-{dead}-0123abcd")
     os.rename(path, aside)  # the state a kill between the two renames leaves
@@ -438,7 +456,13 @@ def test_any_name_either_saves_and_loads_or_is_refused_clearly(toy_vectors, name
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(value=st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(), lambda c: st.lists(c) | st.dictionaries(st.text(), c), max_leaves=8))
+@given(
+    value=st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+        lambda c: st.lists(c) | st.dictionaries(st.text(), c),
+        max_leaves=8,
+    )
+)
 def test_recordable_means_it_round_trips_through_meta_json(value):
     try:
         saving.check_recordable({"x": value})
@@ -456,4 +480,6 @@ def test_overwriting_a_set_with_vectors_mapped_from_it(toy_vectors):
     _same(pretrained.load("self"), toy_vectors)
     pretrained.save(doubled, "self", overwrite=True)
     _same(pretrained.load("self"), doubled)
-    assert mapped.words == toy_vectors.words and float(np.asarray(mapped.vectors)[2, 0]) == 3.0  # the old mapping still reads
+    assert (
+        mapped.words == toy_vectors.words and float(np.asarray(mapped.vectors)[2, 0]) == 3.0
+    )  # the old mapping still reads

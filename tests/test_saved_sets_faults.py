@@ -2,6 +2,7 @@
 random moments always leaves the old or the new set, never a mix and never nothing; a reader
 loading during repeated overwrites never fails. Both swap paths are exercised: the one-step
 rename-exchange, and the rename-aside fallback used where the system has none."""
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,8 @@ import numpy as np
 import pytest
 
 import pretrained
-from pretrained.interop import saving
 from pretrained.cache import entries as store
+from pretrained.interop import saving
 
 ROWS, DIM = 20000, 25  # about 2 MB: a save takes long enough for kills to land in every phase
 
@@ -48,7 +49,10 @@ def _writer(start: int, exchange: bool) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": os.getcwd(), "NO_EXCHANGE": "0" if exchange else "1"}
     proc = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(ROWS), str(DIM), str(start)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
     return proc
@@ -96,7 +100,7 @@ def test_loads_during_repeated_overwrites_never_fail(exchange):
         while time.monotonic() < deadline:
             try:
                 versions.add(_one_version(pretrained.load("target")))
-            except Exception as exc:  # noqa: BLE001 - any failure at all is what this test counts
+            except Exception as exc:
                 failures.append(repr(exc))
             loads += 1
     finally:

@@ -1,5 +1,6 @@
 """The one scoring layer: gensim's 3CosAdd / 3CosMul, tiled exact top-k, argument checks, and the
 gensim-alignment of Vectors' queries (issue 9 C, issue 14 section 2)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,7 +24,9 @@ def _gensim_pairs(result):
     return [(w, pytest.approx(s, abs=1e-5)) for w, s in result]
 
 
-@pytest.mark.parametrize("pos,neg", [(["king", "woman"], ["man"]), (["apple"], []), (["car", "pear"], ["truck", "man"])])
+@pytest.mark.parametrize(
+    "pos,neg", [(["king", "woman"], ["man"]), (["apple"], []), (["car", "pear"], ["truck", "man"])]
+)
 def test_cosmul_and_cosadd_equal_gensim_on_the_toy_set(toy_vectors, pos, neg):
     kv = toy_vectors.to_gensim()
     assert toy_vectors.most_similar_cosmul(pos, neg, topn=5) == _gensim_pairs(kv.most_similar_cosmul(pos, neg, topn=5))
@@ -35,7 +38,12 @@ def test_cosmul_and_cosadd_equal_gensim_on_random_data(random_pair):
     rng = np.random.default_rng(1)
     for _ in range(20):
         a, b, c = (f"w{i}" for i in rng.choice(300, 3, replace=False))
-        np.testing.assert_allclose(v.most_similar_cosmul([b, c], [a], topn=None), kv.most_similar_cosmul([b, c], [a], topn=None), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            v.most_similar_cosmul([b, c], [a], topn=None),
+            kv.most_similar_cosmul([b, c], [a], topn=None),
+            rtol=1e-5,
+            atol=1e-6,
+        )
         ours, theirs = v.most_similar_cosmul([b, c], [a], topn=10), kv.most_similar_cosmul([b, c], [a], topn=10)
         assert ours.words == [w for w, _ in theirs]
         assert v.most_similar([b, c], [a], topn=10).words == [w for w, _ in kv.most_similar([b, c], [a], topn=10)]
@@ -44,7 +52,9 @@ def test_cosmul_and_cosadd_equal_gensim_on_random_data(random_pair):
 def test_cosmul_formula_directly():
     pos = [np.array([0.5, -1.0], np.float32), np.array([0.0, 1.0], np.float32)]
     neg = [np.array([1.0, -1.0], np.float32)]
-    expected = ((1 + np.array([0.5, -1.0])) / 2 * (1 + np.array([0.0, 1.0])) / 2) / ((1 + np.array([1.0, -1.0])) / 2 + 1e-6)
+    expected = ((1 + np.array([0.5, -1.0])) / 2 * (1 + np.array([0.0, 1.0])) / 2) / (
+        (1 + np.array([1.0, -1.0])) / 2 + 1e-6
+    )
     np.testing.assert_allclose(scoring.cosmul([p.copy() for p in pos], [n.copy() for n in neg]), expected, rtol=1e-6)
     with pytest.raises(ValueError, match="no input"):
         scoring.cosmul([], neg)
@@ -52,14 +62,23 @@ def test_cosmul_formula_directly():
 
 @settings(max_examples=40, deadline=None)
 @given(
-    n=st.integers(1, 60), q=st.integers(1, 6), k=st.integers(1, 12), tile=st.integers(1, 70),
-    seed=st.integers(0, 2**16), n_ex=st.integers(0, 4), mul=st.booleans(), prepared=st.booleans(),
+    n=st.integers(1, 60),
+    q=st.integers(1, 6),
+    k=st.integers(1, 12),
+    tile=st.integers(1, 70),
+    seed=st.integers(0, 2**16),
+    n_ex=st.integers(0, 4),
+    mul=st.booleans(),
+    prepared=st.booleans(),
 )
 def test_tiled_top_k_equals_a_full_argsort(n, q, k, tile, seed, n_ex, mul, prepared):
     rng = np.random.default_rng(seed)
     V = rng.standard_normal((n, 5)).astype(np.float32)
     inv = scoring.inverse_norms(np.linalg.norm(V, axis=1))
-    terms = [scoring.unit_rows(rng.standard_normal((q, 5)).astype(np.float32), np.ones(q, np.float32), np.arange(q)) for _ in range(3 if mul else 1)]
+    terms = [
+        scoring.unit_rows(rng.standard_normal((q, 5)).astype(np.float32), np.ones(q, np.float32), np.arange(q))
+        for _ in range(3 if mul else 1)
+    ]
     exclude = rng.integers(-1, n, size=(q, n_ex))
     scorer = scoring.TiledScorer(V, inv, tile=tile, prepared=prepared)
     rows, scores = scorer.top_k(terms, k, exclude, n_negative=1 if mul else 0)
@@ -74,7 +93,9 @@ def test_tiled_top_k_equals_a_full_argsort(n, q, k, tile, seed, n_ex, mul, prepa
         np.testing.assert_allclose(np.sort(full[got])[::-1], np.sort(full[keep])[::-1], rtol=tol, atol=1e-6)
         assert len(got) == len(keep)
         best, _ = scorer.best(terms, exclude, n_negative=1 if mul else 0)
-        assert (best[r] == -1) == (not keep) and (not keep or full[best[r]] == pytest.approx(full[keep[0]], rel=tol, abs=1e-6))
+        assert (best[r] == -1) == (not keep) and (
+            not keep or full[best[r]] == pytest.approx(full[keep[0]], rel=tol, abs=1e-6)
+        )
 
 
 def test_top_k_of_one_score_vector_with_exclusions():
@@ -120,13 +141,16 @@ def test_bad_query_arguments_say_what_is_allowed(toy_vectors, method, kwargs, er
         getattr(toy_vectors, method)("king", **kwargs)
 
 
-@pytest.mark.parametrize("call,error,message", [
-    (lambda v: v.most_similar_batch("king"), TypeError, "list of words"),
-    (lambda v: v.most_similar_batch(["king"], topn=-1), ValueError, "topn must be at least 0"),
-    (lambda v: v.analogy_batch([("man", "king", "woman")], restrict_vocab=0), ValueError, "restrict_vocab"),
-    (lambda v: v.analogy_batch([("man", "king", "woman")], method="sub"), ValueError, "method must be"),
-    (lambda v: v.analogy("man", "king", "woman", topn=-1), ValueError, "topn"),
-])
+@pytest.mark.parametrize(
+    "call,error,message",
+    [
+        (lambda v: v.most_similar_batch("king"), TypeError, "list of words"),
+        (lambda v: v.most_similar_batch(["king"], topn=-1), ValueError, "topn must be at least 0"),
+        (lambda v: v.analogy_batch([("man", "king", "woman")], restrict_vocab=0), ValueError, "restrict_vocab"),
+        (lambda v: v.analogy_batch([("man", "king", "woman")], method="sub"), ValueError, "method must be"),
+        (lambda v: v.analogy("man", "king", "woman", topn=-1), ValueError, "topn"),
+    ],
+)
 def test_bad_batch_arguments(toy_vectors, call, error, message):
     with pytest.raises(error, match=message):
         call(toy_vectors)
@@ -139,7 +163,9 @@ def test_positive_as_a_2d_array_is_several_query_vectors(random_pair):
     theirs = kv.most_similar(positive=queries, topn=5)
     assert ours.words == [w for w, _ in theirs]
     assert [s for _, s in ours] == pytest.approx([s for _, s in theirs], abs=1e-5)
-    assert [r.words for r in v.most_similar_batch(queries, topn=3)] == [v.most_similar(q, topn=3).words for q in queries]
+    assert [r.words for r in v.most_similar_batch(queries, topn=3)] == [
+        v.most_similar(q, topn=3).words for q in queries
+    ]
 
 
 def test_get_index_with_default_and_integer_keys_as_gensim(random_pair):
@@ -158,7 +184,9 @@ def test_get_index_with_default_and_integer_keys_as_gensim(random_pair):
 def test_cosine_similarities_has_gensim_signature(random_pair):
     v, kv = random_pair
     rows = np.asarray(v.vectors[:10])
-    np.testing.assert_allclose(Vectors.cosine_similarities(v["w1"], rows), kv.cosine_similarities(kv["w1"], rows), rtol=1e-6)
+    np.testing.assert_allclose(
+        Vectors.cosine_similarities(v["w1"], rows), kv.cosine_similarities(kv["w1"], rows), rtol=1e-6
+    )
     np.testing.assert_allclose(v.cosine_similarities(v["w1"], rows), kv.cosine_similarities(kv["w1"], rows), rtol=1e-6)
     to_all = v.cosine_similarities_to("w1")
     assert to_all.shape == (300,) and to_all[1] == pytest.approx(1.0, abs=1e-6)
@@ -174,8 +202,14 @@ def test_restrict_vocab_window():
 
 @settings(max_examples=40, deadline=None)
 @given(
-    n=st.integers(1, 300), q=st.integers(1, 40), words=st.integers(1, 12), tile=st.integers(1, 128),
-    n_pos=st.integers(1, 3), n_neg=st.integers(0, 2), prepared=st.booleans(), seed=st.integers(0, 2**16),
+    n=st.integers(1, 300),
+    q=st.integers(1, 40),
+    words=st.integers(1, 12),
+    tile=st.integers(1, 128),
+    n_pos=st.integers(1, 3),
+    n_neg=st.integers(0, 2),
+    prepared=st.booleans(),
+    seed=st.integers(0, 2**16),
 )
 def test_gathered_cosmul_is_bit_identical_to_one_product_per_term(n, q, words, tile, n_pos, n_neg, prepared, seed):
     """3CosMul over distinct vectors gathered per query (the evaluation's path) gives the very same

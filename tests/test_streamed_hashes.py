@@ -1,5 +1,6 @@
 """Hashes computed while streaming (the source as it is read, vectors.npy as it is written) equal
 the hashes of the files read again, whatever the hint, the limit or the source's compression."""
+
 import gzip
 import json
 
@@ -7,8 +8,8 @@ import numpy as np
 import pytest
 
 import pretrained
-from pretrained.cache import hashes
 from pretrained.cache import entries as store
+from pretrained.cache import hashes
 from pretrained.formats import Block
 from pretrained.formats.sources import open_source
 
@@ -18,7 +19,7 @@ def _vectors(n=50, dim=7, seed=0):
     return [f"w{i}é" for i in range(n)], rng.standard_normal((n, dim)).astype(np.float32)
 
 
-@pytest.mark.parametrize("read", [0, 1, 100, 10 ** 9])
+@pytest.mark.parametrize("read", [0, 1, 100, 10**9])
 def test_a_plain_source_hashed_while_read_matches_the_file_however_much_was_read(tmp_path, read):
     p = tmp_path / "v.bin"
     p.write_bytes(bytes(range(256)) * 5000)

@@ -1,4 +1,5 @@
 """Item embeddings from Parquet, Arrow and CSV tables: labels kept as strings."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,17 +15,25 @@ from pretrained.errors import FormatError
 
 
 def _list_table(labels, vecs, name="sku"):
-    return pa.table({name: labels, "embedding": pa.array([list(map(float, r)) for r in vecs], type=pa.list_(pa.float32()))})
+    return pa.table(
+        {name: labels, "embedding": pa.array([list(map(float, r)) for r in vecs], type=pa.list_(pa.float32()))}
+    )
 
 
 def test_parquet_with_a_list_column(tmp_path):
     vecs = np.arange(12, dtype=np.float32).reshape(4, 3)
     path = tmp_path / "items.parquet"
-    pq.write_table(_list_table(["sku-001", "sku-002", "007", "1e3"], vecs).append_column("price", pa.array([1.0] * 4)), path)
+    pq.write_table(
+        _list_table(["sku-001", "sku-002", "007", "1e3"], vecs).append_column("price", pa.array([1.0] * 4)), path
+    )
     v = pretrained.load(path)
     assert v.words == ["sku-001", "sku-002", "007", "1e3"]
     np.testing.assert_array_equal(v.vectors, vecs)
-    assert v.meta["source"]["kind"] == "table" and v.meta["source"]["label"] == "sku" and v.meta["source"]["ignored"] == ["price"]
+    assert (
+        v.meta["source"]["kind"] == "table"
+        and v.meta["source"]["label"] == "sku"
+        and v.meta["source"]["ignored"] == ["price"]
+    )
     assert v.path and pretrained.load(path).path == v.path  # converted once, memory-mapped after
 
 
@@ -66,7 +75,12 @@ def test_streams_in_blocks(tmp_path, monkeypatch):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    labels=st.lists(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"), min_size=1, max_size=8), min_size=1, max_size=20, unique=True),
+    labels=st.lists(
+        st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"), min_size=1, max_size=8),
+        min_size=1,
+        max_size=20,
+        unique=True,
+    ),
     seed=st.integers(0, 2**16),
 )
 def test_round_trip_parquet_and_csv(tmp_path_factory, labels, seed):
@@ -78,7 +92,9 @@ def test_round_trip_parquet_and_csv(tmp_path_factory, labels, seed):
     np.testing.assert_array_equal(v.vectors, vecs)
     import pyarrow.csv as pacsv
 
-    pacsv.write_csv(pa.table({"label": labels, **{f"d{i}": vecs[:, i].astype(np.float64) for i in range(3)}}), folder / "a.csv")
+    pacsv.write_csv(
+        pa.table({"label": labels, **{f"d{i}": vecs[:, i].astype(np.float64) for i in range(3)}}), folder / "a.csv"
+    )
     c = pretrained.read_table(folder / "a.csv")
     assert c.words == labels
     np.testing.assert_allclose(c.vectors, vecs, rtol=1e-6)

@@ -1,4 +1,5 @@
 """embed: the mean of the known tokens' vectors, vectorised; the default tokenizer."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,19 +18,29 @@ def small():
 
 
 def test_tokenizer_is_the_documented_one():
-    assert tokenize("Don't re-check the U.S. hotel's Wi-Fi!") == ["don't", "re-check", "the", "u", "s", "hotel's", "wi-fi"]
+    assert tokenize("Don't re-check the U.S. hotel's Wi-Fi!") == [
+        "don't",
+        "re-check",
+        "the",
+        "u",
+        "s",
+        "hotel's",
+        "wi-fi",
+    ]
     assert tokenize("Paris, PARIS", lowercase=False) == ["Paris", "PARIS"]
 
 
 def test_mean_equals_a_hand_computed_mean(small):
     out = small.embed(["A good hotel, a BAD hotel.", "nothing known here", ["Paris", "hotel", "zebra"], "wi-fi!"])
     V = small.vectors
-    expected = np.stack([
-        (V[0] + V[1] + V[2] + V[1]) / 4,   # good hotel bad hotel (lower-cased, 'a' unknown)
-        np.zeros(3),                       # all unknown: a zero row
-        (V[3] + V[1]) / 2,                 # a token list is used as given (no lowercasing)
-        V[4],
-    ])
+    expected = np.stack(
+        [
+            (V[0] + V[1] + V[2] + V[1]) / 4,  # good hotel bad hotel (lower-cased, 'a' unknown)
+            np.zeros(3),  # all unknown: a zero row
+            (V[3] + V[1]) / 2,  # a token list is used as given (no lowercasing)
+            V[4],
+        ]
+    )
     assert out.dtype == np.float32 and out.shape == (4, 3)
     np.testing.assert_allclose(out, expected, rtol=1e-6)
 

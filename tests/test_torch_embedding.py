@@ -3,6 +3,7 @@
 CI installs the CPU build (``torch==2.13.0``, see the README's test command), so these run there;
 locally they skip with the reason when torch is missing.
 """
+
 from __future__ import annotations
 
 import numpy as np

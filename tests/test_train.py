@@ -1,4 +1,5 @@
 """pretrained.train: real gensim training on gensim's Lee corpus, saved into the cache."""
+
 from __future__ import annotations
 
 import gzip
@@ -87,7 +88,26 @@ def test_empty_file_and_taken_name(tmp_path, toy_vectors):
 
 
 def test_cli_train(tmp_path, capsys):
-    assert cli.main(["train", str(LEE), "--name", "lee-cli", "--dim", "16", "--min-count", "3", "--epochs", "1", "--workers", "1", "--json"]) == 0
+    assert (
+        cli.main(
+            [
+                "train",
+                str(LEE),
+                "--name",
+                "lee-cli",
+                "--dim",
+                "16",
+                "--min-count",
+                "3",
+                "--epochs",
+                "1",
+                "--workers",
+                "1",
+                "--json",
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert data["dim"] == 16 and data["count"] > 1000
     assert pretrained.load("lee-cli").dim == 16

@@ -1,4 +1,5 @@
 """Vectors: lookups, neighbours and analogies with gensim's meaning, checked against gensim."""
+
 from __future__ import annotations
 
 import numpy as np

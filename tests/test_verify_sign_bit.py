@@ -1,6 +1,7 @@
 """``cache verify`` re-hashes a plain (non-fastText) set: a corruption that keeps every shape and
 norm (a flipped sign bit of one value of ``vectors.npy``) is flagged by the hash comparison alone,
 so a verify comparing a hash with itself would fail here (issue 17 F)."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,5 +1,6 @@
 """The writers: exact text by default, compact on request, refusals of words a reader would misread,
 atomic placement."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,10 +23,14 @@ def _fewest_digits(x: np.float32) -> int:
 
 def test_row_digits_agrees_with_printing_and_reading_back(tmp_path):
     rng = np.random.default_rng(5)
-    values = np.concatenate([
-        rng.standard_normal(2000), rng.standard_normal(500) * 1e30, rng.standard_normal(500) * 1e-30,
-        [0.0, -0.0, 1e-45, 3.4028235e38, 16777217.0, 0.1, 1 / 3],
-    ]).astype(np.float32)
+    values = np.concatenate(
+        [
+            rng.standard_normal(2000),
+            rng.standard_normal(500) * 1e30,
+            rng.standard_normal(500) * 1e-30,
+            [0.0, -0.0, 1e-45, 3.4028235e38, 16777217.0, 0.1, 1 / 3],
+        ]
+    ).astype(np.float32)
     got = row_digits(values[:, None]).tolist()
     assert got == [_fewest_digits(x) for x in values]
     assert 9 in got and 8 in got and 6 in got
@@ -40,11 +45,20 @@ def test_precision_writes_that_many_digits(tmp_path):
     assert (tmp_path / "v.txt").read_text() == "a 0.333333 0.666667\n"
 
 
-@pytest.mark.parametrize("word,fmt", [
-    ("queen 0.1", "glove"), ("ends space ", "glove"), ("a 1 2 b", "glove"), ("cut 1.5e", "glove"),
-    ("new york", "word2vec"), ("new york", "word2vec-text"), ("two\nlines", "glove"), ("", "glove"),
-    ("cr\r", "glove"),
-])
+@pytest.mark.parametrize(
+    "word,fmt",
+    [
+        ("queen 0.1", "glove"),
+        ("ends space ", "glove"),
+        ("a 1 2 b", "glove"),
+        ("cut 1.5e", "glove"),
+        ("new york", "word2vec"),
+        ("new york", "word2vec-text"),
+        ("two\nlines", "glove"),
+        ("", "glove"),
+        ("cr\r", "glove"),
+    ],
+)
 def test_words_a_reader_would_misread_are_refused(tmp_path, word, fmt):
     with pytest.raises(ValueError, match="cannot be written|takes that for values"):
         write_vectors(tmp_path / "v.txt", [word], np.zeros((1, 2), np.float32), format=fmt)

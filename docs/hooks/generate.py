@@ -13,6 +13,7 @@ The CLI reference is each command's own ``--help``, from the parser the program 
 (``pretrained.cli.build_parser``), at a fixed width; the catalogue is
 ``pretrained.remote.catalog.builtin_entries()``, the data ``pretrained list`` shows.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -105,7 +106,9 @@ def catalogue_table(*, compact: bool = False) -> str:
         if compact:
             rows.append(f"| `{e.name}` | {aliases} | {shape} |")
             continue
-        what = e.description + (f" (installed by the `{e.embedded.replace('_', '-')}` package: no download)" if e.embedded else "")
+        what = e.description + (
+            f" (installed by the `{e.embedded.replace('_', '-')}` package: no download)" if e.embedded else ""
+        )
         download = f"`{e.filename}`, {_size(e.size)}" if e.filename else "?"
         rows.append(f"| `{e.name}` | {aliases} | {shape} | {_cell(download)} | {_cell(what)} |")
     return "\n".join(rows) + "\n"

@@ -10,6 +10,7 @@ JSON), and the commands by area: :mod:`.sets` (list, download, convert, info, ca
 :mod:`.queries` (neighbours, analogy, evaluate), :mod:`.exports` (matrix, plot, export-projector,
 export), :mod:`.indexes` (build-index, index-check), :mod:`.own` (train, compare, embed).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,9 +23,9 @@ import sys
 import warnings
 from typing import Iterator, List, Optional, Sequence
 
-from pretrained.errors import PretrainedError
 from pretrained.cli import exports, indexes, own, queries, sets
 from pretrained.cli.options import Command, UsageError, global_args
+from pretrained.errors import PretrainedError
 
 __all__ = ["main", "build_parser", "COMMANDS", "describe"]
 
@@ -32,7 +33,17 @@ COMMANDS: List[Command] = [*sets.COMMANDS, *queries.COMMANDS, *exports.COMMANDS,
 
 # What a library call may raise on bad input or a bad environment: shown as one line, never a
 # traceback. Anything else is a bug and keeps its traceback.
-HANDLED = (PretrainedError, ValueError, TypeError, LookupError, OSError, MemoryError, ImportError, ArithmeticError, RuntimeError)
+HANDLED = (
+    PretrainedError,
+    ValueError,
+    TypeError,
+    LookupError,
+    OSError,
+    MemoryError,
+    ImportError,
+    ArithmeticError,
+    RuntimeError,
+)
 _BUG_LIKE = (TypeError, ArithmeticError, RuntimeError, LookupError)
 _TRUE = ("1", "true", "yes", "on")
 

@@ -1,4 +1,5 @@
 """Commands that write files: matrix, plot, export-projector, export."""
+
 from __future__ import annotations
 
 import argparse
@@ -34,9 +35,8 @@ def save_npy(path: str, array) -> None:
 
     from pretrained.cache.atomic import atomic_path
 
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as f:
-            np.save(f, array, allow_pickle=False)
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.save(f, array, allow_pickle=False)
 
 
 # ---------------------------------------------------------------------------- matrix
@@ -44,12 +44,25 @@ def save_npy(path: str, array) -> None:
 
 def matrix_args(p: argparse.ArgumentParser) -> None:
     vector_args(p)
-    p.add_argument("--vocab", required=True, type=existing_file, help="vocabulary file: UTF-8, one token a line, row i = line i+1")
-    p.add_argument("--out", type=output_file((".npy",)), help="write the float32 matrix here (.npy); without it only the coverage is printed")
-    p.add_argument("--oov", choices=["zeros", "random", "mean", "subword"], default="zeros", help="rows of missing tokens (default zeros; subword: fastText's n-gram vector, for a fastText .bin)")
+    p.add_argument(
+        "--vocab", required=True, type=existing_file, help="vocabulary file: UTF-8, one token a line, row i = line i+1"
+    )
+    p.add_argument(
+        "--out",
+        type=output_file((".npy",)),
+        help="write the float32 matrix here (.npy); without it only the coverage is printed",
+    )
+    p.add_argument(
+        "--oov",
+        choices=["zeros", "random", "mean", "subword"],
+        default="zeros",
+        help="rows of missing tokens (default zeros; subword: fastText's n-gram vector, for a fastText .bin)",
+    )
     p.add_argument("--seed", type=non_negative_int, help="seed of --oov random")
     p.add_argument("--num-words", type=positive_int, help="keep rows below N (Keras Tokenizer num_words)")
-    p.add_argument("--oov-token", default="[UNK]", help="the OOV token, not counted as missing (default [UNK]; '' for none)")
+    p.add_argument(
+        "--oov-token", default="[UNK]", help="the OOV token, not counted as missing (default [UNK]; '' for none)"
+    )
     p.add_argument("--no-lowercase", action="store_true", help="no lowercase fallback for missing tokens")
     p.add_argument("--top", type=non_negative_int, default=20, help="how many missing tokens to name (default 20)")
     json_flag(p)
@@ -60,13 +73,25 @@ def run_matrix(args: argparse.Namespace) -> int:
 
     v = load(args)
     matrix, report = embedding_matrix(
-        v, args.vocab, oov=args.oov, seed=args.seed, lowercase=not args.no_lowercase,
-        num_words=args.num_words, oov_token=args.oov_token or None, top_missing=args.top,
+        v,
+        args.vocab,
+        oov=args.oov,
+        seed=args.seed,
+        lowercase=not args.no_lowercase,
+        num_words=args.num_words,
+        oov_token=args.oov_token or None,
+        top_missing=args.top,
         return_report=True,
     )
     if args.out:
         save_npy(args.out, matrix)
-    data = {"vectors": v.name, "vocabulary": args.vocab, "out": args.out, "shape": list(matrix.shape), "coverage": report.as_dict()}
+    data = {
+        "vectors": v.name,
+        "vocabulary": args.vocab,
+        "out": args.out,
+        "shape": list(matrix.shape),
+        "coverage": report.as_dict(),
+    }
     text = f"{v.name}, vocabulary {args.vocab}: {report}"
     if args.out:
         text += f"\nwrote {args.out} (float32, {matrix.shape[0]:,} x {matrix.shape[1]})"
@@ -80,8 +105,20 @@ def run_matrix(args: argparse.Namespace) -> int:
 def plot_args(p: argparse.ArgumentParser) -> None:
     vector_args(p)
     p.add_argument("words", nargs="+", help="words to place on the map")
-    p.add_argument("-k", "--neighbours", "--neighbors", type=non_negative_int, default=0, help="also show each word's K nearest words")
-    p.add_argument("--method", choices=["pca", "tsne", "umap"], default="pca", help="projection (default pca; tsne/umap need an extra)")
+    p.add_argument(
+        "-k",
+        "--neighbours",
+        "--neighbors",
+        type=non_negative_int,
+        default=0,
+        help="also show each word's K nearest words",
+    )
+    p.add_argument(
+        "--method",
+        choices=["pca", "tsne", "umap"],
+        default="pca",
+        help="projection (default pca; tsne/umap need an extra)",
+    )
     p.add_argument("--out", required=True, type=output_file(PICTURES), help="picture to write (.png, .svg or .pdf)")
     p.add_argument("--dpi", type=positive_int, default=120, help="resolution of a PNG (default 120)")
 
@@ -107,14 +144,42 @@ def groups_arg(text: str) -> str:
 
 def explore_args(p: argparse.ArgumentParser) -> None:
     vector_args(p)
-    p.add_argument("words", nargs="*", metavar="WORD", help="words to show with their nearest words in the whole vocabulary")
+    p.add_argument(
+        "words", nargs="*", metavar="WORD", help="words to show with their nearest words in the whole vocabulary"
+    )
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--words", dest="words_n", type=positive_int, metavar="N", help="also the first N words (default 5000 when no WORD)")
-    group.add_argument("--vocab", type=existing_file, help="also the words of this file, one a line (unknown ones are listed and left out)")
-    p.add_argument("-k", "--neighbours", "--neighbors", type=positive_int, default=10, help="neighbours listed per word (default 10)")
-    p.add_argument("--method", choices=["pca", "tsne", "umap"], default="pca", help="projection (default pca; tsne/umap need an extra)")
-    p.add_argument("--groups", type=groups_arg, help="colours: a word<TAB>group file, or kmeans / kmeans:K for K clusters")
-    p.add_argument("--max-points", type=positive_int, help="raise the cap on points (100000 for pca, 20000 for tsne/umap)")
+    group.add_argument(
+        "--words",
+        dest="words_n",
+        type=positive_int,
+        metavar="N",
+        help="also the first N words (default 5000 when no WORD)",
+    )
+    group.add_argument(
+        "--vocab",
+        type=existing_file,
+        help="also the words of this file, one a line (unknown ones are listed and left out)",
+    )
+    p.add_argument(
+        "-k",
+        "--neighbours",
+        "--neighbors",
+        type=positive_int,
+        default=10,
+        help="neighbours listed per word (default 10)",
+    )
+    p.add_argument(
+        "--method",
+        choices=["pca", "tsne", "umap"],
+        default="pca",
+        help="projection (default pca; tsne/umap need an extra)",
+    )
+    p.add_argument(
+        "--groups", type=groups_arg, help="colours: a word<TAB>group file, or kmeans / kmeans:K for K clusters"
+    )
+    p.add_argument(
+        "--max-points", type=positive_int, help="raise the cap on points (100000 for pca, 20000 for tsne/umap)"
+    )
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed of t-SNE, UMAP and k-means (default 0)")
     p.add_argument("--no-analogy", action="store_true", help="leave the vectors (and the analogy box) out of the page")
     p.add_argument("--out", required=True, type=output_file((".html", ".htm")), help="the page to write (.html)")
@@ -125,11 +190,20 @@ def run_explore(args: argparse.Namespace) -> int:
 
     v = load(args)
     page = explore(
-        v, args.words or None, vocab=args.vocab or args.words_n, path=args.out, method=args.method,
-        neighbours=args.neighbours, groups=args.groups, analogy=False if args.no_analogy else None,
-        max_points=args.max_points, seed=args.seed,
+        v,
+        args.words or None,
+        vocab=args.vocab or args.words_n,
+        path=args.out,
+        method=args.method,
+        neighbours=args.neighbours,
+        groups=args.groups,
+        analogy=False if args.no_analogy else None,
+        max_points=args.max_points,
+        seed=args.seed,
     )
-    print(f"wrote {page.path}: {page.count:,} points ({page.method}), {page.size / 2**20:.1f} MiB; open it in a browser")
+    print(
+        f"wrote {page.path}: {page.count:,} points ({page.method}), {page.size / 2**20:.1f} MiB; open it in a browser"
+    )
     if page.missing:
         shown = ", ".join(page.missing[:10]) + (" ..." if len(page.missing) > 10 else "")
         print(f"{len(page.missing)} words not in {v.name or 'the vectors'} were left out: {shown}")
@@ -140,8 +214,12 @@ def projector_args(p: argparse.ArgumentParser) -> None:
     vector_args(p)
     group = p.add_mutually_exclusive_group()
     group.add_argument("--words", type=positive_int, default=10000, help="the first N words (default 10000)")
-    group.add_argument("--vocab", type=existing_file, help="a file of words to export, one per line (blank lines skipped)")
-    p.add_argument("--out", required=True, type=output_folder, help="folder to write the two files into (created if needed)")
+    group.add_argument(
+        "--vocab", type=existing_file, help="a file of words to export, one per line (blank lines skipped)"
+    )
+    p.add_argument(
+        "--out", required=True, type=output_folder, help="folder to write the two files into (created if needed)"
+    )
 
 
 def run_projector(args: argparse.Namespace) -> int:
@@ -167,8 +245,17 @@ def export_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", required=True, choices=EXPORT_FORMATS, help="output format")
     p.add_argument("--out", required=True, type=output_file(), help="file to write (.gz or .bz2 to compress)")
     p.add_argument("--limit", type=positive_int, help="only the first N words")
-    p.add_argument("--precision", type=positive_int, help="significant digits in text formats (compact but lossy; default: exact float32)")
-    p.add_argument("--input-format", choices=FORMATS, metavar="FORMAT", help="format of SOURCE when it is a file (detected when omitted)")
+    p.add_argument(
+        "--precision",
+        type=positive_int,
+        help="significant digits in text formats (compact but lossy; default: exact float32)",
+    )
+    p.add_argument(
+        "--input-format",
+        choices=FORMATS,
+        metavar="FORMAT",
+        help="format of SOURCE when it is a file (detected when omitted)",
+    )
     p.add_argument("--member", help="file inside a .zip archive")
     cache_dir_arg(p)
 
@@ -188,9 +275,26 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 COMMANDS = [
-    Command("matrix", "embedding-layer weight matrix for a vocabulary file, with its coverage", matrix_args, run_matrix),
-    Command("plot", "a labelled 2-D map (PCA, t-SNE or UMAP) of words and their neighbours, as a picture", plot_args, run_plot),
-    Command("explore", "an interactive map (one offline HTML page): search, neighbours, analogies, groups", explore_args, run_explore),
-    Command("export-projector", "vectors.tsv + metadata.tsv for the TensorFlow Embedding Projector", projector_args, run_projector),
+    Command(
+        "matrix", "embedding-layer weight matrix for a vocabulary file, with its coverage", matrix_args, run_matrix
+    ),
+    Command(
+        "plot",
+        "a labelled 2-D map (PCA, t-SNE or UMAP) of words and their neighbours, as a picture",
+        plot_args,
+        run_plot,
+    ),
+    Command(
+        "explore",
+        "an interactive map (one offline HTML page): search, neighbours, analogies, groups",
+        explore_args,
+        run_explore,
+    ),
+    Command(
+        "export-projector",
+        "vectors.tsv + metadata.tsv for the TensorFlow Embedding Projector",
+        projector_args,
+        run_projector,
+    ),
     Command("export", "write vectors out as GloVe text, word2vec binary or word2vec text", export_args, run_export),
 ]

@@ -3,6 +3,7 @@
 No command asks for a progress bar: ``progress=None`` lets :mod:`pretrained.progress` decide
 (off with ``-q``, ``$PRETRAINED_PROGRESS=0`` or a standard error that is not a terminal).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,7 +42,9 @@ def index_for(args: argparse.Namespace, v) -> Optional[object]:
 def build_args(p: argparse.ArgumentParser) -> None:
     vector_args(p)
     index_args(p)
-    p.add_argument("--out", type=creatable, help="the .ann file (or a folder) to write; default: the cache, beside the vectors")
+    p.add_argument(
+        "--out", type=creatable, help="the .ann file (or a folder) to write; default: the cache, beside the vectors"
+    )
     p.add_argument("--on-disk", action="store_true", help="annoy: build in the file rather than in memory (huge sets)")
     p.add_argument("--jobs", type=jobs, default=-1, help="build threads (default -1: all cores)")
     p.add_argument("--recall", type=fraction, help="then tune search_k for this recall@10 and store it (e.g. 0.95)")
@@ -51,7 +54,6 @@ def build_args(p: argparse.ArgumentParser) -> None:
 
 def run_build(args: argparse.Namespace) -> int:
     from pretrained.index import build_index
-
     from pretrained.index.backend import backend_class
 
     params = index_params(args)
@@ -65,8 +67,15 @@ def run_build(args: argparse.Namespace) -> int:
         print(f"indexing {v!r}: {args.backend}, {shown}{phase}", file=sys.stderr, flush=True)
     started = time.perf_counter()
     index = build_index(
-        v, args.out, backend=args.backend, n_jobs=args.jobs, on_disk=args.on_disk,
-        search_k=args.search_k, progress=None, force=args.force, **params,
+        v,
+        args.out,
+        backend=args.backend,
+        n_jobs=args.jobs,
+        on_disk=args.on_disk,
+        search_k=args.search_k,
+        progress=None,
+        force=args.force,
+        **params,
     )
     seconds = time.perf_counter() - started
     build = index.sidecar["build"]
@@ -96,7 +105,10 @@ def _verify(index, rows: int, sample: int = 100) -> Tuple[str, dict]:
 
     held = index.backend.describe()["items"]
     if held != rows:
-        raise IndexMismatchError(f"{index.path}: the collection holds {held} rows, the vectors have {rows}; run the same command again to resume", str(index.path))
+        raise IndexMismatchError(
+            f"{index.path}: the collection holds {held} rows, the vectors have {rows}; run the same command again to resume",
+            str(index.path),
+        )
     report = index.recall(sample=min(sample, rows - 1), k=min(10, rows - 1))
     line = f"verified: {held:,} rows in the collection (= the vectors); recall@{report.k} {report.recall:.3f} on {report.sample} sampled words against exact search"
     return line, {"rows": held, "recall": report.recall, "k": report.k, "sample": report.sample}
@@ -110,10 +122,16 @@ def _stored(cls, name: str) -> bool:
 def check_args(p: argparse.ArgumentParser) -> None:
     vector_args(p)
     index_args(p)
-    p.add_argument("--index-path", type=existing_file, help="the .ann file (default: the cached index with --backend and its parameters)")
+    p.add_argument(
+        "--index-path",
+        type=existing_file,
+        help="the .ann file (default: the cached index with --backend and its parameters)",
+    )
     p.add_argument("--sample", type=positive_int, default=1000, help="sampled query words (default 1000)")
     p.add_argument("-k", type=positive_int, default=10, help="recall@k (default 10)")
-    p.add_argument("--recall", type=fraction, help="find the smallest search_k reaching this recall (in (0, 1]) instead")
+    p.add_argument(
+        "--recall", type=fraction, help="find the smallest search_k reaching this recall (in (0, 1]) instead"
+    )
     p.add_argument("--save", action="store_true", help="with --recall: store the tuned search_k in the sidecar")
     json_flag(p)
 
@@ -136,6 +154,11 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 COMMANDS = [
-    Command("build-index", "build a neighbour index (Annoy by default; HNSW; push to Milvus) into the cache unless --out", build_args, run_build),
+    Command(
+        "build-index",
+        "build a neighbour index (Annoy by default; HNSW; push to Milvus) into the cache unless --out",
+        build_args,
+        run_build,
+    ),
     Command("index-check", "recall@k and speed of an index against exact search", check_args, run_check),
 ]

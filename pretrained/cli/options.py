@@ -14,6 +14,7 @@ Traceback (most recent call last):
 ...
 argparse.ArgumentTypeError: must be a positive integer, got '0'
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,7 +48,6 @@ __all__ = [
     "optional",
     "load",
 ]
-
 
 
 class RegistryChoices:
@@ -268,7 +268,9 @@ def _backends() -> Dict[str, Any]:
 def backend_arg(p: argparse.ArgumentParser) -> None:
     """--backend: which index (Annoy by default); the choices are the registry's."""
     names = list(_backends())
-    p.add_argument("--backend", choices=names, default="annoy", help=f"{', '.join(names)} (default annoy; one memory-mapped file)")
+    p.add_argument(
+        "--backend", choices=names, default="annoy", help=f"{', '.join(names)} (default annoy; one memory-mapped file)"
+    )
 
 
 def _flag_type(param: Any) -> Callable[[str], Any]:
@@ -300,18 +302,28 @@ def index_args(p: argparse.ArgumentParser) -> None:
         metavar = "SECRET" if param.secret else None
         p.add_argument(flag, type=_flag_type(param), dest=param.name, metavar=metavar, help=shown)
     efforts = ", ".join(f"{name}'s {cls.effort_name}" for name, cls in _backends().items())
-    p.add_argument("--search-k", type=positive_int, help=f"search effort per query: {efforts} (default: the index's, see index-check --recall)")
+    p.add_argument(
+        "--search-k",
+        type=positive_int,
+        help=f"search effort per query: {efforts} (default: the index's, see index-check --recall)",
+    )
 
 
 def index_params(args: argparse.Namespace) -> Dict[str, Any]:
     """The parameters the options give for ``--backend`` (UsageError for another backend's)."""
     cls = _backends()[args.backend]
     own = {param.name for param in cls.parameters}
-    foreign = [(flag, owners) for flag, (param, owners) in _flags().items() if param.name not in own and getattr(args, param.name, None) is not None]
+    foreign = [
+        (flag, owners)
+        for flag, (param, owners) in _flags().items()
+        if param.name not in own and getattr(args, param.name, None) is not None
+    ]
     if foreign:
         flags = " and ".join(flag for flag, _ in foreign)
         owners = sorted({o for _, names in foreign for o in names})
-        raise UsageError(f"{flags} belong{'s' if len(foreign) == 1 else ''} to --backend {' or '.join(owners)}, not {args.backend}")
+        raise UsageError(
+            f"{flags} belong{'s' if len(foreign) == 1 else ''} to --backend {' or '.join(owners)}, not {args.backend}"
+        )
     return {name: getattr(args, name) for name in own if getattr(args, name, None) is not None}
 
 
@@ -319,9 +331,13 @@ def global_args(p: argparse.ArgumentParser, *, top: bool) -> None:
     """-v, -q and --debug: on the top parser, and again on every subcommand (so they may follow
     the command name) with suppressed defaults, so a subcommand never resets the top's value."""
     default: Dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
-    p.add_argument("-v", "--verbose", action="count", help="log more (-vv for debug)", **({"default": 0} if top else default))
+    p.add_argument(
+        "-v", "--verbose", action="count", help="log more (-vv for debug)", **({"default": 0} if top else default)
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars, only errors", **default)
-    p.add_argument("--debug", action="store_true", help="show the traceback of an error ($PRETRAINED_DEBUG=1)", **default)
+    p.add_argument(
+        "--debug", action="store_true", help="show the traceback of an error ($PRETRAINED_DEBUG=1)", **default
+    )
 
 
 def optional(value: Optional[int], zero_means_none: bool = True) -> Optional[int]:

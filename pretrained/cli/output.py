@@ -8,6 +8,7 @@ Examples
 >>> print(to_json({"cosine": float("nan"), "words": ("a", "b")}, indent=None))
 {"cosine": null, "words": ["a", "b"]}
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """Commands for your own embeddings: train, compare, embed."""
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,14 @@ __all__ = ["COMMANDS"]
 
 
 def train_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("corpus", type=existing_file, help="text file, one sentence a line (.gz/.bz2/.xz/.zip too), split by the default tokenizer")
-    p.add_argument("--encoding", default="utf-8", help="the corpus file's text encoding (default utf-8; e.g. latin-1, cp1252)")
+    p.add_argument(
+        "corpus",
+        type=existing_file,
+        help="text file, one sentence a line (.gz/.bz2/.xz/.zip too), split by the default tokenizer",
+    )
+    p.add_argument(
+        "--encoding", default="utf-8", help="the corpus file's text encoding (default utf-8; e.g. latin-1, cp1252)"
+    )
     p.add_argument("--name", required=True, help="name to save it under (then: pretrained neighbours NAME WORD)")
     p.add_argument("--method", choices=["word2vec", "fasttext"], default="word2vec", help="default word2vec")
     p.add_argument("--dim", type=positive_int, default=100, help="dimensions (default 100)")
@@ -44,13 +51,33 @@ def run_train(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     v = train(
-        args.corpus, args.name, method=args.method, dim=args.dim, window=args.window, min_count=args.min_count,
-        epochs=args.epochs, seed=args.seed, workers=args.workers, cache_dir=args.cache_dir, overwrite=args.overwrite,
+        args.corpus,
+        args.name,
+        method=args.method,
+        dim=args.dim,
+        window=args.window,
+        min_count=args.min_count,
+        epochs=args.epochs,
+        seed=args.seed,
+        workers=args.workers,
+        cache_dir=args.cache_dir,
+        overwrite=args.overwrite,
         encoding=args.encoding,
     )
     seconds = time.perf_counter() - started
-    data = {"name": args.name, "entry": v.path, "count": len(v), "dim": v.dim, "seconds": round(seconds, 2), "source": v.meta.get("source")}
-    emit(args, data, f"{v!r} trained in {seconds:.1f} s, saved at {v.path}\nuse it: pretrained neighbours {args.name} WORD")
+    data = {
+        "name": args.name,
+        "entry": v.path,
+        "count": len(v),
+        "dim": v.dim,
+        "seconds": round(seconds, 2),
+        "source": v.meta.get("source"),
+    }
+    emit(
+        args,
+        data,
+        f"{v!r} trained in {seconds:.1f} s, saved at {v.path}\nuse it: pretrained neighbours {args.name} WORD",
+    )
     return 0
 
 
@@ -94,7 +121,9 @@ def run_compare(args: argparse.Namespace) -> int:
 def embed_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", help="catalogue name, saved name or vector file")
     p.add_argument("file", type=existing_file, help="UTF-8 text file, one text a line (only \\n ends a line)")
-    p.add_argument("--out", required=True, type=output_file((".npy",)), help="the .npy file to write (float32, one row a line)")
+    p.add_argument(
+        "--out", required=True, type=output_file((".npy",)), help="the .npy file to write (float32, one row a line)"
+    )
     p.add_argument("--pooling", choices=["mean", "sum", "max"], default="mean", help="default mean")
     p.add_argument("--no-lowercase", action="store_true", help="do not lower-case the texts")
     cache_dir_arg(p)
@@ -133,13 +162,31 @@ def run_embed(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
     save_npy(args.out, matrix)
     empty = int((~matrix.any(axis=1)).sum())
-    data = {"vectors": v.name, "texts": len(texts), "out": args.out, "shape": list(matrix.shape), "without_known_words": empty, "seconds": round(seconds, 3)}
-    emit(args, data, f"wrote {args.out}: {len(texts):,} texts x {matrix.shape[1]} (float32, {args.pooling} of {v.name}) in {seconds:.2f} s; {empty:,} texts had no known word (zero rows)")
+    data = {
+        "vectors": v.name,
+        "texts": len(texts),
+        "out": args.out,
+        "shape": list(matrix.shape),
+        "without_known_words": empty,
+        "seconds": round(seconds, 3),
+    }
+    emit(
+        args,
+        data,
+        f"wrote {args.out}: {len(texts):,} texts x {matrix.shape[1]} (float32, {args.pooling} of {v.name}) in {seconds:.2f} s; {empty:,} texts had no known word (zero rows)",
+    )
     return 0
 
 
 COMMANDS = [
-    Command("train", "train word2vec or fastText on your corpus (gensim) and save it under a name", train_args, run_train),
-    Command("compare", "which words moved between two vector sets (aligned by orthogonal Procrustes)", compare_args, run_compare),
+    Command(
+        "train", "train word2vec or fastText on your corpus (gensim) and save it under a name", train_args, run_train
+    ),
+    Command(
+        "compare",
+        "which words moved between two vector sets (aligned by orthogonal Procrustes)",
+        compare_args,
+        run_compare,
+    ),
     Command("embed", "one vector per text line (mean of its known words) into a .npy file", embed_args, run_embed),
 ]

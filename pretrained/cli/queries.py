@@ -1,4 +1,5 @@
 """Commands that ask the vectors questions: neighbours, analogy, evaluate."""
+
 from __future__ import annotations
 
 import argparse
@@ -25,7 +26,9 @@ METHODS = ("add", "mul")
 
 
 def _through_index(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--index", action="store_true", help="answer through the cached index (built if missing; see --backend)")
+    p.add_argument(
+        "--index", action="store_true", help="answer through the cached index (built if missing; see --backend)"
+    )
     index_args(p)
 
 
@@ -81,13 +84,34 @@ def run_analogy(args: argparse.Namespace) -> int:
 
 def evaluate_args(p: argparse.ArgumentParser) -> None:
     vector_args(p)
-    p.add_argument("--analogies", type=file_or_dataset, help="analogy file (default: Google's questions-words.txt shipped with gensim)")
-    p.add_argument("--pairs", nargs="+", type=file_or_dataset, metavar="FILE", help="word-pair files (default: wordsim353 simlex999)")
-    p.add_argument("--restrict-vocab", type=non_negative_int, default=300000, help="only the first N words (default 300000; 0 = all)")
+    p.add_argument(
+        "--analogies",
+        type=file_or_dataset,
+        help="analogy file (default: Google's questions-words.txt shipped with gensim)",
+    )
+    p.add_argument(
+        "--pairs",
+        nargs="+",
+        type=file_or_dataset,
+        metavar="FILE",
+        help="word-pair files (default: wordsim353 simlex999)",
+    )
+    p.add_argument(
+        "--restrict-vocab",
+        type=non_negative_int,
+        default=300000,
+        help="only the first N words (default 300000; 0 = all)",
+    )
     p.add_argument("--method", choices=METHODS, default="add", help="3CosAdd (default) or 3CosMul")
-    p.add_argument("--index", action="store_true", help="also answer through the approximate neighbour index, side by side")
+    p.add_argument(
+        "--index", action="store_true", help="also answer through the approximate neighbour index, side by side"
+    )
     backend_arg(p)
-    p.add_argument("--search-k", type=positive_int, help="with --index: the search effort per query (annoy's nodes, hnsw's ef, ...; more = exacter, slower)")
+    p.add_argument(
+        "--search-k",
+        type=positive_int,
+        help="with --index: the search effort per query (annoy's nodes, hnsw's ef, ...; more = exacter, slower)",
+    )
     json_flag(p)
 
 
@@ -98,7 +122,9 @@ def _load_index(v, backend: str = "annoy"):
 
     make = getattr(v, "index", None)
     if make is None:
-        raise IndexUnavailableError("--index needs neighbour-index support (Vectors.index()), which this installation lacks")
+        raise IndexUnavailableError(
+            "--index needs neighbour-index support (Vectors.index()), which this installation lacks"
+        )
     try:
         return make(backend=backend)
     except ImportError as exc:
@@ -145,7 +171,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     exact = evaluate_analogies(v, args.analogies, restrict_vocab=restrict, method=args.method)
     approx = None
     if index is not None:
-        approx = evaluate_analogies(v, args.analogies, restrict_vocab=restrict, method=args.method, index=index, search_k=args.search_k)
+        approx = evaluate_analogies(
+            v, args.analogies, restrict_vocab=restrict, method=args.method, index=index, search_k=args.search_k
+        )
     pairs = _pairs(v, args.pairs if args.pairs is not None else ["wordsim353", "simlex999"], restrict)
     data = {"name": v.name, "analogies": exact.to_dict(), "pairs": [p.to_dict() for p in pairs]}
     if approx is None:
@@ -160,7 +188,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 
 COMMANDS = [
-    Command("neighbours", "nearest words by cosine similarity", neighbours_args, run_neighbours, aliases=("neighbors",)),
+    Command(
+        "neighbours", "nearest words by cosine similarity", neighbours_args, run_neighbours, aliases=("neighbors",)
+    ),
     Command("analogy", "a : b :: c : ?  (man king woman -> queen)", analogy_args, run_analogy),
     Command("evaluate", "analogy accuracy and word-pair correlation (gensim's rules)", evaluate_args, run_evaluate),
 ]

@@ -1,5 +1,6 @@
 """Commands about vector sets and the cache: list, download, convert, info, cache, and ``sets``
 (your saved sets, which no cache command touches)."""
+
 from __future__ import annotations
 
 import argparse
@@ -22,10 +23,9 @@ def list_args(p: argparse.ArgumentParser) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from pretrained.remote import catalog
-    from pretrained.remote import downloader
-    from pretrained.remote import packaged as embedded
     from pretrained.cache import entries as store
+    from pretrained.remote import catalog, downloader
+    from pretrained.remote import packaged as embedded
 
     lines, data = [], []
     for e in catalog.entries():
@@ -38,7 +38,9 @@ def run_list(args: argparse.Namespace) -> int:
         else:
             status = "-"
         data.append({**e.as_dict(), "status": status})
-        lines.append((e.name, f"{e.dim}", f"{e.count:,}" if e.count else "?", human(e.size), status, ", ".join(e.aliases)))
+        lines.append(
+            (e.name, f"{e.dim}", f"{e.count:,}" if e.count else "?", human(e.size), status, ", ".join(e.aliases))
+        )
     header = ("name", "dim", "words", "download", "status", "aliases")
     widths = [max(len(r[i]) for r in lines + [header]) for i in range(len(header))]
     text = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header] + lines]
@@ -56,10 +58,9 @@ def download_args(p: argparse.ArgumentParser) -> None:
 
 
 def run_download(args: argparse.Namespace) -> int:
-    from pretrained.remote import catalog
-    from pretrained.remote import downloader
-    from pretrained.remote import packaged as embedded
     from pretrained.cache import entries as store
+    from pretrained.remote import catalog, downloader
+    from pretrained.remote import packaged as embedded
 
     progress = False if args.quiet else None
     entries = [catalog.get(name) for name in args.names]  # every name known before any download
@@ -93,7 +94,14 @@ def convert_args(p: argparse.ArgumentParser) -> None:
 
 def run_convert(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    dest = api.convert(args.source, format=args.format, member=args.member, limit=args.limit, cache_dir=args.cache_dir, force=args.force)
+    dest = api.convert(
+        args.source,
+        format=args.format,
+        member=args.member,
+        limit=args.limit,
+        cache_dir=args.cache_dir,
+        force=args.force,
+    )
     v = load(args)
     seconds = time.perf_counter() - started
     data = {"entry": str(dest), "count": len(v), "dim": v.dim, "seconds": round(seconds, 3), "meta": v.meta}
@@ -116,9 +124,9 @@ def _catalogue_lines(source: str) -> List[str]:
 
 
 def run_info(args: argparse.Namespace) -> int:
+    from pretrained.cache import entries as store
     from pretrained.remote import catalog
     from pretrained.remote import packaged as embedded
-    from pretrained.cache import entries as store
 
     if catalog.has(args.source):
         entry = catalog.get(args.source)
@@ -145,13 +153,25 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def data_dir_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data-dir", help="folder of your own data; saved sets are in its sets/ (default: $PRETRAINED_DATA or the user data folder)")
+    p.add_argument(
+        "--data-dir",
+        help="folder of your own data; saved sets are in its sets/ (default: $PRETRAINED_DATA or the user data folder)",
+    )
 
 
 def cache_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", nargs="?", choices=["list", "verify", "remove", "prune"], default="list",
-                   help="list (default): converted sets, downloads, indexes and, apart, your saved sets; verify: re-hash them; remove NAME; prune: leftovers")
-    p.add_argument("name", nargs="?", help="for remove: a catalogue name or an item name from `cache list` (never a saved set: see `pretrained sets remove`)")
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=["list", "verify", "remove", "prune"],
+        default="list",
+        help="list (default): converted sets, downloads, indexes and, apart, your saved sets; verify: re-hash them; remove NAME; prune: leftovers",
+    )
+    p.add_argument(
+        "name",
+        nargs="?",
+        help="for remove: a catalogue name or an item name from `cache list` (never a saved set: see `pretrained sets remove`)",
+    )
     p.add_argument("--dry-run", action="store_true", help="for prune: show what would go, remove nothing")
     cache_dir_arg(p)
     data_dir_arg(p)
@@ -164,7 +184,9 @@ def _cache_verify(args: argparse.Namespace) -> int:
     report = cachedir.verify(args.cache_dir, args.data_dir)
     bad = [r for r in report if not r["ok"]]
     text = "\n".join(f"{'ok ' if r['ok'] else 'BAD'}  {r['kind']:<9} {r['name']}  {r['detail']}" for r in report)
-    text = (text or "(the cache is empty)") + f"\n{len(report) - len(bad)} ok, {len(bad)} bad in {cachedir.root(args.cache_dir)}"
+    text = (
+        text or "(the cache is empty)"
+    ) + f"\n{len(report) - len(bad)} ok, {len(bad)} bad in {cachedir.root(args.cache_dir)}"
     emit(args, report, text)
     return 1 if bad else 0
 
@@ -177,7 +199,9 @@ def _cache_prune(args: argparse.Namespace) -> int:
     data = [{"path": str(path), "size": size, "why": why} for path, size, why in found]
     lines = [f"{verb} {path}  ({human(size)}: {why})" for path, size, why in found]
     total = sum(size for _, size, _ in found)
-    lines.append(f"{len(found)} items, {human(total)} {verb if found else 'nothing to remove'} in {cachedir.root(args.cache_dir)}")
+    lines.append(
+        f"{len(found)} items, {human(total)} {verb if found else 'nothing to remove'} in {cachedir.root(args.cache_dir)}"
+    )
     emit(args, {"dry_run": args.dry_run, "items": data, "bytes": total}, "\n".join(lines))
     return 0
 
@@ -201,7 +225,11 @@ def run_cache(args: argparse.Namespace) -> int:
         return _cache_prune(args)
     items = [i for i in cachedir.items(args.cache_dir) if i.kind != "saved"]
     data = [{"kind": i.kind, "name": i.name, "path": str(i.path), "size": i.size, "why": i.why} for i in items]
-    lines = [f"{i.kind:<9} {human(i.size):>10}  {i.name}" + (f"  ({i.why}; `pretrained cache prune` removes it)" if i.why else "") for i in items]
+    lines = [
+        f"{i.kind:<9} {human(i.size):>10}  {i.name}"
+        + (f"  ({i.why}; `pretrained cache prune` removes it)" if i.why else "")
+        for i in items
+    ]
     lines.append(f"{len(items)} items, {human(sum(i.size for i in items))} in {cachedir.root(args.cache_dir)}")
     lines += ["", *_saved_listing(args)[1]]  # JSON: the cache's items only (`pretrained sets --json` lists saved sets)
     emit(args, data, "\n".join(lines))
@@ -211,7 +239,7 @@ def run_cache(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------- your saved sets
 
 
-def _saved_listing(args: argparse.Namespace) -> "tuple[list, List[str]]":
+def _saved_listing(args: argparse.Namespace) -> tuple[list, List[str]]:
     """(JSON rows, text lines) of the saved sets, headed by their folder."""
     from pretrained.interop import saving
 
@@ -227,8 +255,13 @@ def _saved_listing(args: argparse.Namespace) -> "tuple[list, List[str]]":
 
 
 def sets_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", nargs="?", choices=["list", "remove"], default="list",
-                   help="list (default): your saved sets and their folder; remove NAME: delete one saved set (your data: nothing else removes it)")
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=["list", "remove"],
+        default="list",
+        help="list (default): your saved sets and their folder; remove NAME: delete one saved set (your data: nothing else removes it)",
+    )
     p.add_argument("name", nargs="?", help="for remove: the saved set to delete (for good)")
     data_dir_arg(p)
     cache_dir_arg(p)
@@ -255,7 +288,11 @@ COMMANDS = [
     Command("convert", "convert a vector file (or catalogue set) into the cache once", convert_args, run_convert),
     Command("info", "what a vector set holds and where its cache entry is", info_args, run_info),
     Command("list", "the catalogue: every known set, its size and whether it is here", list_args, run_list),
-    Command("download", "download (and convert) catalogue sets now, e.g. in a Docker build", download_args, run_download),
-    Command("cache", "what the cache holds: list, verify (re-hash), remove NAME, prune (leftovers)", cache_args, run_cache),
+    Command(
+        "download", "download (and convert) catalogue sets now, e.g. in a Docker build", download_args, run_download
+    ),
+    Command(
+        "cache", "what the cache holds: list, verify (re-hash), remove NAME, prune (leftovers)", cache_args, run_cache
+    ),
     Command("sets", "your saved sets (kept apart from the cache): list, remove NAME", sets_args, run_sets),
 ]

@@ -29,6 +29,7 @@ In the cache the composed word vectors are the usual ``vectors.npy``; the bucket
 ``ngrams.npy`` (float32, memory-mapped on reload), the word counts as ``counts.npy``, and
 ``meta.json`` gets ``"subwords": {"minn", "maxn", "bucket"}``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,18 +43,43 @@ import numpy as np
 
 from pretrained.cache import atomic
 from pretrained.cache import entries as store
+from pretrained.core.vectors import Vectors
 from pretrained.errors import CacheError, FormatError
 from pretrained.formats import Block
 from pretrained.formats.sources import open_source
-from pretrained.core.vectors import Vectors
 
-__all__ = ["MAGIC", "EOS", "Subwords", "FastTextVectors", "is_fasttext_bin", "ngrams", "ngram_hashes", "ngram_hash_table", "ft_hash", "read_subwords", "convert"]
+__all__ = [
+    "MAGIC",
+    "EOS",
+    "Subwords",
+    "FastTextVectors",
+    "is_fasttext_bin",
+    "ngrams",
+    "ngram_hashes",
+    "ngram_hash_table",
+    "ft_hash",
+    "read_subwords",
+    "convert",
+]
 
 logger = logging.getLogger(__name__)
 
 MAGIC = 793712314
 NGRAMS, COUNTS = "ngrams.npy", "counts.npy"
-_ARGS = ("dim", "ws", "epoch", "min_count", "neg", "word_ngrams", "loss", "model", "bucket", "minn", "maxn", "lr_update_rate")
+_ARGS = (
+    "dim",
+    "ws",
+    "epoch",
+    "min_count",
+    "neg",
+    "word_ngrams",
+    "loss",
+    "model",
+    "bucket",
+    "minn",
+    "maxn",
+    "lr_update_rate",
+)
 _ROWS_PER_READ = 1 << 13
 _WORDS_PER_BLOCK = 8192
 
@@ -110,7 +136,9 @@ def ngram_hashes(word: Union[str, bytes], minn: int, maxn: int, bucket: int, enc
     return [ft_hash(g) % bucket for g in ngrams(word, minn, maxn, encoding)] if bucket else []
 
 
-def ngram_hash_table(words: Sequence[Union[str, bytes]], minn: int, maxn: int, bucket: int, encoding: str = "utf-8") -> Tuple[np.ndarray, np.ndarray]:
+def ngram_hash_table(
+    words: Sequence[Union[str, bytes]], minn: int, maxn: int, bucket: int, encoding: str = "utf-8"
+) -> Tuple[np.ndarray, np.ndarray]:
     """:func:`ngram_hashes` of many words at once, vectorised: ``(flat, lengths)`` where word ``i``'s
     bucket rows are the next ``lengths[i]`` entries of ``flat``, in fastText's order.
 
@@ -186,7 +214,7 @@ class Subwords:
         return vec * np.float32(1.0 / len(rows))
 
 
-def read_subwords(entry: "os.PathLike[str] | str", meta: dict) -> Optional[Subwords]:
+def read_subwords(entry: os.PathLike[str] | str, meta: dict) -> Optional[Subwords]:
     """The :class:`Subwords` of a cache entry (``ngrams.npy`` memory-mapped), or None."""
     info = meta.get("subwords")
     if not info:
@@ -195,13 +223,17 @@ def read_subwords(entry: "os.PathLike[str] | str", meta: dict) -> Optional[Subwo
     try:
         grid = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError) as exc:
-        raise CacheError(f"cache entry {entry} has no readable {NGRAMS} ({exc}); remove the folder and load again") from exc
+        raise CacheError(
+            f"cache entry {entry} has no readable {NGRAMS} ({exc}); remove the folder and load again"
+        ) from exc
     if grid.dtype != np.float32 or grid.shape != (info["bucket"], meta["dim"]):
-        raise CacheError(f"cache entry {entry}: {NGRAMS} is {grid.shape} {grid.dtype}, meta says ({info['bucket']}, {meta['dim']}); remove the folder and load again")
+        raise CacheError(
+            f"cache entry {entry}: {NGRAMS} is {grid.shape} {grid.dtype}, meta says ({info['bucket']}, {meta['dim']}); remove the folder and load again"
+        )
     return Subwords(grid, int(info["minn"]), int(info["maxn"]), str(info.get("encoding") or "utf-8"))
 
 
-def read_counts(entry: "os.PathLike[str] | str") -> Optional[np.ndarray]:
+def read_counts(entry: os.PathLike[str] | str) -> Optional[np.ndarray]:
     """The word counts a cache entry keeps (``counts.npy``), or None."""
     path = Path(entry) / COUNTS
     return np.load(path, allow_pickle=False) if path.is_file() else None
@@ -216,11 +248,21 @@ def _plausible_old_header(head: bytes) -> bool:
         return False
     dim, ws, epoch, min_count, neg, _, loss, model, bucket, minn, maxn, _ = struct.unpack("<12i", head[:48])
     (t,) = struct.unpack("<d", head[48:56])
-    return (0 < dim <= 100000 and 0 < ws < 1000 and 0 < epoch < 1000000 and min_count >= 0 and neg >= 0
-            and 1 <= loss <= 4 and 1 <= model <= 3 and bucket >= 0 and 0 <= minn <= maxn <= 1000 and 0 <= t < 1)
+    return (
+        0 < dim <= 100000
+        and 0 < ws < 1000
+        and 0 < epoch < 1000000
+        and min_count >= 0
+        and neg >= 0
+        and 1 <= loss <= 4
+        and 1 <= model <= 3
+        and bucket >= 0
+        and 0 <= minn <= maxn <= 1000
+        and 0 <= t < 1
+    )
 
 
-def is_fasttext_bin(path: "os.PathLike[str] | str", member: Optional[str] = None) -> bool:
+def is_fasttext_bin(path: os.PathLike[str] | str, member: Optional[str] = None) -> bool:
     """Whether the (possibly compressed) file is a fastText model: its magic number, or (for the
     old format without one) a plausible header."""
     try:
@@ -242,7 +284,10 @@ class _Reader:
         more = self.stream.read(1 << 16)
         if not more:
             at = f" (word {i + 1})" if i is not None else ""
-            raise FormatError(f"truncated fastText .bin: the file ends inside {what}{at}, at byte {self.offset + len(self.buf)}", self.path)
+            raise FormatError(
+                f"truncated fastText .bin: the file ends inside {what}{at}, at byte {self.offset + len(self.buf)}",
+                self.path,
+            )
         self.offset += self.pos
         self.buf, self.pos = self.buf[self.pos :] + more, 0
 
@@ -256,7 +301,9 @@ class _Reader:
         rest = self.stream.read(n - len(out)) if n > len(out) else b""
         out += rest
         if len(out) < n:
-            raise FormatError(f"truncated fastText .bin: the file ends inside {what}, at byte {self.offset + len(rest)}", self.path)
+            raise FormatError(
+                f"truncated fastText .bin: the file ends inside {what}, at byte {self.offset + len(rest)}", self.path
+            )
         self.offset += len(rest)
         return out
 
@@ -304,8 +351,14 @@ def _decode_words(raw: List[bytes], encoding: Optional[str], path: str) -> List[
             bad.append((i, b))
             words.append("")
     if bad:
-        shown = ", ".join(f"word {i + 1} {b!r}" for i, b in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
-        guess = ", e.g. " + ", ".join(repr(b.decode("latin-1")) for _, b in bad[:3]) + " in Latin-1" if encoding is None else ""
+        shown = ", ".join(f"word {i + 1} {b!r}" for i, b in bad[:5]) + (
+            f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        )
+        guess = (
+            ", e.g. " + ", ".join(repr(b.decode("latin-1")) for _, b in bad[:3]) + " in Latin-1"
+            if encoding is None
+            else ""
+        )
         raise FormatError(
             f"{len(bad)} word(s) of this fastText .bin are not valid {codec}: {shown}{guess}; "
             f"pass the file's encoding, e.g. encoding='latin-1' or 'cp852' (as gensim's load_facebook_vectors takes)",
@@ -326,7 +379,9 @@ def read_header(r: _Reader, unicode_errors: str = "strict", encoding: Optional[s
         raise FormatError("not a fastText .bin file (no magic number, no plausible header)", r.path)
     args = dict(zip(_ARGS, ints), t=t, version=version if new else 0)
     size, nwords, nlabels = r.unpack("3i", "the dictionary header")
-    ntokens, pruneidx = r.unpack("2q", "the dictionary header") if new else (r.unpack("q", "the dictionary header")[0], 0)
+    ntokens, pruneidx = (
+        r.unpack("2q", "the dictionary header") if new else (r.unpack("q", "the dictionary header")[0], 0)
+    )
     if nlabels > 0:
         raise FormatError(f"a supervised fastText model ({nlabels} labels) holds no unsupervised word vectors", r.path)
     raw, counts = [], np.empty(size, np.int64)
@@ -340,7 +395,9 @@ def read_header(r: _Reader, unicode_errors: str = "strict", encoding: Optional[s
         raise FormatError("a quantized fastText model (.ftz) is not supported; use the full .bin", r.path)
     rows, dim = r.unpack("2q", "the matrix header")
     if dim != args["dim"] or rows != nwords + args["bucket"]:
-        raise FormatError(f"matrix of {rows} x {dim}, expected {nwords} words + {args['bucket']} buckets x {args['dim']}", r.path)
+        raise FormatError(
+            f"matrix of {rows} x {dim}, expected {nwords} words + {args['bucket']} buckets x {args['dim']}", r.path
+        )
     return Header(args, words, raw, counts, ntokens, rows, dim)
 
 
@@ -363,7 +420,9 @@ def _copy_rows(r: _Reader, dest: np.ndarray, what: str) -> None:
         r.rows_into(dest[s : s + _ROWS_PER_READ], what)
 
 
-def _composed(words: List[str], raw: List[bytes], keep: np.ndarray, word_rows: np.ndarray, grid: np.ndarray, minn: int, maxn: int) -> Iterator[Block]:
+def _composed(
+    words: List[str], raw: List[bytes], keep: np.ndarray, word_rows: np.ndarray, grid: np.ndarray, minn: int, maxn: int
+) -> Iterator[Block]:
     """Blocks of the kept words' vectors as ``FastText::getWordVector`` computes them: own row,
     then the n-gram rows (hashed from the file's bytes ``raw``) added in that order, times
     ``float32(1 / (1 + n))``; ``</s>`` is its own row."""
@@ -401,7 +460,15 @@ def _kept(words: List[str], limit: Optional[int], vocabulary: Optional[Iterable[
     return np.array(keep, dtype=np.intp)
 
 
-def _stage(path, member: Optional[str], where: str, scratch: Path, unicode_errors: str, want_hash: bool, encoding: Optional[str] = None) -> "tuple[Header, Optional[str]]":
+def _stage(
+    path,
+    member: Optional[str],
+    where: str,
+    scratch: Path,
+    unicode_errors: str,
+    want_hash: bool,
+    encoding: Optional[str] = None,
+) -> tuple[Header, Optional[str]]:
     """Read the file once: the header, then the word rows and the n-gram rows into ``.npy`` files
     in ``scratch``, then through the output matrix (a truncated file fails here)."""
     with open_source(path, member, hash=want_hash) as src:
@@ -419,8 +486,8 @@ def _stage(path, member: Optional[str], where: str, scratch: Path, unicode_error
 
 
 def convert(
-    path: "os.PathLike[str] | str",
-    dest: "os.PathLike[str] | str",
+    path: os.PathLike[str] | str,
+    dest: os.PathLike[str] | str,
     *,
     member: Optional[str] = None,
     limit: Optional[int] = None,
@@ -467,10 +534,19 @@ def convert(
         def meta() -> dict:
             args = {k: h.args[k] for k in ("version", "ws", "epoch", "min_count", "neg", "loss", "model", "t")}
             return {
-                "name": name or os.path.basename(where), "source": source, "format": "fasttext-bin",
-                "limit": limit, "vocabulary_size": None if vocabulary is None else len(vocabulary),
-                "read": len(h.words), "kept": len(words),
-                "subwords": {"minn": minn, "maxn": maxn, "bucket": bucket, **({"encoding": encoding} if encoding not in (None, "utf-8") else {})},
+                "name": name or os.path.basename(where),
+                "source": source,
+                "format": "fasttext-bin",
+                "limit": limit,
+                "vocabulary_size": None if vocabulary is None else len(vocabulary),
+                "read": len(h.words),
+                "kept": len(words),
+                "subwords": {
+                    "minn": minn,
+                    "maxn": maxn,
+                    "bucket": bucket,
+                    **({"encoding": encoding} if encoding not in (None, "utf-8") else {}),
+                },
                 "fasttext": {**args, "ntokens": int(h.ntokens)},
             }
 
@@ -478,7 +554,14 @@ def convert(
         grid = np.load(scratch / NGRAMS, mmap_mode="r", allow_pickle=False)
         store.write_entry(dest, _composed(words, raw, keep, rows, grid, minn, maxn), h.dim, meta, extra=extra)
         del rows, grid
-        logger.info("converted fastText %s into %s: %d words, %d n-gram buckets x %d dims", where, dest, len(words), bucket, h.dim)
+        logger.info(
+            "converted fastText %s into %s: %d words, %d n-gram buckets x %d dims",
+            where,
+            dest,
+            len(words),
+            bucket,
+            h.dim,
+        )
     finally:
         atomic.remove(scratch)
     return dest
@@ -494,7 +577,7 @@ class FastTextVectors(Vectors):
     gensim's ``key_to_index`` (gensim's ``word in wv`` is True for any word of a fastText set)."""
 
     @classmethod
-    def from_gensim(cls, kv, *, name: Optional[str] = None) -> "Vectors":
+    def from_gensim(cls, kv, *, name: Optional[str] = None) -> Vectors:
         """Wrap a gensim ``FastTextKeyedVectors`` (``model.wv``) with its n-gram buckets, so
         unknown words keep their vectors; a plain ``KeyedVectors`` gives a plain ``Vectors``."""
         ngrams = getattr(kv, "vectors_ngrams", None)

@@ -14,6 +14,7 @@ Two optional attributes complete the picture:
 ``subwords``  a :class:`pretrained.core.fasttext.Subwords` (a fastText ``.bin`` set) or None: the
               character n-gram buckets that give unknown words a vector.
 """
+
 from __future__ import annotations
 
 import logging
@@ -43,7 +44,7 @@ def _unitvec(vec: np.ndarray) -> np.ndarray:
     return (vec / n).astype(vec.dtype, copy=False) if n > 0 else vec
 
 
-def read_fvocab(path: "os.PathLike[str] | str", words: Sequence[str], unicode_errors: str = "strict") -> np.ndarray:
+def read_fvocab(path: os.PathLike[str] | str, words: Sequence[str], unicode_errors: str = "strict") -> np.ndarray:
     """Word counts in the row order of ``words`` from a gensim ``fvocab`` file (``word count`` per
     line, word2vec's ``-save-vocab``); -1 (``get_vecattr`` gives None) for a word the file lacks,
     as gensim does. Raises :class:`~pretrained.errors.FormatError` naming the line."""
@@ -53,7 +54,9 @@ def read_fvocab(path: "os.PathLike[str] | str", words: Sequence[str], unicode_er
             try:
                 fields = raw.decode("utf-8", errors=unicode_errors).strip().split()
             except UnicodeDecodeError as exc:
-                raise FormatError(f"not valid UTF-8 ({exc}); pass unicode_errors='replace'", os.fspath(path), n) from None
+                raise FormatError(
+                    f"not valid UTF-8 ({exc}); pass unicode_errors='replace'", os.fspath(path), n
+                ) from None
             if not fields:
                 continue
             if len(fields) != 2 or not fields[1].lstrip("-").isdigit():
@@ -256,7 +259,9 @@ class KeyedVectorsMethods:
         words are left out (with a warning)."""
         used = [w for w in words if self._has_vector(w)]
         if len(used) != len(words):
-            logger.warning("vectors for words %s are not present in the model, ignoring these words", set(words) - set(used))
+            logger.warning(
+                "vectors for words %s are not present in the model, ignoring these words", set(words) - set(used)
+            )
         if not used:
             raise ValueError("cannot select a word from an empty list")
         V = np.vstack([self.get_vector(w, norm=use_norm) for w in used]).astype(np.float32)
@@ -291,9 +296,13 @@ class KeyedVectorsMethods:
         for key in keys:
             if key not in seen:
                 seen.add(key)
-                if (self._has_vector(key) if allow_inference else self.has_index_for(key)):
+                if self._has_vector(key) if allow_inference else self.has_index_for(key):
                     vocab.append(key)
-        rows = np.stack([self.get_vector(k) for k in vocab]) if vocab else np.zeros((0, self.vector_size), self.vectors.dtype)
+        rows = (
+            np.stack([self.get_vector(k) for k in vocab])
+            if vocab
+            else np.zeros((0, self.vector_size), self.vectors.dtype)
+        )
         out = Vectors([str(k) if not isinstance(k, str) else k for k in vocab], rows, dtype=self.vectors.dtype)
         if copy_vecattrs:
             counts = [self.get_vecattr(k, "count") if self.has_index_for(k) else None for k in vocab]
@@ -302,23 +311,51 @@ class KeyedVectorsMethods:
 
     # ------------------------------------------------------------------ evaluation
 
-    def evaluate_word_analogies(self, analogies: Any = None, restrict_vocab: int = 300000, case_insensitive: bool = True, dummy4unknown: bool = False):
+    def evaluate_word_analogies(
+        self,
+        analogies: Any = None,
+        restrict_vocab: int = 300000,
+        case_insensitive: bool = True,
+        dummy4unknown: bool = False,
+    ):
         """gensim's return shape: ``(accuracy, sections)``, each section a dict with ``section``,
         ``correct`` and ``incorrect`` (lists of ``(a, b, c, expected)``), the last one
         ``"Total accuracy"``; computed by :func:`pretrained.evaluate_analogies`."""
         from pretrained.evaluate import evaluate_analogies
 
-        res = evaluate_analogies(self, analogies, restrict_vocab=restrict_vocab, case_insensitive=case_insensitive, dummy4unknown=dummy4unknown)
+        res = evaluate_analogies(
+            self,
+            analogies,
+            restrict_vocab=restrict_vocab,
+            case_insensitive=case_insensitive,
+            dummy4unknown=dummy4unknown,
+        )
         sections = [
             {"section": s.name, "correct": list(s.questions_correct), "incorrect": list(s.questions_incorrect)}
             for s in (*res.sections, res.total)
         ]
         return res.total.accuracy, sections
 
-    def evaluate_word_pairs(self, pairs: Any = None, delimiter: str = "\t", encoding: str = "utf8", restrict_vocab: int = 300000, case_insensitive: bool = True, dummy4unknown: bool = False):
+    def evaluate_word_pairs(
+        self,
+        pairs: Any = None,
+        delimiter: str = "\t",
+        encoding: str = "utf8",
+        restrict_vocab: int = 300000,
+        case_insensitive: bool = True,
+        dummy4unknown: bool = False,
+    ):
         """gensim's return shape: ``((pearson, p), (spearman, p), oov_ratio)``; computed by
         :func:`pretrained.evaluate_pairs`."""
         from pretrained.evaluate import evaluate_pairs
 
-        r = evaluate_pairs(self, pairs, delimiter=delimiter, encoding=encoding, restrict_vocab=restrict_vocab, case_insensitive=case_insensitive, dummy4unknown=dummy4unknown)
+        r = evaluate_pairs(
+            self,
+            pairs,
+            delimiter=delimiter,
+            encoding=encoding,
+            restrict_vocab=restrict_vocab,
+            case_insensitive=case_insensitive,
+            dummy4unknown=dummy4unknown,
+        )
         return (r.pearson, r.pearson_pvalue), (r.spearman, r.spearman_pvalue), r.oov_ratio

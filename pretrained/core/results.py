@@ -1,4 +1,5 @@
 """Result containers: plain lists of ``(word, score)`` pairs that print as a small table."""
+
 from __future__ import annotations
 
 from typing import Iterable, List, Tuple

@@ -21,6 +21,7 @@ Examples
 >>> rows.tolist()
 [[1], [1]]
 """
+
 from __future__ import annotations
 
 import numbers
@@ -250,7 +251,15 @@ class TiledScorer:
     the positive terms then the negative ones, with ``n_negative`` saying how many are negative.
     """
 
-    def __init__(self, vectors: np.ndarray, inv: np.ndarray, end: Optional[int] = None, *, tile: int = VOCAB_TILE, prepared: bool = False):
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        inv: np.ndarray,
+        end: Optional[int] = None,
+        *,
+        tile: int = VOCAB_TILE,
+        prepared: bool = False,
+    ):
         self.end = vectors.shape[0] if end is None else int(end)
         self.vectors, self.inv = vectors, inv
         self.tile = max(1, min(int(tile), max(self.end, 1)))
@@ -279,7 +288,15 @@ class TiledScorer:
                 np.matmul(q, rows.T, out=o)
                 o *= inv
 
-    def scores(self, terms: Sequence[np.ndarray], start: int, stop: int, n_negative: int = 0, *, picks: Optional[Sequence[np.ndarray]] = None) -> np.ndarray:
+    def scores(
+        self,
+        terms: Sequence[np.ndarray],
+        start: int,
+        stop: int,
+        n_negative: int = 0,
+        *,
+        picks: Optional[Sequence[np.ndarray]] = None,
+    ) -> np.ndarray:
         """Scores of every query against rows ``start:stop`` (a per-thread buffer, valid until
         the next call): 3CosAdd for one term, 3CosMul for several.
 
@@ -307,7 +324,9 @@ class TiledScorer:
             return self.scores(full, start, stop, n_negative)
         return self._gathered_cosmul(terms[0], picks, start, stop, n_negative)
 
-    def _gathered_cosmul(self, unique: np.ndarray, picks: Sequence[np.ndarray], start: int, stop: int, n_negative: int) -> np.ndarray:
+    def _gathered_cosmul(
+        self, unique: np.ndarray, picks: Sequence[np.ndarray], start: int, stop: int, n_negative: int
+    ) -> np.ndarray:
         """:func:`cosmul` of the terms ``unique[picks[i]]``, each distinct vector scored once."""
         cut = len(picks) - n_negative
         if cut < 1:
@@ -356,7 +375,14 @@ class TiledScorer:
             if hit.any():
                 S[ar[hit], col[hit]] = -np.inf
 
-    def best(self, terms: Sequence[np.ndarray], exclude: Any = None, n_negative: int = 0, *, picks: Optional[Sequence[np.ndarray]] = None) -> Tuple[np.ndarray, np.ndarray]:
+    def best(
+        self,
+        terms: Sequence[np.ndarray],
+        exclude: Any = None,
+        n_negative: int = 0,
+        *,
+        picks: Optional[Sequence[np.ndarray]] = None,
+    ) -> Tuple[np.ndarray, np.ndarray]:
         """The best row per query (``-1`` when every row is excluded) and its score (``picks``:
         see :meth:`scores`)."""
         n = terms[0].shape[0] if picks is None else picks[0].shape[0]
@@ -375,7 +401,9 @@ class TiledScorer:
             best_row[better] = arg[better] + start
         return best_row, best
 
-    def top_k(self, terms: Sequence[np.ndarray], k: int, exclude: Any = None, n_negative: int = 0) -> Tuple[np.ndarray, np.ndarray]:
+    def top_k(
+        self, terms: Sequence[np.ndarray], k: int, exclude: Any = None, n_negative: int = 0
+    ) -> Tuple[np.ndarray, np.ndarray]:
         """The ``k`` best rows per query, best first (ties: lower row first), and their scores:
         two (n, k) arrays; a row is ``-1`` (score ``-inf``) where fewer than ``k`` rows qualify."""
         n = terms[0].shape[0]

@@ -1,16 +1,20 @@
 """``Vectors``: the object users hold in a REPL. A word list, a float32 matrix (usually
 memory-mapped from the cache) and the row norms; lookups, neighbours and analogies with gensim's
 meaning."""
+
 from __future__ import annotations
 
 import functools
 import os
-from collections.abc import KeysView, Set as AbstractSet
+from collections.abc import KeysView
+from collections.abc import Set as AbstractSet
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from pretrained.core import scoring
+from pretrained.core.keyed import KeyedVectorsMethods
+from pretrained.core.results import Neighbours
 from pretrained.errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -18,8 +22,6 @@ from pretrained.errors import (
     PretrainedError,
     WordNotFoundError,
 )
-from pretrained.core.keyed import KeyedVectorsMethods
-from pretrained.core.results import Neighbours
 
 __all__ = ["Vectors", "Query", "check_values", "NONFINITE"]
 
@@ -82,14 +84,18 @@ def check_values(
             what = f"{float(given)!r} at column {col}, beyond float32's range (about 3.4e38; it would become inf)"
         else:
             what = f"{row[col]} at column {col}"
-        message = (f"the vector of {words[i]!r} (row {i}) holds {what}: pass nonfinite='zero' to zero such "
-                   "vectors or nonfinite='keep' to keep them")
+        message = (
+            f"the vector of {words[i]!r} (row {i}) holds {what}: pass nonfinite='zero' to zero such "
+            "vectors or nonfinite='keep' to keep them"
+        )
         if path is not None:
             raise FormatError(message, path, None if first_line is None else first_line + i)
         raise ArgumentError(message)
     import logging
 
-    logging.getLogger(__name__).warning("%d vectors held nan, inf or a float32 overflow and were zeroed (nonfinite='zero')", len(bad))
+    logging.getLogger(__name__).warning(
+        "%d vectors held nan, inf or a float32 overflow and were zeroed (nonfinite='zero')", len(bad)
+    )
     arr = np.array(arr)
     arr[bad] = 0
     return arr
@@ -108,7 +114,12 @@ def _as_list(terms: Any) -> list:
         return [terms]
     if isinstance(terms, np.ndarray) and terms.ndim == 2:
         return list(terms)
-    if isinstance(terms, tuple) and len(terms) == 2 and isinstance(terms[1], (int, float)) and not isinstance(terms[0], (int, float)):
+    if (
+        isinstance(terms, tuple)
+        and len(terms) == 2
+        and isinstance(terms[1], (int, float))
+        and not isinstance(terms[0], (int, float))
+    ):
         return [terms]  # a single (term, weight) pair
     return list(terms)
 
@@ -146,7 +157,7 @@ class Vectors(KeyedVectorsMethods):
         norms: Optional[np.ndarray] = None,
         name: Optional[str] = None,
         meta: Optional[dict] = None,
-        path: Optional["os.PathLike[str] | str"] = None,
+        path: Optional[os.PathLike[str] | str] = None,
         dtype: Any = None,
         nonfinite: Optional[str] = None,
         _checked: bool = False,
@@ -154,7 +165,9 @@ class Vectors(KeyedVectorsMethods):
         if isinstance(words, (str, bytes)) or not isinstance(words, Iterable):
             raise ArgumentTypeError(f"words must be a list of str, got {type(words).__name__}")
         if isinstance(words, AbstractSet) and not isinstance(words, KeysView):
-            raise ArgumentTypeError(f"words must be a sequence (a list), not an unordered {type(words).__name__}: row i belongs to words[i]")
+            raise ArgumentTypeError(
+                f"words must be a sequence (a list), not an unordered {type(words).__name__}: row i belongs to words[i]"
+            )
         given = np.asarray(vectors)
         if given.ndim != 2:
             raise ArgumentError(f"vectors must be a 2-D array, got shape {given.shape}")
@@ -292,7 +305,8 @@ class Vectors(KeyedVectorsMethods):
             return self._vectors[self.get_index(word)]
         if isinstance(word, (bytes, bytearray)) or not isinstance(word, Iterable):
             raise ArgumentTypeError(
-                f"v[...] takes a word (str), a row number (int) or a list of words, got {type(word).__name__}: {word!r}")
+                f"v[...] takes a word (str), a row number (int) or a list of words, got {type(word).__name__}: {word!r}"
+            )
         return self._vectors[self.indices(word)]
 
     def indices(self, words: Iterable[str]) -> np.ndarray:
@@ -456,12 +470,16 @@ class Vectors(KeyedVectorsMethods):
         def term(t: Query) -> np.ndarray:
             return self.unit(t) if _is_key(t) else np.asarray(t, dtype=np.float32)
 
-        scores = scoring.cosmul([scoring.cosines(V, inv, term(t)) for t in pos], [scoring.cosines(V, inv, term(t)) for t in neg])
+        scores = scoring.cosmul(
+            [scoring.cosines(V, inv, term(t)) for t in pos], [scoring.cosines(V, inv, term(t)) for t in neg]
+        )
         if topn is None:
             return scores
         return self._neighbours(scoring.top_k(scores, topn, used), scores)
 
-    def analogy(self, a: str, b: str, c: str, topn: int = 1, *, method: str = "add", restrict_vocab: Optional[int] = None) -> Result:
+    def analogy(
+        self, a: str, b: str, c: str, topn: int = 1, *, method: str = "add", restrict_vocab: Optional[int] = None
+    ) -> Result:
         """``a : b :: c : ?``, e.g. ``analogy("man", "king", "woman")`` -> ``[("queen", 0.86)]``.
 
         ``method="add"`` is 3CosAdd (``most_similar(positive=[b, c], negative=[a])``), ``"mul"``
@@ -473,7 +491,9 @@ class Vectors(KeyedVectorsMethods):
 
     # ------------------------------------------------------------------ batches
 
-    def most_similar_batch(self, queries: Sequence[Query], topn: int = 10, *, restrict_vocab: Optional[int] = None) -> List[Result]:
+    def most_similar_batch(
+        self, queries: Sequence[Query], topn: int = 10, *, restrict_vocab: Optional[int] = None
+    ) -> List[Result]:
         """``most_similar`` for many single words or vectors (a list, or a 2-D array of query
         vectors), scored in vocabulary tiles of bounded memory. A query word is left out of its
         own result."""
@@ -504,7 +524,9 @@ class Vectors(KeyedVectorsMethods):
         terms = [np.ascontiguousarray(U[:, k]) for k in (1, 2, 0)]  # b and c over a
         return self._batch_top(terms, topn, idx, restrict_vocab, n_negative=1)
 
-    def _batch_top(self, terms: List[np.ndarray], topn: int, exclude: Any, restrict_vocab: Optional[int], n_negative: int = 0) -> List[Result]:
+    def _batch_top(
+        self, terms: List[np.ndarray], topn: int, exclude: Any, restrict_vocab: Optional[int], n_negative: int = 0
+    ) -> List[Result]:
         end = scoring.window(len(self), restrict_vocab)
         scorer = scoring.TiledScorer(self._vectors, self.inverse_norms, end)
         words = self._words
@@ -521,7 +543,7 @@ class Vectors(KeyedVectorsMethods):
 
     # ------------------------------------------------------------------ index
 
-    def build_index(self, path: Optional["os.PathLike[str] | str"] = None, **kwargs: Any):
+    def build_index(self, path: Optional[os.PathLike[str] | str] = None, **kwargs: Any):
         """Build an Annoy neighbour index over these vectors (see :func:`pretrained.build_index`)."""
         from pretrained.index import build_index
 
@@ -548,7 +570,7 @@ class Vectors(KeyedVectorsMethods):
         return kv
 
     @classmethod
-    def from_gensim(cls, kv, *, name: Optional[str] = None) -> "Vectors":
+    def from_gensim(cls, kv, *, name: Optional[str] = None) -> Vectors:
         """Wrap a gensim ``KeyedVectors`` (its words and vectors; the vectors are copied to float32),
         or a trained ``Word2Vec``/``FastText`` (``.wv``) or ``Doc2Vec`` (``.dv``: documents as items)."""
         from pretrained.interop.bring import from_gensim
@@ -561,7 +583,7 @@ class Vectors(KeyedVectorsMethods):
 
         return embed(self, texts, **options)
 
-    def save(self, path: "os.PathLike[str] | str", format: str = "glove", *, precision: Optional[int] = None) -> None:
+    def save(self, path: os.PathLike[str] | str, format: str = "glove", *, precision: Optional[int] = None) -> None:
         """Export to ``glove`` text, ``word2vec`` binary or ``word2vec-text`` (``.gz`` / ``.bz2``
         by the file name); text reads back bit-identical unless ``precision`` (significant digits)
         asks for compact output."""
@@ -585,7 +607,9 @@ class Vectors(KeyedVectorsMethods):
 
         return keras_embedding(self, vocabulary, trainable=trainable, mask_zero=mask_zero, **options)
 
-    def torch_embedding(self, vocabulary, *, trainable: bool = False, padding_idx: Optional[int] = None, **options: Any):
+    def torch_embedding(
+        self, vocabulary, *, trainable: bool = False, padding_idx: Optional[int] = None, **options: Any
+    ):
         """A ``torch.nn.Embedding`` seeded with these vectors; see
         :func:`pretrained.torch_embedding`."""
         from pretrained.interop.layers import torch_embedding

@@ -24,6 +24,7 @@ Examples
 >>> r.accuracy, r.correct, r.skipped
 (1.0, 2, 1)
 """
+
 from __future__ import annotations
 
 from pretrained.evaluate.analogies import evaluate_analogies

@@ -2,6 +2,7 @@
 
 See the example in :mod:`pretrained.evaluate`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 def evaluate_analogies(
-    vectors: "Vectors",
+    vectors: Vectors,
     path: Optional[PathLike] = None,
     *,
     restrict_vocab: Optional[int] = 300000,
@@ -77,9 +78,13 @@ def evaluate_analogies(
     end = scoring.window(len(words), restrict_vocab)
     vocab = ok_vocab(words, end, case_insensitive)
     parsed = read_analogies(path, vocab, case_insensitive, dummy4unknown)
-    logger.info("evaluating %d analogies (%d skipped) on the first %d words of %s", len(parsed.rows), parsed.skipped, end, path)
+    logger.info(
+        "evaluating %d analogies (%d skipped) on the first %d words of %s", len(parsed.rows), parsed.skipped, end, path
+    )
     if index is not None:
-        correct = answer_index(vectors, index, parsed, restrict_vocab, method, vocab, case_insensitive, search_k, n_jobs)
+        correct = answer_index(
+            vectors, index, parsed, restrict_vocab, method, vocab, case_insensitive, search_k, n_jobs
+        )
         through = "index"
     else:
         correct = answer_exact(vectors, parsed, end, method, vocab, case_insensitive, n_jobs)
@@ -104,5 +109,7 @@ def evaluate_analogies(
         path=str(path),
         through=through,
     )
-    logger.info("Total accuracy: %.1f%% (%i/%i) in %.2f s", 100 * result.accuracy, total.correct, total.total, result.seconds)
+    logger.info(
+        "Total accuracy: %.1f%% (%i/%i) in %.2f s", 100 * result.accuracy, total.correct, total.total, result.seconds
+    )
     return result

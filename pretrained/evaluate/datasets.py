@@ -1,6 +1,7 @@
 """Finding and reading benchmark files: gensim's shipped analogy and word-pair sets, analogy
 files (``: section`` headers, four words a line) and word-pair files (``w1<TAB>w2<TAB>score``),
 with gensim's rules for what is skipped."""
+
 from __future__ import annotations
 
 import logging
@@ -38,7 +39,9 @@ def dataset_path(name: str) -> Path:
     try:
         filename = DATASETS[name]
     except KeyError:
-        raise ValueError(f"unknown benchmark {name!r}; known: {', '.join(sorted(DATASETS))}, or pass a file path") from None
+        raise ValueError(
+            f"unknown benchmark {name!r}; known: {', '.join(sorted(DATASETS))}, or pass a file path"
+        ) from None
     from pretrained import optional
 
     datapath = optional.require("gensim.test.utils", "evaluate").datapath
@@ -114,7 +117,9 @@ def read_analogies(path: Path, ok_vocab: Dict[str, int], case_insensitive: bool,
     return out
 
 
-def read_pairs(path: Path, delimiter: str, encoding: str, case_insensitive: bool) -> Iterator[Tuple[int, str, str, float, str]]:
+def read_pairs(
+    path: Path, delimiter: str, encoding: str, case_insensitive: bool
+) -> Iterator[Tuple[int, str, str, float, str]]:
     try:
         fin = open(path, encoding=encoding)
     except OSError as exc:

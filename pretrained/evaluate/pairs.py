@@ -1,4 +1,5 @@
 """Word-pair correlation with gensim's rules (``evaluate_word_pairs``: WordSim353, SimLex-999)."""
+
 from __future__ import annotations
 
 import logging
@@ -21,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 
 def evaluate_pairs(
-    vectors: "Vectors",
+    vectors: Vectors,
     path: Optional[PathLike] = None,
     *,
     delimiter: str = "\t",
@@ -81,7 +82,9 @@ def evaluate_pairs(
         left.append(ia)
         right.append(ib)
     if not gold:
-        raise FormatError(f"no usable similarity judgements (all malformed or with words unknown to {vectors!r})", str(path))
+        raise FormatError(
+            f"no usable similarity judgements (all malformed or with words unknown to {vectors!r})", str(path)
+        )
     ia_arr, ib_arr = np.array(left, dtype=np.intp), np.array(right, dtype=np.intp)
     known = ia_arr >= 0
     model = np.zeros(len(gold), dtype=np.float64)
@@ -105,5 +108,7 @@ def evaluate_pairs(
         seconds=time.perf_counter() - started,
         path=str(path),
     )
-    logger.info("%s: spearman %.4f, pearson %.4f, %d pairs with unknown words", path, result.spearman, result.pearson, oov)
+    logger.info(
+        "%s: spearman %.4f, pearson %.4f, %d pairs with unknown words", path, result.spearman, result.pearson, oov
+    )
     return result

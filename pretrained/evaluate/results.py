@@ -1,5 +1,6 @@
 """What an evaluation returns: per-section analogy results, the whole analogy run, word-pair
 correlations; each prints as a table and converts to gensim's shape or plain JSON-ready numbers."""
+
 from __future__ import annotations
 
 import itertools

@@ -1,6 +1,7 @@
 """Answering analogy questions: exactly, by the tiled scorer of :mod:`pretrained.core.scoring` over
 blocks of questions on worker threads, or through a neighbour index; gensim's rule for choosing
 the answer among the candidates."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -14,7 +15,15 @@ from pretrained.core import scoring
 from pretrained.errors import PretrainedError
 from pretrained.evaluate.datasets import Parsed
 
-__all__ = ["answer_exact", "answer_index", "gensim_pick", "IndexUnavailableError", "QUERY_BLOCK", "VOCAB_TILE", "GENSIM_TOPN"]
+__all__ = [
+    "answer_exact",
+    "answer_index",
+    "gensim_pick",
+    "IndexUnavailableError",
+    "QUERY_BLOCK",
+    "VOCAB_TILE",
+    "GENSIM_TOPN",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +39,9 @@ class IndexUnavailableError(PretrainedError, RuntimeError):
     """Evaluation through an approximate index was asked for, but no index support is available."""
 
 
-def gensim_pick(candidates: Sequence[str], ignore: set, ok_vocab: Dict[str, int], case_insensitive: bool) -> Optional[str]:
+def gensim_pick(
+    candidates: Sequence[str], ignore: set, ok_vocab: Dict[str, int], case_insensitive: bool
+) -> Optional[str]:
     """gensim's choice among its candidates: the first known word that is not an input; when none
     qualifies, the last candidate looked at."""
     predicted = None
@@ -57,7 +68,9 @@ def _canonical_rows(words: Sequence[str], end: int, ok_vocab: Dict[str, int], ca
     return np.arange(end, dtype=np.intp)
 
 
-def answer_exact(vectors, parsed: Parsed, end: int, method: str, ok_vocab, case_insensitive: bool, n_jobs: Optional[int]) -> List[bool]:
+def answer_exact(
+    vectors, parsed: Parsed, end: int, method: str, ok_vocab, case_insensitive: bool, n_jobs: Optional[int]
+) -> List[bool]:
     """Whether each parsed question is answered right by the exact search over the first ``end``
     words (questions with unknown words stay wrong)."""
     words = vectors.index_to_key
@@ -104,7 +117,10 @@ def _run(block, blocks: List[np.ndarray], correct: np.ndarray, n_jobs: Optional[
     if workers > 1 and importlib.util.find_spec("threadpoolctl") is None:
         workers = 1
     total = int(sum(len(b) for b in blocks))
-    with progress.bar(total, "analogies", unit="q", min_total=2) as bar, threads.blas_threads(1 if workers > 1 else None):
+    with (
+        progress.bar(total, "analogies", unit="q", min_total=2) as bar,
+        threads.blas_threads(1 if workers > 1 else None),
+    ):
         if workers > 1:
             from concurrent.futures import ThreadPoolExecutor
 
@@ -118,7 +134,9 @@ def _run(block, blocks: List[np.ndarray], correct: np.ndarray, n_jobs: Optional[
                 bar.update(len(sel))
 
 
-def answer_index(vectors, index: Any, parsed: Parsed, restrict_vocab, method: str, ok_vocab, case_insensitive: bool, search_k, n_jobs) -> List[bool]:
+def answer_index(
+    vectors, index: Any, parsed: Parsed, restrict_vocab, method: str, ok_vocab, case_insensitive: bool, search_k, n_jobs
+) -> List[bool]:
     """Whether each parsed question is answered right through ``index.analogy_batch``."""
     batch = getattr(index, "analogy_batch", None)
     if batch is None:
@@ -129,7 +147,9 @@ def answer_index(vectors, index: Any, parsed: Parsed, restrict_vocab, method: st
     correct = [False] * len(parsed.rows)
     if not triples:
         return correct
-    answers = batch(triples, topn=GENSIM_TOPN, method=method, search_k=search_k, n_jobs=n_jobs, restrict_vocab=restrict_vocab)
+    answers = batch(
+        triples, topn=GENSIM_TOPN, method=method, search_k=search_k, n_jobs=n_jobs, restrict_vocab=restrict_vocab
+    )
     for q, neighbours in zip(todo, answers):
         keys = parsed.keys[q]
         picked = gensim_pick([w for w, _ in neighbours], set(keys[:3]), ok_vocab, case_insensitive)

@@ -17,6 +17,7 @@ Every format :func:`pretrained.load` reads (these, fastText ``.bin``, tables, an
 registered later) is one module of this package behind :mod:`pretrained.formats.registry`; the
 options of a read travel as one :class:`~pretrained.formats.options.ReadOptions`.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -27,6 +28,8 @@ from typing import AbstractSet, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
+from pretrained.errors import FormatDecodeError, FormatError
+from pretrained.formats import registry
 from pretrained.formats.binary_reader import iter_binary
 from pretrained.formats.detection import (
     FORMATS,
@@ -37,12 +40,10 @@ from pretrained.formats.detection import (
     sniff_kind,
     strip_bom,
 )
-from pretrained.errors import FormatDecodeError, FormatError
-from pretrained.formats.sources import ProgressStream, open_source
-from pretrained.formats.text_reader import TokenRules, iter_text
-from pretrained.formats import registry
 from pretrained.formats.options import MAX_TOKEN_BYTES, NONFINITE, ReadOptions, check_arguments
 from pretrained.formats.registry import VectorFormat, register
+from pretrained.formats.sources import ProgressStream, open_source
+from pretrained.formats.text_reader import TokenRules, iter_text
 
 __all__ = [
     "FORMATS",
@@ -137,14 +138,20 @@ def _decode(tokens: list, errors: str, path: str, stats: ReadStats) -> List[str]
                 raise FormatDecodeError(
                     f"token {tok!r} is not valid UTF-8 ({exc.reason}); pass "
                     "unicode_errors='replace' or 'ignore' to accept it",
-                    path, object=tok, start=exc.start, end=exc.end, reason=exc.reason,
+                    path,
+                    object=tok,
+                    start=exc.start,
+                    end=exc.end,
+                    reason=exc.reason,
                 ) from None
             stats.invalid_unicode += 1
             out.append(tok.decode("utf-8", errors))
     return out
 
 
-def _check_values(words: List[str], vecs: np.ndarray, rows: np.ndarray, where, stats: ReadStats, policy: str) -> np.ndarray:
+def _check_values(
+    words: List[str], vecs: np.ndarray, rows: np.ndarray, where, stats: ReadStats, policy: str
+) -> np.ndarray:
     """Apply ``nonfinite=`` to the kept rows (``rows``: their index in the raw block)."""
     if vecs.dtype == np.float32 and vecs.ndim == 2 and np.isfinite(np.einsum("ij,ij->i", vecs, vecs)).all():
         return vecs  # a finite sum of squares has no nan or inf among its terms (the fast path)
@@ -159,7 +166,10 @@ def _check_values(words: List[str], vecs: np.ndarray, rows: np.ndarray, where, s
         at = f" ({label})" if line is None else ""
         raise FormatError(
             f"the vector of {words[i]!r}{at} holds {value}: pass nonfinite='zero' to zero such "
-            "vectors or nonfinite='keep' to keep them", stats.path, line)
+            "vectors or nonfinite='keep' to keep them",
+            stats.path,
+            line,
+        )
     stats.nonfinite += len(bad)
     if policy == "zero":
         vecs = np.array(vecs, dtype=np.float32)
@@ -227,7 +237,7 @@ def _keep(words: List[str], seen: set, vocabulary: Optional[AbstractSet[str]], s
 
 @contextlib.contextmanager
 def iter_vectors(
-    path: "os.PathLike[str] | str",
+    path: os.PathLike[str] | str,
     *,
     format: Optional[str] = None,
     member: Optional[str] = None,
@@ -271,8 +281,14 @@ def iter_vectors(
     """
     fmt = normalize_format(format)
     options = ReadOptions(
-        format=fmt, member=member, limit=limit, vocabulary=vocabulary, unicode_errors=unicode_errors,
-        nonfinite=nonfinite, numeric_token_parts=numeric_token_parts, max_token_bytes=max_token_bytes,
+        format=fmt,
+        member=member,
+        limit=limit,
+        vocabulary=vocabulary,
+        unicode_errors=unicode_errors,
+        nonfinite=nonfinite,
+        numeric_token_parts=numeric_token_parts,
+        max_token_bytes=max_token_bytes,
     )
     if fmt is not None and fmt not in _STREAMED:
         spec = registry.get(fmt)
@@ -287,7 +303,7 @@ def iter_vectors(
 
 @contextlib.contextmanager
 def open_vectors(
-    path: "os.PathLike[str] | str",
+    path: os.PathLike[str] | str,
     options: ReadOptions,
     *,
     hash: bool = False,
@@ -310,7 +326,9 @@ def open_vectors(
             raw = iter_binary(stream, head[skip:], src.path, count, dim, block_size, max_token_bytes)
         else:
             rules = TokenRules(
-                spaces=fmt == "glove", numeric_parts=options.numeric_token_parts, max_bytes=max_token_bytes,
+                spaces=fmt == "glove",
+                numeric_parts=options.numeric_token_parts,
+                max_bytes=max_token_bytes,
                 header_dim=fmt != "glove",
             )
             raw = iter_text(stream, head[skip:], src.path, dim, 1 if skip else 0, block_size, rules, stats)
@@ -330,15 +348,19 @@ def _blocks(raw, stats: ReadStats, src, count, options: ReadOptions, hash: bool)
     if stats.duplicates:
         logger.warning("%s: skipped %d duplicate tokens (kept the first of each)", path, stats.duplicates)
     if stats.invalid_unicode:
-        logger.warning("%s: %d tokens were not valid UTF-8 (decoded with errors=%r)", path, stats.invalid_unicode, unicode_errors)
+        logger.warning(
+            "%s: %d tokens were not valid UTF-8 (decoded with errors=%r)", path, stats.invalid_unicode, unicode_errors
+        )
     if stats.nonfinite:
         logger.warning("%s: %d values were nan or inf (nonfinite=%r)", path, stats.nonfinite, nonfinite)
     if stats.unterminated:
-        logger.warning("%s: the last line has no line break: if the file was cut short, its last vector may be wrong", path)
+        logger.warning(
+            "%s: the last line has no line break: if the file was cut short, its last vector may be wrong", path
+        )
 
 
 def read_vectors(
-    path: "os.PathLike[str] | str",
+    path: os.PathLike[str] | str,
     *,
     format: Optional[str] = None,
     member: Optional[str] = None,
@@ -366,8 +388,15 @@ def read_vectors(
     words: List[str] = []
     parts: list = []
     with iter_vectors(
-        path, format=format, member=member, limit=limit, vocabulary=vocabulary, unicode_errors=unicode_errors,
-        nonfinite=nonfinite, numeric_token_parts=numeric_token_parts, max_token_bytes=max_token_bytes,
+        path,
+        format=format,
+        member=member,
+        limit=limit,
+        vocabulary=vocabulary,
+        unicode_errors=unicode_errors,
+        nonfinite=nonfinite,
+        numeric_token_parts=numeric_token_parts,
+        max_token_bytes=max_token_bytes,
     ) as (stats, blocks):
         for b in blocks:
             words.extend(b.words)

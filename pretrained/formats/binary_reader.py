@@ -5,6 +5,7 @@ tool writes a line break after each record, gensim does not. The first record de
 every later record (and the end of the file) must agree: a header whose dim is wrong then shows at the first record that
 does not end where a dim-D record would, instead of as garbage tokens further on.
 """
+
 from __future__ import annotations
 
 from typing import Callable, Iterator, Optional, Tuple
@@ -52,7 +53,9 @@ def _dim_error(path: str, dim: int, word: bytes, ordinal: int, head: bytes) -> F
     return FormatError(
         f"the header says dim {dim}; the record for word {word.decode('utf-8', 'replace')!r} "
         f"(vector {ordinal}) does not end where a dim-{dim} record would{hint}: the header is "
-        "wrong or the file is corrupt", path)
+        "wrong or the file is corrupt",
+        path,
+    )
 
 
 class _Records:
@@ -128,16 +131,25 @@ class _Records:
         if done == 0:
             raise FormatError(
                 f"the first record does not start with a word and a space within "
-                f"{self.max_token} bytes: not a word2vec binary?", self.path, 2)
+                f"{self.max_token} bytes: not a word2vec binary?",
+                self.path,
+                2,
+            )
         raise _dim_error(self.path, self.dim, previous, done, self.head)
 
 
 def iter_binary(
-    stream, head: bytes, path: str, count: int, dim: int, block_size: int, max_token: Optional[int] = 1000,
+    stream,
+    head: bytes,
+    path: str,
+    count: int,
+    dim: int,
+    block_size: int,
+    max_token: Optional[int] = 1000,
 ) -> Iterator[Tuple[list, np.ndarray, Callable[[int], Tuple[Optional[int], str]]]]:
     """Yield ``(tokens, vectors, where)`` per block; ``where(i)`` is ``(None, "vector K")``."""
     nbytes = 4 * dim
-    records = _Records(path, dim, max_token, head[:1 << 16])
+    records = _Records(path, dim, max_token, head[: 1 << 16])
     buf = head
     done = 0
     eof = False
@@ -150,7 +162,7 @@ def iter_binary(
                 eof = True
         tokens, starts, pos = records.split(buf, count - done, done, eof)
         if tokens:
-            raw = b"".join([buf[s: s + nbytes] for s in starts])
+            raw = b"".join([buf[s : s + nbytes] for s in starts])
             yield tokens, np.frombuffer(raw, dtype="<f4").reshape(len(tokens), dim), _where(done)
             done += len(tokens)
         buf = buf[pos:]
@@ -160,17 +172,26 @@ def iter_binary(
     if rest.strip() or (rest and records.newline is False):
         raise FormatError(
             f"the header promises {count} vectors of dim {dim} but the file goes on after the last one: "
-            "the header's count or dim is wrong, or the file is corrupt", path, line=count + 2)
+            "the header's count or dim is wrong, or the file is corrupt",
+            path,
+            line=count + 2,
+        )
 
 
 def _truncated(path: str, count: int, dim: int, done: int, buf: bytes, records: _Records) -> FormatError:
     where = "inside" if buf.strip() else "before"
     guess = guess_dim(records.head)
-    hint = (f"; the records look like dim {guess}, the header says {dim}" if guess and guess != dim
-            else f", or the header's dim ({dim}) is wrong")
+    hint = (
+        f"; the records look like dim {guess}, the header says {dim}"
+        if guess and guess != dim
+        else f", or the header's dim ({dim}) is wrong"
+    )
     return TruncatedFileError(
         f"truncated word2vec binary: the header promises {count} vectors, the file ends {where} "
-        f"vector {done + 1}{hint}", path, line=done + 2)
+        f"vector {done + 1}{hint}",
+        path,
+        line=done + 2,
+    )
 
 
 def _where(done: int) -> Callable[[int], Tuple[Optional[int], str]]:

@@ -1,6 +1,7 @@
 """Tell what a vector file is from its first bytes: the format, the header, and files that are not
 vector text at all (a fastText native model, a gensim pickle, a NumPy array) with what to do instead.
 """
+
 from __future__ import annotations
 
 import os
@@ -11,8 +12,16 @@ from pretrained.errors import FormatError
 from pretrained.formats.sources import open_source
 
 __all__ = [
-    "FORMATS", "normalize_format", "sniff_kind", "sniff", "detect_format", "strip_bom", "SNIFF_BYTES",
-    "sniff_glove", "sniff_word2vec_text", "sniff_word2vec_binary",
+    "FORMATS",
+    "normalize_format",
+    "sniff_kind",
+    "sniff",
+    "detect_format",
+    "strip_bom",
+    "SNIFF_BYTES",
+    "sniff_glove",
+    "sniff_word2vec_text",
+    "sniff_word2vec_binary",
 ]
 
 FORMATS = ("glove", "word2vec", "word2vec-text", "fasttext")
@@ -39,7 +48,7 @@ def normalize_format(fmt: Optional[str]) -> Optional[str]:
 
 def strip_bom(head: bytes) -> bytes:
     """``head`` without a leading UTF-8 byte-order mark."""
-    return head[len(_BOM):] if head.startswith(_BOM) else head
+    return head[len(_BOM) :] if head.startswith(_BOM) else head
 
 
 def sniff_kind(head: bytes) -> Optional[str]:
@@ -69,16 +78,22 @@ def _refuse_kind(kind: str, path: str) -> FormatError:
         return FormatError(
             "is a fastText native model (.bin), not a vector text file; use the .vec file "
             "published beside it (same words and vectors), or format='word2vec' if this really is "
-            "a word2vec binary", path)
+            "a word2vec binary",
+            path,
+        )
     if kind == "pickle":
         return FormatError(
             "is a gensim pickle (.model / .kv); pretrained never unpickles files. Load it yourself "
             "with gensim (`KeyedVectors.load(path)`, only if you trust it) and pass it to "
-            "`pretrained.Vectors.from_gensim(kv)`", path)
+            "`pretrained.Vectors.from_gensim(kv)`",
+            path,
+        )
     return FormatError(
         "is a NumPy array file (.npy), not a vector file; gensim keeps large arrays of a saved "
         "model in such files: load the .model with gensim (`KeyedVectors.load(path)`, only if you "
-        "trust it) and pass it to `pretrained.Vectors.from_gensim(kv)`", path)
+        "trust it) and pass it to `pretrained.Vectors.from_gensim(kv)`",
+        path,
+    )
 
 
 def _parse_header(line: bytes) -> Optional[Tuple[int, int]]:
@@ -139,7 +154,7 @@ def _first_line(head: bytes, path: str) -> Tuple[bytes, int]:
 
 def _body_is_text(head: bytes, nl: int, count: int, dim: int) -> bool:
     """Whether the line after a ``count dim`` header is text (else the file is a binary)."""
-    body = head[nl + 1:]
+    body = head[nl + 1 :]
     nl2 = body.find(b"\n")
     line2 = body[: nl2 if nl2 >= 0 else len(body)]
     return count == 0 or _looks_like_text_record(line2, dim) or _is_text_row(line2)
@@ -237,7 +252,7 @@ def _is_text_row(line: bytes) -> bool:
     return True
 
 
-def detect_format(path: "os.PathLike[str] | str", member: Optional[str] = None) -> Tuple[str, Optional[int], int]:
+def detect_format(path: os.PathLike[str] | str, member: Optional[str] = None) -> Tuple[str, Optional[int], int]:
     """Guess a file's format from its first bytes.
 
     Returns

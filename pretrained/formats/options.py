@@ -113,11 +113,11 @@ class ReadOptions:
             object.__setattr__(self, "vocabulary", tuple(sorted(vocab)))
             object.__setattr__(self, "_words", frozenset(vocab))
 
-    def replace(self, **changes: Any) -> "ReadOptions":
+    def replace(self, **changes: Any) -> ReadOptions:
         """A copy with ``changes`` (checked again)."""
         return dataclasses.replace(self, **changes)
 
-    def require_words(self) -> "ReadOptions":
+    def require_words(self) -> ReadOptions:
         """``self``, or ValueError when ``vocabulary`` is empty (a load would keep nothing)."""
         if self._words is not None and not self._words:
             raise ValueError("vocabulary is empty: give the words to keep, or vocabulary=None for every word")

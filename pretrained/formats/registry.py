@@ -192,7 +192,7 @@ def canonical(spelling: Optional[str]) -> Optional[str]:
     return None if spelling is None else get(spelling).name
 
 
-def read_head(path: "os.PathLike[str] | str", member: Optional[str] = None) -> Optional[Head]:
+def read_head(path: os.PathLike[str] | str, member: Optional[str] = None) -> Optional[Head]:
     """The first :data:`HEAD_BYTES` of a (possibly compressed or archived) file, None when it
     cannot be opened (the reader then says why)."""
     from pretrained.formats.sources import open_source
@@ -214,7 +214,7 @@ def _sniffed(head: Optional[Head], candidates: Sequence[VectorFormat]) -> Option
 
 
 def resolve(
-    path: "os.PathLike[str] | str", member: Optional[str] = None, format: Optional[str] = None
+    path: os.PathLike[str] | str, member: Optional[str] = None, format: Optional[str] = None
 ) -> Optional[VectorFormat]:
     """The format a file is read as: the named one (or one that :attr:`~VectorFormat.overrides`
     it and recognises the file), else the one its name says, else the first whose sniff accepts

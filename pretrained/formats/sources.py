@@ -3,6 +3,7 @@
 Nothing is extracted to disk. The source file's sha256 is computed on a background thread while
 the stream is parsed (hashing releases the GIL), so a conversion learns it at little extra cost.
 """
+
 from __future__ import annotations
 
 import bz2
@@ -21,12 +22,21 @@ from typing import BinaryIO, Iterator, Optional
 from pretrained.cache import hashes
 from pretrained.errors import FormatError, TruncatedFileError
 
-__all__ = ["open_source", "file_sha256", "zip_members", "describe", "SourceStream", "ProgressStream", "CheckedStream", "HashFeed"]
+__all__ = [
+    "open_source",
+    "file_sha256",
+    "zip_members",
+    "describe",
+    "SourceStream",
+    "ProgressStream",
+    "CheckedStream",
+    "HashFeed",
+]
 
 _CHUNK = 1 << 20
 
 
-def file_sha256(path: "os.PathLike[str] | str") -> str:
+def file_sha256(path: os.PathLike[str] | str) -> str:
     """The sha256 of a file as bare hex (:func:`pretrained.cache.hashes.file_sha256` spells it).
 
     Examples
@@ -39,7 +49,7 @@ def file_sha256(path: "os.PathLike[str] | str") -> str:
     return hashes.hex_digest(hashes.file_sha256(path))  # type: ignore[return-value]
 
 
-def zip_members(path: "os.PathLike[str] | str") -> list:
+def zip_members(path: os.PathLike[str] | str) -> list:
     """The file names inside a zip archive."""
     with zipfile.ZipFile(path) as zf:
         return [i.filename for i in zf.infolist() if not i.is_dir()]
@@ -83,7 +93,7 @@ class HashFeed(threading.Thread):
     def __init__(self, start: bytes = b"", depth: int = 3):
         super().__init__(daemon=True, name="pretrained-sha256-feed")
         self.hash = hashlib.sha256(start)
-        self._queue: "queue.Queue" = queue.Queue(depth)
+        self._queue: queue.Queue = queue.Queue(depth)
         self._digest: Optional[str] = None
         self.start()
 
@@ -145,7 +155,11 @@ class SourceStream:
     """What :func:`open_source` yields: the decompressed stream and the source's sha256."""
 
     def __init__(
-        self, stream: BinaryIO, path: str, member: Optional[str], thread: "Optional[_HashThread | _HashedFile]",
+        self,
+        stream: BinaryIO,
+        path: str,
+        member: Optional[str],
+        thread: Optional[_HashThread | _HashedFile],
         size: Optional[int] = None,
     ):
         self.stream = stream
@@ -172,7 +186,7 @@ class SourceStream:
 
 @contextlib.contextmanager
 def open_source(
-    path: "os.PathLike[str] | str", member: Optional[str] = None, *, hash: bool = True
+    path: os.PathLike[str] | str, member: Optional[str] = None, *, hash: bool = True
 ) -> Iterator[SourceStream]:
     """Open ``path`` for streaming reads, decompressing by its suffix.
 
@@ -210,7 +224,9 @@ def open_source(
             except (zipfile.BadZipFile, NotImplementedError, zlib.error, OSError) as exc:
                 raise FormatError(f"cannot open the zip member: {exc}", where) from exc
             with opened as stream:
-                yield SourceStream(CheckedStream(stream, where, "zip member"), where, name, thread, zf.getinfo(name).file_size)
+                yield SourceStream(
+                    CheckedStream(stream, where, "zip member"), where, name, thread, zf.getinfo(name).file_size
+                )
         return
     thread = _HashThread(path) if hash else None  # compressed files: hashed by a second reader
     with open(path, "rb") as raw:
@@ -227,7 +243,9 @@ def open_source(
         if isinstance(thread, _HashThread):
             thread.start()
         try:
-            yield SourceStream(stream, path, None, thread, os.path.getsize(path) if stream is raw or stream is thread else None)
+            yield SourceStream(
+                stream, path, None, thread, os.path.getsize(path) if stream is raw or stream is thread else None
+            )
         finally:
             if isinstance(thread, _HashedFile):
                 thread.stop()
@@ -312,7 +330,7 @@ class ProgressStream:
         self.bar.close()
 
 
-def describe(path: "os.PathLike[str] | str") -> dict:
+def describe(path: os.PathLike[str] | str) -> dict:
     """Size and modification time of a file, the identity used to key its cache entry."""
     st = Path(path).stat()
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}

@@ -18,6 +18,7 @@ label seen twice is a :class:`~pretrained.errors.FormatError` naming the file an
 CSV, a value that is not a number (``two``, ``9o``) in a column of numbers is one too (naming the
 row and column), rather than the whole column being read as text and left out of the vector.
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,7 +38,15 @@ __all__ = ["TABLE_FORMATS", "table_format", "open_table", "read_table", "convert
 logger = logging.getLogger(__name__)
 
 TABLE_FORMATS = ("table", "parquet", "arrow", "feather", "csv", "tsv")
-_SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".arrow": "arrow", ".feather": "arrow", ".ipc": "arrow", ".csv": "csv", ".tsv": "tsv"}
+_SUFFIXES = {
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".arrow": "arrow",
+    ".feather": "arrow",
+    ".ipc": "arrow",
+    ".csv": "csv",
+    ".tsv": "tsv",
+}
 _LABEL_NAMES = ("label", "word", "token", "key", "id", "item", "name")
 _ROWS = 65536
 PathLike = Union[str, "os.PathLike[str]"]
@@ -72,7 +81,9 @@ def table_format(path: PathLike, format: Optional[str] = None) -> Optional[str]:
     if key == "table":
         kind = _by_suffix(path) or _by_magic(path)
         if kind is None:
-            raise FormatError("format='table' but this is neither Parquet, Arrow nor .csv/.tsv by its name or first bytes", str(path))
+            raise FormatError(
+                "format='table' but this is neither Parquet, Arrow nor .csv/.tsv by its name or first bytes", str(path)
+            )
         return kind
     return key
 
@@ -92,7 +103,13 @@ class TableInfo:
     kept: int = 0
 
     def as_dict(self) -> dict:
-        return {"format": self.format, "label": self.label, "vector": self.vector, "ignored": self.ignored, "rows": self.rows}
+        return {
+            "format": self.format,
+            "label": self.label,
+            "vector": self.vector,
+            "ignored": self.ignored,
+            "rows": self.rows,
+        }
 
 
 def _batches(path: Path, kind: str, label: Optional[str]) -> Tuple[Any, Iterator[Any]]:
@@ -117,7 +134,12 @@ def _batches(path: Path, kind: str, label: Optional[str]) -> Tuple[Any, Iterator
     header = csv.open_csv(path, parse_options=parse).schema
     name = _pick_label(header, label)
     types = {name: pa.string()}
-    reader = csv.open_csv(path, parse_options=parse, convert_options=csv.ConvertOptions(column_types=types), read_options=csv.ReadOptions(block_size=8 << 20))
+    reader = csv.open_csv(
+        path,
+        parse_options=parse,
+        convert_options=csv.ConvertOptions(column_types=types),
+        read_options=csv.ReadOptions(block_size=8 << 20),
+    )
     return reader.schema, iter(reader)
 
 
@@ -130,7 +152,9 @@ def _is_number(t: Any) -> bool:
 def _is_list(t: Any) -> bool:
     import pyarrow as pa
 
-    return (pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t)) and _is_number(t.value_type)
+    return (pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t)) and _is_number(
+        t.value_type
+    )
 
 
 def _pick_label(schema: Any, label: Optional[str]) -> str:
@@ -172,10 +196,14 @@ def _check_text_columns(batch: Any, schema: Any, names: List[str], explicit: boo
             i = parsed.index(False) if not all(parsed) else 0
             raise FormatError(
                 f"row {i + 1}, column {n!r}: {values[i]!r} is not a number, so the whole column would be "
-                "read as text; fix the value (or name the vector columns with vector=)", path)
+                "read as text; fix the value (or name the vector columns with vector=)",
+                path,
+            )
 
 
-def _pick_vector(schema: Any, label: str, vector: Union[str, Sequence[str], None], path: str) -> Tuple[List[str], List[str]]:
+def _pick_vector(
+    schema: Any, label: str, vector: Union[str, Sequence[str], None], path: str
+) -> Tuple[List[str], List[str]]:
     names = [n for n in schema.names if n != label]
     if isinstance(vector, str):
         vector = [vector]
@@ -187,10 +215,14 @@ def _pick_vector(schema: Any, label: str, vector: Union[str, Sequence[str], None
     else:
         lists = [n for n in names if _is_list(schema.field(n).type)]
         if len(lists) > 1:
-            raise FormatError(f"several list columns ({', '.join(lists)}): say which holds the vectors with vector=", path)
+            raise FormatError(
+                f"several list columns ({', '.join(lists)}): say which holds the vectors with vector=", path
+            )
         chosen = lists or [n for n in names if _is_number(schema.field(n).type)]
     if not chosen:
-        raise FormatError(f"no list column and no numeric column besides the label {label!r}: nothing to use as vectors", path)
+        raise FormatError(
+            f"no list column and no numeric column besides the label {label!r}: nothing to use as vectors", path
+        )
     if len(chosen) > 1 and any(_is_list(schema.field(n).type) for n in chosen):
         raise FormatError("the vector is one list column or several numeric columns, not both", path)
     for n in chosen:
@@ -242,11 +274,15 @@ def _labels_of(batch: Any, name: str, row0: int, path: str) -> List[str]:
         col = col.cast(pa.string())
     labels = col.to_pylist()
     if "" in labels:
-        raise FormatError(f"row {row0 + labels.index('') + 1}: the label (column {name!r}) is empty; every row needs a label", path)
+        raise FormatError(
+            f"row {row0 + labels.index('') + 1}: the label (column {name!r}) is empty; every row needs a label", path
+        )
     return labels
 
 
-def _blocks(batches: Iterator[Any], info: TableInfo, limit: Optional[int], vocabulary: Optional[set]) -> Iterator[Block]:
+def _blocks(
+    batches: Iterator[Any], info: TableInfo, limit: Optional[int], vocabulary: Optional[set]
+) -> Iterator[Block]:
     seen: dict = {}
     for batch in batches:
         row0 = info.rows
@@ -257,7 +293,9 @@ def _blocks(batches: Iterator[Any], info: TableInfo, limit: Optional[int], vocab
         for i, word in enumerate(labels):
             first = seen.setdefault(word, row0 + i + 1)
             if first != row0 + i + 1:
-                raise FormatError(f"row {row0 + i + 1}: the label {word!r} appears again (first at row {first})", info.path)
+                raise FormatError(
+                    f"row {row0 + i + 1}: the label {word!r} appears again (first at row {first})", info.path
+                )
             if "\n" in word or "\r" in word:
                 raise FormatError(f"row {row0 + i + 1}: the label {word!r} holds a line break", info.path)
             if vocabulary is None or word in vocabulary:
@@ -284,7 +322,9 @@ def open_table(
     (the first block is read at once, to learn the dimension)."""
     path = Path(path)
     if path.is_dir():
-        raise FormatError("this is a folder, not a table file: pass the .parquet, .arrow or .csv file itself", str(path))
+        raise FormatError(
+            "this is a folder, not a table file: pass the .parquet, .arrow or .csv file itself", str(path)
+        )
     kind = table_format(path, format or "table")
     try:
         schema, batches = _batches(path, kind, label)
@@ -295,7 +335,9 @@ def open_table(
             raise FormatError("the table has no rows", str(path))
         if kind in ("csv", "tsv"):
             wanted = [vector] if isinstance(vector, str) else list(vector) if vector is not None else None
-            _check_text_columns(first, schema, wanted or [n for n in schema.names if n != name], wanted is not None, str(path))
+            _check_text_columns(
+                first, schema, wanted or [n for n in schema.names if n != name], wanted is not None, str(path)
+            )
         columns, ignored = _pick_vector(schema, name, vector, str(path))
         if ignored:
             logger.info("%s: columns %s are neither the label nor the vector: ignored", path, ", ".join(ignored))
@@ -354,22 +396,36 @@ def read_table(
     return Vectors(words, np.concatenate(parts), name=name or Path(path).name, meta=meta, _checked=True)
 
 
-def convert_table(path: PathLike, dest: Path, *, format: Optional[str] = None, limit: Optional[int] = None, vocabulary: Optional[Sequence[str]] = None) -> Path:
+def convert_table(
+    path: PathLike,
+    dest: Path,
+    *,
+    format: Optional[str] = None,
+    limit: Optional[int] = None,
+    vocabulary: Optional[Sequence[str]] = None,
+) -> Path:
     """Stream a table into the cache entry ``dest`` (what ``pretrained.load`` does for a table)."""
     from pretrained.cache import entries as store
     from pretrained.cache.hashes import file_sha256
 
     path = Path(path)
-    info, blocks = open_table(path, format=format, limit=limit, vocabulary=set(vocabulary) if vocabulary is not None else None)
+    info, blocks = open_table(
+        path, format=format, limit=limit, vocabulary=set(vocabulary) if vocabulary is not None else None
+    )
     stat = path.stat()
 
     def meta() -> dict:
         return {
             "name": path.name,
             "source": {
-                "kind": "table", "path": str(path.resolve()), "size": stat.st_size,
-                "mtime_ns": stat.st_mtime_ns, "ctime_ns": stat.st_ctime_ns, "inode": stat.st_ino,
-                "sha256": file_sha256(path), **info.as_dict(),
+                "kind": "table",
+                "path": str(path.resolve()),
+                "size": stat.st_size,
+                "mtime_ns": stat.st_mtime_ns,
+                "ctime_ns": stat.st_ctime_ns,
+                "inode": stat.st_ino,
+                "sha256": file_sha256(path),
+                **info.as_dict(),
             },
             "limit": limit,
             "vocabulary_size": None if vocabulary is None else len(vocabulary),

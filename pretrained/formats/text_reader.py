@@ -10,6 +10,7 @@ values than D must not become a token such as ``'queen 0.1'``, so a token with s
 part is a number (or empty: two spaces in a row) is refused unless ``numeric_token_parts=True``,
 and every token is at most ``max_token_bytes`` long.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -60,7 +61,7 @@ def _is_number(part: bytes) -> bool:
     return True
 
 
-def looks_numeric(part: "bytes | str") -> bool:
+def looks_numeric(part: bytes | str) -> bool:
     """Whether a part of a token is a number, or the start of one cut by a space (``1.5e``,
     ``-0.``, a lone sign): a token with spaces may not end in such a part by default, since a
     damaged value (``1.5e -07``) would otherwise glue its first half into the word."""
@@ -94,7 +95,10 @@ def check_token(token: bytes, dim: int, n_fields: int, rules: TokenRules, path: 
         raise FormatError(
             f"a token of {len(token)} bytes ({token[:40].decode('utf-8', 'replace')!r}...), longer "
             f"than max_token_bytes={rules.max_bytes}; {_count_message(dim, n_fields, rules)}. "
-            "If the file really has such tokens, pass max_token_bytes=None", path, line)
+            "If the file really has such tokens, pass max_token_bytes=None",
+            path,
+            line,
+        )
     if b" " not in token:
         return
     if not rules.spaces:
@@ -104,7 +108,11 @@ def check_token(token: bytes, dim: int, n_fields: int, rules: TokenRules, path: 
     parts = token.split(b" ")
     last = parts[-1]
     if not last or looks_numeric(last):
-        what = "ends in an empty part (two spaces in a row)" if not last else f"ends in the number {last.decode('utf-8', 'replace')!r}"
+        what = (
+            "ends in an empty part (two spaces in a row)"
+            if not last
+            else f"ends in the number {last.decode('utf-8', 'replace')!r}"
+        )
     elif _numbers_in_a_row(parts) >= dim:
         what = f"holds {dim} or more numbers in a row (two lines run together?)"
     else:
@@ -112,7 +120,10 @@ def check_token(token: bytes, dim: int, n_fields: int, rules: TokenRules, path: 
     raise FormatError(
         f"{_count_message(dim, n_fields, rules)}: the token would be "
         f"{token[:60].decode('utf-8', 'replace')!r}, which {what}. If the file really "
-        "has tokens like that, pass numeric_token_parts=True", path, line)
+        "has tokens like that, pass numeric_token_parts=True",
+        path,
+        line,
+    )
 
 
 def parse_line(line: bytes, dim: int, path: str, lineno: int, rules: TokenRules) -> Tuple[bytes, List[float]]:
@@ -124,7 +135,10 @@ def parse_line(line: bytes, dim: int, path: str, lineno: int, rules: TokenRules)
             first = "does" if rules.trailing_space else "does not"
             raise FormatError(
                 f"this line ends with {'spaces' if body.endswith(b'  ') else 'a space' if ends else 'a value'} "
-                f"and the first line {first} end with one space: a value cut short or damaged?", path, lineno)
+                f"and the first line {first} end with one space: a value cut short or damaged?",
+                path,
+                lineno,
+            )
     body = body.rstrip(b" ")
     parts = body.rsplit(b" ", dim)
     n_fields = len(body.split(b" "))
@@ -138,11 +152,16 @@ def parse_line(line: bytes, dim: int, path: str, lineno: int, rules: TokenRules)
         except ValueError:
             raise FormatError(
                 f"non-numeric value {p.decode('utf-8', 'replace')!r} in the vector of "
-                f"{parts[0].decode('utf-8', 'replace')!r}", path, lineno) from None
+                f"{parts[0].decode('utf-8', 'replace')!r}",
+                path,
+                lineno,
+            ) from None
     return parts[0], values
 
 
-def _parse_lines_slowly(block: bytes, dim: int, path: str, line_base: int, rules: TokenRules) -> Tuple[list, np.ndarray]:
+def _parse_lines_slowly(
+    block: bytes, dim: int, path: str, line_base: int, rules: TokenRules
+) -> Tuple[list, np.ndarray]:
     tokens: list = []
     rows: list = []
     for i, line in enumerate(block.split(b"\n")):
@@ -164,7 +183,9 @@ _saved_hook = None
 
 
 def _quiet_hook(unraisable) -> None:
-    if getattr(unraisable.object, "_pretrained_row_handler", False) and isinstance(unraisable.exc_value, UnicodeDecodeError):
+    if getattr(unraisable.object, "_pretrained_row_handler", False) and isinstance(
+        unraisable.exc_value, UnicodeDecodeError
+    ):
         return
     (_saved_hook or sys.__unraisablehook__)(unraisable)
 
@@ -202,7 +223,7 @@ class TextParser:
         if trailing_space:
             names.append("_")
         self.names = names
-        self.types = {"w": pa.binary(), "_": pa.binary(), **{n: pa.float32() for n in names[1: dim + 1]}}
+        self.types = {"w": pa.binary(), "_": pa.binary(), **{n: pa.float32() for n in names[1 : dim + 1]}}
         self.include = names  # "_" (after a trailing space) must be empty: checked after parsing
 
     def arrow(self, data) -> Tuple[list, np.ndarray, list]:
@@ -224,12 +245,19 @@ class TextParser:
                 pa.BufferReader(pa.py_buffer(data)),
                 read_options=pcsv.ReadOptions(column_names=self.names, block_size=max(1 << 20, len(data) // 8 + 1)),
                 parse_options=pcsv.ParseOptions(
-                    delimiter=" ", quote_char=False, escape_char=False, double_quote=False,
-                    newlines_in_values=False, invalid_row_handler=handler,
+                    delimiter=" ",
+                    quote_char=False,
+                    escape_char=False,
+                    double_quote=False,
+                    newlines_in_values=False,
+                    invalid_row_handler=handler,
                 ),
                 convert_options=pcsv.ConvertOptions(
-                    column_types=self.types, include_columns=self.include, null_values=[],
-                    strings_can_be_null=False, quoted_strings_can_be_null=False,
+                    column_types=self.types,
+                    include_columns=self.include,
+                    null_values=[],
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
                 ),
             )
         if "_" in table.column_names:
@@ -243,7 +271,9 @@ class TextParser:
             if longest > self.rules.max_bytes:
                 raise self.pa.ArrowInvalid("a token longer than max_token_bytes")  # the slow path names it
         parts = [np.asarray(b.to_tensor(row_major=True)) for b in table.drop_columns(["w"]).to_batches() if b.num_rows]
-        vecs = (parts[0] if len(parts) == 1 else np.concatenate(parts)) if parts else np.empty((0, self.dim), np.float32)
+        vecs = (
+            (parts[0] if len(parts) == 1 else np.concatenate(parts)) if parts else np.empty((0, self.dim), np.float32)
+        )
         return words.to_pylist(), vecs.astype(np.float32, copy=False), bad
 
     def parse(self, block: bytes, line_base: int) -> Tuple[list, np.ndarray]:
@@ -305,7 +335,7 @@ def _locate_lines(block: bytes, texts: Sequence[str]) -> Optional[List[Tuple[int
                 break
             end = block.find(b"\n", at)
             end = len(block) if end < 0 else end
-            if (at == 0 or block[at - 1] == 0x0A) and not block[at + len(needle): end].strip(b"\r"):
+            if (at == 0 or block[at - 1] == 0x0A) and not block[at + len(needle) : end].strip(b"\r"):
                 spans.add((at, min(end + 1, len(block))))
             pos = at + 1
     if len(spans) != len(texts):
@@ -326,7 +356,14 @@ def row_line(block: bytes, line_base: int, row: int) -> int:
 
 
 def iter_text(
-    stream, head: bytes, path: str, dim: int, line_base: int, block_size: int, rules: TokenRules, stats=None,
+    stream,
+    head: bytes,
+    path: str,
+    dim: int,
+    line_base: int,
+    block_size: int,
+    rules: TokenRules,
+    stats=None,
 ) -> Iterator[Tuple[list, np.ndarray, Callable[[int], Tuple[Optional[int], str]]]]:
     """Yield ``(tokens, vectors, where)`` per block; ``where(i)`` is ``(line, "line N")`` of row i.
 

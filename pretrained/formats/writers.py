@@ -6,6 +6,7 @@ read back as the very same float32 values, so a write and a read give bit-identi
 significant digits instead (smaller files, not exact). Files go into place atomically
 (:func:`pretrained.cache.atomic.atomic_path`).
 """
+
 from __future__ import annotations
 
 import bz2
@@ -90,7 +91,9 @@ def format_rows(vectors: np.ndarray, precision: Optional[int] = None) -> List[st
 def _check(words: Sequence[str], vectors: np.ndarray, fmt: str, precision: Optional[int]) -> None:
     if vectors.ndim != 2 or vectors.shape[0] != len(words):
         raise ValueError(f"{len(words)} words but vectors of shape {vectors.shape}")
-    if precision is not None and (isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17):
+    if precision is not None and (
+        isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17
+    ):
         raise ValueError(f"precision must be a whole number from 1 to 17 (or None for exact output), got {precision!r}")
     for w in words:
         if not isinstance(w, str) or not w or "\n" in w or "\r" in w or (fmt != "glove" and " " in w):
@@ -99,7 +102,8 @@ def _check(words: Sequence[str], vectors: np.ndarray, fmt: str, precision: Optio
             raise ValueError(
                 f"word {w!r} ends in a space or a number after a space, or holds as many numbers in a "
                 "row as a vector: a GloVe reader takes that for values (pretrained reads it back only "
-                "with numeric_token_parts=True)")
+                "with numeric_token_parts=True)"
+            )
 
 
 def _is_number(part: str) -> bool:
@@ -123,8 +127,12 @@ def _glove_token_ok(word: str, dim: int) -> bool:
 
 
 def write_vectors(
-    path: "os.PathLike[str] | str", words: Sequence[str], vectors: np.ndarray, *,
-    format: str = "glove", precision: Optional[int] = None,
+    path: os.PathLike[str] | str,
+    words: Sequence[str],
+    vectors: np.ndarray,
+    *,
+    format: str = "glove",
+    precision: Optional[int] = None,
 ) -> None:
     """Write ``words`` and their ``vectors`` to ``path`` (``.gz`` / ``.bz2`` compress by name).
 
@@ -155,7 +163,12 @@ def write_vectors(
 
 
 def write_builtin(
-    path: "os.PathLike[str] | str", words: Sequence[str], vectors: np.ndarray, *, format: str, precision: Optional[int] = None,
+    path: os.PathLike[str] | str,
+    words: Sequence[str],
+    vectors: np.ndarray,
+    *,
+    format: str,
+    precision: Optional[int] = None,
 ) -> None:
     """The writer of ``"glove"``, ``"word2vec"`` and ``"word2vec-text"`` (canonical names), as
     registered by their modules in :mod:`pretrained.formats`."""
@@ -165,18 +178,17 @@ def write_builtin(
     path = os.fspath(path)
     lower = path.lower()
     opener = gzip.open if lower.endswith(".gz") else bz2.open if lower.endswith(".bz2") else open
-    with atomic_path(path) as tmp:
-        with opener(tmp, "wb") as f:
-            if fmt != "glove":
-                f.write(f"{vectors.shape[0]} {vectors.shape[1]}\n".encode())
-            elif len(words) and words[0].startswith("\ufeff"):
-                f.write(b"\xef\xbb\xbf")  # readers drop one leading BOM: the first word keeps its own
-            for s in range(0, len(words), _ROWS):
-                chunk_words = words[s: s + _ROWS]
-                chunk = vectors[s: s + _ROWS]
-                if fmt == "word2vec":
-                    le = chunk.astype("<f4")
-                    f.write(b"".join(w.encode("utf-8") + b" " + row.tobytes() + b"\n" for w, row in zip(chunk_words, le)))
-                else:
-                    lines = (w + " " + r for w, r in zip(chunk_words, format_rows(chunk, precision)))
-                    f.write(("\n".join(lines) + "\n").encode("utf-8"))
+    with atomic_path(path) as tmp, opener(tmp, "wb") as f:
+        if fmt != "glove":
+            f.write(f"{vectors.shape[0]} {vectors.shape[1]}\n".encode())
+        elif len(words) and words[0].startswith("\ufeff"):
+            f.write(b"\xef\xbb\xbf")  # readers drop one leading BOM: the first word keeps its own
+        for s in range(0, len(words), _ROWS):
+            chunk_words = words[s : s + _ROWS]
+            chunk = vectors[s : s + _ROWS]
+            if fmt == "word2vec":
+                le = chunk.astype("<f4")
+                f.write(b"".join(w.encode("utf-8") + b" " + row.tobytes() + b"\n" for w, row in zip(chunk_words, le)))
+            else:
+                lines = (w + " " + r for w, r in zip(chunk_words, format_rows(chunk, precision)))
+                f.write(("\n".join(lines) + "\n").encode("utf-8"))

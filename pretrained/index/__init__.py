@@ -28,6 +28,7 @@ Adding a backend: one module with a class that declares ``name``, ``parameters``
 :class:`~pretrained.index.backend.Backend`, decorated with ``@register``; its parameters become
 keywords of :func:`build_index` / :meth:`Vectors.index` and flags of ``pretrained build-index``.
 """
+
 from __future__ import annotations
 
 from pretrained.index.annoy_backend import DEFAULT_SEARCH_K, DEFAULT_SEED, DEFAULT_TREES

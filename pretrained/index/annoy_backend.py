@@ -3,6 +3,7 @@ saved as one ``.ann`` file that is memory-mapped and shared by every process tha
 
 Annoy's distance is ``sqrt(2 - 2 cos)``; answers are shown as cosines (``1 - d*d/2``).
 """
+
 from __future__ import annotations
 
 import os
@@ -13,7 +14,6 @@ import numpy as np
 
 from pretrained import optional
 from pretrained.core import scoring
-from pretrained.errors import MissingDependencyError
 from pretrained.index.backend import Param, check_declared, register
 
 __all__ = ["AnnoyBackend", "DEFAULT_TREES", "DEFAULT_SEED", "DEFAULT_SEARCH_K"]
@@ -38,8 +38,16 @@ class AnnoyBackend:
     metric = "angular"
     package = "annoy"
     parameters = (
-        Param("n_trees", scoring.check_count, DEFAULT_TREES, "--trees", f"annoy: trees in the index (default {DEFAULT_TREES})"),
-        Param("seed", lambda v, n: scoring.check_seed(v), DEFAULT_SEED, "--seed", f"build seed (default {DEFAULT_SEED})"),
+        Param(
+            "n_trees",
+            scoring.check_count,
+            DEFAULT_TREES,
+            "--trees",
+            f"annoy: trees in the index (default {DEFAULT_TREES})",
+        ),
+        Param(
+            "seed", lambda v, n: scoring.check_seed(v), DEFAULT_SEED, "--seed", f"build seed (default {DEFAULT_SEED})"
+        ),
     )
     effort_name = "search_k"
     default_effort = DEFAULT_SEARCH_K
@@ -70,8 +78,16 @@ class AnnoyBackend:
         return int(params.get("n_trees") or 1) * count
 
     @classmethod
-    def create(cls, dim: int, params: Mapping[str, Any], build_path: Optional[Path] = None, *, count: int = 0, n_jobs: int = 1,
-               options: Optional[Mapping[str, Any]] = None) -> "AnnoyBackend":
+    def create(
+        cls,
+        dim: int,
+        params: Mapping[str, Any],
+        build_path: Optional[Path] = None,
+        *,
+        count: int = 0,
+        n_jobs: int = 1,
+        options: Optional[Mapping[str, Any]] = None,
+    ) -> AnnoyBackend:
         ann = _annoy()(dim, cls.metric)
         ann.set_seed(int(params["seed"]))
         if build_path is not None:
@@ -90,8 +106,15 @@ class AnnoyBackend:
         self.ann.save(os.fspath(path))
 
     @classmethod
-    def open(cls, path: Path, dim: int, params: Mapping[str, Any], prefault: bool = False, *,
-             options: Optional[Mapping[str, Any]] = None) -> "AnnoyBackend":
+    def open(
+        cls,
+        path: Path,
+        dim: int,
+        params: Mapping[str, Any],
+        prefault: bool = False,
+        *,
+        options: Optional[Mapping[str, Any]] = None,
+    ) -> AnnoyBackend:
         ann = _annoy()(dim, cls.metric)
         ann.load(os.fspath(path), prefault=prefault)
         return cls(ann, params)

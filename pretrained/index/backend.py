@@ -12,6 +12,7 @@ report and the command line only pass ``**params`` through and read these declar
 Item ``i`` of every backend is row ``i`` of the vectors, added as its unit vector, so a backend's
 answers are cosine neighbours; each backend converts its own distance back to a cosine.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,7 +21,16 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Seque
 
 import numpy as np
 
-__all__ = ["Backend", "Param", "register", "backend_class", "backend_names", "check_declared", "split_params", "BACKENDS"]
+__all__ = [
+    "Backend",
+    "Param",
+    "register",
+    "backend_class",
+    "backend_names",
+    "check_declared",
+    "split_params",
+    "BACKENDS",
+]
 
 
 @dataclass(frozen=True)
@@ -58,13 +68,14 @@ class Param:
     stored: bool = True
     secret: bool = False
 
-
     def parse(self, text: str) -> Any:
         """The flag's text as a checked value (ValueError/TypeError saying what is allowed)."""
         try:
             value = self.kind(text)
         except ValueError:
-            raise ValueError(f"must be {'an integer' if self.kind is int else 'a ' + self.kind.__name__}, got {text!r}") from None
+            raise ValueError(
+                f"must be {'an integer' if self.kind is int else 'a ' + self.kind.__name__}, got {text!r}"
+            ) from None
         return self.check(value, self.name)
 
 
@@ -108,8 +119,16 @@ class Backend(Protocol):
         """The file name (without suffix) of a cached index built with ``params``."""
 
     @classmethod
-    def create(cls, dim: int, params: Mapping[str, Any], build_path: Optional[Path] = None, *, count: int = 0, n_jobs: int = 1,
-               options: Optional[Mapping[str, Any]] = None) -> "Backend":
+    def create(
+        cls,
+        dim: int,
+        params: Mapping[str, Any],
+        build_path: Optional[Path] = None,
+        *,
+        count: int = 0,
+        n_jobs: int = 1,
+        options: Optional[Mapping[str, Any]] = None,
+    ) -> Backend:
         """An empty index to add ``count`` items to (``build_path``: build in that file, for sets
         larger than memory, when the backend can; ``n_jobs``: threads for a backend that builds
         while items are added)."""
@@ -124,8 +143,15 @@ class Backend(Protocol):
         """Write the index to ``path`` (a no-op when it was built in that file)."""
 
     @classmethod
-    def open(cls, path: Path, dim: int, params: Mapping[str, Any], prefault: bool = False, *,
-             options: Optional[Mapping[str, Any]] = None) -> "Backend":
+    def open(
+        cls,
+        path: Path,
+        dim: int,
+        params: Mapping[str, Any],
+        prefault: bool = False,
+        *,
+        options: Optional[Mapping[str, Any]] = None,
+    ) -> Backend:
         """Open a saved index (memory-mapped where the backend can); OSError when unreadable."""
 
     def describe(self) -> Dict[str, int]:

@@ -3,6 +3,7 @@ same index: one builds, the other reuses), written under a temporary name and mo
 :mod:`pretrained.cache.atomic` (the index file first, then its vocabulary, its sidecar last, so a
 sidecar is only ever seen beside a complete index). The sidecar records the file's content hash,
 checked before every open."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,9 +17,8 @@ from typing import Any, Dict, Optional
 import numpy as np
 
 from pretrained import progress, threads
-from pretrained.cache import atomic
+from pretrained.cache import atomic, hashes
 from pretrained.cache import folder as cachedir
-from pretrained.cache import hashes
 from pretrained.core import scoring
 from pretrained.index.backend import backend_class, split_params
 from pretrained.index.load import load_index
@@ -62,7 +62,7 @@ def _peak_rss_mib() -> Optional[float]:
         return None
 
 
-def resolve_target(path: Optional["str | os.PathLike[str]"], vectors, backend: str, params: Dict[str, Any]) -> Path:
+def resolve_target(path: Optional[str | os.PathLike[str]], vectors, backend: str, params: Dict[str, Any]) -> Path:
     """The index file for ``path``: the cache's when None, a file named by the parameters inside
     ``path`` when it is a folder (or has no suffix), else ``path`` itself."""
     if path is None:
@@ -76,7 +76,7 @@ def resolve_target(path: Optional["str | os.PathLike[str]"], vectors, backend: s
 
 def build_index(
     vectors,
-    path: Optional["str | os.PathLike[str]"] = None,
+    path: Optional[str | os.PathLike[str]] = None,
     *,
     backend: str = "annoy",
     n_jobs: int = -1,
@@ -205,7 +205,8 @@ def lock_file(target: Path) -> Path:
 def _refuse_replace(target: Path, why: str) -> None:
     raise IndexMismatchError(
         f"{target} already exists and {why}; pass force=True (`pretrained build-index --force`) to replace it, "
-        "or choose another path", str(target)
+        "or choose another path",
+        str(target),
     )
 
 
@@ -247,7 +248,14 @@ def _reuse(
         return None
     theirs = (index.backend_name, {k: index.sidecar["params"].get(k) for k in params})
     if theirs != (backend, params):
-        logger.log(logging.WARNING if warn else logging.DEBUG, "rebuilding the index at %s: it was built by %s with %s, asked for %s with %s", target, *theirs, backend, params)
+        logger.log(
+            logging.WARNING if warn else logging.DEBUG,
+            "rebuilding the index at %s: it was built by %s with %s, asked for %s with %s",
+            target,
+            *theirs,
+            backend,
+            params,
+        )
         index.unload()
         return None
     logger.info("reusing the index at %s", target)
@@ -269,8 +277,17 @@ def _add_all(index, vectors, desc: str, enabled: Optional[bool]) -> None:
             bar.update(unit.shape[0])
 
 
-def _build(vectors, target: Path, cls, params: Dict[str, Any], n_jobs: int, on_disk: bool, search_k: Optional[int], enabled: Optional[bool],
-           options: Optional[Dict[str, Any]] = None) -> NeighbourIndex:
+def _build(
+    vectors,
+    target: Path,
+    cls,
+    params: Dict[str, Any],
+    n_jobs: int,
+    on_disk: bool,
+    search_k: Optional[int],
+    enabled: Optional[bool],
+    options: Optional[Dict[str, Any]] = None,
+) -> NeighbourIndex:
     count, dim = len(vectors), vectors.dim
     identity = vectors_identity(vectors)
     started = time.perf_counter()
@@ -295,8 +312,12 @@ def _build(vectors, target: Path, cls, params: Dict[str, Any], n_jobs: int, on_d
         reopened.unload()
         del reopened
         if holds.get("items") != count:
-            raise IndexMismatchError(f"the {cls.name} index built at {target} holds {holds}, not {count} items", str(target))
-        sidecar = _sidecar(vectors, target, cls, params, identity, n_jobs, on_disk, search_k, timing, tmp.stat().st_size)
+            raise IndexMismatchError(
+                f"the {cls.name} index built at {target} holds {holds}, not {count} items", str(target)
+            )
+        sidecar = _sidecar(
+            vectors, target, cls, params, identity, n_jobs, on_disk, search_k, timing, tmp.stat().st_size
+        )
         sidecar["holds"] = holds
         sidecar["ann_hash"] = cachedir.index_file_digest(tmp)
         check_file(tmp, sidecar, shown=target, content=False)  # verify before it is visible
@@ -316,10 +337,26 @@ def _write_vocabulary(target: Path, vectors) -> Optional[Dict[str, Any]]:
         return None
     path = vocabulary_path(target)
     atomic.write_bytes(path, "".join(w + "\n" for w in words).encode("utf-8"))
-    return {"file": path.name, "encoding": "utf-8", "size": path.stat().st_size, "hash": cachedir.index_file_digest(path)}
+    return {
+        "file": path.name,
+        "encoding": "utf-8",
+        "size": path.stat().st_size,
+        "hash": cachedir.index_file_digest(path),
+    }
 
 
-def _sidecar(vectors, target: Path, cls, params, identity: str, n_jobs: int, on_disk: bool, search_k, timing: Dict[str, float], size: int) -> Dict[str, Any]:
+def _sidecar(
+    vectors,
+    target: Path,
+    cls,
+    params,
+    identity: str,
+    n_jobs: int,
+    on_disk: bool,
+    search_k,
+    timing: Dict[str, float],
+    size: int,
+) -> Dict[str, Any]:
     return {
         "format": FORMAT,
         "sidecar_version": SIDECAR_VERSION,
@@ -338,7 +375,9 @@ def _sidecar(vectors, target: Path, cls, params, identity: str, n_jobs: int, on_
             **{k: round(v, 3) for k, v in timing.items()},
             "peak_rss_mib": _peak_rss_mib(),
         },
-        "search_k": int(search_k) if search_k else (cls.default_effort_for(params) if hasattr(cls, "default_effort_for") else cls.default_effort),
+        "search_k": int(search_k)
+        if search_k
+        else (cls.default_effort_for(params) if hasattr(cls, "default_effort_for") else cls.default_effort),
         "ann_file": target.name,
         "ann_size": size,
         "versions": {

@@ -10,6 +10,7 @@ holds its own copy: pick Annoy when many processes share one index, or memory is
 neighbours asked for). hnswlib was measured against Voyager before choosing: equal recall and file
 size, about 2.4x more queries a second from Python (README).
 """
+
 from __future__ import annotations
 
 import os
@@ -21,7 +22,6 @@ import numpy as np
 
 from pretrained import optional, threads
 from pretrained.core import scoring
-from pretrained.errors import MissingDependencyError
 from pretrained.index.backend import Param, check_declared, register
 
 __all__ = ["HnswBackend", "DEFAULT_M", "DEFAULT_EF_CONSTRUCTION", "DEFAULT_EF", "DEFAULT_SEED"]
@@ -47,10 +47,23 @@ class HnswBackend:
     metric = "ip"
     package = "hnswlib"
     parameters = (
-        Param("M", lambda v, n: scoring.check_count(v, n, minimum=2), DEFAULT_M, "--m", f"hnsw: links per node (default {DEFAULT_M}; at least 2)"),
-        Param("ef_construction", scoring.check_count, DEFAULT_EF_CONSTRUCTION, "--ef-construction",
-              f"hnsw: candidate list while building (default {DEFAULT_EF_CONSTRUCTION})"),
-        Param("seed", lambda v, n: scoring.check_seed(v), DEFAULT_SEED, "--seed", f"build seed (default {DEFAULT_SEED})"),
+        Param(
+            "M",
+            lambda v, n: scoring.check_count(v, n, minimum=2),
+            DEFAULT_M,
+            "--m",
+            f"hnsw: links per node (default {DEFAULT_M}; at least 2)",
+        ),
+        Param(
+            "ef_construction",
+            scoring.check_count,
+            DEFAULT_EF_CONSTRUCTION,
+            "--ef-construction",
+            f"hnsw: candidate list while building (default {DEFAULT_EF_CONSTRUCTION})",
+        ),
+        Param(
+            "seed", lambda v, n: scoring.check_seed(v), DEFAULT_SEED, "--seed", f"build seed (default {DEFAULT_SEED})"
+        ),
     )
     effort_name = "ef"
     default_effort = DEFAULT_EF
@@ -83,14 +96,26 @@ class HnswBackend:
         return count
 
     @classmethod
-    def create(cls, dim: int, params: Mapping[str, Any], build_path: Optional[Path] = None, *, count: int = 0, n_jobs: int = 1,
-               options: Optional[Mapping[str, Any]] = None) -> "HnswBackend":
+    def create(
+        cls,
+        dim: int,
+        params: Mapping[str, Any],
+        build_path: Optional[Path] = None,
+        *,
+        count: int = 0,
+        n_jobs: int = 1,
+        options: Optional[Mapping[str, Any]] = None,
+    ) -> HnswBackend:
         if build_path is not None:
-            raise ValueError("on_disk is Annoy's: an HNSW index is built in memory (use backend='annoy' for sets larger than memory)")
+            raise ValueError(
+                "on_disk is Annoy's: an HNSW index is built in memory (use backend='annoy' for sets larger than memory)"
+            )
         index = _hnswlib().Index(space="ip", dim=int(dim))
         index.init_index(
-            max_elements=max(int(count), 1), M=int(params["M"]),
-            ef_construction=int(params["ef_construction"]), random_seed=int(params["seed"]),
+            max_elements=max(int(count), 1),
+            M=int(params["M"]),
+            ef_construction=int(params["ef_construction"]),
+            random_seed=int(params["seed"]),
         )
         return cls(index, params, threads.workers(n_jobs))
 
@@ -109,8 +134,15 @@ class HnswBackend:
         self.index.save_index(os.fspath(path))
 
     @classmethod
-    def open(cls, path: Path, dim: int, params: Mapping[str, Any], prefault: bool = False, *,
-             options: Optional[Mapping[str, Any]] = None) -> "HnswBackend":
+    def open(
+        cls,
+        path: Path,
+        dim: int,
+        params: Mapping[str, Any],
+        prefault: bool = False,
+        *,
+        options: Optional[Mapping[str, Any]] = None,
+    ) -> HnswBackend:
         index = _hnswlib().Index(space="ip", dim=int(dim))
         try:
             index.load_index(os.fspath(path))
@@ -119,7 +151,11 @@ class HnswBackend:
         return cls(index, params)
 
     def describe(self) -> Dict[str, int]:
-        return {"items": int(self.index.element_count), "M": int(self.index.M), "ef_construction": int(self.index.ef_construction)}
+        return {
+            "items": int(self.index.element_count),
+            "M": int(self.index.M),
+            "ef_construction": int(self.index.ef_construction),
+        }
 
     def _set_ef(self, ef: int) -> None:
         # ef is the index's, not the query's: one lock so concurrent queries never see a

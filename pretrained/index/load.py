@@ -1,6 +1,7 @@
 """Opening an index: its sidecar read and checked against the vectors, then the backend's file
 memory-mapped. Turning a catalogue name into vectors is the caller's job (the CLI's): pass
 ``vectors=`` (a :class:`~pretrained.Vectors`, or a callable returning one)."""
+
 from __future__ import annotations
 
 import os
@@ -34,7 +35,8 @@ def _vectors_for(index_file: Path, sidecar: dict):
         if not store.is_entry(guess):
             raise IndexMismatchError(
                 f"index {index_file} was built for vectors at {entry}, which are not there; "
-                "pass vectors=pretrained.load(...) to load_index", str(index_file)
+                "pass vectors=pretrained.load(...) to load_index",
+                str(index_file),
             )
         entry = guess
     words, arr, norms, meta = store.read_entry(Path(entry))
@@ -42,11 +44,15 @@ def _vectors_for(index_file: Path, sidecar: dict):
 
 
 def _is_index_file(p: Path) -> bool:
-    return p.suffix == ".ann" or sidecar_path(p).is_file() or (p.suffix != ".json" and p.with_suffix(".json").is_file() and p.is_file())
+    return (
+        p.suffix == ".ann"
+        or sidecar_path(p).is_file()
+        or (p.suffix != ".json" and p.with_suffix(".json").is_file() and p.is_file())
+    )
 
 
 def load_index(
-    path_or_name: "str | os.PathLike[str]",
+    path_or_name: str | os.PathLike[str],
     *,
     vectors: Union[Any, Callable[[], Any], None] = None,
     backend: str = "annoy",
@@ -84,7 +90,8 @@ def load_index(
             raise IndexMismatchError(
                 f"no {backend} index with {', '.join(f'{k}={v}' for k, v in params.items()) or 'the default parameters'} "
                 f"for {path_or_name} at {p}; "
-                f"run `pretrained build-index {path_or_name} --backend {backend}` with those parameters first", str(p)
+                f"run `pretrained build-index {path_or_name} --backend {backend}` with those parameters first",
+                str(p),
             )
     return _open(p, vectors, prefault, options)
 
@@ -117,7 +124,9 @@ def _open(p: Path, vectors, prefault: bool, options: Optional[dict] = None) -> N
     held = handle.describe()
     # what the file held when it was built (Annoy keeps fewer or more trees than asked for a tiny
     # set); older sidecars: the parameters asked for
-    expected = dict(sidecar.get("holds") or {"items": len(vectors), **{k: sidecar["params"].get(k) for k in held if k != "items"}})
+    expected = dict(
+        sidecar.get("holds") or {"items": len(vectors), **{k: sidecar["params"].get(k) for k in held if k != "items"}}
+    )
     expected["items"] = len(vectors)
     if held != expected:
         handle.unload()

@@ -20,6 +20,7 @@ Index types (``index_type``): ``HNSW`` (default; effort ``ef``), ``HNSW_SQ``, ``
 ``IVF_SQ8`` (effort ``nprobe``), ``FLAT`` (exact) in Milvus Lite; a server adds ``DISKANN``,
 ``IVF_PQ``, ``SCANN``, ``AUTOINDEX`` and more, refused up front on Milvus Lite.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -46,7 +47,16 @@ logger = logging.getLogger(__name__)
 DEFAULT_INDEX_TYPE = "HNSW"
 LITE_INDEX_TYPES = ("HNSW", "HNSW_SQ", "IVF_FLAT", "IVF_SQ8", "FLAT")
 """What Milvus Lite builds (milvus-lite 3.2: HNSW, HNSW_SQ, IVF_FLAT, IVF_SQ8, brute force)."""
-SERVER_INDEX_TYPES = LITE_INDEX_TYPES + ("DISKANN", "IVF_PQ", "IVF_RABITQ", "SCANN", "AUTOINDEX", "GPU_CAGRA", "GPU_IVF_FLAT", "GPU_IVF_PQ")
+SERVER_INDEX_TYPES = LITE_INDEX_TYPES + (
+    "DISKANN",
+    "IVF_PQ",
+    "IVF_RABITQ",
+    "SCANN",
+    "AUTOINDEX",
+    "GPU_CAGRA",
+    "GPU_IVF_FLAT",
+    "GPU_IVF_PQ",
+)
 DEFAULT_M = 16
 DEFAULT_EF_CONSTRUCTION = 200
 DEFAULT_EF = 80
@@ -106,14 +116,18 @@ def shown_uri(uri: str) -> str:
     return uri
 
 
-def resolve_uri(options: Mapping[str, Any], index_file: Optional[Path], stored: Optional[str] = None) -> Tuple[str, bool]:
+def resolve_uri(
+    options: Mapping[str, Any], index_file: Optional[Path], stored: Optional[str] = None
+) -> Tuple[str, bool]:
     """The address to use and whether it is the embedded Milvus Lite: ``uri=``, else
     ``$PRETRAINED_MILVUS_URI``, else the server the index was pushed to, else the Lite database
     beside ``index_file``."""
     uri = options.get("uri") or os.environ.get(URI_ENV) or stored
     if not uri:
         if index_file is None:
-            raise ValueError("a Milvus index needs uri= (a server) or an index file beside which Milvus Lite keeps its database")
+            raise ValueError(
+                "a Milvus index needs uri= (a server) or an index file beside which Milvus Lite keeps its database"
+            )
         uri = os.fspath(Path(index_file).with_suffix(".db"))
     return uri, not uri.startswith(("http://", "https://", "tcp://", "grpc://", "unix:"))
 
@@ -161,8 +175,12 @@ def _service_error(exc: Exception, uri: str, token: Optional[str]) -> IndexServi
     text = _scrub(str(getattr(exc, "message", "") or exc), token)
     where = shown_uri(uri)
     if any(w in text.lower() for w in ("auth", "token", "password", "credential", "permission", "denied")):
-        return IndexServiceError(f"the Milvus server at {where} refused the credentials ({text}); check --token / ${TOKEN_ENV}", where)
-    return IndexServiceError(f"cannot reach Milvus at {where} ({text}); check --uri / ${URI_ENV} and that the server is up", where)
+        return IndexServiceError(
+            f"the Milvus server at {where} refused the credentials ({text}); check --token / ${TOKEN_ENV}", where
+        )
+    return IndexServiceError(
+        f"cannot reach Milvus at {where} ({text}); check --uri / ${URI_ENV} and that the server is up", where
+    )
 
 
 @register
@@ -173,14 +191,54 @@ class MilvusBackend:
     metric = "ip"
     package = "pymilvus"
     parameters = (
-        Param("index_type", _index_type, DEFAULT_INDEX_TYPE, "--index-type",
-              f"milvus: {', '.join(LITE_INDEX_TYPES)} (Milvus Lite) or DISKANN, IVF_PQ, ... on a server (default {DEFAULT_INDEX_TYPE})", str),
-        Param("M", lambda v, n: scoring.check_count(v, n, minimum=2), None, "--m", f"milvus HNSW: links per node (default {DEFAULT_M})"),
-        Param("ef_construction", scoring.check_count, None, "--ef-construction", f"milvus HNSW: candidate list while building (default {DEFAULT_EF_CONSTRUCTION})"),
-        Param("nlist", scoring.check_count, None, "--nlist", f"milvus IVF_*: clusters (default {DEFAULT_NLIST}, at most rows/39)"),
-        Param("uri", _text, None, "--uri", f"milvus: server or cluster address (default ${URI_ENV}, else embedded Milvus Lite in the cache)", str, stored=False),
-        Param("token", _text, None, "--token", f"milvus: credentials, user:password or an API key (default ${TOKEN_ENV}; never stored)", str,
-              stored=False, secret=True),
+        Param(
+            "index_type",
+            _index_type,
+            DEFAULT_INDEX_TYPE,
+            "--index-type",
+            f"milvus: {', '.join(LITE_INDEX_TYPES)} (Milvus Lite) or DISKANN, IVF_PQ, ... on a server (default {DEFAULT_INDEX_TYPE})",
+            str,
+        ),
+        Param(
+            "M",
+            lambda v, n: scoring.check_count(v, n, minimum=2),
+            None,
+            "--m",
+            f"milvus HNSW: links per node (default {DEFAULT_M})",
+        ),
+        Param(
+            "ef_construction",
+            scoring.check_count,
+            None,
+            "--ef-construction",
+            f"milvus HNSW: candidate list while building (default {DEFAULT_EF_CONSTRUCTION})",
+        ),
+        Param(
+            "nlist",
+            scoring.check_count,
+            None,
+            "--nlist",
+            f"milvus IVF_*: clusters (default {DEFAULT_NLIST}, at most rows/39)",
+        ),
+        Param(
+            "uri",
+            _text,
+            None,
+            "--uri",
+            f"milvus: server or cluster address (default ${URI_ENV}, else embedded Milvus Lite in the cache)",
+            str,
+            stored=False,
+        ),
+        Param(
+            "token",
+            _text,
+            None,
+            "--token",
+            f"milvus: credentials, user:password or an API key (default ${TOKEN_ENV}; never stored)",
+            str,
+            stored=False,
+            secret=True,
+        ),
     )
     effort_name = "ef"
     default_effort = DEFAULT_EF
@@ -191,7 +249,15 @@ class MilvusBackend:
     verify_after_build = True
     build_phase = "rows are upserted by id: a rerun after a kill resumes"
 
-    def __init__(self, client: Any, collection: str, params: Mapping[str, Any], uri: str, lite: bool, labels: Optional[Sequence[str]] = None):
+    def __init__(
+        self,
+        client: Any,
+        collection: str,
+        params: Mapping[str, Any],
+        uri: str,
+        lite: bool,
+        labels: Optional[Sequence[str]] = None,
+    ):
         self.client = client
         self.collection = collection
         self.params = dict(params)
@@ -215,10 +281,14 @@ class MilvusBackend:
         allowed = {"M", "ef_construction"} if _hnsw(kind) else {"nlist"} if _ivf(kind) else set()
         wrong = set(given) - allowed
         if wrong:
-            raise ValueError(f"{', '.join(sorted(wrong))} do(es) not apply to a Milvus {kind} index (its parameters: {', '.join(sorted(allowed)) or 'none'})")
+            raise ValueError(
+                f"{', '.join(sorted(wrong))} do(es) not apply to a Milvus {kind} index (its parameters: {', '.join(sorted(allowed)) or 'none'})"
+            )
         out: Dict[str, Any] = {"index_type": kind}
         if _hnsw(kind):
-            out.update(M=given.get("M", DEFAULT_M), ef_construction=given.get("ef_construction", DEFAULT_EF_CONSTRUCTION))
+            out.update(
+                M=given.get("M", DEFAULT_M), ef_construction=given.get("ef_construction", DEFAULT_EF_CONSTRUCTION)
+            )
         elif _ivf(kind):
             out["nlist"] = given.get("nlist", DEFAULT_NLIST)
         return out
@@ -267,8 +337,16 @@ class MilvusBackend:
     # ------------------------------------------------------------- create and push
 
     @classmethod
-    def create(cls, dim: int, params: Mapping[str, Any], build_path: Optional[Path] = None, *, count: int = 0, n_jobs: int = 1,
-               options: Optional[Mapping[str, Any]] = None) -> "MilvusBackend":
+    def create(
+        cls,
+        dim: int,
+        params: Mapping[str, Any],
+        build_path: Optional[Path] = None,
+        *,
+        count: int = 0,
+        n_jobs: int = 1,
+        options: Optional[Mapping[str, Any]] = None,
+    ) -> MilvusBackend:
         if build_path is not None:
             raise ValueError("on_disk is Annoy's; a Milvus collection lives in its server (or Milvus Lite's database)")
         options = dict(options or {})
@@ -279,8 +357,10 @@ class MilvusBackend:
                 "pass uri= for a Milvus server, or another index_type"
             )
         if _ivf(params["index_type"]) and count and params["nlist"] * 39 > count:
-            raise ValueError(f"nlist {params['nlist']} needs at least {params['nlist'] * 39} rows to train (Milvus asks 39 per cluster), "
-                             f"these are {count}; pass nlist={max(1, count // 39)} or less")
+            raise ValueError(
+                f"nlist {params['nlist']} needs at least {params['nlist'] * 39} rows to train (Milvus asks 39 per cluster), "
+                f"these are {count}; pass nlist={max(1, count // 39)} or less"
+            )
         client = connect(uri, options.get("token"), lite)
         name = collection_name(options["identity"], params)
         self = cls(client, name, params, uri, lite, options.get("words"))
@@ -322,12 +402,20 @@ class MilvusBackend:
         if problems:
             raise IndexMismatchError(
                 f"Milvus collection {self.collection} at {shown_uri(self.uri)} does not match these vectors: {'; '.join(problems)}; "
-                "drop it (or use another uri) and push again", self.collection
+                "drop it (or use another uri) and push again",
+                self.collection,
             )
 
     def row_count(self) -> int:
         """Rows in the collection now (a strongly consistent count)."""
-        res = self._call("counting", self.client.query, self.collection, filter="", output_fields=["count(*)"], consistency_level="Strong")
+        res = self._call(
+            "counting",
+            self.client.query,
+            self.collection,
+            filter="",
+            output_fields=["count(*)"],
+            consistency_level="Strong",
+        )
         return int(res[0]["count(*)"]) if res else 0
 
     def resume_at(self) -> int:
@@ -337,7 +425,9 @@ class MilvusBackend:
         n = self.row_count()
         if n == 0:
             return 0
-        beyond = self._call("checking", self.client.query, self.collection, filter=f"id >= {n}", output_fields=["id"], limit=1)
+        beyond = self._call(
+            "checking", self.client.query, self.collection, filter=f"id >= {n}", output_fields=["id"], limit=1
+        )
         return n if not beyond else 0
 
     def add_rows(self, start: int, unit: np.ndarray) -> None:
@@ -356,7 +446,9 @@ class MilvusBackend:
         self._call("flushing", c.flush, name)
         if "vector" not in (self._call("listing indexes", c.list_indexes, name) or []):
             ip = c.prepare_index_params()
-            ip.add_index(field_name="vector", index_type=self.params["index_type"], metric_type="IP", params=self._index_params())
+            ip.add_index(
+                field_name="vector", index_type=self.params["index_type"], metric_type="IP", params=self._index_params()
+            )
             if not self.lite:  # a server builds an index on a released collection; Lite has no release
                 self._call("building the index", c.release_collection, name)
             self._call("building the index", c.create_index, name, ip)
@@ -375,8 +467,15 @@ class MilvusBackend:
     # ------------------------------------------------------------- open and query
 
     @classmethod
-    def open(cls, path: Path, dim: int, params: Mapping[str, Any], prefault: bool = False, *,
-             options: Optional[Mapping[str, Any]] = None) -> "MilvusBackend":
+    def open(
+        cls,
+        path: Path,
+        dim: int,
+        params: Mapping[str, Any],
+        prefault: bool = False,
+        *,
+        options: Optional[Mapping[str, Any]] = None,
+    ) -> MilvusBackend:
         options = dict(options or {})
         try:
             locator = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -388,7 +487,8 @@ class MilvusBackend:
         if not self._call("checking", client.has_collection, self.collection):
             raise IndexMismatchError(
                 f"Milvus at {shown_uri(uri)} has no collection {self.collection} for index {path}; "
-                f"push again with `pretrained build-index NAME --backend milvus --force`", str(path)
+                f"push again with `pretrained build-index NAME --backend milvus --force`",
+                str(path),
             )
         self.check_collection(dim, options["identity"])
         self._call("loading", client.load_collection, self.collection)
@@ -403,8 +503,14 @@ class MilvusBackend:
         if n <= 0 or len(units) == 0:
             return [[] for _ in range(len(units))], [[] for _ in range(len(units))]
         hits = self._call(
-            "searching", self.client.search, self.collection, data=np.asarray(units, dtype=np.float32), limit=n,
-            search_params=self._search_params(effort, n), output_fields=["id"], anns_field="vector",
+            "searching",
+            self.client.search,
+            self.collection,
+            data=np.asarray(units, dtype=np.float32),
+            limit=n,
+            search_params=self._search_params(effort, n),
+            output_fields=["id"],
+            anns_field="vector",
         )
         ids = [[int(h["id"]) for h in row] for row in hits]
         cos = [[float(h["distance"]) for h in row] for row in hits]
@@ -420,7 +526,9 @@ class MilvusBackend:
     def query_item(self, item: int, n: int, effort: int, distances: bool = True) -> Any:
         got = self._call("reading", self.client.get, self.collection, ids=[int(item)], output_fields=["vector"])
         if not got:
-            raise IndexMismatchError(f"Milvus collection {self.collection} has no row {item}; push again", self.collection)
+            raise IndexMismatchError(
+                f"Milvus collection {self.collection} has no row {item}; push again", self.collection
+            )
         ids, cos = self.query_vector(got[0]["vector"], n, effort)
         return (ids, cos) if distances else ids
 

@@ -1,6 +1,7 @@
 """Queries through an index: neighbours of words or vectors, analogies with the inputs left out
 and the candidates re-ranked exactly (:mod:`pretrained.core.scoring`), and their batch forms on
 threads. The backend (Annoy, or another behind the same calls) only proposes candidates."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -115,7 +116,9 @@ class NeighbourIndex:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             return list(pool.map(fn, items, chunksize=max(1, len(items) // (workers * 8))))
 
-    def most_similar_batch(self, queries: Sequence, topn: int = 10, *, search_k: Optional[int] = None, n_jobs: int = -1) -> List[Neighbours]:
+    def most_similar_batch(
+        self, queries: Sequence, topn: int = 10, *, search_k: Optional[int] = None, n_jobs: int = -1
+    ) -> List[Neighbours]:
         """``most_similar`` for many words or vectors: one batched search when the backend has one
         (Milvus: one round trip), else on ``n_jobs`` threads (-1: all cores)."""
         queries = scoring.check_queries(queries)
@@ -130,7 +133,9 @@ class NeighbourIndex:
 
     def _batch(self, queries: Sequence, topn: int, sk: int) -> List[Neighbours]:
         own = [self.vectors.get_index(q) if isinstance(q, (str, int, np.integer)) else -1 for q in queries]
-        units = np.stack([self.vectors.unit_rows(np.intp(i)) if i >= 0 else self.vectors.unit(q) for i, q in zip(own, queries)])
+        units = np.stack(
+            [self.vectors.unit_rows(np.intp(i)) if i >= 0 else self.vectors.unit(q) for i, q in zip(own, queries)]
+        )
         ids, cos = self.backend.query_batch(np.asarray(units, dtype=np.float32), topn + 1, sk)
         words = self._words
         return [
@@ -142,7 +147,9 @@ class NeighbourIndex:
         """The ``n`` nearest items of each stored row in ``rows`` (the row itself usually first):
         one batched search when the backend has one, else one query per row."""
         if hasattr(self.backend, "query_batch"):
-            ids, _ = self.backend.query_batch(np.asarray(self.vectors.unit_rows(np.asarray(rows, dtype=np.intp)), dtype=np.float32), n, effort)
+            ids, _ = self.backend.query_batch(
+                np.asarray(self.vectors.unit_rows(np.asarray(rows, dtype=np.intp)), dtype=np.float32), n, effort
+            )
             return [list(r) for r in ids]
         get = self.backend.query_item
         return [list(get(int(i), n, effort, distances=False)) for i in rows]
@@ -150,7 +157,14 @@ class NeighbourIndex:
     # -------------------------------------------------------------- analogies
 
     def analogy(
-        self, a: str, b: str, c: str, topn: int = 1, *, method: str = "add", search_k: Optional[int] = None,
+        self,
+        a: str,
+        b: str,
+        c: str,
+        topn: int = 1,
+        *,
+        method: str = "add",
+        search_k: Optional[int] = None,
         restrict_vocab: Optional[int] = None,
     ) -> Neighbours:
         """``a : b :: c : ?`` through the index.
@@ -161,7 +175,9 @@ class NeighbourIndex:
         :meth:`Vectors.most_similar_cosmul`). ``restrict_vocab`` keeps answers among the first
         N words (gensim's meaning).
         """
-        return self.analogy_batch([(a, b, c)], topn, method=method, search_k=search_k, n_jobs=1, restrict_vocab=restrict_vocab)[0]
+        return self.analogy_batch(
+            [(a, b, c)], topn, method=method, search_k=search_k, n_jobs=1, restrict_vocab=restrict_vocab
+        )[0]
 
     def analogy_batch(
         self,
@@ -188,8 +204,12 @@ class NeighbourIndex:
         U, Q = v.analogy_units(idx)
         first: List[Optional[List[int]]] = [None] * len(idx)
         if hasattr(self.backend, "query_batch") and topn:  # every first round in one search call
-            first = list(self.backend.query_batch(np.asarray(Q, dtype=np.float32), self._want(topn, method, end), sk)[0])
-        return self.map(lambda r: self._analogy(idx[r], U[r], Q[r], topn, method, sk, end, first[r]), range(len(idx)), n_jobs)
+            first = list(
+                self.backend.query_batch(np.asarray(Q, dtype=np.float32), self._want(topn, method, end), sk)[0]
+            )
+        return self.map(
+            lambda r: self._analogy(idx[r], U[r], Q[r], topn, method, sk, end, first[r]), range(len(idx)), n_jobs
+        )
 
     def _want(self, topn: int, method: str, end: int) -> int:
         # the index returns its candidates sorted by true distance, so a few beyond the
@@ -199,7 +219,9 @@ class NeighbourIndex:
             want = int(want * max(1.0, min(len(self) / max(end, 1), 4.0)))
         return want
 
-    def _candidates(self, query: list, exclude: set, topn: int, want: int, sk: int, end: int, first: Optional[List[int]] = None) -> np.ndarray:
+    def _candidates(
+        self, query: list, exclude: set, topn: int, want: int, sk: int, end: int, first: Optional[List[int]] = None
+    ) -> np.ndarray:
         while True:
             ids, first = (first, None) if first is not None else (self.backend.query_ids(query, want, sk), None)
             cand = np.array([j for j in ids if j not in exclude and j < end], dtype=np.intp)
@@ -207,8 +229,17 @@ class NeighbourIndex:
                 return cand
             want *= 4
 
-    def _analogy(self, idx: np.ndarray, U: np.ndarray, mean: np.ndarray, topn: int, method: str, sk: int, end: int,
-                 first: Optional[List[int]] = None) -> Neighbours:
+    def _analogy(
+        self,
+        idx: np.ndarray,
+        U: np.ndarray,
+        mean: np.ndarray,
+        topn: int,
+        method: str,
+        sk: int,
+        end: int,
+        first: Optional[List[int]] = None,
+    ) -> Neighbours:
         if topn == 0:
             return Neighbours()
         cand = self._candidates(mean.tolist(), set(idx.tolist()), topn, self._want(topn, method, end), sk, end, first)
@@ -218,14 +249,24 @@ class NeighbourIndex:
         if method == "add":
             scores = scoring.cosines(V, inv, mean)
         else:
-            scores = scoring.cosmul([scoring.cosines(V, inv, U[1]), scoring.cosines(V, inv, U[2])], [scoring.cosines(V, inv, U[0])])
+            scores = scoring.cosmul(
+                [scoring.cosines(V, inv, U[1]), scoring.cosines(V, inv, U[2])], [scoring.cosines(V, inv, U[0])]
+            )
         order = np.argsort(-scores, kind="stable")[:topn]
         words = self._words
         return Neighbours([(words[cand[k]], float(scores[k])) for k in order.tolist()])
 
     # -------------------------------------------------------------- measurement
 
-    def recall(self, sample: int = 1000, k: int = 10, *, search_k: Optional[int] = None, seed: int = 0, restrict_vocab: Optional[int] = None):
+    def recall(
+        self,
+        sample: int = 1000,
+        k: int = 10,
+        *,
+        search_k: Optional[int] = None,
+        seed: int = 0,
+        restrict_vocab: Optional[int] = None,
+    ):
         """Measure recall@k of the index against exact cosine search on ``sample`` random words
         (from the first ``restrict_vocab`` when given), with the single-thread queries per
         second of the index and of exact search (:meth:`Vectors.most_similar`). Returns a
@@ -234,8 +275,17 @@ class NeighbourIndex:
 
         return measure_recall(self, sample=sample, k=k, search_k=search_k, seed=seed, restrict_vocab=restrict_vocab)
 
-    def tune(self, recall: float = 0.95, *, k: int = 10, sample: int = 1000, seed: int = 0, restrict_vocab: Optional[int] = None,
-             max_search_k: Optional[int] = None, save: bool = False):
+    def tune(
+        self,
+        recall: float = 0.95,
+        *,
+        k: int = 10,
+        sample: int = 1000,
+        seed: int = 0,
+        restrict_vocab: Optional[int] = None,
+        max_search_k: Optional[int] = None,
+        save: bool = False,
+    ):
         """Pick the smallest ``search_k`` reaching ``recall`` @k on a measured sample and use it
         from now on (``save=True`` also stores it in the sidecar for every later load).
 
@@ -243,7 +293,16 @@ class NeighbourIndex:
         Returns the :class:`~pretrained.index.recall.RecallReport` at the chosen value."""
         from pretrained.index.recall import tune
 
-        return tune(self, recall, k=k, sample=sample, seed=seed, restrict_vocab=restrict_vocab, max_search_k=max_search_k, save=save)
+        return tune(
+            self,
+            recall,
+            k=k,
+            sample=sample,
+            seed=seed,
+            restrict_vocab=restrict_vocab,
+            max_search_k=max_search_k,
+            save=save,
+        )
 
     def unload(self) -> None:
         """Release the memory map."""

@@ -1,6 +1,7 @@
 """How good is an index? Recall@k against exact search on a sample of words (exact top-k computed
 in vocabulary tiles, so memory does not grow with the vocabulary), the query rates of both, and
 ``tune``: the smallest search effort reaching a target recall."""
+
 from __future__ import annotations
 
 import logging
@@ -114,7 +115,15 @@ def _checked(index, sample: Any, k: Any, seed: Any, restrict_vocab: Any) -> Tupl
     return ids, k
 
 
-def measure_recall(index, *, sample: int = 1000, k: int = 10, search_k: Optional[int] = None, seed: int = 0, restrict_vocab: Optional[int] = None) -> RecallReport:
+def measure_recall(
+    index,
+    *,
+    sample: int = 1000,
+    k: int = 10,
+    search_k: Optional[int] = None,
+    seed: int = 0,
+    restrict_vocab: Optional[int] = None,
+) -> RecallReport:
     """Recall@k of ``index`` on ``sample`` random words, with both query rates (one thread)."""
     ids, k = _checked(index, sample, k, seed, restrict_vocab)
     sk = index.effort(search_k)
@@ -146,13 +155,26 @@ def _search(rec, k: int, index, limit: int, recall: float) -> int:
     return hi
 
 
-def tune(index, recall: float = 0.95, *, k: int = 10, sample: int = 1000, seed: int = 0, restrict_vocab: Optional[int] = None,
-         max_search_k: Optional[int] = None, save: bool = False) -> RecallReport:
+def tune(
+    index,
+    recall: float = 0.95,
+    *,
+    k: int = 10,
+    sample: int = 1000,
+    seed: int = 0,
+    restrict_vocab: Optional[int] = None,
+    max_search_k: Optional[int] = None,
+    save: bool = False,
+) -> RecallReport:
     """Set ``index.search_k`` to the smallest effort reaching ``recall`` @k (``save``: in the
     sidecar too) and return the report at that value."""
     recall = scoring.check_fraction(recall, "recall")
     ids, k = _checked(index, sample, k, seed, restrict_vocab)
-    limit = scoring.check_count(max_search_k, "max_search_k") if max_search_k is not None else index.backend.max_effort(len(index), index.params)
+    limit = (
+        scoring.check_count(max_search_k, "max_search_k")
+        if max_search_k is not None
+        else index.backend.max_effort(len(index), index.params)
+    )
     exact = exact_top_k(index.vectors, ids, k)
     cache: Dict[int, float] = {}
 

@@ -10,6 +10,7 @@ cache entry (relative to the index's folder), the index file's size and content 
 timings, library versions and the default search effort (``search_k``). The format is described
 for other readers in ``docs/guide/index-format.md``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -22,9 +23,8 @@ from typing import Any, Dict, Mapping, Optional
 import numpy as np
 
 from pretrained import config
-from pretrained.cache import atomic
+from pretrained.cache import atomic, hashes
 from pretrained.cache import folder as cachedir
-from pretrained.cache import hashes
 from pretrained.errors import CacheError
 
 __all__ = [
@@ -78,7 +78,7 @@ def vectors_identity(vectors) -> str:
     return hashes.spell(digest)
 
 
-def index_dir(vectors, cache_dir: Optional["str | os.PathLike[str]"] = None) -> Path:
+def index_dir(vectors, cache_dir: Optional[str | os.PathLike[str]] = None) -> Path:
     """The cache folder of the indexes of ``vectors``: ``indexes/<entry folder name>/`` (or
     ``indexes/memory-<identity>/`` for vectors that are not in the cache)."""
     if vectors.path is not None and cache_dir is None:
@@ -87,7 +87,9 @@ def index_dir(vectors, cache_dir: Optional["str | os.PathLike[str]"] = None) -> 
     return config.cache_dir(cache_dir) / "indexes" / f"memory-{vectors_identity(vectors)[7:23]}"
 
 
-def index_path(vectors, *, backend: str = "annoy", cache_dir: Optional["str | os.PathLike[str]"] = None, **params: Any) -> Path:
+def index_path(
+    vectors, *, backend: str = "annoy", cache_dir: Optional[str | os.PathLike[str]] = None, **params: Any
+) -> Path:
     """Where :func:`~pretrained.index.build_index` puts the index of ``vectors`` when no path is
     given: the cache folder ``indexes/<entry folder name>/``, the file named by the backend and
     its build parameters (Annoy: ``n_trees``, ``seed``)."""
@@ -97,7 +99,7 @@ def index_path(vectors, *, backend: str = "annoy", cache_dir: Optional["str | os
     return index_dir(vectors, cache_dir) / (cls.file_stem(cls.check_params(params)) + cls.suffix)
 
 
-def sidecar_path(index_file: "str | os.PathLike[str]") -> Path:
+def sidecar_path(index_file: str | os.PathLike[str]) -> Path:
     """The JSON sidecar of an index file: its full name plus ``.json``."""
     p = Path(index_file)
     return p.with_name(p.name + ".json")
@@ -121,19 +123,25 @@ def read_sidecar(index_file: Path) -> Dict[str, Any]:
     side = find_sidecar(index_file)
     if side is None:
         raise IndexMismatchError(
-            f"index {index_file} has no sidecar {sidecar_path(index_file).name}; build it again with `pretrained build-index`", str(index_file)
+            f"index {index_file} has no sidecar {sidecar_path(index_file).name}; build it again with `pretrained build-index`",
+            str(index_file),
         )
     try:
         with open(side, encoding="utf-8") as f:
             data = json.load(f)
     except (OSError, ValueError) as exc:
-        raise IndexMismatchError(f"index sidecar {side} is unreadable ({exc}); build the index again", str(index_file)) from exc
+        raise IndexMismatchError(
+            f"index sidecar {side} is unreadable ({exc}); build the index again", str(index_file)
+        ) from exc
     form = (data.get("format"), data.get("sidecar_version")) if isinstance(data, dict) else None
     if form == _LEGACY:
         build = data.get("build") or {}
         data = {**data, "backend": "annoy", "params": {"n_trees": build.get("n_trees"), "seed": build.get("seed")}}
     elif form != (FORMAT, SIDECAR_VERSION):
-        raise IndexMismatchError(f"{side} is not a version-{SIDECAR_VERSION} pretrained index sidecar; build the index again", str(index_file))
+        raise IndexMismatchError(
+            f"{side} is not a version-{SIDECAR_VERSION} pretrained index sidecar; build the index again",
+            str(index_file),
+        )
     return data
 
 
@@ -152,7 +160,9 @@ def write_sidecar(index_file: Path, data: Mapping[str, Any]) -> Path:
     return side
 
 
-def check_sidecar(index_file: Path, sidecar: Mapping[str, Any], *, metric: str, count: int, dim: int, identity: str) -> None:
+def check_sidecar(
+    index_file: Path, sidecar: Mapping[str, Any], *, metric: str, count: int, dim: int, identity: str
+) -> None:
     """Refuse an index whose sidecar does not describe ``count`` x ``dim`` vectors of ``identity``
     under ``metric``, or whose file is missing or not the size the sidecar recorded."""
     problems = []
@@ -166,11 +176,15 @@ def check_sidecar(index_file: Path, sidecar: Mapping[str, Any], *, metric: str, 
     if not hashes.same(theirs, identity):
         problems.append(f"built for vectors {theirs}, these are {identity}")
     if problems:
-        raise IndexMismatchError(f"index {index_file} does not match these vectors: " + "; ".join(problems), str(index_file))
+        raise IndexMismatchError(
+            f"index {index_file} does not match these vectors: " + "; ".join(problems), str(index_file)
+        )
     check_file(index_file, sidecar)
 
 
-def check_file(index_file: Path, sidecar: Mapping[str, Any], shown: Optional[Path] = None, *, content: bool = True) -> None:
+def check_file(
+    index_file: Path, sidecar: Mapping[str, Any], shown: Optional[Path] = None, *, content: bool = True
+) -> None:
     """Refuse an index file that is missing, not the size its sidecar recorded or (``content``)
     not the bytes it recorded (``ann_hash``), before any native library reads it: hnswlib and
     Annoy trust their files, and a damaged one crashes the process or answers junk. ``shown``:
@@ -183,7 +197,8 @@ def check_file(index_file: Path, sidecar: Mapping[str, Any], shown: Optional[Pat
     if size != sidecar.get("ann_size"):
         raise IndexMismatchError(
             f"index file {shown} is {size} bytes, its sidecar says {sidecar.get('ann_size')}: "
-            "truncated or replaced; build the index again", str(shown)
+            "truncated or replaced; build the index again",
+            str(shown),
         )
     if not content:
         return
@@ -201,11 +216,12 @@ def check_file(index_file: Path, sidecar: Mapping[str, Any], shown: Optional[Pat
     if not ok:
         raise IndexMismatchError(
             f"index file {shown} is damaged: its content hash is {actual}, its sidecar says {recorded}; "
-            "build the index again (`pretrained build-index ... --force`)", str(shown)
+            "build the index again (`pretrained build-index ... --force`)",
+            str(shown),
         )
 
 
-def entry_reference(index_file: Path, entry: Optional["str | os.PathLike[str]"]) -> Optional[str]:
+def entry_reference(index_file: Path, entry: Optional[str | os.PathLike[str]]) -> Optional[str]:
     """The cache entry of the vectors as the sidecar records it: a path relative to the index
     file's folder (``../../vectors/<entry>`` in the cache), so a folder moved or shipped with its
     cache still finds it; absolute only where no relative path exists (another drive)."""
@@ -226,7 +242,7 @@ def resolve_entry(index_file: Path, recorded: Optional[str]) -> Optional[Path]:
     return p if p.is_absolute() else Path(os.path.normpath(index_file.parent / p))
 
 
-def vocabulary_path(index_file: "str | os.PathLike[str]") -> Path:
+def vocabulary_path(index_file: str | os.PathLike[str]) -> Path:
     """The words file written beside an index: ``<index file name>.vocab.txt``, line ``i`` the
     word of item ``i``."""
     p = Path(index_file)

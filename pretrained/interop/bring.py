@@ -4,6 +4,7 @@ evaluation, :func:`pretrained.compare` and :func:`pretrained.save`.
 
 Nothing here imports TensorFlow or torch: the layer's weights are read through its own methods.
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,9 +14,9 @@ from typing import Any, List, Optional, Tuple, Union
 
 import numpy as np
 
-from pretrained.interop.matrix import Vocabulary, VocabularyError, vocabulary_rows
-from pretrained.errors import ArgumentTypeError, FormatError
 from pretrained.core.vectors import Vectors, check_values
+from pretrained.errors import ArgumentTypeError, FormatError
+from pretrained.interop.matrix import Vocabulary, VocabularyError, vocabulary_rows
 
 __all__ = ["from_keras", "from_torch", "from_gensim", "from_projector"]
 
@@ -33,7 +34,9 @@ def _keras_layer(obj: Any) -> Any:
         return obj
     found, stack = [], list(getattr(obj, "layers", []) or [])
     if not stack and not hasattr(obj, "layers"):
-        raise ArgumentTypeError(f"from_keras takes a keras Embedding layer or a model holding one, got {type(obj).__name__}")
+        raise ArgumentTypeError(
+            f"from_keras takes a keras Embedding layer or a model holding one, got {type(obj).__name__}"
+        )
     while stack:
         layer = stack.pop(0)
         if type(layer).__name__ == "Embedding":
@@ -41,7 +44,9 @@ def _keras_layer(obj: Any) -> Any:
         stack.extend(getattr(layer, "layers", []) or [])
     if len(found) != 1:
         names = ", ".join(layer.name for layer in found) or "none"
-        raise ValueError(f"the model holds {len(found)} Embedding layers ({names}); pass the one you mean, e.g. model.get_layer(NAME)")
+        raise ValueError(
+            f"the model holds {len(found)} Embedding layers ({names}); pass the one you mean, e.g. model.get_layer(NAME)"
+        )
     return found[0]
 
 
@@ -124,8 +129,14 @@ def from_keras(
     if not weights:
         raise ValueError(f"the Embedding layer {layer.name!r} has no weights yet: build or train the model first")
     return _matrix_vectors(
-        weights[0], vocabulary, kind="keras", layer=layer.name, name=name, num_words=num_words,
-        skip=(padding_token, oov_token), nonfinite=nonfinite,
+        weights[0],
+        vocabulary,
+        kind="keras",
+        layer=layer.name,
+        name=name,
+        num_words=num_words,
+        skip=(padding_token, oov_token),
+        nonfinite=nonfinite,
     )
 
 
@@ -142,16 +153,29 @@ def from_torch(
     """The trained vectors of a ``torch.nn.Embedding`` (or a module holding exactly one), one per
     vocabulary token; the ``padding_idx`` row and the ``""`` and ``"[UNK]"`` rows are left out.
     ``vocabulary`` and ``nonfinite`` as for :func:`from_keras`."""
-    modules = [m for m in (embedding.modules() if hasattr(embedding, "modules") else []) if type(m).__name__ in ("Embedding", "EmbeddingBag")]
+    modules = [
+        m
+        for m in (embedding.modules() if hasattr(embedding, "modules") else [])
+        if type(m).__name__ in ("Embedding", "EmbeddingBag")
+    ]
     if len(modules) != 1:
-        raise ArgumentTypeError(f"from_torch takes an nn.Embedding or a module holding exactly one; found {len(modules)} in {type(embedding).__name__}")
+        raise ArgumentTypeError(
+            f"from_torch takes an nn.Embedding or a module holding exactly one; found {len(modules)} in {type(embedding).__name__}"
+        )
     module = modules[0]
     matrix = module.weight.detach().cpu().float().numpy()
     pad = getattr(module, "padding_idx", None)
     skip_rows = () if pad is None else (pad % matrix.shape[0],)
     return _matrix_vectors(
-        matrix, vocabulary, kind="torch", layer=type(module).__name__, name=name, num_words=num_words,
-        skip=(padding_token, oov_token), skip_rows=skip_rows, nonfinite=nonfinite,
+        matrix,
+        vocabulary,
+        kind="torch",
+        layer=type(module).__name__,
+        name=name,
+        num_words=num_words,
+        skip=(padding_token, oov_token),
+        skip_rows=skip_rows,
+        nonfinite=nonfinite,
     )
 
 
@@ -220,7 +244,10 @@ def _parse_vectors(lines: List[str], path: Path) -> Tuple[np.ndarray, np.ndarray
         i = int(np.flatnonzero(tabs != dim - 1)[0])
         raise FormatError(
             f"{tabs[i] + 1} values (tab-separated), the first line has {dim}: every row of vectors.tsv holds "
-            "one vector of the same dimension", str(path), i + 1)
+            "one vector of the same dimension",
+            str(path),
+            i + 1,
+        )
     flat: Optional[np.ndarray] = None
     try:
         parsed = np.array("\t".join(lines).replace("\t", " ").split(), dtype=np.float64)
@@ -252,11 +279,15 @@ def _labels(lines: List[str], count: int, label: Optional[str], path: Path) -> T
         raise FormatError(
             f"{len(lines):,} labels for {count:,} vectors: a single-column metadata file has no header (the "
             "Projector reads every line as a label), so one line is extra; remove it, or, if line 1 is a header, "
-            "add a second column", str(path), len(lines))
+            "add a second column",
+            str(path),
+            len(lines),
+        )
     if len(lines) != count + 1:
         raise FormatError(
             f"{len(lines):,} lines for {count:,} vectors: a metadata file has one label a line, or a header row "
-            "and then one row a vector", str(path)
+            "and then one row a vector",
+            str(path),
         )
     header = lines[0].split("\t")
     column = 0 if label is None else header.index(label) if label in header else -1
@@ -300,7 +331,16 @@ def from_projector(
     seen: dict = {}
     for i, w in enumerate(labels):
         if seen.setdefault(w, i) != i:
-            raise FormatError(f"the label {w!r} is on rows {seen[w] + 1} and {i + 1}; labels must be distinct", str(metadata_tsv))
+            raise FormatError(
+                f"the label {w!r} is on rows {seen[w] + 1} and {i + 1}; labels must be distinct", str(metadata_tsv)
+            )
     matrix = check_values(matrix, labels, nonfinite, source=source, path=str(vpath), first_line=1)
-    meta = {"source": {"kind": "projector", "vectors": str(vpath.resolve()), "metadata": None if metadata_tsv is None else str(Path(metadata_tsv).resolve()), "columns": header}}
+    meta = {
+        "source": {
+            "kind": "projector",
+            "vectors": str(vpath.resolve()),
+            "metadata": None if metadata_tsv is None else str(Path(metadata_tsv).resolve()),
+            "columns": header,
+        }
+    }
     return Vectors(labels, matrix, name=name or vpath.parent.name or vpath.name, meta=meta, _checked=True)

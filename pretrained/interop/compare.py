@@ -20,6 +20,7 @@ Examples
 >>> r.shared, round(r.movers(1)[0][1], 4)
 (50, 0.0)
 """
+
 from __future__ import annotations
 
 import functools
@@ -28,9 +29,9 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
-from pretrained.interop.matrix import VocabularyError
-from pretrained.errors import ArgumentError, ArgumentTypeError, WordNotFoundError
 from pretrained.core.vectors import Vectors
+from pretrained.errors import ArgumentError, ArgumentTypeError, WordNotFoundError
+from pretrained.interop.matrix import VocabularyError
 
 __all__ = ["compare", "Comparison", "procrustes"]
 
@@ -64,7 +65,19 @@ class Comparison:
     them; ``neighbours(word)`` shows both sides; ``overlap`` is the mean neighbour overlap@topn on
     a sample. ``print()`` shows a table."""
 
-    def __init__(self, a: Vectors, b: Vectors, words: List[str], A: np.ndarray, B: np.ndarray, rotation: Optional[np.ndarray], topn: int, sample: int, seed: int, restrict_vocab: int = 30000):
+    def __init__(
+        self,
+        a: Vectors,
+        b: Vectors,
+        words: List[str],
+        A: np.ndarray,
+        B: np.ndarray,
+        rotation: Optional[np.ndarray],
+        topn: int,
+        sample: int,
+        seed: int,
+        restrict_vocab: int = 30000,
+    ):
         self.a, self.b = a, b
         self.words = words  #: the shared words, in ``a``'s order
         self.rotation = rotation  #: the fitted rotation (None with ``align=False``)
@@ -137,9 +150,15 @@ class Comparison:
     def as_dict(self, n: int = 10) -> dict:
         """A JSON-ready summary."""
         return {
-            "a": self.a.name, "b": self.b.name, "shared": self.shared, "aligned": self.aligned,
-            "mean_drift": float(self.distances.mean()), "median_drift": float(np.median(self.distances)),
-            "overlap": self.overlap, "topn": self.topn, "sample": min(self.sample, self.shared, self.restrict_vocab),
+            "a": self.a.name,
+            "b": self.b.name,
+            "shared": self.shared,
+            "aligned": self.aligned,
+            "mean_drift": float(self.distances.mean()),
+            "median_drift": float(np.median(self.distances)),
+            "overlap": self.overlap,
+            "topn": self.topn,
+            "sample": min(self.sample, self.shared, self.restrict_vocab),
             "movers": [[w, d] for w, d in self.movers(n)],
         }
 
@@ -220,7 +239,11 @@ def compare(
     rotation = None
     if align:
         if shared and len(shared) < max(A.shape[1], B.shape[1]):
-            logger.warning("only %d shared words for %d dimensions: the alignment is underdetermined and the drifts mean little", len(shared), A.shape[1])
+            logger.warning(
+                "only %d shared words for %d dimensions: the alignment is underdetermined and the drifts mean little",
+                len(shared),
+                A.shape[1],
+            )
         rotation = procrustes(B, A)
         B = _unit(B @ rotation)
     elif A.shape[1] != B.shape[1]:

@@ -4,6 +4,7 @@ Thin extras over the NumPy matrix: each imports its framework inside the call, s
 ``import pretrained`` never loads TensorFlow or torch, and a missing framework raises
 :class:`~pretrained.errors.MissingDependencyError` naming the extra to install.
 """
+
 from __future__ import annotations
 
 import logging
@@ -12,7 +13,7 @@ from typing import Any, Optional
 import numpy as np
 
 from pretrained import optional
-from pretrained.interop.matrix import VocabularyError, Vocabulary, embedding_matrix
+from pretrained.interop.matrix import Vocabulary, VocabularyError, embedding_matrix
 
 __all__ = ["keras_embedding", "torch_embedding"]
 

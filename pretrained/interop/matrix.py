@@ -14,14 +14,16 @@ float32 matrix, with Keras' conventions built in:
 A :class:`Coverage` report (hits, misses, the most frequent missing tokens) is logged and, with
 ``return_report=True``, returned beside the matrix.
 """
+
 from __future__ import annotations
 
 import logging
 import os
 import weakref
-from collections.abc import KeysView, Set as AbstractSet
-from itertools import repeat
+from collections.abc import KeysView
+from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass
+from itertools import repeat
 from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Tuple, Union, overload
 
 import numpy as np
@@ -124,7 +126,7 @@ class Coverage:
 # ---------------------------------------------------------------------------- vocabularies
 
 
-def read_vocabulary(path: "str | os.PathLike[str]", *, strip: bool = False) -> List[str]:
+def read_vocabulary(path: str | os.PathLike[str], *, strip: bool = False) -> List[str]:
     """Read a vocabulary file: UTF-8, one token a line. The package's one vocabulary-file reader.
 
     Parameters
@@ -177,7 +179,9 @@ def read_vocabulary(path: "str | os.PathLike[str]", *, strip: bool = False) -> L
 
 def _rows(vocabulary: Vocabulary, num_words: Optional[int]) -> List[Optional[str]]:
     """The token of every row (None for an index no token maps to)."""
-    if num_words is not None and (isinstance(num_words, bool) or not isinstance(num_words, (int, np.integer)) or num_words < 1):
+    if num_words is not None and (
+        isinstance(num_words, bool) or not isinstance(num_words, (int, np.integer)) or num_words < 1
+    ):
         raise ValueError(f"num_words must be a positive integer, got {num_words!r}")
     if isinstance(vocabulary, (str, os.PathLike)):
         tokens: List[Optional[str]] = list(read_vocabulary(vocabulary))
@@ -242,7 +246,7 @@ def _rows_from_index(word_index: Mapping[str, int], num_words: Optional[int]) ->
 
 # ---------------------------------------------------------------------------- statistics
 
-_stats_cache: "weakref.WeakKeyDictionary[Any, Tuple[np.ndarray, np.ndarray]]" = weakref.WeakKeyDictionary()
+_stats_cache: weakref.WeakKeyDictionary[Any, Tuple[np.ndarray, np.ndarray]] = weakref.WeakKeyDictionary()
 
 
 def _mean_std(vectors: Any, matrix: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
@@ -287,9 +291,35 @@ def _vector_parts(vectors: Any) -> Tuple[Mapping[str, int], np.ndarray]:
 
 
 @overload
-def embedding_matrix(vectors: Any, vocabulary: Vocabulary, *, oov: OovPolicy = ..., seed: Optional[int] = ..., lowercase: bool = ..., num_words: Optional[int] = ..., padding_token: Optional[str] = ..., oov_token: Optional[str] = ..., counts: Optional[Mapping[str, int]] = ..., top_missing: int = ..., return_report: Literal[False] = ...) -> np.ndarray: ...  # noqa: E501
+def embedding_matrix(
+    vectors: Any,
+    vocabulary: Vocabulary,
+    *,
+    oov: OovPolicy = ...,
+    seed: Optional[int] = ...,
+    lowercase: bool = ...,
+    num_words: Optional[int] = ...,
+    padding_token: Optional[str] = ...,
+    oov_token: Optional[str] = ...,
+    counts: Optional[Mapping[str, int]] = ...,
+    top_missing: int = ...,
+    return_report: Literal[False] = ...,
+) -> np.ndarray: ...
 @overload
-def embedding_matrix(vectors: Any, vocabulary: Vocabulary, *, oov: OovPolicy = ..., seed: Optional[int] = ..., lowercase: bool = ..., num_words: Optional[int] = ..., padding_token: Optional[str] = ..., oov_token: Optional[str] = ..., counts: Optional[Mapping[str, int]] = ..., top_missing: int = ..., return_report: Literal[True]) -> Tuple[np.ndarray, Coverage]: ...  # noqa: E501
+def embedding_matrix(
+    vectors: Any,
+    vocabulary: Vocabulary,
+    *,
+    oov: OovPolicy = ...,
+    seed: Optional[int] = ...,
+    lowercase: bool = ...,
+    num_words: Optional[int] = ...,
+    padding_token: Optional[str] = ...,
+    oov_token: Optional[str] = ...,
+    counts: Optional[Mapping[str, int]] = ...,
+    top_missing: int = ...,
+    return_report: Literal[True],
+) -> Tuple[np.ndarray, Coverage]: ...
 
 
 def embedding_matrix(
@@ -389,7 +419,9 @@ def embedding_matrix(
     if fill.size:
         _fill_oov(matrix, fill, tokens, oov, seed, vectors, source)
 
-    report = _coverage(tokens, matrix.shape, int(hit.sum()), missing_rows, lowercased, padding, unk, counts, top_missing)
+    report = _coverage(
+        tokens, matrix.shape, int(hit.sum()), missing_rows, lowercased, padding, unk, counts, top_missing
+    )
     logger.info("embedding matrix: %s", report)
     return (matrix, report) if return_report else matrix
 
@@ -409,7 +441,9 @@ def _check_options(oov: OovPolicy, seed: Any, counts: Any) -> None:
     if counts is None:
         return
     if not isinstance(counts, Mapping):
-        raise TypeError(f"counts must be a {{token: count}} mapping such as Tokenizer.word_counts, got {type(counts).__name__}")
+        raise TypeError(
+            f"counts must be a {{token: count}} mapping such as Tokenizer.word_counts, got {type(counts).__name__}"
+        )
     for token, count in counts.items():
         if isinstance(count, bool) or not isinstance(count, (int, float, np.integer, np.floating)):
             raise TypeError(f"counts[{token!r}] is {count!r} ({type(count).__name__}); counts are numbers >= 0")
@@ -417,7 +451,9 @@ def _check_options(oov: OovPolicy, seed: Any, counts: Any) -> None:
             raise ValueError(f"counts[{token!r}] is {count!r}; counts are finite numbers >= 0")
 
 
-def _lookup(tokens: List[Optional[str]], key_to_index: Mapping[str, int], padding_token: Optional[str], oov_token: Optional[str]) -> Tuple[np.ndarray, List[int], List[int]]:
+def _lookup(
+    tokens: List[Optional[str]], key_to_index: Mapping[str, int], padding_token: Optional[str], oov_token: Optional[str]
+) -> Tuple[np.ndarray, List[int], List[int]]:
     """Every row's index in the vectors (``_MISSING``: not found; ``_SPECIAL``: a padding or
     OOV-token row, never looked up), the padding rows and the OOV-token rows: two C-level passes
     of dict gets (None, an unused row, is never a key)."""
@@ -429,7 +465,9 @@ def _lookup(tokens: List[Optional[str]], key_to_index: Mapping[str, int], paddin
     return idx, np.flatnonzero(kind == 1).tolist(), np.flatnonzero(kind == 2).tolist()
 
 
-def _lowercase_fallback(tokens: List[Optional[str]], key_to_index: Mapping[str, int], idx: np.ndarray, missing_rows: np.ndarray) -> int:
+def _lowercase_fallback(
+    tokens: List[Optional[str]], key_to_index: Mapping[str, int], idx: np.ndarray, missing_rows: np.ndarray
+) -> int:
     """Look the missing rows' tokens up lowercased (in place in ``idx``); return how many were found."""
     found = 0
     for i in missing_rows.tolist():
@@ -442,7 +480,15 @@ def _lowercase_fallback(tokens: List[Optional[str]], key_to_index: Mapping[str, 
     return found
 
 
-def _fill_oov(matrix: np.ndarray, rows: np.ndarray, tokens: List[Optional[str]], oov: OovPolicy, seed: Optional[int], vectors: Any, source: np.ndarray) -> None:
+def _fill_oov(
+    matrix: np.ndarray,
+    rows: np.ndarray,
+    tokens: List[Optional[str]],
+    oov: OovPolicy,
+    seed: Optional[int],
+    vectors: Any,
+    source: np.ndarray,
+) -> None:
     dim = matrix.shape[1]
     if oov == "zeros":
         return
@@ -458,7 +504,7 @@ def _fill_oov(matrix: np.ndarray, rows: np.ndarray, tokens: List[Optional[str]],
         matrix[rows] = mean
     else:  # "random"
         rng = np.random.default_rng(seed)
-        matrix[rows] = (rng.standard_normal((rows.size, dim), dtype=np.float32) * std + mean)
+        matrix[rows] = rng.standard_normal((rows.size, dim), dtype=np.float32) * std + mean
 
 
 def _coverage(tokens, shape, hits, missing_rows, lowercased, padding, unk, counts, top_missing) -> Coverage:

@@ -23,6 +23,7 @@ Examples
 >>> path = pretrained.save(v, "my-vectors")        # doctest: +SKIP
 >>> pretrained.load("my-vectors")                  # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import json
@@ -37,20 +38,32 @@ from typing import Any, Iterator, List, Optional
 import numpy as np
 
 from pretrained import config
-from pretrained.cache import atomic
-from pretrained.cache import folder as cachedir
-from pretrained.remote import catalog
-from pretrained.cache import locking
+from pretrained.cache import atomic, locking
 from pretrained.cache import entries as store
+from pretrained.cache import folder as cachedir
 from pretrained.config import PathLike
+from pretrained.core.vectors import Vectors
 from pretrained.errors import PretrainedError
 from pretrained.formats import Block
-from pretrained.core.vectors import Vectors
+from pretrained.remote import catalog
 
 __all__ = [
-    "save", "saved_path", "sets_dir", "check_name", "check_recordable", "precheck", "find_saved",
-    "load_saved", "saved_sets", "remove", "SavedSet", "NameTakenError", "InvalidNameError",
-    "UnrecordableError", "DataFolderError", "MAX_NAME_BYTES",
+    "save",
+    "saved_path",
+    "sets_dir",
+    "check_name",
+    "check_recordable",
+    "precheck",
+    "find_saved",
+    "load_saved",
+    "saved_sets",
+    "remove",
+    "SavedSet",
+    "NameTakenError",
+    "InvalidNameError",
+    "UnrecordableError",
+    "DataFolderError",
+    "MAX_NAME_BYTES",
 ]
 
 logger = logging.getLogger(__name__)
@@ -96,7 +109,9 @@ def check_name(name: Any) -> str:
     try:
         size = len(name.encode("utf-8"))
     except UnicodeEncodeError:
-        raise InvalidNameError(f"{name!r} cannot name a saved set: it is not valid Unicode (a lone surrogate)") from None
+        raise InvalidNameError(
+            f"{name!r} cannot name a saved set: it is not valid Unicode (a lone surrogate)"
+        ) from None
     if size > MAX_NAME_BYTES:
         raise InvalidNameError(
             f"the name {name[:40]!r}... is {size} bytes long in UTF-8; a saved set's name is at most "
@@ -154,7 +169,12 @@ def find_saved(name: str, data_dir: Optional[PathLike] = None, cache_dir: Option
         logger.info(
             "the saved set %r is in the cache folder (%s), where older versions kept saved sets; it loads from "
             "there, but your sets now live in %s: move it with `mv %s %s` (saving it again with "
-            "overwrite=True moves it too)", name, legacy, target.parent, legacy, target.parent,
+            "overwrite=True moves it too)",
+            name,
+            legacy,
+            target.parent,
+            legacy,
+            target.parent,
         )
     return legacy
 
@@ -213,10 +233,14 @@ def _check_taken(dest: Path, overwrite: bool, cache_dir: Optional[PathLike]) -> 
     if overwrite:
         return
     if store.is_entry(dest):
-        raise NameTakenError(f"a set named {name!r} is already saved ({dest}); pass overwrite=True or pick another name")
+        raise NameTakenError(
+            f"a set named {name!r} is already saved ({dest}); pass overwrite=True or pick another name"
+        )
     legacy = _legacy_path(name, cache_dir)
     if legacy is not None:
-        raise NameTakenError(f"a set named {name!r} is already saved ({legacy}); pass overwrite=True or pick another name")
+        raise NameTakenError(
+            f"a set named {name!r} is already saved ({legacy}); pass overwrite=True or pick another name"
+        )
 
 
 def precheck(
@@ -253,7 +277,9 @@ def _check_words(vectors: Vectors) -> int:
     total = 0
     for row, w in enumerate(vectors.index_to_key):
         if "\n" in w or "\r" in w:
-            raise InvalidNameError(f"word {w!r} (row {row}) contains a line break and cannot be saved (the word list is one word a line)")
+            raise InvalidNameError(
+                f"word {w!r} (row {row}) contains a line break and cannot be saved (the word list is one word a line)"
+            )
         total += len(w.encode("utf-8", "surrogatepass")) + 1
     return total
 
@@ -314,7 +340,9 @@ def save(
     check_name(name)
     vectors = _finite(vectors, nonfinite)
     if vectors.dim < 1:
-        raise ValueError(f"cannot save {vectors!r} as {name!r}: its vectors have no dimensions (dim 0); nothing could be loaded back")
+        raise ValueError(
+            f"cannot save {vectors!r} as {name!r}: its vectors have no dimensions (dim 0); nothing could be loaded back"
+        )
     vocab_bytes = _check_words(vectors)
     meta = {"name": name, "source": _source(vectors), "saved_from": vectors.name}
     check_recordable(meta, "metadata")
@@ -359,7 +387,9 @@ def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.iterdir() if p.is_file())
 
 
-def saved_sets(data_dir: Optional[PathLike] = None, cache_dir: Optional[PathLike] = None, *, legacy: bool = True) -> List[SavedSet]:
+def saved_sets(
+    data_dir: Optional[PathLike] = None, cache_dir: Optional[PathLike] = None, *, legacy: bool = True
+) -> List[SavedSet]:
     """Every saved set: the data folder's, then (``legacy``) those older versions saved in the
     cache folder."""
     out: List[SavedSet] = []

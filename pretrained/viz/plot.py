@@ -10,6 +10,7 @@ Examples
 >>> pca_2d(v[["a", "b", "c"]]).shape
 (3, 2)
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,7 +37,7 @@ _COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#
 
 
 def map_words(
-    vectors: "Vectors", words: Sequence[str], *, neighbours: int = 0, method: str = "pca", seed: int = 0
+    vectors: Vectors, words: Sequence[str], *, neighbours: int = 0, method: str = "pca", seed: int = 0
 ) -> Tuple[List[str], List[int], np.ndarray]:
     """The words on a map and their 2-D coordinates.
 
@@ -73,7 +74,7 @@ def _matplotlib():
 
 
 def plot_words(
-    vectors: "Vectors",
+    vectors: Vectors,
     words: Sequence[str],
     *,
     neighbours: int = 0,
@@ -105,7 +106,14 @@ def plot_words(
     colours = [_COLOURS[g % len(_COLOURS)] for g in group]
     is_query = np.arange(len(labels)) < n_query
     ax.scatter(xy[~is_query, 0], xy[~is_query, 1], c=[c for c, q in zip(colours, is_query) if not q], s=18, alpha=0.55)
-    ax.scatter(xy[is_query, 0], xy[is_query, 1], c=[c for c, q in zip(colours, is_query) if q], s=60, edgecolors="black", linewidths=0.6)
+    ax.scatter(
+        xy[is_query, 0],
+        xy[is_query, 1],
+        c=[c for c, q in zip(colours, is_query) if q],
+        s=60,
+        edgecolors="black",
+        linewidths=0.6,
+    )
     texts = []
     for i, label in enumerate(labels):
         ann = ax.annotate(
@@ -162,7 +170,14 @@ def _spread_labels(fig, texts, rounds: int = 60) -> None:
 
 
 def save_map(
-    vectors: "Vectors", words: Sequence[str], path: PathLike, *, neighbours: int = 0, method: str = "pca", dpi: int = 120, **kwargs
+    vectors: Vectors,
+    words: Sequence[str],
+    path: PathLike,
+    *,
+    neighbours: int = 0,
+    method: str = "pca",
+    dpi: int = 120,
+    **kwargs,
 ) -> Path:
     """:func:`plot_words` written to ``path`` (PNG, SVG or PDF by the extension) through a
     temporary file beside it, so a half-written picture never appears. Returns the path."""

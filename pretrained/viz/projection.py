@@ -15,6 +15,7 @@ Examples
 >>> kmeans(np.array([[0.0, 0], [0, 0.1], [5, 5], [5, 5.1]]), 2).tolist()
 [0, 0, 1, 1]
 """
+
 from __future__ import annotations
 
 import logging
@@ -103,8 +104,14 @@ def _tsne(X: np.ndarray, seed: int) -> np.ndarray:
 def _umap(X: np.ndarray, seed: int) -> np.ndarray:
     UMAP = _require("umap")
     n = X.shape[0]
-    model = UMAP(n_components=2, n_neighbors=int(min(15, n - 1)), metric="cosine", random_state=seed, n_jobs=1,
-                 init="spectral" if n > 16 else "random")
+    model = UMAP(
+        n_components=2,
+        n_neighbors=int(min(15, n - 1)),
+        metric="cosine",
+        random_state=seed,
+        n_jobs=1,
+        init="spectral" if n > 16 else "random",
+    )
     return model.fit_transform(X)
 
 
@@ -160,9 +167,9 @@ def kmeans(X: np.ndarray, k: int, *, seed: int = 0, iterations: int = 100) -> np
     rng = np.random.default_rng(seed)
     centres = _kmeans_pp(X, k, rng)
     labels = np.full(X.shape[0], -1)
-    sq = (X ** 2).sum(axis=1)[:, None]
+    sq = (X**2).sum(axis=1)[:, None]
     for _ in range(iterations):
-        d2 = sq - 2 * X @ centres.T + (centres ** 2).sum(axis=1)[None, :]
+        d2 = sq - 2 * X @ centres.T + (centres**2).sum(axis=1)[None, :]
         new = d2.argmin(axis=1)
         if np.array_equal(new, labels):
             break

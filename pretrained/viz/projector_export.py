@@ -12,6 +12,7 @@ Examples
 >>> out.count, open(out.metadata).read().split()
 (2, ['a', 'b'])
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,8 +24,8 @@ from typing import TYPE_CHECKING, Iterable, List, Tuple, Union
 import numpy as np
 
 from pretrained.cache.atomic import atomic_path
-from pretrained.interop.matrix import read_vocabulary
 from pretrained.errors import ArgumentError
+from pretrained.interop.matrix import read_vocabulary
 from pretrained.progress import bar
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,14 +62,13 @@ def read_vocab_file(path: PathLike) -> List[str]:
 
 
 def _write_text(path: Path, chunks: Iterable[str]) -> None:
-    with atomic_path(path) as tmp:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-            for chunk in chunks:
-                f.write(chunk)
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        for chunk in chunks:
+            f.write(chunk)
 
 
 def export_projector(
-    vectors: "Vectors",
+    vectors: Vectors,
     out_dir: PathLike,
     *,
     words: Union[int, Iterable[str], None] = 10000,
@@ -105,7 +105,13 @@ def export_projector(
         rows = np.array([k2i[w] for w in wanted if w in k2i], dtype=np.intp)
         missing = tuple(w for w in wanted if w not in k2i)
         if missing:
-            logger.warning("%d of %d words are not in %r and were left out (e.g. %r)", len(missing), len(wanted), vectors, missing[0])
+            logger.warning(
+                "%d of %d words are not in %r and were left out (e.g. %r)",
+                len(missing),
+                len(wanted),
+                vectors,
+                missing[0],
+            )
     if rows.size == 0:
         raise ArgumentError("no words to export")
     labels = [vectors.index_to_key[i] for i in rows.tolist()]
@@ -115,7 +121,8 @@ def export_projector(
         if not w.replace("\ufeff", "").strip():
             raise ArgumentError(
                 f"the word {w!r} (row {row}) is empty or only whitespace: the Projector skips such metadata "
-                "lines, so every later label would sit on the wrong vector; rename or drop it before exporting")
+                "lines, so every later label would sit on the wrong vector; rename or drop it before exporting"
+            )
     out = Path(os.fspath(out_dir))
     out.mkdir(parents=True, exist_ok=True)
     V = vectors.vectors
