@@ -419,16 +419,18 @@ def load(
         A fastText ``.bin`` whose words are not UTF-8 (``"latin-1"``, ``"cp852"``; gensim's
         ``encoding=``): such a file is refused without it, naming the words.
 
-    A fastText ``.bin`` keeps its character n-grams: unknown words get fastText's vector from
-    them (``v["unseenword"]``, ``v.get_vector``, ``v.subword_vector``), see
-    :class:`pretrained.core.fasttext.FastTextVectors`.
-
     Raises
     ------
     CacheError
         The cached entry is damaged; the message says how to repair it (``pretrained cache
         remove NAME``, or ``force=True``; for a saved set, which cannot be converted again: how to
         recover it).
+
+    Notes
+    -----
+    A fastText ``.bin`` keeps its character n-grams: unknown words get fastText's vector from
+    them (``v["unseenword"]``, ``v.get_vector``, ``v.subword_vector``), see
+    :class:`pretrained.core.fasttext.FastTextVectors`.
 
     Examples
     --------

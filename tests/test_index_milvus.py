@@ -147,6 +147,8 @@ def test_reuse_load_and_identity_refusal(built, vecs):
 
 
 def test_a_collection_for_other_vectors_is_refused_even_behind_a_good_sidecar(built, vecs, tmp_path):
+    from pretrained.cache.folder import index_file_digest
+
     # copy the locator and sidecar, then point the locator at a collection of other vectors
     other = _vectors(seed=2)
     theirs = build_index(other, tmp_path, backend="milvus", progress=False)
@@ -155,6 +157,7 @@ def test_a_collection_for_other_vectors_is_refused_even_behind_a_good_sidecar(bu
     (tmp_path / "x.milvus").write_text(json.dumps(locator))
     side = json.loads(Path(str(built.path) + ".json").read_text())
     side["ann_size"] = (tmp_path / "x.milvus").stat().st_size
+    side["ann_hash"] = index_file_digest(tmp_path / "x.milvus")  # a sidecar that fits the forged file
     (tmp_path / "x.milvus.json").write_text(json.dumps(side))
     with pytest.raises(IndexMismatchError, match="does not match these vectors"):
         load_index(tmp_path / "x.milvus", vectors=vecs, uri=str(theirs.path.with_suffix(".db")))

@@ -307,7 +307,7 @@ def _build(
         seconds = time.perf_counter() - started
         timing = {"seconds": seconds, "add_seconds": added - started, "build_seconds": built - added}
         # what the saved file holds, read back as a reader will (Annoy caps the trees of a tiny set)
-        reopened = cls.open(tmp, dim, params, options=options)
+        reopened = cls.open(tmp, dim, params, options=context)
         holds = reopened.describe()
         reopened.unload()
         del reopened
