@@ -17,6 +17,7 @@ neighbours, compares it with GloVe and embeds three texts. Exits non-zero when a
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import time
@@ -90,6 +91,35 @@ def own_embeddings(glove) -> bool:
         f"  HNSW index ({len(hnsw):,} items, ready in {time.perf_counter() - started:.2f} s): cricket -> "
         f"{', '.join(through.words)} ({'equal to' if through.words == exact.words else 'differs from'} exact search)"
     )
+    # Your data is not cache: pruning the cache leaves the saved set where it is
+    from pretrained.cache import folder
+
+    removed = folder.prune()
+    kept = pretrained.load("lee-word2vec")
+    print(
+        f"  saved sets live apart from the cache, in {os.path.dirname(kept.path)}; `cache prune` removed "
+        f"{len(removed)} item(s) and left lee-word2vec alone ({len(kept):,} words)"
+    )
+    return milvus_index(lee) if kept.words == lee.words else False
+
+
+def milvus_index(lee) -> bool:
+    """The same vectors pushed into an embedded Milvus Lite database (the backend that also talks
+    to a Milvus cluster by uri=), asked many words in one batched search."""
+    started = time.perf_counter()
+    index = lee.index(backend="milvus")
+    words = ["police", "cricket", "fire", "government"]
+    answers = index.most_similar_batch(words, topn=5)
+    exact = lee.most_similar_batch(words, topn=5)
+    same = sum(a.words == e.words for a, e in zip(answers, exact))
+    print(
+        f"  Milvus Lite index ({len(index):,} rows, ready in {time.perf_counter() - started:.1f} s), "
+        f"{len(words)} words in one search: cricket -> {', '.join(answers[1].words)} "
+        f"({same} of {len(words)} equal to exact search)"
+    )
+    if same < len(words) - 1:
+        print("the Milvus index disagrees with exact search", file=sys.stderr)
+        return False
     return True
 
 
