@@ -323,7 +323,7 @@ def _convert_catalogue(
 
 
 def _convert_embedded(entry: catalog.Entry, dest: Path, options: ReadOptions) -> None:
-    npy, words_file, _ = embedded.files(entry)
+    npy, _words_file, _ = embedded.files(entry)
     stats = ReadStats(path=str(npy), format="npy", dim=entry.dim)
     rows = embedded.read_blocks(entry)
     blocks = select(rows, stats, limit=options.limit, vocabulary=options.words, unicode_errors="strict")

@@ -373,7 +373,7 @@ def read_header(r: _Reader, unicode_errors: str = "strict", encoding: Optional[s
     callers and no longer replaces bytes: a replaced word is another word)."""
     magic, version = r.unpack("2i", "the header")
     new = magic == MAGIC
-    ints = r.unpack("12i", "the header") if new else (magic, version) + r.unpack("10i", "the header")
+    ints = r.unpack("12i", "the header") if new else (magic, version, *r.unpack("10i", "the header"))
     (t,) = r.unpack("d", "the header")
     if not new and not _plausible_old_header(struct.pack("<12id", *ints, t)):
         raise FormatError("not a fastText .bin file (no magic number, no plausible header)", r.path)

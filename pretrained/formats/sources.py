@@ -235,7 +235,7 @@ def open_source(
         elif lower.endswith(".bz2") or magic[:3] == b"BZh":
             stream = CheckedStream(bz2.BZ2File(raw, mode="rb"), path, "bzip2")
         elif lower.endswith(".xz") or magic[:4] == b"\xfd7zX":
-            stream = CheckedStream(lzma.LZMAFile(raw, mode="rb"), path, "xz")
+            stream = CheckedStream(lzma.LZMAFile(raw, mode="rb"), path, "xz")  # noqa: SIM115 -- closed with the stream by the caller
         else:  # a plain file is hashed from the bytes the reader reads
             stream = raw
             if hash:
@@ -267,7 +267,7 @@ def _stream_errors() -> tuple:
     from pretrained import optional
 
     isal_zlib = optional.speedup("isal.isal_zlib")
-    return errors if isal_zlib is None else errors + (isal_zlib.error,)
+    return errors if isal_zlib is None else (*errors, isal_zlib.error)
 
 
 class CheckedStream:

@@ -300,7 +300,7 @@ class TextParser:
         out_tokens: list = []
         out_vecs: list = []
         pos = 0
-        for start, end in spans + [(len(block), len(block))]:
+        for start, end in [*spans, (len(block), len(block))]:
             if start > pos:
                 seg = block[pos:start]
                 seg_base = line_base + block.count(b"\n", 0, pos)
