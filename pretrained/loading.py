@@ -121,7 +121,7 @@ def _source_unchanged(dest: Path, path: Path) -> bool:
         meta = store.read_meta(dest)
     except CacheError:
         return True  # read_entry refuses it with the fix
-    source = meta.get("source") if isinstance(meta.get("source"), dict) else {}
+    source: dict[str, Any] = meta["source"] if isinstance(meta.get("source"), dict) else {}
     now = _source_stamp(path)
     if all(source.get(k) == now[k] for k in now):
         return True
@@ -140,7 +140,7 @@ def _source_unchanged(dest: Path, path: Path) -> bool:
 def _usable(dest: Path, entry: Optional[catalog.Entry], path: Optional[Path]) -> bool:
     if not store.is_entry(dest):
         return False
-    return entry is not None or _source_unchanged(dest, path)
+    return entry is not None or (path is not None and _source_unchanged(dest, path))
 
 
 def _convert_stream(
@@ -222,7 +222,7 @@ def _convert(
     entry = _catalogue_entry(name)
     path = None if entry is not None else Path(name).expanduser()
     dest = _entry_path(name_or_path, options, cache_dir, data_dir)
-    if entry is None and not _is_file(path):
+    if path is not None and not _is_file(path):  # path is None exactly when entry is not
         return dest  # a set saved with pretrained.save: it is its own source, nothing to convert
     if not force and _usable(dest, entry, path):
         return dest

@@ -72,7 +72,9 @@ def run_download(args: argparse.Namespace) -> int:
             continue
         if embedded.available(entry) and not args.no_convert:
             dest = api.convert(entry.name, cache_dir=args.cache_dir)
-            print(f"{entry.name}: from the installed package {entry.embedded.replace('_', '-')}, cached at {dest}")
+            print(
+                f"{entry.name}: from the installed package {(entry.embedded or '').replace('_', '-')}, cached at {dest}"
+            )
             continue
         path = downloader.download(entry.name, cache_dir=args.cache_dir, progress=progress)
         line = f"{entry.name}: {path} ({human(path.stat().st_size)})"
