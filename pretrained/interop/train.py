@@ -174,7 +174,7 @@ def _check(
 def _epoch_callback(bar: Any, epochs: int) -> Any:
     CallbackAny2Vec = optional.require("gensim.models.callbacks").CallbackAny2Vec
 
-    class EpochBar(CallbackAny2Vec):
+    class EpochBar(CallbackAny2Vec):  # type: ignore[misc,valid-type]  # gensim is untyped
         def __init__(self) -> None:
             self.epoch, self.started = 0, time.perf_counter()
 
