@@ -46,7 +46,7 @@ def file_sha256(path: os.PathLike[str] | str) -> str:
     >>> file_sha256(p)[:16]
     'ba7816bf8f01cfea'
     """
-    return hashes.hex_digest(hashes.file_sha256(path))  # type: ignore[return-value]
+    return hashes.hex_digest(hashes.file_sha256(path))
 
 
 def zip_members(path: os.PathLike[str] | str) -> list:
