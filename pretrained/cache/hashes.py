@@ -9,6 +9,7 @@ True
 >>> hex_digest("ab" * 32) == "ab" * 32
 True
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,7 +35,7 @@ def hex_digest(value: Optional[str]) -> Optional[str]:
         return None
     text = str(value).strip().lower()
     if text.startswith("sha256:"):
-        text = text[len("sha256:"):]
+        text = text[len("sha256:") :]
     if not _HEX.match(text):
         raise ValueError(f"{value!r} is not a sha256 (64 hex digits, optionally after 'sha256:')")
     return text
@@ -60,7 +61,7 @@ def same(a: Optional[str], b: Optional[str]) -> bool:
         return False
 
 
-def file_sha256(path: Union[str, "os.PathLike[str]"]) -> str:
+def file_sha256(path: Union[str, os.PathLike[str]]) -> str:
     """The sha256 of a file's bytes, as ``sha256:<hex>``."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
