@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Union
 
 __all__ = [
     "PretrainedError",
@@ -56,7 +56,7 @@ def _closest(word: str, candidates: tuple[str, ...], n: int = 2) -> tuple[str, .
     """
     import difflib
 
-    lowered: dict = {}
+    lowered: dict[str, str] = {}
     for c in candidates:
         lowered.setdefault(c.lower(), c)
     return tuple(lowered[c] for c in difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.75))
@@ -65,7 +65,7 @@ def _closest(word: str, candidates: tuple[str, ...], n: int = 2) -> tuple[str, .
 class WordNotFoundError(PretrainedError, KeyError):
     """A word that is not in the vocabulary."""
 
-    def __init__(self, word: str, where: str = "the vocabulary"):
+    def __init__(self, word: Union[str, int], where: str = "the vocabulary"):
         self.word = word
         super().__init__(f"word {word!r} is not in {where}")
 

@@ -109,7 +109,7 @@ def _is_file(path: Path) -> bool:
         return False
 
 
-def _source_stamp(path: Path) -> dict:
+def _source_stamp(path: Path) -> dict[str, Any]:
     st = path.stat()
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns, "inode": st.st_ino}
 
@@ -121,7 +121,7 @@ def _source_unchanged(dest: Path, path: Path) -> bool:
         meta = store.read_meta(dest)
     except CacheError:
         return True  # read_entry refuses it with the fix
-    source = meta.get("source") if isinstance(meta.get("source"), dict) else {}
+    source: dict[str, Any] = meta["source"] if isinstance(meta.get("source"), dict) else {}
     now = _source_stamp(path)
     if all(source.get(k) == now[k] for k in now):
         return True
@@ -140,7 +140,7 @@ def _source_unchanged(dest: Path, path: Path) -> bool:
 def _usable(dest: Path, entry: Optional[catalog.Entry], path: Optional[Path]) -> bool:
     if not store.is_entry(dest):
         return False
-    return entry is not None or _source_unchanged(dest, path)
+    return entry is not None or (path is not None and _source_unchanged(dest, path))
 
 
 def _convert_stream(
@@ -148,7 +148,7 @@ def _convert_stream(
     dim: int,
     blocks: Iterator[Block],
     stats: ReadStats,
-    meta: Callable[[], dict],
+    meta: Callable[[], dict[str, Any]],
 ) -> None:
     started = time.perf_counter()
     store.write_entry(dest, blocks, dim, meta, rows_hint=stats.header_count)  # file hashes as written
@@ -222,7 +222,7 @@ def _convert(
     entry = _catalogue_entry(name)
     path = None if entry is not None else Path(name).expanduser()
     dest = _entry_path(name_or_path, options, cache_dir, data_dir)
-    if entry is None and not _is_file(path):
+    if path is not None and not _is_file(path):  # path is None exactly when entry is not
         return dest  # a set saved with pretrained.save: it is its own source, nothing to convert
     if not force and _usable(dest, entry, path):
         return dest
@@ -242,7 +242,9 @@ def _convert(
     return dest
 
 
-def _entry_meta(name: str, source: dict, options: ReadOptions, stats: ReadStats, *, reader: bool = True) -> dict:
+def _entry_meta(
+    name: str, source: dict[str, Any], options: ReadOptions, stats: ReadStats, *, reader: bool = True
+) -> dict[str, Any]:
     """The ``meta.json`` of a converted entry: its name, where it came from, the options of the
     read (``reader``: with the reader choices that differ from their defaults) and the counts."""
     return {"name": name, "source": source, **options.meta(reader=reader), **stats.as_dict()}
@@ -277,7 +279,7 @@ def _convert_source(
                 stats.path,
             )
 
-        def meta() -> dict:
+        def meta() -> dict[str, Any]:
             if entry is None:
                 sha256 = hashes.spell(stats.source_sha256)
                 found = {"path": str(path.resolve()), "member": options.member, **stamp, "sha256": sha256}
@@ -289,7 +291,7 @@ def _convert_source(
         _convert_stream(dest, stats.dim, blocks, stats, meta)
 
 
-def _catalogue_source(entry: catalog.Entry, archive: Path) -> dict:
+def _catalogue_source(entry: catalog.Entry, archive: Path) -> dict[str, Any]:
     return {
         "catalogue": entry.name,
         "path": str(archive),
@@ -323,7 +325,7 @@ def _convert_catalogue(
 
 
 def _convert_embedded(entry: catalog.Entry, dest: Path, options: ReadOptions) -> None:
-    npy, words_file, _ = embedded.files(entry)
+    npy, _words_file, _ = embedded.files(entry)
     stats = ReadStats(path=str(npy), format="npy", dim=entry.dim)
     rows = embedded.read_blocks(entry)
     blocks = select(rows, stats, limit=options.limit, vocabulary=options.words, unicode_errors="strict")
@@ -331,7 +333,7 @@ def _convert_embedded(entry: catalog.Entry, dest: Path, options: ReadOptions) ->
 
     package = str(entry.embedded).replace("_", "-")
 
-    def meta() -> dict:
+    def meta() -> dict[str, Any]:
         source = {
             "package": package,
             "version": version(package),

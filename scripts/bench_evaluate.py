@@ -51,7 +51,7 @@ def main(argv=None) -> int:
         return 0
 
     kv = v.to_gensim()
-    g_dt, (g_score, g_sections) = timed(kv.evaluate_word_analogies, str(questions))
+    g_dt, (g_score, _g_sections) = timed(kv.evaluate_word_analogies, str(questions))
     print(f"gensim evaluate_word_analogies: {g_dt:7.2f} s  accuracy {100 * g_score:.2f}%", flush=True)
 
     for _ in range(args.repeat):
@@ -70,7 +70,7 @@ def main(argv=None) -> int:
     for name in ("wordsim353", "simlex999"):
         path = dataset_path(name)
         o_dt, o = timed(pretrained.evaluate_pairs, v, path)
-        g_dt2, (pearson, spearman, oov) = timed(kv.evaluate_word_pairs, str(path))
+        g_dt2, (pearson, spearman, _oov) = timed(kv.evaluate_word_pairs, str(path))
         print(
             f"pairs {name}: spearman ours {o.spearman:.4f} gensim {spearman[0]:.4f}, "
             f"pearson ours {o.pearson:.4f} gensim {pearson[0]:.4f}; "

@@ -442,7 +442,7 @@ def analogy_bench(v, kv, index, search_ks, restrict_vocab: int = 300000) -> dict
     for sk in search_ks:
         started = time.perf_counter()
         ok = {w: i for i, w in enumerate(v.index_to_key[:restrict_vocab])}
-        questions, skipped = read_questions(path, ok)
+        questions, _skipped = read_questions(path, ok)
         answers = index.analogy_batch(
             [q[:3] for q in questions], topn=1, search_k=sk, n_jobs=-1, restrict_vocab=restrict_vocab
         )
@@ -486,8 +486,8 @@ def markdown(results: dict) -> str:
             same = r.get("ms_raw_same_file")
             out.append(
                 f"| {r['search_k']} | {r['recall_raw']:.3f} | {r['recall_ours']:.3f} | {r['ms_gensim']:.2f} | {r['ms_raw']:.3f} | "
-                f"{'%.3f' % same if same else '-'} | {r['ms_ours']:.3f} | {r['speedup_vs_gensim']:.1f}x | {r['ours_vs_raw_rate']:.2f} | "
-                f"{'%.2f' % r['ours_vs_raw_same_file_rate'] if same else '-'} |"
+                f"{f'{same:.3f}' if same else '-'} | {r['ms_ours']:.3f} | {r['speedup_vs_gensim']:.1f}x | {r['ours_vs_raw_rate']:.2f} | "
+                f"{'{:.2f}'.format(r['ours_vs_raw_same_file_rate']) if same else '-'} |"
             )
         out.append("")
         out.append(

@@ -51,7 +51,7 @@ def make_vocabulary(v: pretrained.Vectors, n: int, seed: int = 0) -> list:
     tokens = [words[i] for i in rows.tolist()]
     for k in rng.choice(len(tokens), len(tokens) // 20, replace=False).tolist():
         tokens[k] = tokens[k].capitalize() if k % 2 else f"{tokens[k]}-zz{k}"  # fallbacks and misses
-    return ["", "[UNK]"] + tokens
+    return ["", "[UNK]", *tokens]
 
 
 def fresh(tokens: list) -> list:

@@ -16,7 +16,7 @@ if ! "$PY" -c 'import ruff, mypy' 2>/dev/null; then
     done
 fi
 "$PY" -c 'import ruff, mypy' 2>/dev/null || { echo "check.sh: needs ruff and mypy: pip install -e '.[dev]'" >&2; exit 2; }
-PATHS=(pretrained tests scripts)
+PATHS=(pretrained tests scripts docs)  # docs: the MkDocs hooks and generators
 
 case "${1:-}" in
     --count)

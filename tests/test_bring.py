@@ -59,9 +59,9 @@ def test_keras_word_index_and_bad_vocabularies(keras):
     v = pretrained.from_keras(layer, word_index, num_words=4)
     assert v.words == ["the", "cat", "sat"]
     np.testing.assert_array_equal(v.vectors, layer.get_weights()[0][1:])
-    with pytest.raises(VocabularyError, match="has 5 tokens .* 4 rows"):
+    with pytest.raises(VocabularyError, match=r"has 5 tokens .* 4 rows"):
         pretrained.from_keras(layer, ["", "[UNK]", "a", "b", "c"])
-    with pytest.raises(VocabularyError, match="has 3 tokens .* 4 rows"):
+    with pytest.raises(VocabularyError, match=r"has 3 tokens .* 4 rows"):
         pretrained.from_keras(layer, ["", "a", "b"])
     with pytest.raises(VocabularyError, match="has 5 tokens"):
         pretrained.from_keras(layer, word_index)  # index 4 is beyond the layer
@@ -75,7 +75,7 @@ def test_keras_word_index_and_bad_vocabularies(keras):
 
 
 def test_glove_seeded_layer_after_fine_tuning_shows_moved_words(keras, glove50):
-    vocab = ["", "[UNK]"] + glove50.words[100:400]
+    vocab = ["", "[UNK]", *glove50.words[100:400]]
     trained = set(vocab[2:22])  # the only tokens the task uses
     layer = pretrained.keras_embedding(glove50, vocab, trainable=True)
     model = keras.Sequential(
@@ -110,7 +110,7 @@ def test_torch_embedding(tmp_path):
     np.testing.assert_array_equal(v.vectors, emb.weight.detach().numpy()[2:])
     model = torch.nn.Sequential(emb, torch.nn.Linear(4, 1))
     assert pretrained.from_torch(model, vocab).words == v.words
-    with pytest.raises(VocabularyError, match="has 4 tokens .* 5 rows"):
+    with pytest.raises(VocabularyError, match=r"has 4 tokens .* 5 rows"):
         pretrained.from_torch(emb, vocab[:4])
     with pytest.raises(TypeError, match="exactly one"):
         pretrained.from_torch(torch.nn.Linear(2, 2), vocab)

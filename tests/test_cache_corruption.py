@@ -118,7 +118,7 @@ def test_load_refuses_a_damaged_entry_with_the_fix_and_force_repairs_it(tmp_path
 
 @pytest.mark.parametrize("case", sorted(CASES) + sorted(REPAIRED))
 def test_verify_flags_every_damage_and_never_raises(tmp_path, case):
-    src, words, vecs = _source(tmp_path)
+    src, _words, _vecs = _source(tmp_path)
     entry = Path(pretrained.load(src).path)
     assert [(r["kind"], r["ok"]) for r in cachedir.verify()] == [("vectors", True)]
     {**CASES, **REPAIRED}[case](entry)

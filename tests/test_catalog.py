@@ -157,7 +157,7 @@ def test_unreadable_catalogue_file(tmp_path, monkeypatch):
     with pytest.raises(CatalogError, match="JSON"):
         catalog.names()
     monkeypatch.setenv("PRETRAINED_CATALOG", str(tmp_path / "missing.json"))
-    with pytest.raises(CatalogError, match="missing.json"):
+    with pytest.raises(CatalogError, match=r"missing.json"):
         catalog.names()
 
 
@@ -187,7 +187,7 @@ def test_mirror_is_tried_first_by_file_name(monkeypatch):
     e = catalog.get("glove.840B.300d")
     assert catalog.urls(e) == e.urls
     monkeypatch.setenv("PRETRAINED_MIRROR", "http://mirror.corp.example/embeddings")
-    assert catalog.urls(e) == ("http://mirror.corp.example/embeddings/glove.840B.300d.zip",) + e.urls
+    assert catalog.urls(e) == ("http://mirror.corp.example/embeddings/glove.840B.300d.zip", *e.urls)
 
 
 def test_describe_shows_licence_citation_and_size():

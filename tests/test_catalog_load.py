@@ -111,7 +111,7 @@ def test_offline_before_download_says_what_to_download(served_glove):
 
 def test_offline_env_forbids_official_downloads(monkeypatch):
     monkeypatch.setenv("PRETRAINED_OFFLINE", "1")
-    with pytest.raises(OfflineError, match="pretrained download glove.6B.300d"):
+    with pytest.raises(OfflineError, match=r"pretrained download glove.6B.300d"):
         pretrained.load("glove.6B.300d")
 
 

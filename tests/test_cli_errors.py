@@ -174,7 +174,7 @@ ERRORS = [
 
 @pytest.mark.parametrize("template,expected", ERRORS, ids=[" ".join(t[:1] + t[2:])[:60] for t, _ in ERRORS])
 def test_errors_exit_1_with_one_line(files, capsys, monkeypatch, template, expected):
-    code, out, err = run(_argv(template, files), capsys)
+    code, _out, err = run(_argv(template, files), capsys)
     assert code == 1
     (line,) = [x for x in err.splitlines() if "error:" in x]
     assert line.startswith("pretrained: error: ")

@@ -165,7 +165,7 @@ def test_numeric_counts_of_any_kind(toy_vectors):
 
 
 def test_vocabulary_file_errors_name_the_file_and_line(tmp_path, toy_vectors):
-    with pytest.raises(VocabularyError, match="missing.txt"):
+    with pytest.raises(VocabularyError, match=r"missing.txt"):
         embedding_matrix(toy_vectors, tmp_path / "missing.txt")
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"king\nqueen\n\xff\xfe\n")
@@ -248,7 +248,7 @@ def test_report_ranks_missing_tokens_by_counts_and_is_logged(toy_vectors, caplog
     vocab = ["", "[UNK]", "king", "gnu", "zebra", "yak"]
     counts = {"king": 10, "gnu": 1, "zebra": 50, "yak": 5}
     with caplog.at_level(logging.INFO, logger="pretrained"):
-        m, report = embedding_matrix(toy_vectors, vocab, counts=counts, top_missing=2, return_report=True)
+        _m, report = embedding_matrix(toy_vectors, vocab, counts=counts, top_missing=2, return_report=True)
     assert report.missing == ("zebra", "yak")
     assert report.misses == 3
     assert report.frequency == pytest.approx(10 / 66)

@@ -21,7 +21,7 @@ from pretrained.errors import FormatError, PretrainedError
 
 gensim_fasttext = require("gensim.models.fasttext", "gensim")
 require("hypothesis", "test")
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 # every fastText .bin in gensim/test/test_data holding word vectors (the old and the new format)
@@ -198,7 +198,7 @@ def test_embedding_matrix_subword_rows():
 
 def test_subwords_absent_on_other_sets(toy_vectors):
     assert not toy_vectors.has_subwords
-    with pytest.raises(PretrainedError, match="fastText .bin"):
+    with pytest.raises(PretrainedError, match=r"fastText .bin"):
         toy_vectors.subword_vector("anything")
     with pytest.raises(ValueError, match="subword"):
         pretrained.embedding_matrix(toy_vectors, ["man", "unknown"], oov="subword")
@@ -211,7 +211,7 @@ def test_truncated_bin_names_the_file(tmp_path, cut):
     data = gensim_test_data("lee_fasttext_new.bin").read_bytes()
     bad = tmp_path / "truncated.bin"
     bad.write_bytes(data[:cut] if cut > 0 else data[: len(data) + cut])
-    with pytest.raises(FormatError, match="truncated.bin") as err:
+    with pytest.raises(FormatError, match=r"truncated.bin") as err:
         pretrained.load(bad)
     if cut >= 6:
         assert "truncated fastText .bin" in str(err.value)
@@ -286,7 +286,7 @@ def test_verify_flags_a_flipped_byte_in_the_ngrams(tmp_path):
     data = bytearray(ngrams.read_bytes())
     data[-7] ^= 0xFF
     ngrams.write_bytes(bytes(data))
-    with pytest.raises(pretrained.CacheError, match="ngrams.npy"):
+    with pytest.raises(pretrained.CacheError, match=r"ngrams.npy"):
         store.check_entry(Path(v.path))
     assert [r["ok"] for r in cachedir.verify(tmp_path) if r["kind"] == "vectors"] == [False]
 
@@ -383,5 +383,5 @@ def test_a_bin_that_is_not_utf8_is_refused_naming_the_words(tmp_path, encoding):
 def test_encoding_applies_to_fasttext_bins_only(tmp_path):
     text = tmp_path / "v.txt"
     text.write_text("a 1 2\nb 3 4\n")
-    with pytest.raises(ValueError, match="fastText .bin"):
+    with pytest.raises(ValueError, match=r"fastText .bin"):
         pretrained.load(text, encoding="latin-1")

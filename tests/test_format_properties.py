@@ -22,12 +22,12 @@ import pytest
 from conftest import require
 
 hypothesis = require("hypothesis", "test")
-from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from hypothesis.extra import numpy as hnp  # noqa: E402
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
-from pretrained import FormatError, read_vectors, write_vectors  # noqa: E402
-from pretrained.formats.text_reader import looks_numeric  # noqa: E402
+from pretrained import FormatError, read_vectors, write_vectors
+from pretrained.formats.text_reader import looks_numeric
 
 FORMATS = ["glove", "word2vec", "word2vec-text", "fasttext"]
 SUFFIX = {"glove": ".txt", "word2vec": ".bin", "word2vec-text": ".txt", "fasttext": ".vec"}

@@ -123,7 +123,7 @@ def test_the_toy_format_takes_the_options_and_compression(toy, tmp_path):
     first = pretrained.load(plain, cache_dir=tmp_path / "c", limit=4, format="JSONL")
     assert first.words == words[:4]
     np.testing.assert_array_equal(first.vectors, vecs[:4])
-    words2, vecs2, stats = pretrained.formats.read_vectors(plain, format="toy", limit=2)
+    words2, _vecs2, stats = pretrained.formats.read_vectors(plain, format="toy", limit=2)
     assert words2 == words[:2] and stats.format == "toy"
 
 
@@ -139,7 +139,7 @@ def test_the_cli_offers_the_registered_format(toy, tmp_path, capsys):
 def test_without_its_registration_the_toy_file_is_refused(tmp_path):
     src = tmp_path / "items.jsonl"
     _toy_file(src)
-    with pytest.raises(FormatError, match="items.jsonl"):
+    with pytest.raises(FormatError, match=r"items.jsonl"):
         pretrained.load(src, cache_dir=tmp_path / "c")
     with pytest.raises(FormatError, match="unknown format 'toy'"):
         pretrained.load(src, cache_dir=tmp_path / "c", format="toy")
@@ -178,7 +178,7 @@ def test_unknown_names_and_taken_names_are_refused():
     with pytest.raises(ValueError, match="'vec' is already taken by the format 'word2vec-text'"):
         registry.register(clash)
     assert "mine" not in registry.names()
-    with pytest.raises(ValueError, match="exactly one of open= .* or convert="):
+    with pytest.raises(ValueError, match=r"exactly one of open= .* or convert="):
         VectorFormat(name="neither", summary="")
 
 

@@ -23,7 +23,7 @@ def _vecs(n=len(WORDS), dim=4, seed=0):
 
 
 def _glove_text(words, vecs, sep="\n"):
-    return sep.join(w + " " + " ".join("%.6g" % x for x in row) for w, row in zip(words, vecs)) + sep
+    return sep.join(w + " " + " ".join(f"{x:.6g}" for x in row) for w, row in zip(words, vecs)) + sep
 
 
 def _w2v_bin(words, vecs, newline=True):
@@ -34,7 +34,7 @@ def _w2v_bin(words, vecs, newline=True):
 
 
 def _rounded(vecs):
-    return np.array([[float("%.6g" % x) for x in row] for row in vecs], dtype=np.float32)
+    return np.array([[float(f"{x:.6g}") for x in row] for row in vecs], dtype=np.float32)
 
 
 def test_glove_text_with_spaces_in_tokens(tmp_path):
@@ -75,7 +75,7 @@ def test_blocks_boundaries_and_odd_lines_keep_order(tmp_path):
     p.write_text(_glove_text(words, vecs), encoding="utf-8")
     got_words, parts = [], []
     # tokens such as "two words 37" end in a number: the option accepts them
-    with iter_vectors(p, block_size=997, numeric_token_parts=True) as (stats, blocks):
+    with iter_vectors(p, block_size=997, numeric_token_parts=True) as (_stats, blocks):
         for b in blocks:
             got_words += b.words
             parts.append(b.vectors)
@@ -108,7 +108,7 @@ def test_zip_member(tmp_path):
     assert stats.path.endswith("!glove.3d.txt")
     with pytest.raises(FormatError, match="name one with member"):
         read_vectors(p)
-    with pytest.raises(FormatError, match="no member 'nope.txt'"):
+    with pytest.raises(FormatError, match=r"no member 'nope.txt'"):
         read_vectors(p, member="nope.txt")
 
 
@@ -194,7 +194,7 @@ def test_invalid_utf8_is_replaced_and_counted(tmp_path, caplog):
     vecs = _vecs(3, 2)
     data = _w2v_bin(["ok", "xx", "fine"], vecs).replace(b"xx ", b"b\xe9 ", 1)
     p.write_bytes(data)
-    words, got, stats = read_vectors(p)
+    words, _got, stats = read_vectors(p)
     assert words == ["ok", "b\ufffd", "fine"]
     assert stats.invalid_unicode == 1
     assert "not valid UTF-8" in caplog.text
@@ -236,7 +236,7 @@ def test_error_line_numbers_count_the_header(tmp_path):
 def test_truncated_binary(tmp_path):
     p = tmp_path / "v.bin"
     p.write_bytes(_w2v_bin(["a", "b", "c"], _vecs(3, 4))[:-9])
-    with pytest.raises(FormatError, match="truncated word2vec binary.*vector 3"):
+    with pytest.raises(FormatError, match=r"truncated word2vec binary.*vector 3"):
         read_vectors(p)
 
 
@@ -300,7 +300,7 @@ def test_writers_round_trip(tmp_path, fmt, name):
     words = ["a", "b", "c", "d"] if fmt != "glove" else ["a", "new york", "c", "d"]
     vecs = _vecs(4, 6)
     write_vectors(tmp_path / name, words, vecs, format=fmt)
-    got_words, got, stats = read_vectors(tmp_path / name)
+    got_words, got, _stats = read_vectors(tmp_path / name)
     assert got_words == words
     # exact in every format (text writes the digits that read back as the same float32)
     np.testing.assert_array_equal(got, vecs)

@@ -365,8 +365,8 @@ def test_evaluate_word_analogies(pair):
 def test_evaluate_word_pairs(pair):
     kv, v = pair
     path = gensim_test_data("wordsim353.tsv")
-    (p, pp), (s, sp), oov = v.evaluate_word_pairs(path)
-    (gp, gpp), (gs, gsp), goov = kv.evaluate_word_pairs(str(path))
+    (p, _pp), (s, _sp), oov = v.evaluate_word_pairs(path)
+    (gp, _gpp), (gs, _gsp), goov = kv.evaluate_word_pairs(str(path))
     assert (p, s, oov) == pytest.approx((gp, gs, goov), abs=1e-6)
 
 

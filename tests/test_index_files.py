@@ -239,7 +239,7 @@ def test_out_refuses_to_replace_another_backends_index_or_a_foreign_file(tmp_pat
     target = tmp_path / "s.ann"
     annoy = build_index(v, target, n_trees=2, progress=False)
     stamp = target.read_bytes()
-    with pytest.raises(IndexMismatchError, match="backend 'annoy', not 'hnsw'.*force"):
+    with pytest.raises(IndexMismatchError, match=r"backend 'annoy', not 'hnsw'.*force"):
         build_index(v, target, backend="hnsw", progress=False)
     assert target.read_bytes() == stamp and annoy.most_similar("w3", topn=2)
     hnsw = build_index(v, target, backend="hnsw", progress=False, force=True)
@@ -268,7 +268,7 @@ def test_cli_out_refuses_another_backend_without_force(source, tmp_path, capsys)
 def test_index_after_cache_remove_is_refused(source):
     v = pretrained.load(source)
     assert main(["-q", "cache", "remove", os.path.basename(v.path)]) == 0
-    with pytest.raises(IndexMismatchError, match="was removed.*load them again"):
+    with pytest.raises(IndexMismatchError, match=r"was removed.*load them again"):
         v.index(n_trees=2, progress=False)
     assert not (cachedir.indexes() / os.path.basename(v.path)).exists()
 

@@ -194,7 +194,7 @@ def test_unreachable_server_fails_fast_with_one_clear_line(vecs, tmp_path, capsy
     import time
 
     started = time.perf_counter()
-    with pytest.raises(IndexServiceError, match="cannot reach Milvus at http://127.0.0.1:1"):
+    with pytest.raises(IndexServiceError, match=r"cannot reach Milvus at http://127.0.0.1:1"):
         build_index(vecs, tmp_path, backend="milvus", uri="http://127.0.0.1:1", progress=False)
     assert time.perf_counter() - started < 10
     assert not [p for p in tmp_path.glob("*.milvus*") if p.suffix != ".lock"]  # nothing half-written
@@ -339,7 +339,7 @@ def test_a_dropped_connection_mid_push_is_one_error_and_a_rerun_resumes(tmp_path
         return real(self, name, rows, **kw)
 
     monkeypatch.setattr(MilvusClient, "upsert", flaky)
-    with pytest.raises(IndexServiceError, match="upserting on collection pretrained_.*cannot reach Milvus"):
+    with pytest.raises(IndexServiceError, match=r"upserting on collection pretrained_.*cannot reach Milvus"):
         build_index(v, tmp_path, backend="milvus", progress=False)
     assert sent == [5000] and not list(tmp_path.glob("*.milvus")) and not list(tmp_path.glob("*.milvus.json"))
     monkeypatch.setattr(MilvusClient, "upsert", real)

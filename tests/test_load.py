@@ -127,7 +127,7 @@ def test_pickled_arrays_are_never_loaded(tmp_path):
 
 
 def test_unknown_name():
-    with pytest.raises(UnknownNameError, match="glove.6B.51d") as err:
+    with pytest.raises(UnknownNameError, match=r"glove.6B.51d") as err:
         pretrained.load("glove.6B.51d")
     assert isinstance(err.value, ValueError)
 

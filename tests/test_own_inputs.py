@@ -41,7 +41,7 @@ def _vectors(words=WORDS, seed: int = 0) -> pretrained.Vectors:
 
 def _corpus_lines(n: int = 60) -> list:
     rng = np.random.default_rng(1)
-    return [" ".join(rng.choice(WORDS + ["café", "naïve"], size=8)) for _ in range(n)]
+    return [" ".join(rng.choice([*WORDS, "café", "naïve"], size=8)) for _ in range(n)]
 
 
 def _train(corpus, **options):

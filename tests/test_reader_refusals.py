@@ -296,7 +296,7 @@ def test_sniff_kind():
 def test_unterminated_last_line_is_recorded(tmp_path, caplog):
     p = tmp_path / "v.txt"
     p.write_bytes(b"a 1 2\nb 3 4")
-    words, vecs, stats = read_vectors(p)
+    words, _vecs, stats = read_vectors(p)
     assert words == ["a", "b"] and stats.unterminated and stats.as_dict()["unterminated"]
     assert "no line break" in caplog.text
     p.write_bytes(b"a 1 2\nb 3 4\n")

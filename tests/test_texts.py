@@ -67,7 +67,7 @@ def test_many_texts_across_step_boundaries_match_a_loop(small, monkeypatch):
 
     monkeypatch.setattr(texts, "_TOKENS_PER_STEP", 7)  # texts split across gather steps
     rng = np.random.default_rng(1)
-    vocab = small.words + ["x", "y"]
+    vocab = [*small.words, "x", "y"]
     docs = [[vocab[i] for i in rng.integers(0, len(vocab), rng.integers(0, 9))] for _ in range(300)]
     for pooling in ("mean", "sum", "max"):
         got = small.embed(docs, pooling=pooling)

@@ -76,7 +76,7 @@ def test_bad_input(corpus, options, error, match):
 def test_empty_file_and_taken_name(tmp_path, toy_vectors):
     empty = tmp_path / "empty.txt"
     empty.write_text("\n\n", encoding="utf-8")
-    with pytest.raises(CorpusError, match="empty.txt holds no sentences"):
+    with pytest.raises(CorpusError, match=r"empty.txt holds no sentences"):
         pretrained.train(empty, "x")
     pretrained.save(toy_vectors, "mine")
     with pytest.raises(NameTakenError):

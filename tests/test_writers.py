@@ -60,7 +60,7 @@ def test_precision_writes_that_many_digits(tmp_path):
     ],
 )
 def test_words_a_reader_would_misread_are_refused(tmp_path, word, fmt):
-    with pytest.raises(ValueError, match="cannot be written|takes that for values"):
+    with pytest.raises(ValueError, match=r"cannot be written|takes that for values"):
         write_vectors(tmp_path / "v.txt", [word], np.zeros((1, 2), np.float32), format=fmt)
     assert list(tmp_path.iterdir()) == []
 

@@ -20,6 +20,7 @@ Examples
 >>> sorted(p.name for p in (target.parent / "entry").iterdir())
 ['a.txt']
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -34,8 +35,19 @@ from pathlib import Path
 from typing import Iterator, Optional, Union
 
 __all__ = [
-    "temp_name", "atomic_path", "replace", "remove", "temp_owner", "is_temp", "pid_alive", "fsync_dir",
-    "write_text", "write_bytes", "exchange", "swap_in", "recover",
+    "temp_name",
+    "atomic_path",
+    "replace",
+    "remove",
+    "temp_owner",
+    "is_temp",
+    "pid_alive",
+    "fsync_dir",
+    "write_text",
+    "write_bytes",
+    "exchange",
+    "swap_in",
+    "recover",
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -224,7 +236,9 @@ def replace(tmp: PathLike, target: PathLike, *, sync: bool = True) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_path(target: PathLike, *, directory: bool = False, suffix: str = "", overwrite: bool = True) -> Iterator[Path]:
+def atomic_path(
+    target: PathLike, *, directory: bool = False, suffix: str = "", overwrite: bool = True
+) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; when the block ends without an error it is
     fsynced and moved onto ``target``, otherwise removed.
 
@@ -248,16 +262,15 @@ def atomic_path(target: PathLike, *, directory: bool = False, suffix: str = "", 
         replace(tmp, target)
     except BaseException as exc:
         remove(tmp)
-        if isinstance(exc, OSError) and exc.filename and os.fspath(exc.filename) .startswith(os.fspath(tmp)):
+        if isinstance(exc, OSError) and exc.filename and os.fspath(exc.filename).startswith(os.fspath(tmp)):
             raise type(exc)(exc.errno, f"cannot write {target}: {exc.strerror}") from exc
         raise
 
 
 def write_bytes(target: PathLike, data: bytes) -> Path:
     """Write ``data`` to ``target`` atomically."""
-    with atomic_path(target) as tmp:
-        with open(tmp, "wb") as f:
-            f.write(data)
+    with atomic_path(target) as tmp, open(tmp, "wb") as f:
+        f.write(data)
     return Path(target)
 
 

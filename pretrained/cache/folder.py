@@ -17,6 +17,7 @@ Saved sets (``pretrained.save``, ``train``) are the user's data and live elsewhe
 :mod:`pretrained.interop.saving`). Sets saved by older versions under ``vectors/`` are listed with kind
 ``"saved"``: prune, remove and superseded-drop never touch them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,20 +27,32 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from pretrained import config
-from pretrained.cache import atomic
-from pretrained.remote import catalog
-from pretrained.cache import hashes
+from pretrained.cache import atomic, hashes
 from pretrained.errors import CacheError, CatalogError
+from pretrained.remote import catalog
 
 CacheDir = Optional[Union[str, "os.PathLike[str]"]]
 
 __all__ = [
-    "root", "downloads", "vectors", "indexes", "ensure", "download_key", "CacheItem", "items",
-    "verify", "remove", "prune", "drop_superseded", "PART_MAX_AGE_DAYS", "INDEX_HASH",
-    "index_file_digest", "same_index_digest",
+    "root",
+    "downloads",
+    "vectors",
+    "indexes",
+    "ensure",
+    "download_key",
+    "CacheItem",
+    "items",
+    "verify",
+    "remove",
+    "prune",
+    "drop_superseded",
+    "PART_MAX_AGE_DAYS",
+    "INDEX_HASH",
+    "index_file_digest",
+    "same_index_digest",
 ]
 
 logger = logging.getLogger(__name__)
@@ -262,7 +275,9 @@ def _verify_vectors(path: Path) -> dict:
 
     meta = store.check_entry(path)
     if not meta.get("files"):
-        return {"detail": "no file hashes in meta.json (an older entry): shapes, vocabulary and norms checked; convert again to record them"}
+        return {
+            "detail": "no file hashes in meta.json (an older entry): shapes, vocabulary and norms checked; convert again to record them"
+        }
     return {"detail": "sha256 of every file matches"}
 
 
@@ -272,9 +287,10 @@ INDEX_HASH = "xxh3_128"
 349 MB glove.6B.50d Annoy file, page-cached; sha256 takes 250 ms). ``sha256:`` is read too."""
 
 
-def index_file_digest(path: Union[str, "os.PathLike[str]"], algorithm: str = INDEX_HASH) -> str:
+def index_file_digest(path: Union[str, os.PathLike[str]], algorithm: str = INDEX_HASH) -> str:
     """The content hash of an index file as ``"<algorithm>:<hex>"`` (``xxh3_128`` or ``sha256``),
     streamed in 1 MiB reads."""
+    h: Any  # an xxhash or a hashlib object: both update() and hexdigest()
     if algorithm == "xxh3_128":
         import xxhash
 
@@ -289,7 +305,7 @@ def index_file_digest(path: Union[str, "os.PathLike[str]"], algorithm: str = IND
     return f"{algorithm}:{h.hexdigest()}"
 
 
-def same_index_digest(path: Union[str, "os.PathLike[str]"], recorded: Optional[str]) -> Tuple[bool, str]:
+def same_index_digest(path: Union[str, os.PathLike[str]], recorded: Optional[str]) -> Tuple[bool, str]:
     """Whether the file at ``path`` has the recorded ``"<algorithm>:<hex>"`` content hash, and
     the hash it has (computed with the recorded algorithm)."""
     algorithm, _, digest = str(recorded or "").partition(":")
@@ -326,14 +342,19 @@ def _verify_index(folder: Path) -> dict:
             if actual_size != size:
                 problems.append(f"{path.name} is {actual_size:,} bytes, its sidecar says {size}")
             elif not recorded:
-                problems.append(f"{path.name} has no content hash in {side.name} (built by an older version: build it again)")
+                problems.append(
+                    f"{path.name} has no content hash in {side.name} (built by an older version: build it again)"
+                )
             else:
                 ok, actual = same_index_digest(path, recorded)
                 if not ok:
                     problems.append(f"{path.name} has hash {actual}, its sidecar says {recorded}")
             checked += 1
     if problems:
-        return {"ok": False, "detail": "; ".join(problems) + "; build the index again (`pretrained build-index ... --force`)"}
+        return {
+            "ok": False,
+            "detail": "; ".join(problems) + "; build the index again (`pretrained build-index ... --force`)",
+        }
     return {"detail": f"size and content hash of {checked} file(s) match"}
 
 
@@ -420,8 +441,8 @@ def _orphan_locks(folder: Path) -> List[Path]:
 
 def _prune_saved_folder(data_dir: CacheDir, dry_run: bool) -> List[Tuple[Path, int, str]]:
     """What killed saves left in the folder of saved sets (never a saved set itself)."""
-    from pretrained.interop import saving
     from pretrained.cache import entries as store
+    from pretrained.interop import saving
 
     folder = saving.sets_dir(data_dir)
     if not folder.is_dir():
@@ -491,11 +512,16 @@ def remove(name: str, cache_dir: CacheDir = None) -> List[Path]:
         key = download_key(entry) if entry.filename else None
         top = downloads(cache_dir)
         for item in found:
-            if item.kind in ("download", "partial") and (
-                item.path.parent.name == key or (item.path.parent == top and item.name in (entry.filename, entry.filename + ".part"))
+            if (
+                item.kind in ("download", "partial")
+                and (
+                    item.path.parent.name == key
+                    or (item.path.parent == top and item.name in (entry.filename, entry.filename + ".part"))
+                )
+            ) or (
+                item.kind in ("vectors", "index")
+                and (item.name == entry.name or item.name.startswith(entry.name + "-"))
             ):
-                targets.append(item.path)
-            elif item.kind in ("vectors", "index") and (item.name == entry.name or item.name.startswith(entry.name + "-")):
                 targets.append(item.path)
     targets += [i.path for i in found if i.name == name and i.path not in targets and i.kind != "saved"]
     if not targets:

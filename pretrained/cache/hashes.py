@@ -9,12 +9,13 @@ True
 >>> hex_digest("ab" * 32) == "ab" * 32
 True
 """
+
 from __future__ import annotations
 
 import hashlib
 import os
 import re
-from typing import Optional, Union
+from typing import Optional, Union, overload
 
 __all__ = ["spell", "hex_digest", "same", "file_sha256"]
 
@@ -22,6 +23,10 @@ _HEX = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1 << 20
 
 
+@overload
+def hex_digest(value: str) -> str: ...
+@overload
+def hex_digest(value: None) -> None: ...
 def hex_digest(value: Optional[str]) -> Optional[str]:
     """The 64 lower-case hex digits of a sha256 written either way; None stays None.
 
@@ -30,12 +35,16 @@ def hex_digest(value: Optional[str]) -> Optional[str]:
         return None
     text = str(value).strip().lower()
     if text.startswith("sha256:"):
-        text = text[len("sha256:"):]
+        text = text[len("sha256:") :]
     if not _HEX.match(text):
         raise ValueError(f"{value!r} is not a sha256 (64 hex digits, optionally after 'sha256:')")
     return text
 
 
+@overload
+def spell(value: str) -> str: ...
+@overload
+def spell(value: None) -> None: ...
 def spell(value: Optional[str]) -> Optional[str]:
     """The one written form, ``sha256:<hex>``; None stays None."""
     digest = hex_digest(value)
@@ -52,7 +61,7 @@ def same(a: Optional[str], b: Optional[str]) -> bool:
         return False
 
 
-def file_sha256(path: Union[str, "os.PathLike[str]"]) -> str:
+def file_sha256(path: Union[str, os.PathLike[str]]) -> str:
     """The sha256 of a file's bytes, as ``sha256:<hex>``."""
     h = hashlib.sha256()
     with open(path, "rb") as f:

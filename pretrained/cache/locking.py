@@ -6,6 +6,7 @@ seconds instead of hanging in silence (huggingface_hub's ``WeakFileLock`` does t
 ``$PRETRAINED_LOCK_TIMEOUT`` (seconds, read on every call) bounds the wait: past it
 :class:`~pretrained.errors.LockTimeoutError` names the lock file and the holder.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -25,13 +26,13 @@ __all__ = ["hold", "holder_path", "describe_holder"]
 logger = logging.getLogger(__name__)
 
 
-def holder_path(lock_file: "str | os.PathLike[str]") -> Path:
+def holder_path(lock_file: str | os.PathLike[str]) -> Path:
     """The small file beside ``lock_file`` that names its holder."""
     lock_file = Path(lock_file)
     return lock_file.with_name(f".{lock_file.name}.holder")
 
 
-def describe_holder(lock_file: "str | os.PathLike[str]") -> str:
+def describe_holder(lock_file: str | os.PathLike[str]) -> str:
     """Who holds ``lock_file``, as far as its holder file tells ("unknown" when it does not)."""
     try:
         info = json.loads(holder_path(lock_file).read_text(encoding="utf-8"))
@@ -51,7 +52,7 @@ def _write_holder(lock_file: Path, what: str) -> None:
 
 @contextlib.contextmanager
 def hold(
-    lock_file: "str | os.PathLike[str]",
+    lock_file: str | os.PathLike[str],
     what: str,
     *,
     interval: float = 5.0,
@@ -110,7 +111,8 @@ def _acquire(lock, lock_file: Path, what: str, interval: float, limit: Optional[
             raise LockTimeoutError(
                 f"gave up waiting for {lock_file} after {elapsed:.0f} s: held by {holder} for {what}. "
                 "If that process is gone, delete the lock file; raise PRETRAINED_LOCK_TIMEOUT to wait longer",
-                lock_file=os.fspath(lock_file), holder=holder,
+                lock_file=os.fspath(lock_file),
+                holder=holder,
             )
         if notices == 0 and first_notice:
             logger.info("%s (held by %s)", first_notice, holder)

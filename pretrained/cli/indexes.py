@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Optional, Tuple
+from typing import TYPE_CHECKING, Optional, Tuple
 
 from pretrained.cli.options import (
     Command,
@@ -27,10 +27,14 @@ from pretrained.cli.options import (
 )
 from pretrained.cli.output import emit
 
+if TYPE_CHECKING:
+    from pretrained.core.vectors import Vectors
+    from pretrained.index.query import NeighbourIndex
+
 __all__ = ["COMMANDS", "index_for"]
 
 
-def index_for(args: argparse.Namespace, v) -> Optional[object]:
+def index_for(args: argparse.Namespace, v: Vectors) -> Optional[NeighbourIndex]:
     """The index the neighbours/analogy commands answer through (``--index``), else None."""
     if not getattr(args, "index", False):
         return None

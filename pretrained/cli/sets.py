@@ -42,8 +42,8 @@ def run_list(args: argparse.Namespace) -> int:
             (e.name, f"{e.dim}", f"{e.count:,}" if e.count else "?", human(e.size), status, ", ".join(e.aliases))
         )
     header = ("name", "dim", "words", "download", "status", "aliases")
-    widths = [max(len(r[i]) for r in lines + [header]) for i in range(len(header))]
-    text = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header] + lines]
+    widths = [max(len(r[i]) for r in [*lines, header]) for i in range(len(header))]
+    text = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in [header, *lines]]
     emit(args, data, "\n".join(text))
     return 0
 
@@ -72,7 +72,9 @@ def run_download(args: argparse.Namespace) -> int:
             continue
         if embedded.available(entry) and not args.no_convert:
             dest = api.convert(entry.name, cache_dir=args.cache_dir)
-            print(f"{entry.name}: from the installed package {entry.embedded.replace('_', '-')}, cached at {dest}")
+            print(
+                f"{entry.name}: from the installed package {(entry.embedded or '').replace('_', '-')}, cached at {dest}"
+            )
             continue
         path = downloader.download(entry.name, cache_dir=args.cache_dir, progress=progress)
         line = f"{entry.name}: {path} ({human(path.stat().st_size)})"
@@ -132,7 +134,7 @@ def run_info(args: argparse.Namespace) -> int:
         entry = catalog.get(args.source)
         dest = api.entry_path(args.source, limit=args.limit, cache_dir=args.cache_dir)
         if not store.is_entry(dest) and not embedded.available(entry):  # describe, download nothing
-            described = catalog.describe(entry) + [("cached", f"no (pretrained download {entry.name})")]
+            described = [*catalog.describe(entry), ("cached", f"no (pretrained download {entry.name})")]
             emit(args, {**entry.as_dict(), "cached": False}, rows(described))
             return 0
     v = load(args)

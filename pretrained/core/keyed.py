@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Sequence, Tuple, Union, cast
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from pretrained.errors import (
     PretrainedError,
     WordNotFoundError,
 )
+
+if TYPE_CHECKING:
+    from pretrained.core.vectors import Vectors
 
 __all__ = ["KeyedVectorsMethods", "read_fvocab"]
 
@@ -86,6 +89,21 @@ class KeyedVectorsMethods:
 
     counts: Optional[np.ndarray] = None
     subwords: Any = None
+
+    if TYPE_CHECKING:  # the public face of Vectors this mixin is written against (module docstring)
+
+        @property
+        def vectors(self) -> np.ndarray: ...
+        @property
+        def norms(self) -> np.ndarray: ...
+        @property
+        def index_to_key(self) -> List[str]: ...
+        @property
+        def vector_size(self) -> int: ...
+        def __len__(self) -> int: ...
+        def get_index(self, *args: Any, **kwargs: Any) -> int: ...
+        def similarity(self, *args: Any, **kwargs: Any) -> float: ...
+        def most_similar(self, *args: Any, **kwargs: Any) -> Any: ...
 
     # ------------------------------------------------------------------ subwords
 
@@ -149,8 +167,8 @@ class KeyedVectorsMethods:
 
     def get_mean_vector(
         self,
-        keys: Sequence[Any],
-        weights: Optional[Union[Sequence[float], np.ndarray]] = None,
+        keys: Union[Sequence[Any], np.ndarray],
+        weights: Optional[Union[List[float], np.ndarray]] = None,
         pre_normalize: bool = True,
         post_normalize: bool = False,
         ignore_missing: bool = True,
@@ -324,7 +342,7 @@ class KeyedVectorsMethods:
         from pretrained.evaluate import evaluate_analogies
 
         res = evaluate_analogies(
-            self,
+            cast("Vectors", self),  # this mixin is only ever a Vectors
             analogies,
             restrict_vocab=restrict_vocab,
             case_insensitive=case_insensitive,
@@ -350,7 +368,7 @@ class KeyedVectorsMethods:
         from pretrained.evaluate import evaluate_pairs
 
         r = evaluate_pairs(
-            self,
+            cast("Vectors", self),  # this mixin is only ever a Vectors
             pairs,
             delimiter=delimiter,
             encoding=encoding,

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numbers
 import threading
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Collection, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -117,7 +117,7 @@ def check_fraction(value: Any, name: str) -> float:
     """A number in (0, 1]."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number in (0, 1], got {type(value).__name__}: {value!r}")
-    if not 0 < value <= 1:
+    if not 0 < value <= 1:  # type: ignore[operator]  # typeshed's numbers.Real has no comparisons
         raise ValueError(f"{name} must be in (0, 1], got {value}")
     return float(value)
 
@@ -204,7 +204,7 @@ def cosmul(positive: Sequence[np.ndarray], negative: Sequence[np.ndarray] = ()) 
 # ---------------------------------------------------------------------------- top-k
 
 
-def top_k(scores: np.ndarray, k: int, exclude: Sequence[int] = ()) -> List[int]:
+def top_k(scores: np.ndarray, k: int, exclude: Collection[int] = ()) -> List[int]:
     """Rows of the ``k`` best ``scores`` (one query), best first, rows in ``exclude`` left out
     (ties: the lower row first)."""
     exclude = set(int(i) for i in exclude)
@@ -350,7 +350,7 @@ class TiledScorer:
             if n_negative:
                 den = np.take(shifted, sl[cut], axis=0, out=t, mode="clip")
                 for p in sl[cut + 1 :]:
-                    e = np.take(shifted, p, axis=0, out=extra[: len(p)], mode="clip")
+                    e = np.take(shifted, p, axis=0, out=extra[: len(p)], mode="clip")  # type: ignore[index]  # 2+ negatives
                     den *= e
                 den += EPSILON
                 np.divide(num, den, out=num)

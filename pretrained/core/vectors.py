@@ -8,7 +8,21 @@ import functools
 import os
 from collections.abc import KeysView
 from collections.abc import Set as AbstractSet
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    TypeGuard,
+    Union,
+    cast,
+)
 
 import numpy as np
 
@@ -23,10 +37,13 @@ from pretrained.errors import (
     WordNotFoundError,
 )
 
+if TYPE_CHECKING:
+    from pretrained.index.query import NeighbourIndex
+
 __all__ = ["Vectors", "Query", "check_values", "NONFINITE"]
 
-Query = Union[str, np.ndarray]
-"""A word, or a vector of the set's dimension."""
+Query = Union[str, int, np.ndarray]
+"""A word, a row number (as gensim), or a vector of the set's dimension."""
 Term = Union[Query, Tuple[Query, float]]
 Result = Neighbours
 
@@ -101,12 +118,12 @@ def check_values(
     return arr
 
 
-def _is_key(item: Any) -> bool:
+def _is_key(item: Any) -> TypeGuard[Union[str, int]]:
     """A word or a row number (gensim's key types), as opposed to a vector."""
     return isinstance(item, (str, int, np.integer)) and not isinstance(item, (bool, np.bool_))
 
 
-def _as_list(terms: Any) -> list:
+def _as_list(terms: Any) -> List[Any]:
     """gensim's ``_ensure_list``: one key or 1-D vector -> [it]; a 2-D array -> its rows."""
     if terms is None:
         return []
@@ -156,7 +173,7 @@ class Vectors(KeyedVectorsMethods):
         *,
         norms: Optional[np.ndarray] = None,
         name: Optional[str] = None,
-        meta: Optional[dict] = None,
+        meta: Optional[Dict[str, Any]] = None,
         path: Optional[os.PathLike[str] | str] = None,
         dtype: Any = None,
         nonfinite: Optional[str] = None,
@@ -196,8 +213,8 @@ class Vectors(KeyedVectorsMethods):
         self.path = None if path is None else os.fspath(path)
         if not _checked:
             if len(self.key_to_index) != len(words):
-                seen: set = set()
-                dup = next(w for w in words if w in seen or seen.add(w))
+                seen: Set[str] = set()
+                dup = next(w for w in words if w in seen or seen.add(w))  # type: ignore[func-returns-value]
                 raise PretrainedError(f"word {dup!r} appears more than once")
             for w in words:
                 if not isinstance(w, str):
@@ -346,7 +363,7 @@ class Vectors(KeyedVectorsMethods):
         vb = self.unit_rows(self.indices(p[1] for p in pairs))
         return np.einsum("ij,ij->i", va, vb)
 
-    def _mean(self, positive: list, negative: list) -> Tuple[np.ndarray, List[int]]:
+    def _mean(self, positive: List[Any], negative: List[Any]) -> Tuple[np.ndarray, List[int]]:
         """gensim's weighted mean: words unit-normalised, vectors as given, then normalised."""
         terms = [(t, 1.0) for t in positive] + [(t, -1.0) for t in negative]
         mean = np.zeros(self.dim, np.float32)
@@ -436,7 +453,7 @@ class Vectors(KeyedVectorsMethods):
             return scores
         return self._neighbours(scoring.top_k(scores, topn, used), scores)
 
-    def _through_index(self, index: Any, pos: list, neg: list, topn: int) -> Result:
+    def _through_index(self, index: Any, pos: List[Any], neg: List[Any], topn: int) -> Result:
         if index is True:
             index = self.index()
         if len(pos) == 1 and not neg and not isinstance(pos[0], tuple):
@@ -486,8 +503,10 @@ class Vectors(KeyedVectorsMethods):
         is 3CosMul. The three input words are never answers.
         """
         if scoring.check_method(method) == "add":
-            return self.most_similar([b, c], [a], topn=topn, restrict_vocab=restrict_vocab)
-        return self.most_similar_cosmul([b, c], [a], topn=topn, restrict_vocab=restrict_vocab)
+            return cast(
+                Result, self.most_similar([b, c], [a], topn=topn, restrict_vocab=restrict_vocab)
+            )  # topn is an int
+        return cast(Result, self.most_similar_cosmul([b, c], [a], topn=topn, restrict_vocab=restrict_vocab))
 
     # ------------------------------------------------------------------ batches
 
@@ -543,13 +562,13 @@ class Vectors(KeyedVectorsMethods):
 
     # ------------------------------------------------------------------ index
 
-    def build_index(self, path: Optional[os.PathLike[str] | str] = None, **kwargs: Any):
+    def build_index(self, path: Optional[os.PathLike[str] | str] = None, **kwargs: Any) -> NeighbourIndex:
         """Build an Annoy neighbour index over these vectors (see :func:`pretrained.build_index`)."""
         from pretrained.index import build_index
 
         return build_index(self, path, **kwargs)
 
-    def index(self, **kwargs: Any):
+    def index(self, **kwargs: Any) -> NeighbourIndex:
         """The cached neighbour index of these vectors: loaded (memory-mapped) when it exists,
         built into the cache otherwise. Keywords as :func:`pretrained.build_index`: ``backend``
         (``"annoy"``, ``"hnsw"``, ``"milvus"``) and that backend's own parameters, e.g.
@@ -560,7 +579,7 @@ class Vectors(KeyedVectorsMethods):
 
     # ------------------------------------------------------------------ interop
 
-    def to_gensim(self):
+    def to_gensim(self) -> Any:
         """A gensim ``KeyedVectors`` holding a copy of these vectors."""
         from pretrained import optional
 
@@ -570,14 +589,14 @@ class Vectors(KeyedVectorsMethods):
         return kv
 
     @classmethod
-    def from_gensim(cls, kv, *, name: Optional[str] = None) -> Vectors:
+    def from_gensim(cls, kv: Any, *, name: Optional[str] = None) -> Vectors:
         """Wrap a gensim ``KeyedVectors`` (its words and vectors; the vectors are copied to float32),
         or a trained ``Word2Vec``/``FastText`` (``.wv``) or ``Doc2Vec`` (``.dv``: documents as items)."""
         from pretrained.interop.bring import from_gensim
 
         return from_gensim(kv, name=name)
 
-    def embed(self, texts, **options: Any) -> np.ndarray:
+    def embed(self, texts: Iterable[Any], **options: Any) -> np.ndarray:
         """One vector per text, the mean of its known words' vectors; see :func:`pretrained.embed`."""
         from pretrained.interop.texts import embed
 
@@ -593,14 +612,16 @@ class Vectors(KeyedVectorsMethods):
 
     # ------------------------------------------------------------------ embedding layers
 
-    def embedding_matrix(self, vocabulary, **options: Any):
+    def embedding_matrix(self, vocabulary: Any, **options: Any) -> Any:
         """The float32 weight matrix of an embedding layer for ``vocabulary`` (row ``i`` = token
         ``i``); see :func:`pretrained.embedding_matrix` for the vocabulary forms and options."""
         from pretrained.interop.matrix import embedding_matrix
 
         return embedding_matrix(self, vocabulary, **options)
 
-    def keras_embedding(self, vocabulary, *, trainable: bool = False, mask_zero: bool = False, **options: Any):
+    def keras_embedding(
+        self, vocabulary: Any, *, trainable: bool = False, mask_zero: bool = False, **options: Any
+    ) -> Any:
         """A ``keras.layers.Embedding`` seeded with these vectors; see
         :func:`pretrained.keras_embedding`."""
         from pretrained.interop.layers import keras_embedding
@@ -608,8 +629,8 @@ class Vectors(KeyedVectorsMethods):
         return keras_embedding(self, vocabulary, trainable=trainable, mask_zero=mask_zero, **options)
 
     def torch_embedding(
-        self, vocabulary, *, trainable: bool = False, padding_idx: Optional[int] = None, **options: Any
-    ):
+        self, vocabulary: Any, *, trainable: bool = False, padding_idx: Optional[int] = None, **options: Any
+    ) -> Any:
         """A ``torch.nn.Embedding`` seeded with these vectors; see
         :func:`pretrained.torch_embedding`."""
         from pretrained.interop.layers import torch_embedding

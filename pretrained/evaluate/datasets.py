@@ -83,7 +83,7 @@ class Parsed:
 def read_analogies(path: Path, ok_vocab: Dict[str, int], case_insensitive: bool, dummy4unknown: bool) -> Parsed:
     out = Parsed()
     try:
-        fin = open(path, "rb")
+        fin = open(path, "rb")  # noqa: SIM115 -- closed by the `with fin:` below, after the open error is translated
     except OSError as exc:
         raise FileNotFoundError(f"cannot open analogy file {path}: {exc}") from exc
     with fin:
@@ -121,7 +121,7 @@ def read_pairs(
     path: Path, delimiter: str, encoding: str, case_insensitive: bool
 ) -> Iterator[Tuple[int, str, str, float, str]]:
     try:
-        fin = open(path, encoding=encoding)
+        fin = open(path, encoding=encoding)  # noqa: SIM115 -- closed by the `with fin:` below, after the open error is translated
     except OSError as exc:
         raise FileNotFoundError(f"cannot open word-pair file {path}: {exc}") from exc
     with fin:

@@ -24,7 +24,7 @@ import contextlib
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import AbstractSet, Iterable, Iterator, List, Optional, Tuple
+from typing import AbstractSet, Iterable, Iterator, List, Optional, Tuple, cast
 
 import numpy as np
 
@@ -323,7 +323,8 @@ def open_vectors(
         stats = ReadStats(path=src.path, format=fmt, dim=dim, header_count=count)
         max_token_bytes = options.max_token_bytes
         if fmt == "word2vec":
-            raw = iter_binary(stream, head[skip:], src.path, count, dim, block_size, max_token_bytes)
+            # a binary word2vec file is only recognised by its header, so count is known
+            raw = iter_binary(stream, head[skip:], src.path, cast(int, count), dim, block_size, max_token_bytes)
         else:
             rules = TokenRules(
                 spaces=fmt == "glove",

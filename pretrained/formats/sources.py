@@ -17,7 +17,7 @@ import threading
 import zipfile
 import zlib
 from pathlib import Path
-from typing import BinaryIO, Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from pretrained.cache import hashes
 from pretrained.errors import FormatError, TruncatedFileError
@@ -46,7 +46,7 @@ def file_sha256(path: os.PathLike[str] | str) -> str:
     >>> file_sha256(p)[:16]
     'ba7816bf8f01cfea'
     """
-    return hashes.hex_digest(hashes.file_sha256(path))  # type: ignore[return-value]
+    return hashes.hex_digest(hashes.file_sha256(path))
 
 
 def zip_members(path: os.PathLike[str] | str) -> list:
@@ -70,6 +70,11 @@ def _pick_member(zf: zipfile.ZipFile, path: str, member: Optional[str]) -> str:
     if len(by_base) == 1:
         return by_base[0]
     raise FormatError(f"no member {member!r} in the zip; it holds {', '.join(names[:8])}", path)
+
+
+# Any binary file-like object: open files, GzipFile/BZ2File/LZMAFile, zip members and the wrappers
+# below. typeshed gives them no common type that has readinto(), so streams stay duck-typed here.
+ByteStream = Any
 
 
 class _HashThread(threading.Thread):
@@ -122,7 +127,7 @@ class _HashedFile:
     """A plain file read through this wrapper is hashed from the very bytes the reader reads
     (no second read of the file); :meth:`hexdigest` reads and hashes what the reader left."""
 
-    def __init__(self, raw: BinaryIO):
+    def __init__(self, raw: ByteStream):
         self._raw = raw
         self._feed = HashFeed()
 
@@ -156,7 +161,7 @@ class SourceStream:
 
     def __init__(
         self,
-        stream: BinaryIO,
+        stream: ByteStream,
         path: str,
         member: Optional[str],
         thread: Optional[_HashThread | _HashedFile],
@@ -208,6 +213,8 @@ def open_source(
     with open(path, "rb") as head:
         magic = head.read(4)
     lower = path.lower()
+    stream: ByteStream
+    thread: Optional[_HashThread | _HashedFile]
     if lower.endswith(".zip") or magic[:4] == b"PK\x03\x04":
         thread = _HashThread(path) if hash else None
         if thread is not None:
@@ -235,7 +242,7 @@ def open_source(
         elif lower.endswith(".bz2") or magic[:3] == b"BZh":
             stream = CheckedStream(bz2.BZ2File(raw, mode="rb"), path, "bzip2")
         elif lower.endswith(".xz") or magic[:4] == b"\xfd7zX":
-            stream = CheckedStream(lzma.LZMAFile(raw, mode="rb"), path, "xz")
+            stream = CheckedStream(lzma.LZMAFile(raw, mode="rb"), path, "xz")  # noqa: SIM115 -- closed with the stream by the caller
         else:  # a plain file is hashed from the bytes the reader reads
             stream = raw
             if hash:
@@ -251,7 +258,7 @@ def open_source(
                 thread.stop()
 
 
-def _gunzip(raw: BinaryIO) -> BinaryIO:
+def _gunzip(raw: ByteStream) -> ByteStream:
     """A gzip reader over ``raw``: python-isal's ``igzip`` when installed (about twice as fast
     to decompress as :mod:`gzip`, with the same checks: CRC, length, cut-short streams), else
     :mod:`gzip`."""
@@ -267,7 +274,7 @@ def _stream_errors() -> tuple:
     from pretrained import optional
 
     isal_zlib = optional.speedup("isal.isal_zlib")
-    return errors if isal_zlib is None else errors + (isal_zlib.error,)
+    return errors if isal_zlib is None else (*errors, isal_zlib.error)
 
 
 class CheckedStream:
@@ -276,7 +283,7 @@ class CheckedStream:
     :class:`~pretrained.errors.FormatError`, instead of a bare ``BadGzipFile``, ``EOFError``,
     ``LZMAError``, ``zlib.error`` or ``BadZipFile``."""
 
-    def __init__(self, stream: BinaryIO, path: str, kind: str):
+    def __init__(self, stream: ByteStream, path: str, kind: str):
         self._stream = stream
         self.path = path
         self.kind = kind
@@ -310,7 +317,7 @@ class ProgressStream:
     """A read-only stream wrapper that advances a progress bar (:func:`pretrained.progress.bar`)
     by the bytes read."""
 
-    def __init__(self, stream: BinaryIO, total: Optional[int], desc: str, enabled: Optional[bool] = True):
+    def __init__(self, stream: ByteStream, total: Optional[int], desc: str, enabled: Optional[bool] = True):
         from pretrained.progress import bar
 
         self._stream = stream

@@ -94,7 +94,7 @@ class TableInfo:
     and (after the blocks are consumed) how many rows were read and kept."""
 
     path: str
-    format: str
+    format: Optional[str]  # None only for a format= that names no table format (read as CSV)
     label: str
     vector: List[str]
     dim: int
@@ -112,7 +112,7 @@ class TableInfo:
         }
 
 
-def _batches(path: Path, kind: str, label: Optional[str]) -> Tuple[Any, Iterator[Any]]:
+def _batches(path: Path, kind: Optional[str], label: Optional[str]) -> Tuple[Any, Iterator[Any]]:
     """The schema and an iterator of record batches."""
     import pyarrow as pa
 

@@ -20,7 +20,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -179,7 +179,7 @@ def _parse_lines_slowly(
 # keeps that one message off stderr while Arrow parses; every other report passes through.
 _hook_lock = threading.Lock()
 _hook_users = 0
-_saved_hook = None
+_saved_hook: Optional[Callable[[Any], Any]] = None
 
 
 def _quiet_hook(unraisable) -> None:
@@ -205,7 +205,7 @@ class _QuietHandlerErrors:
             _hook_users -= 1
             if _hook_users == 0:
                 if sys.unraisablehook is _quiet_hook:
-                    sys.unraisablehook = _saved_hook
+                    sys.unraisablehook = _saved_hook or sys.__unraisablehook__  # set by __enter__
                 _saved_hook = None
 
 
@@ -300,10 +300,11 @@ class TextParser:
         out_tokens: list = []
         out_vecs: list = []
         pos = 0
-        for start, end in spans + [(len(block), len(block))]:
+        for start, end in [*spans, (len(block), len(block))]:
             if start > pos:
                 seg = block[pos:start]
                 seg_base = line_base + block.count(b"\n", 0, pos)
+                more_bad: Union[List[Any], bool]
                 try:
                     t, v, more_bad = self.arrow(seg)
                 except self.pa.ArrowInvalid:

@@ -47,7 +47,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_INDEX_TYPE = "HNSW"
 LITE_INDEX_TYPES = ("HNSW", "HNSW_SQ", "IVF_FLAT", "IVF_SQ8", "FLAT")
 """What Milvus Lite builds (milvus-lite 3.2: HNSW, HNSW_SQ, IVF_FLAT, IVF_SQ8, brute force)."""
-SERVER_INDEX_TYPES = LITE_INDEX_TYPES + (
+SERVER_INDEX_TYPES = (
+    *LITE_INDEX_TYPES,
     "DISKANN",
     "IVF_PQ",
     "IVF_RABITQ",

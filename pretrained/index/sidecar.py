@@ -72,7 +72,7 @@ def vectors_identity(vectors) -> str:
         h = hashlib.sha256()
         arr = vectors.vectors
         for s in range(0, arr.shape[0], _CHUNK):
-            h.update(memoryview(np.ascontiguousarray(arr[s : s + _CHUNK], dtype="<f4")).cast("B"))
+            h.update(memoryview(np.ascontiguousarray(arr[s : s + _CHUNK], dtype="<f4")).cast("B"))  # type: ignore[arg-type]  # NumPy's stubs give ndarray __buffer__ only for Python 3.12+
         digest = h.hexdigest()
         vectors.meta["vectors_sha256"] = digest
     return hashes.spell(digest)

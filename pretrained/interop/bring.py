@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, List, Optional, Tuple, Union, cast
 
 import numpy as np
 
@@ -80,8 +80,8 @@ def _matrix_vectors(
     drop = set(skip_rows)
     keep = [i for i, t in enumerate(tokens) if t is not None and t not in skip and i not in drop]
     left_out = [tokens[i] for i in range(len(tokens)) if i not in set(keep) and tokens[i] is not None]
-    words = [tokens[i] for i in keep]
-    seen: dict = {}
+    words = cast(List[str], [tokens[i] for i in keep])  # keep holds no None token
+    seen: dict[str, int] = {}
     for i, w in zip(keep, words):
         if seen.setdefault(w, i) != i:
             raise VocabularyError(f"the token {w!r} is at rows {seen[w]} and {i} of the vocabulary")
@@ -328,7 +328,7 @@ def from_projector(
     else:
         mpath = Path(os.fspath(metadata_tsv))
         labels, header = _labels(_read_lines(mpath), matrix.shape[0], label, mpath)
-    seen: dict = {}
+    seen: dict[str, int] = {}
     for i, w in enumerate(labels):
         if seen.setdefault(w, i) != i:
             raise FormatError(

@@ -147,7 +147,7 @@ class Comparison:
             total += sum(len(set(x) & set(y)) for x, y in zip(top_a.tolist(), top_b.tolist())) / k
         return total / picks.size
 
-    def as_dict(self, n: int = 10) -> dict:
+    def as_dict(self, n: int = 10) -> dict[str, Any]:
         """A JSON-ready summary."""
         return {
             "a": self.a.name,

@@ -24,7 +24,9 @@ def _import(module: str, extra: str) -> Any:
     return optional.require(module, extra)
 
 
-def _matrix(vectors: Any, vocabulary: Optional[Vocabulary], options: dict, padding_row: Optional[int]) -> np.ndarray:
+def _matrix(
+    vectors: Any, vocabulary: Optional[Vocabulary], options: dict[str, Any], padding_row: Optional[int]
+) -> np.ndarray:
     """The weight matrix: built from ``vectors`` and ``vocabulary`` (checking that ``padding_row``,
     when given, is a padding row), or ``vectors`` itself when it is already a 2-D array (then
     copied, so the layer never aliases the caller's array)."""

@@ -458,7 +458,8 @@ def _lookup(
     OOV-token row, never looked up), the padding rows and the OOV-token rows: two C-level passes
     of dict gets (None, an unused row, is never a key)."""
     rows = len(tokens)
-    idx = np.fromiter(map(key_to_index.get, tokens, repeat(_MISSING, rows)), dtype=np.intp, count=rows)
+    # Mapping.get is overloaded, which map() cannot resolve; None (a padding row) is never a key
+    idx = np.fromiter(map(key_to_index.get, tokens, repeat(_MISSING, rows)), dtype=np.intp, count=rows)  # type: ignore[arg-type]
     kinds = {oov_token: 2, padding_token: 1, None: 1} if oov_token is not None else {padding_token: 1, None: 1}
     kind = np.fromiter(map(kinds.get, tokens, repeat(0, rows)), dtype=np.int8, count=rows)
     idx[kind > 0] = _SPECIAL
@@ -472,7 +473,7 @@ def _lowercase_fallback(
     found = 0
     for i in missing_rows.tolist():
         token = tokens[i]
-        low = token.lower()  # type: ignore[union-attr]
+        low = token.lower()
         j = key_to_index.get(low, _MISSING) if low != token else _MISSING
         if j >= 0:
             idx[i] = j
@@ -507,7 +508,17 @@ def _fill_oov(
         matrix[rows] = rng.standard_normal((rows.size, dim), dtype=np.float32) * std + mean
 
 
-def _coverage(tokens, shape, hits, missing_rows, lowercased, padding, unk, counts, top_missing) -> Coverage:
+def _coverage(
+    tokens: List[Optional[str]],
+    shape: Tuple[int, ...],
+    hits: int,
+    missing_rows: np.ndarray,
+    lowercased: int,
+    padding: List[int],
+    unk: List[int],
+    counts: Optional[Mapping[str, int]],
+    top_missing: int,
+) -> Coverage:
     missing_tokens = [tokens[i] for i in missing_rows.tolist()]
     frequency = None
     if counts is not None:

@@ -249,7 +249,7 @@ def precheck(
     data_dir: Optional[PathLike] = None,
     cache_dir: Optional[PathLike] = None,
     overwrite: bool = False,
-    options: Optional[dict] = None,
+    options: Optional[dict[str, Any]] = None,
     nbytes: Optional[int] = None,
 ) -> Path:
     """Everything that can refuse a save, checked before any training or converting: the name,
@@ -284,7 +284,7 @@ def _check_words(vectors: Vectors) -> int:
     return total
 
 
-def _source(vectors: Vectors) -> dict:
+def _source(vectors: Vectors) -> dict[str, Any]:
     source = dict(vectors.meta.get("source") or {})
     if source.get("kind"):
         return source

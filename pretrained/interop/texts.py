@@ -55,7 +55,7 @@ def _number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
-def sif_weights(counts: Mapping[str, float], a: float = 1e-3) -> dict:
+def sif_weights(counts: Mapping[str, float], a: float = 1e-3) -> dict[str, float]:
     """Arora et al.'s smooth inverse frequency weights ``a / (a + p(w))`` from word counts, for
     :func:`embed`'s ``weights`` (words without a count then weigh 1, as p = 0).
 

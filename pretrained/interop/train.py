@@ -147,7 +147,7 @@ def _whole(label: str, value: Any, low: int = 1) -> int:
 
 def _check(
     method: str, dim: Any, window: Any, min_count: Any, epochs: Any, workers: Any, encoding: str = "utf-8"
-) -> tuple:
+) -> tuple[int, int, int, int, Optional[int]]:
     """The numeric options as plain ints (numpy integers accepted), or a clear error."""
     if method not in METHODS:
         raise ArgumentError(f"method must be one of {', '.join(map(repr, METHODS))}, got {method!r}")
@@ -174,7 +174,7 @@ def _check(
 def _epoch_callback(bar: Any, epochs: int) -> Any:
     CallbackAny2Vec = optional.require("gensim.models.callbacks").CallbackAny2Vec
 
-    class EpochBar(CallbackAny2Vec):
+    class EpochBar(CallbackAny2Vec):  # type: ignore[misc,valid-type]  # gensim is untyped
         def __init__(self) -> None:
             self.epoch, self.started = 0, time.perf_counter()
 
@@ -278,7 +278,9 @@ def train(
     return saving.load_saved(saving.save(v, name, data_dir=data_dir, cache_dir=cache_dir, overwrite=overwrite))
 
 
-def _build(method: str, dim: int, window: int, min_count: int, seed: int, workers: Optional[int], options: dict) -> Any:
+def _build(
+    method: str, dim: int, window: int, min_count: int, seed: int, workers: Optional[int], options: dict[str, Any]
+) -> Any:
     models = optional.require("gensim.models")
     FastText, Word2Vec = models.FastText, models.Word2Vec
 
@@ -298,7 +300,9 @@ def _build(method: str, dim: int, window: int, min_count: int, seed: int, worker
         raise ValueError(f"an option gensim's {cls.__name__} does not take: {exc}") from None
 
 
-def _source(method: str, corpus: Any, sentences: Any, model: Any, seconds: float, args: dict) -> dict:
+def _source(
+    method: str, corpus: Any, sentences: Any, model: Any, seconds: float, args: dict[str, Any]
+) -> dict[str, Any]:
     gensim = optional.require("gensim")
 
     return {

@@ -31,11 +31,12 @@ def available(entry: Entry) -> bool:
 
 def files(entry: Entry) -> Tuple[Path, Path, str]:
     """(vectors .npy, word list .parquet, word column) inside the installed package."""
-    if not available(entry):
+    package = entry.embedded
+    spec = importlib.util.find_spec(package) if package is not None else None  # as available(entry)
+    if package is None or spec is None or spec.origin is None:
         raise MissingDependencyError(entry.embedded or entry.name, "glove50")
-    spec = importlib.util.find_spec(entry.embedded)
     root = Path(spec.origin).parent / "data"
-    npy, words, column = _LAYOUT[entry.embedded]
+    npy, words, column = _LAYOUT[package]
     return root / npy, root / words, column
 
 

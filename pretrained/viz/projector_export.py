@@ -19,7 +19,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, List, Tuple, Union
+from typing import TYPE_CHECKING, Iterable, List, Tuple, Union, cast
 
 import numpy as np
 
@@ -100,7 +100,7 @@ def export_projector(
         rows = np.arange(len(vectors))
         missing = ()
     else:
-        wanted = list(dict.fromkeys(words))
+        wanted = list(dict.fromkeys(cast(Iterable[str], words)))  # words to export (a bool fails here as before)
         k2i = vectors.key_to_index
         rows = np.array([k2i[w] for w in wanted if w in k2i], dtype=np.intp)
         missing = tuple(w for w in wanted if w not in k2i)
