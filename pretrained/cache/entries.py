@@ -33,6 +33,7 @@ from typing import Callable, Iterable, List, Optional, Tuple
 import numpy as np
 
 from pretrained.cache import atomic, hashes
+from pretrained.cache.vocab import VocabText
 from pretrained.errors import CacheError, PretrainedError
 from pretrained.formats import Block
 from pretrained.formats.sources import HashFeed
@@ -428,17 +429,20 @@ def _read_once(path: Path, mmap: bool) -> Tuple[List[str], np.ndarray, np.ndarra
         norms = np.load(path / NORMS, mmap_mode=mode, allow_pickle=False)
         with open(path / VOCAB, "rb") as f:
             raw = f.read()
-        text = raw.decode("utf-8")
     except (OSError, ValueError, EOFError) as exc:
         raise CacheError(f"cache entry {path} is unreadable ({exc}); {_fix(path)}") from exc
-    words = text.split("\n")
-    if words and words[-1] == "":
-        words.pop()
-    _check_shapes(path, meta, vectors, norms, len(words))
+    lines = VocabText.count_lines(raw)
+    _check_shapes(path, meta, vectors, norms, lines)
+    words = VocabText(raw if raw.endswith(b"\n") or not raw else raw + b"\n", lines)  # split on first use
     _check_sizes(path, meta)
     want = meta.get("files", {}).get(VOCAB, {}).get("sha256")
     if want is not None and not hashes.same(want, hashlib.sha256(raw).hexdigest()):
         raise CacheError(f"cache entry {path}: vocab.txt does not match the sha256 in {META}; {_fix(path)}")
+    if want is None:  # an entry written before file hashes: at least check it decodes, as before
+        try:
+            words.as_list()
+        except UnicodeDecodeError as exc:
+            raise CacheError(f"cache entry {path} is unreadable ({exc}); {_fix(path)}") from exc
     _check_norms(path, vectors, norms)
     return words, vectors, norms, meta
 
