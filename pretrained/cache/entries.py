@@ -431,13 +431,14 @@ def _read_once(path: Path, mmap: bool) -> Tuple[List[str], np.ndarray, np.ndarra
             raw = f.read()
     except (OSError, ValueError, EOFError) as exc:
         raise CacheError(f"cache entry {path} is unreadable ({exc}); {_fix(path)}") from exc
-    lines = VocabText.count_lines(raw)
-    _check_shapes(path, meta, vectors, norms, lines)
-    words = VocabText(raw if raw.endswith(b"\n") or not raw else raw + b"\n", lines)  # split on first use
     _check_sizes(path, meta)
     want = meta.get("files", {}).get(VOCAB, {}).get("sha256")
     if want is not None and not hashes.same(want, hashlib.sha256(raw).hexdigest()):
         raise CacheError(f"cache entry {path}: vocab.txt does not match the sha256 in {META}; {_fix(path)}")
+    # the bytes that were written (hash above) hold meta's count of lines, checked when the entry was written
+    lines = meta["count"] if want is not None and raw.endswith(b"\n") else VocabText.count_lines(raw)
+    _check_shapes(path, meta, vectors, norms, lines)
+    words = VocabText(raw if raw.endswith(b"\n") or not raw else raw + b"\n", lines)  # split on first use
     if want is None:  # an entry written before file hashes: at least check it decodes, as before
         try:
             words.as_list()
