@@ -26,6 +26,7 @@ from typing import (
 
 import numpy as np
 
+from pretrained.cache.vocab import VocabText
 from pretrained.core import scoring
 from pretrained.core.keyed import KeyedVectorsMethods
 from pretrained.core.results import Neighbours
@@ -195,7 +196,8 @@ class Vectors(KeyedVectorsMethods):
                 raise ArgumentTypeError(f"vectors must hold numbers, got dtype {arr.dtype}")
             with np.errstate(over="ignore", invalid="ignore"):
                 arr = arr.astype(dtype)
-        words = list(words)
+        if not (_checked and isinstance(words, VocabText)):  # a cache entry's words stay bytes until used
+            words = list(words)
         if len(words) != arr.shape[0]:
             raise ArgumentError(f"{len(words)} words but {arr.shape[0]} vectors")
         if nonfinite is not None or not _checked:  # a cache entry (mmap) was checked when written
@@ -226,7 +228,8 @@ class Vectors(KeyedVectorsMethods):
     def key_to_index(self) -> Dict[str, int]:
         """Word -> row number (built on first use)."""
         if self._key_to_index is None:
-            self._key_to_index = dict(zip(self._words, range(len(self._words))))
+            words = self.index_to_key
+            self._key_to_index = dict(zip(words, range(len(words))))
         return self._key_to_index
 
     def _find(self, word: str) -> Optional[int]:
@@ -237,6 +240,8 @@ class Vectors(KeyedVectorsMethods):
             if not isinstance(word, str):
                 raise TypeError(f"words are str, got {type(word).__name__}: {word!r}")
             self._scans += 1
+            if isinstance(self._words, VocabText):
+                return self._words.find(word)
             try:
                 return self._words.index(word)
             except ValueError:
@@ -251,6 +256,8 @@ class Vectors(KeyedVectorsMethods):
     @property
     def index_to_key(self) -> List[str]:
         """The words in row order, shared with this object (gensim's name); do not modify."""
+        if isinstance(self._words, VocabText):
+            self._words = self._words.as_list()  # built on first use
         return self._words
 
     @property
