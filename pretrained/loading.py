@@ -459,7 +459,7 @@ def load(
         words, vectors, norms, meta = store.read_entry(dest)
     subwords = fasttext.read_subwords(dest, meta)  # fastText n-grams, counts, fvocab, datatype
     cls = Vectors if subwords is None else fasttext.FastTextVectors
-    v = cls(words, vectors, norms=norms, name=meta.get("name"), meta=meta, path=dest, dtype=datatype, _checked=True)
+    v = cls.trusted(words, vectors, norms=norms, name=meta.get("name"), meta=meta, path=dest, dtype=datatype)
     v.subwords = subwords
     v.counts = fasttext.read_counts(dest) if fvocab is None else keyed.read_fvocab(fvocab, words, unicode_errors)
     return v

@@ -302,7 +302,7 @@ def test_a_subset_of_the_installed_set_comes_from_the_package(monkeypatch):
 
 HOLDER = """
 import sys, time
-from pretrained import locking
+from pretrained.cache import locking
 with locking.hold(sys.argv[1], "a test"):
     print("held", flush=True)
     time.sleep(float(sys.argv[2]))

@@ -19,6 +19,7 @@ under it reads again (see :func:`read_entry`). Nothing is pickled: arrays load w
 vocabulary's hash, a sample of norms recomputed from the vectors); :func:`check_entry` re-hashes
 every file (``pretrained cache verify``).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,15 +32,24 @@ from typing import Callable, Iterable, List, Optional, Tuple
 
 import numpy as np
 
-from pretrained.cache import atomic
-from pretrained.cache import hashes
+from pretrained.cache import atomic, hashes
 from pretrained.errors import CacheError, PretrainedError
 from pretrained.formats import Block
 from pretrained.formats.sources import HashFeed
 
 __all__ = [
-    "FORMAT_VERSION", "write_entry", "read_entry", "verify_entry", "check_entry", "is_entry",
-    "entry_lock", "remove_entry", "clean_leftovers", "NpyWriter", "is_saved_meta", "is_saved_entry",
+    "FORMAT_VERSION",
+    "write_entry",
+    "read_entry",
+    "verify_entry",
+    "check_entry",
+    "is_entry",
+    "lock_path",
+    "remove_entry",
+    "clean_leftovers",
+    "NpyWriter",
+    "is_saved_meta",
+    "is_saved_entry",
     "remove_lock",
 ]
 
@@ -135,15 +145,6 @@ def _fix(path: Path) -> str:
     if path.parent.name == SETS or is_saved_entry(path):
         return _FIX_SAVED.format(path=path, name=path.name)
     return _FIX.format(name=path.name)
-
-
-def entry_lock(entry: Path, timeout: float = -1):
-    """A file lock guarding the conversion of one entry (``filelock``); prefer
-    :func:`pretrained.cache.locking.hold` on :func:`lock_path`, which says who holds it while waiting."""
-    from filelock import FileLock
-
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    return FileLock(os.fspath(lock_path(entry)), timeout=timeout)
 
 
 def lock_path(entry: Path) -> Path:
@@ -242,8 +243,12 @@ def _writable_parent(dest: Path) -> None:
 
 
 def write_entry(
-    dest: Path, blocks: Iterable[Block], dim: int, meta: "dict | Callable[[], dict]",
-    extra: "Callable[[Path], None] | None" = None, rows_hint: Optional[int] = None,
+    dest: Path,
+    blocks: Iterable[Block],
+    dim: int,
+    meta: dict | Callable[[], dict],
+    extra: Callable[[Path], None] | None = None,
+    rows_hint: Optional[int] = None,
 ) -> Path:
     """Write an entry from a stream of blocks into ``dest`` atomically.
 
@@ -270,10 +275,16 @@ def write_entry(
             extra(tmp)
         meta = dict(meta() if callable(meta) else meta)
         meta.update(
-            count=count, dim=dim, vectors_sha256=hashes.spell(row_sha), format_version=FORMAT_VERSION,
+            count=count,
+            dim=dim,
+            vectors_sha256=hashes.spell(row_sha),
+            format_version=FORMAT_VERSION,
             created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            files={p.name: {"size": p.stat().st_size, "sha256": known.get(p.name) or hashes.file_sha256(p)}
-                   for p in sorted(tmp.iterdir()) if p.name != META},
+            files={
+                p.name: {"size": p.stat().st_size, "sha256": known.get(p.name) or hashes.file_sha256(p)}
+                for p in sorted(tmp.iterdir())
+                if p.name != META
+            },
         )
         meta["meta_sha256"] = _meta_digest(meta)
         with open(tmp / META, "w", encoding="utf-8") as f:
@@ -283,7 +294,9 @@ def write_entry(
     return dest
 
 
-def _write_files(tmp: Path, blocks: Iterable[Block], dim: int, rows_hint: Optional[int] = None) -> Tuple[int, str, dict]:
+def _write_files(
+    tmp: Path, blocks: Iterable[Block], dim: int, rows_hint: Optional[int] = None
+) -> Tuple[int, str, dict]:
     """Write vectors, norms and vocabulary; returns the row count, the rows' sha256 and the
     sha256 of the files hashed as they were written (``{name: "sha256:<hex>"}``)."""
     writer = NpyWriter(tmp / VECTORS, dim, rows_hint)
@@ -327,7 +340,9 @@ def read_meta(path: Path) -> dict:
     if not isinstance(files, dict) or not all(isinstance(v, dict) for v in files.values()):
         raise CacheError(f"cache entry {path}: {META} has a malformed 'files' table; {_fix(path)}")
     if "meta_sha256" in meta and not hashes.same(meta["meta_sha256"], _meta_digest(meta)):
-        raise CacheError(f"cache entry {path}: {META} was changed after it was written (its meta_sha256 does not match); {_fix(path)}")
+        raise CacheError(
+            f"cache entry {path}: {META} was changed after it was written (its meta_sha256 does not match); {_fix(path)}"
+        )
     return meta
 
 
@@ -362,8 +377,11 @@ def verify_entry(path: Path) -> dict:
 def _check_shapes(path: Path, meta: dict, vectors: np.ndarray, norms: np.ndarray, words: int) -> None:
     count, dim = meta["count"], meta["dim"]
     if (
-        vectors.dtype != np.float32 or vectors.shape != (count, dim) or norms.dtype != np.float32
-        or norms.shape != (count,) or words != count
+        vectors.dtype != np.float32
+        or vectors.shape != (count, dim)
+        or norms.dtype != np.float32
+        or norms.shape != (count,)
+        or words != count
     ):
         raise CacheError(
             f"cache entry {path} is inconsistent: meta says {count} x {dim}, vectors.npy is "
@@ -443,7 +461,9 @@ def read_entry(path: Path, *, mmap: bool = True) -> Tuple[List[str], np.ndarray,
         if before is not None and _folder_id(path) == before:
             return result
         time.sleep(0.02 * (attempt + 1))
-    raise CacheError(f"cache entry {path} kept changing while it was read (another process converting it again?); try again")
+    raise CacheError(
+        f"cache entry {path} kept changing while it was read (another process converting it again?); try again"
+    )
 
 
 def check_entry(path: Path) -> dict:
@@ -466,7 +486,9 @@ def check_entry(path: Path) -> dict:
         except OSError as exc:
             raise CacheError(f"cache entry {path}: {name} is unreadable ({exc}); {_fix(path)}") from exc
         if not hashes.same(want, got):
-            raise CacheError(f"cache entry {path}: {name} has sha256 {got}, {META} says {hashes.spell(want)}; {_fix(path)}")
+            raise CacheError(
+                f"cache entry {path}: {name} has sha256 {got}, {META} says {hashes.spell(want)}; {_fix(path)}"
+            )
     read_entry(path)
     return meta
 

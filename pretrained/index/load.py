@@ -40,7 +40,7 @@ def _vectors_for(index_file: Path, sidecar: dict):
             )
         entry = guess
     words, arr, norms, meta = store.read_entry(Path(entry))
-    return Vectors(words, arr, norms=norms, name=meta.get("name"), meta=meta, path=os.fspath(entry), _checked=True)
+    return Vectors.trusted(words, arr, norms=norms, name=meta.get("name"), meta=meta, path=os.fspath(entry))
 
 
 def _is_index_file(p: Path) -> bool:

@@ -368,7 +368,7 @@ def load_saved(path: Path) -> Vectors:
     from pretrained.core.fasttext import read_counts
 
     words, matrix, norms, meta = store.read_entry(path)
-    v = Vectors(words, matrix, norms=norms, name=meta.get("name"), meta=meta, path=path, _checked=True)
+    v = Vectors.trusted(words, matrix, norms=norms, name=meta.get("name"), meta=meta, path=path)
     v.counts = read_counts(path)
     return v
 
@@ -437,7 +437,7 @@ def _finite(vectors: Vectors, nonfinite: str) -> Vectors:
     checked = check_values(vectors.vectors, vectors.index_to_key, nonfinite)
     if checked is vectors.vectors:
         return vectors
-    out = Vectors(vectors.index_to_key, checked, name=vectors.name, meta=vectors.meta, _checked=True)
+    out = Vectors.trusted(vectors.index_to_key, checked, name=vectors.name, meta=vectors.meta)
     out.counts = vectors.counts
     return out
 
