@@ -21,7 +21,7 @@ from pretrained import config
 from pretrained.cache import entries as store
 from pretrained.cache import folder as cachedir
 from pretrained.cache import hashes, locking
-from pretrained.core import fasttext, keyed
+from pretrained.core.entry import open_entry
 from pretrained.core.vectors import Vectors
 from pretrained.errors import CacheError, CatalogError, FormatError, OfflineError, UnknownNameError
 from pretrained.formats import MAX_TOKEN_BYTES, Block, ReadOptions, ReadStats, open_vectors, registry, select
@@ -450,16 +450,10 @@ def load(
     ).require_words()
     dest = _convert(name_or_path, options, cache_dir, offline, force, data_dir)
     try:
-        words, vectors, norms, meta = store.read_entry(dest)
+        return open_entry(dest, datatype=datatype, fvocab=fvocab, unicode_errors=unicode_errors)
     except CacheError:
         if store.is_entry(dest):
             raise
         # replaced or removed by another process between the two steps: convert (or wait) again
         dest = _convert(name_or_path, options, cache_dir, offline, False, data_dir)
-        words, vectors, norms, meta = store.read_entry(dest)
-    subwords = fasttext.read_subwords(dest, meta)  # fastText n-grams, counts, fvocab, datatype
-    cls = Vectors if subwords is None else fasttext.FastTextVectors
-    v = cls.trusted(words, vectors, norms=norms, name=meta.get("name"), meta=meta, path=dest, dtype=datatype)
-    v.subwords = subwords
-    v.counts = fasttext.read_counts(dest) if fvocab is None else keyed.read_fvocab(fvocab, words, unicode_errors)
-    return v
+        return open_entry(dest, datatype=datatype, fvocab=fvocab, unicode_errors=unicode_errors)

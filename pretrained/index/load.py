@@ -26,7 +26,7 @@ __all__ = ["load_index"]
 def _vectors_for(index_file: Path, sidecar: dict):
     """The cache entry the sidecar names (or the entry beside a moved cache's ``indexes/``)."""
     from pretrained.cache import entries as store
-    from pretrained.core.vectors import Vectors
+    from pretrained.core.entry import open_entry
 
     entry = resolve_entry(index_file, (sidecar.get("vectors") or {}).get("entry"))
     if entry is None or not store.is_entry(entry):
@@ -39,8 +39,7 @@ def _vectors_for(index_file: Path, sidecar: dict):
                 str(index_file),
             )
         entry = guess
-    words, arr, norms, meta = store.read_entry(Path(entry))
-    return Vectors.trusted(words, arr, norms=norms, name=meta.get("name"), meta=meta, path=os.fspath(entry))
+    return open_entry(entry)
 
 
 def _is_index_file(p: Path) -> bool:

@@ -365,12 +365,9 @@ def save(
 
 def load_saved(path: Path) -> Vectors:
     """Memory-map a saved entry's folder as :class:`~pretrained.Vectors` (with its word counts)."""
-    from pretrained.core.fasttext import read_counts
+    from pretrained.core.entry import open_entry
 
-    words, matrix, norms, meta = store.read_entry(path)
-    v = Vectors.trusted(words, matrix, norms=norms, name=meta.get("name"), meta=meta, path=path)
-    v.counts = read_counts(path)
-    return v
+    return open_entry(path)
 
 
 @dataclass(frozen=True)
