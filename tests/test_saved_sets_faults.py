@@ -28,7 +28,7 @@ WRITER = textwrap.dedent(
     import os, sys
     import numpy as np
     import pretrained
-    from pretrained import atomic
+    from pretrained.cache import atomic
     if os.environ.get("NO_EXCHANGE") == "1":
         atomic.exchange = lambda a, b: False  # the rename-aside fallback
     rows, dim, k = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
