@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 from pretrained import config
 from pretrained.cache import entries as store
 from pretrained.cache import folder as cachedir
-from pretrained.cache import hashes, locking
+from pretrained.cache import hashes, layout, locking
 from pretrained.core.entry import open_entry
 from pretrained.core.vectors import Vectors
 from pretrained.errors import CacheError, CatalogError, FormatError, OfflineError, UnknownNameError
@@ -82,7 +82,7 @@ def entry_path(
 def _entry_path(
     name_or_path: str | os.PathLike[str], options: ReadOptions, cache_dir: Any, data_dir: Any = None
 ) -> Path:
-    root = config.cache_dir(cache_dir) / "vectors"
+    root = layout.vectors(cache_dir)
     subset = options.subset_key()
     name = os.fspath(name_or_path)
     entry = _catalogue_entry(name)

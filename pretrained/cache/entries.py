@@ -32,7 +32,7 @@ from typing import Callable, Iterable, List, Optional, Tuple
 
 import numpy as np
 
-from pretrained.cache import atomic, hashes
+from pretrained.cache import atomic, hashes, layout
 from pretrained.errors import CacheError, PretrainedError
 from pretrained.formats import Block
 from pretrained.formats.sources import HashFeed
@@ -56,7 +56,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-VECTORS, NORMS, VOCAB, META = "vectors.npy", "norms.npy", "vocab.txt", "meta.json"
+VECTORS, NORMS, VOCAB, META = layout.VECTORS, layout.NORMS, layout.VOCAB, layout.META
 _HEADER = 128  # bytes reserved for the .npy header, enough for any (count, dim)
 
 
@@ -122,7 +122,7 @@ _FIX_SAVED = (
     "remove it; `pretrained cache verify` names every damaged file, then restore the folder {path} from a "
     "backup, or save it again from the model or source it came from (pretrained.save(v, {name!r}, overwrite=True))"
 )
-SETS = "sets"  #: the folder of saved sets inside the data folder (see pretrained.interop.saving)
+SETS = layout.SETS  #: the folder of saved sets inside the data folder (see pretrained.interop.saving)
 
 
 def is_saved_meta(meta: object) -> bool:
@@ -149,7 +149,7 @@ def _fix(path: Path) -> str:
 
 def lock_path(entry: Path) -> Path:
     """The lock file that guards the conversion of ``entry``."""
-    return Path(str(entry) + ".lock")
+    return layout.lock_path(entry)
 
 
 def remove_lock(entry: Path) -> bool:

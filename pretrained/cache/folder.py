@@ -17,6 +17,7 @@ Saved sets (``pretrained.save``, ``train``) are the user's data and live elsewhe
 :mod:`pretrained.interop.saving`). Sets saved by older versions under ``vectors/`` are listed with kind
 ``"saved"``: prune, remove and superseded-drop never touch them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,23 +29,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple, Union
 
-from pretrained import config
-from pretrained.cache import atomic
-from pretrained.remote import catalog
-from pretrained.cache import hashes
+from pretrained.cache import atomic, hashes, layout
 from pretrained.errors import CacheError, CatalogError
+from pretrained.remote import catalog
 
 CacheDir = Optional[Union[str, "os.PathLike[str]"]]
 
 __all__ = [
-    "root", "downloads", "vectors", "indexes", "ensure", "download_key", "CacheItem", "items",
-    "verify", "remove", "prune", "drop_superseded", "PART_MAX_AGE_DAYS", "INDEX_HASH",
-    "index_file_digest", "same_index_digest",
+    "root",
+    "downloads",
+    "vectors",
+    "indexes",
+    "ensure",
+    "download_key",
+    "CacheItem",
+    "items",
+    "verify",
+    "remove",
+    "prune",
+    "drop_superseded",
+    "PART_MAX_AGE_DAYS",
+    "INDEX_HASH",
+    "index_file_digest",
+    "same_index_digest",
 ]
 
 logger = logging.getLogger(__name__)
 
-DOWNLOADS, VECTORS, INDEXES, TAG = "downloads", "vectors", "indexes", "CACHEDIR.TAG"
+DOWNLOADS, VECTORS, INDEXES, TAG = layout.DOWNLOADS, layout.VECTORS_DIR, layout.INDEXES, layout.TAG
 PART_MAX_AGE_DAYS = 7  #: an unfinished download untouched this long is pruned
 _TAG_TEXT = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -55,22 +67,22 @@ _TAG_TEXT = (
 
 def root(cache_dir: CacheDir = None) -> Path:
     """The cache folder (not created)."""
-    return config.cache_dir(cache_dir)
+    return layout.root(cache_dir)
 
 
 def downloads(cache_dir: CacheDir = None) -> Path:
     """Where downloaded files go (not created)."""
-    return root(cache_dir) / DOWNLOADS
+    return layout.downloads(cache_dir)
 
 
 def vectors(cache_dir: CacheDir = None) -> Path:
     """Where converted sets go (not created)."""
-    return root(cache_dir) / VECTORS
+    return layout.vectors(cache_dir)
 
 
 def indexes(cache_dir: CacheDir = None) -> Path:
     """Where indexes go (not created)."""
-    return root(cache_dir) / INDEXES
+    return layout.indexes(cache_dir)
 
 
 def unwritable(folder: Path, exc: OSError) -> CacheError:
@@ -183,7 +195,7 @@ def items(cache_dir: CacheDir = None) -> List[CacheItem]:
             if why:
                 out.append(CacheItem("orphan", p.name, p, _size(p), why))
             elif _visible(p) and not atomic.is_temp(p):
-                if kind == "vectors" and p.is_dir() and not (p / "meta.json").exists():
+                if kind == "vectors" and p.is_dir() and not (p / layout.META).exists():
                     out.append(CacheItem("orphan", p.name, p, _size(p), "incomplete entry (no meta.json)"))
                     continue
                 gone = _index_orphan_why(p) if kind == "index" else None
@@ -217,7 +229,7 @@ def _index_orphan_why(folder: Path) -> Optional[str]:
             return None
         p = Path(recorded)
         entries.append(p if p.is_absolute() else Path(os.path.normpath(folder / p)))
-    if entries and not any((e / "meta.json").is_file() for e in entries):
+    if entries and not any((e / layout.META).is_file() for e in entries):
         return f"indexes of vectors that are no longer in the cache ({entries[0].name})"
     return None
 
@@ -262,7 +274,9 @@ def _verify_vectors(path: Path) -> dict:
 
     meta = store.check_entry(path)
     if not meta.get("files"):
-        return {"detail": "no file hashes in meta.json (an older entry): shapes, vocabulary and norms checked; convert again to record them"}
+        return {
+            "detail": "no file hashes in meta.json (an older entry): shapes, vocabulary and norms checked; convert again to record them"
+        }
     return {"detail": "sha256 of every file matches"}
 
 
@@ -272,7 +286,7 @@ INDEX_HASH = "xxh3_128"
 349 MB glove.6B.50d Annoy file, page-cached; sha256 takes 250 ms). ``sha256:`` is read too."""
 
 
-def index_file_digest(path: Union[str, "os.PathLike[str]"], algorithm: str = INDEX_HASH) -> str:
+def index_file_digest(path: Union[str, os.PathLike[str]], algorithm: str = INDEX_HASH) -> str:
     """The content hash of an index file as ``"<algorithm>:<hex>"`` (``xxh3_128`` or ``sha256``),
     streamed in 1 MiB reads."""
     if algorithm == "xxh3_128":
@@ -289,7 +303,7 @@ def index_file_digest(path: Union[str, "os.PathLike[str]"], algorithm: str = IND
     return f"{algorithm}:{h.hexdigest()}"
 
 
-def same_index_digest(path: Union[str, "os.PathLike[str]"], recorded: Optional[str]) -> Tuple[bool, str]:
+def same_index_digest(path: Union[str, os.PathLike[str]], recorded: Optional[str]) -> Tuple[bool, str]:
     """Whether the file at ``path`` has the recorded ``"<algorithm>:<hex>"`` content hash, and
     the hash it has (computed with the recorded algorithm)."""
     algorithm, _, digest = str(recorded or "").partition(":")
@@ -326,14 +340,19 @@ def _verify_index(folder: Path) -> dict:
             if actual_size != size:
                 problems.append(f"{path.name} is {actual_size:,} bytes, its sidecar says {size}")
             elif not recorded:
-                problems.append(f"{path.name} has no content hash in {side.name} (built by an older version: build it again)")
+                problems.append(
+                    f"{path.name} has no content hash in {side.name} (built by an older version: build it again)"
+                )
             else:
                 ok, actual = same_index_digest(path, recorded)
                 if not ok:
                     problems.append(f"{path.name} has hash {actual}, its sidecar says {recorded}")
             checked += 1
     if problems:
-        return {"ok": False, "detail": "; ".join(problems) + "; build the index again (`pretrained build-index ... --force`)"}
+        return {
+            "ok": False,
+            "detail": "; ".join(problems) + "; build the index again (`pretrained build-index ... --force`)",
+        }
     return {"detail": f"size and content hash of {checked} file(s) match"}
 
 
@@ -374,7 +393,7 @@ def verify(cache_dir: CacheDir = None, data_dir: CacheDir = None) -> List[dict]:
 def _superseded_why(entry: Path) -> Optional[str]:
     """Why a converted file's entry can no longer be loaded (its source is gone or changed), or None."""
     try:
-        meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+        meta = json.loads((entry / layout.META).read_text(encoding="utf-8"))
         source = meta["source"]
         if "saved_from" in meta:  # a saved set is its own source: never superseded
             return None
@@ -394,13 +413,13 @@ def drop_superseded(dest: Path) -> List[Path]:
     """Remove the entries beside ``dest`` made from an earlier version of the same source file."""
     dropped: List[Path] = []
     try:
-        source = json.loads((Path(dest) / "meta.json").read_text(encoding="utf-8"))["source"]["path"]
+        source = json.loads((Path(dest) / layout.META).read_text(encoding="utf-8"))["source"]["path"]
         siblings = [p for p in Path(dest).parent.iterdir() if p != Path(dest) and _visible(p) and p.is_dir()]
     except (OSError, ValueError, KeyError, TypeError):
         return dropped
     for p in siblings:
         try:
-            theirs = json.loads((p / "meta.json").read_text(encoding="utf-8"))["source"].get("path")
+            theirs = json.loads((p / layout.META).read_text(encoding="utf-8"))["source"].get("path")
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue
         if theirs == source and not _is_saved(p) and _superseded_why(p):
@@ -420,8 +439,8 @@ def _orphan_locks(folder: Path) -> List[Path]:
 
 def _prune_saved_folder(data_dir: CacheDir, dry_run: bool) -> List[Tuple[Path, int, str]]:
     """What killed saves left in the folder of saved sets (never a saved set itself)."""
-    from pretrained.interop import saving
     from pretrained.cache import entries as store
+    from pretrained.interop import saving
 
     folder = saving.sets_dir(data_dir)
     if not folder.is_dir():
@@ -491,11 +510,16 @@ def remove(name: str, cache_dir: CacheDir = None) -> List[Path]:
         key = download_key(entry) if entry.filename else None
         top = downloads(cache_dir)
         for item in found:
-            if item.kind in ("download", "partial") and (
-                item.path.parent.name == key or (item.path.parent == top and item.name in (entry.filename, entry.filename + ".part"))
+            if (
+                item.kind in ("download", "partial")
+                and (
+                    item.path.parent.name == key
+                    or (item.path.parent == top and item.name in (entry.filename, entry.filename + ".part"))
+                )
+            ) or (
+                item.kind in ("vectors", "index")
+                and (item.name == entry.name or item.name.startswith(entry.name + "-"))
             ):
-                targets.append(item.path)
-            elif item.kind in ("vectors", "index") and (item.name == entry.name or item.name.startswith(entry.name + "-")):
                 targets.append(item.path)
     targets += [i.path for i in found if i.name == name and i.path not in targets and i.kind != "saved"]
     if not targets:

@@ -22,8 +22,7 @@ from typing import Any, Dict, Mapping, Optional
 
 import numpy as np
 
-from pretrained import config
-from pretrained.cache import atomic, hashes
+from pretrained.cache import atomic, hashes, layout
 from pretrained.cache import folder as cachedir
 from pretrained.errors import CacheError
 
@@ -82,9 +81,8 @@ def index_dir(vectors, cache_dir: Optional[str | os.PathLike[str]] = None) -> Pa
     """The cache folder of the indexes of ``vectors``: ``indexes/<entry folder name>/`` (or
     ``indexes/memory-<identity>/`` for vectors that are not in the cache)."""
     if vectors.path is not None and cache_dir is None:
-        entry = Path(vectors.path)
-        return entry.parent.parent / "indexes" / entry.name
-    return config.cache_dir(cache_dir) / "indexes" / f"memory-{vectors_identity(vectors)[7:23]}"
+        return layout.entry_indexes(vectors.path)
+    return layout.memory_indexes(vectors_identity(vectors)[7:23], cache_dir)
 
 
 def index_path(
@@ -102,7 +100,7 @@ def index_path(
 def sidecar_path(index_file: str | os.PathLike[str]) -> Path:
     """The JSON sidecar of an index file: its full name plus ``.json``."""
     p = Path(index_file)
-    return p.with_name(p.name + ".json")
+    return p.with_name(layout.sidecar_name(p.name))
 
 
 def _legacy_sidecar(index_file: Path) -> Path:

@@ -37,8 +37,7 @@ from typing import Any, Iterator, List, Optional
 
 import numpy as np
 
-from pretrained import config
-from pretrained.cache import atomic, locking
+from pretrained.cache import atomic, layout, locking
 from pretrained.cache import entries as store
 from pretrained.cache import folder as cachedir
 from pretrained.config import PathLike
@@ -91,7 +90,7 @@ class DataFolderError(PretrainedError, OSError):
 
 def sets_dir(data_dir: Optional[PathLike] = None) -> Path:
     """The folder of saved sets: ``<data>/sets`` (not created)."""
-    return config.data_dir(data_dir) / store.SETS
+    return layout.sets(data_dir)
 
 
 def check_name(name: Any) -> str:
