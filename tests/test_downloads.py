@@ -235,7 +235,7 @@ def test_killed_process_then_a_new_one_resumes(server, tmp_path):
     server.fault("/v.zip", "stall")
     dest = tmp_path / "v.zip"
     code = (
-        "import sys; from pretrained import downloader; "
+        "import sys; from pretrained.remote import downloader; "
         f"downloader.fetch({url!r}, {str(dest)!r}, sha256={SHA!r}, size={len(DATA)}, timeout=(5, 60))"
     )
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
