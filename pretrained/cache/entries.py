@@ -508,12 +508,9 @@ def _check_rows(path: Path, meta: dict, vectors: np.ndarray) -> None:
     want = meta.get("vectors_sha256")
     if not want:
         return
-    h = hashlib.sha256()
-    step = max(1, (16 << 20) // max(1, vectors.shape[1] * 4))
-    for s in range(0, vectors.shape[0], step):
-        h.update(memoryview(np.ascontiguousarray(vectors[s : s + step], dtype="<f4")).cast("B"))
-    if not hashes.same(want, h.hexdigest()):
-        raise CacheError(f"cache entry {path}: vectors sha256 {h.hexdigest()}, {META} says {want}; {_fix(path)}")
+    actual = hashes.rows_sha256(vectors)
+    if not hashes.same(want, actual):
+        raise CacheError(f"cache entry {path}: vectors sha256 {actual}, {META} says {want}; {_fix(path)}")
 
 
 def remove_entry(path: Path) -> None:

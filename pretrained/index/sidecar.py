@@ -13,14 +13,11 @@ for other readers in ``docs/guide/index-format.md``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional
-
-import numpy as np
 
 from pretrained.cache import atomic, hashes, layout
 from pretrained.cache import folder as cachedir
@@ -49,7 +46,6 @@ logger = logging.getLogger(__name__)
 FORMAT = "pretrained-index"
 SIDECAR_VERSION = 2
 _LEGACY = ("pretrained-annoy-index", 1)  # Annoy-only sidecars, read as backend "annoy"
-_CHUNK = 65536
 
 
 class IndexMismatchError(CacheError):
@@ -68,11 +64,7 @@ def vectors_identity(vectors) -> str:
     """
     digest = vectors.meta.get("vectors_sha256")
     if not digest:
-        h = hashlib.sha256()
-        arr = vectors.vectors
-        for s in range(0, arr.shape[0], _CHUNK):
-            h.update(memoryview(np.ascontiguousarray(arr[s : s + _CHUNK], dtype="<f4")).cast("B"))
-        digest = h.hexdigest()
+        digest = hashes.rows_sha256(vectors.vectors)
         vectors.meta["vectors_sha256"] = digest
     return hashes.spell(digest)
 
