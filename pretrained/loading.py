@@ -20,8 +20,8 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 from pretrained import config
 from pretrained.cache import entries as store
 from pretrained.cache import folder as cachedir
-from pretrained.cache import hashes, locking
-from pretrained.core import fasttext, keyed
+from pretrained.cache import hashes, layout, locking
+from pretrained.core.entry import open_entry
 from pretrained.core.vectors import Vectors
 from pretrained.errors import CacheError, CatalogError, FormatError, OfflineError, UnknownNameError
 from pretrained.formats import MAX_TOKEN_BYTES, Block, ReadOptions, ReadStats, open_vectors, registry, select
@@ -82,7 +82,7 @@ def entry_path(
 def _entry_path(
     name_or_path: str | os.PathLike[str], options: ReadOptions, cache_dir: Any, data_dir: Any = None
 ) -> Path:
-    root = config.cache_dir(cache_dir) / "vectors"
+    root = layout.vectors(cache_dir)
     subset = options.subset_key()
     name = os.fspath(name_or_path)
     entry = _catalogue_entry(name)
@@ -454,16 +454,10 @@ def load(
     ).require_words()
     dest = _convert(name_or_path, options, cache_dir, offline, force, data_dir)
     try:
-        words, vectors, norms, meta = store.read_entry(dest)
+        return open_entry(dest, datatype=datatype, fvocab=fvocab, unicode_errors=unicode_errors)
     except CacheError:
         if store.is_entry(dest):
             raise
         # replaced or removed by another process between the two steps: convert (or wait) again
         dest = _convert(name_or_path, options, cache_dir, offline, False, data_dir)
-        words, vectors, norms, meta = store.read_entry(dest)
-    subwords = fasttext.read_subwords(dest, meta)  # fastText n-grams, counts, fvocab, datatype
-    cls = Vectors if subwords is None else fasttext.FastTextVectors
-    v = cls(words, vectors, norms=norms, name=meta.get("name"), meta=meta, path=dest, dtype=datatype, _checked=True)
-    v.subwords = subwords
-    v.counts = fasttext.read_counts(dest) if fvocab is None else keyed.read_fvocab(fvocab, words, unicode_errors)
-    return v
+        return open_entry(dest, datatype=datatype, fvocab=fvocab, unicode_errors=unicode_errors)

@@ -57,7 +57,7 @@ import numpy as np
 
 import pretrained
 from pretrained.cache import entries as store
-from pretrained.core.vectors import Vectors
+from pretrained.core.entry import open_entry
 from pretrained.formats import Block
 from pretrained.index import DEFAULT_SEED, DEFAULT_TREES
 
@@ -97,11 +97,6 @@ def large_entry(cache: Path, n: int, dim: int = 300, seed: int = 0) -> Path:
             )
 
     return store.write_entry(dest, blocks(), dim, {"name": dest.name, "source": {"synthetic": True}})
-
-
-def open_entry(entry: Path) -> Vectors:
-    words, arr, norms, meta = store.read_entry(entry)
-    return Vectors(words, arr, norms=norms, name=meta.get("name"), meta=meta, path=entry, _checked=True)
 
 
 # ---------------------------------------------------------------------------- builds (child processes)

@@ -385,3 +385,24 @@ def test_encoding_applies_to_fasttext_bins_only(tmp_path):
     text.write_text("a 1 2\nb 3 4\n")
     with pytest.raises(ValueError, match=r"fastText .bin"):
         pretrained.load(text, encoding="latin-1")
+
+
+def test_an_index_loaded_for_a_fasttext_set_keeps_its_subwords_and_counts(tmp_path):
+    require("annoy", "annoy")
+    from pretrained.index import build_index, load_index
+
+    v = pretrained.load(gensim_test_data("lee_fasttext_new.bin"), cache_dir=tmp_path)
+    built = build_index(v, backend="annoy", progress=False, n_trees=2)
+    index = load_index(built.path, backend="annoy")  # no vectors= given: opened from the cache entry
+    assert isinstance(index.vectors, fasttext.FastTextVectors) and index.vectors.subwords is not None
+    np.testing.assert_array_equal(index.vectors["unseenword"], v["unseenword"])
+    np.testing.assert_array_equal(index.vectors.counts, v.counts)
+
+
+def test_a_saved_set_keeps_its_counts(tmp_path):
+    v = pretrained.load(gensim_test_data("lee_fasttext_new.bin"), cache_dir=tmp_path / "cache")
+    assert v.counts is not None
+    pretrained.save(v, "lee-ft", data_dir=tmp_path / "data", cache_dir=tmp_path / "cache")
+    back = pretrained.load("lee-ft", data_dir=tmp_path / "data", cache_dir=tmp_path / "cache")
+    np.testing.assert_array_equal(back.counts, v.counts)
+    np.testing.assert_array_equal(back.vectors, v.vectors)

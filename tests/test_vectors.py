@@ -147,7 +147,7 @@ def test_real_glove_most_similar_equals_gensim(glove50):
 
 def test_lookups_agree_before_and_after_the_dictionary_is_built():
     words = [f"w{i}" for i in range(100)]
-    v = Vectors(words, np.arange(200, dtype=np.float32).reshape(100, 2), _checked=True)
+    v = Vectors.trusted(words, np.arange(200, dtype=np.float32).reshape(100, 2))
     order = [f"w{i}" for i in range(0, 100, 3)] + ["nope", "w5"]
     got = [v.get_index(w) if w in v else None for w in order]
     assert got == [int(w[1:]) if w != "nope" else None for w in order]

@@ -32,7 +32,7 @@ from typing import Callable, Dict, Iterable, List, Literal, Optional, Tuple
 
 import numpy as np
 
-from pretrained.cache import atomic, hashes
+from pretrained.cache import atomic, hashes, layout
 from pretrained.cache.vocab import VocabText
 from pretrained.errors import CacheError, PretrainedError
 from pretrained.formats import Block
@@ -45,7 +45,7 @@ __all__ = [
     "verify_entry",
     "check_entry",
     "is_entry",
-    "entry_lock",
+    "lock_path",
     "remove_entry",
     "clean_leftovers",
     "NpyWriter",
@@ -57,7 +57,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-VECTORS, NORMS, VOCAB, META = "vectors.npy", "norms.npy", "vocab.txt", "meta.json"
+VECTORS, NORMS, VOCAB, META = layout.VECTORS, layout.NORMS, layout.VOCAB, layout.META
 _HEADER = 128  # bytes reserved for the .npy header, enough for any (count, dim)
 
 
@@ -123,7 +123,7 @@ _FIX_SAVED = (
     "remove it; `pretrained cache verify` names every damaged file, then restore the folder {path} from a "
     "backup, or save it again from the model or source it came from (pretrained.save(v, {name!r}, overwrite=True))"
 )
-SETS = "sets"  #: the folder of saved sets inside the data folder (see pretrained.interop.saving)
+SETS = layout.SETS  #: the folder of saved sets inside the data folder (see pretrained.interop.saving)
 
 
 def is_saved_meta(meta: object) -> bool:
@@ -148,18 +148,9 @@ def _fix(path: Path) -> str:
     return _FIX.format(name=path.name)
 
 
-def entry_lock(entry: Path, timeout: float = -1):
-    """A file lock guarding the conversion of one entry (``filelock``); prefer
-    :func:`pretrained.cache.locking.hold` on :func:`lock_path`, which says who holds it while waiting."""
-    from filelock import FileLock
-
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    return FileLock(os.fspath(lock_path(entry)), timeout=timeout)
-
-
 def lock_path(entry: Path) -> Path:
     """The lock file that guards the conversion of ``entry``."""
-    return Path(str(entry) + ".lock")
+    return layout.lock_path(entry)
 
 
 def remove_lock(entry: Path) -> bool:
@@ -526,12 +517,9 @@ def _check_rows(path: Path, meta: dict, vectors: np.ndarray) -> None:
     want = meta.get("vectors_sha256")
     if not want:
         return
-    h = hashlib.sha256()
-    step = max(1, (16 << 20) // max(1, vectors.shape[1] * 4))
-    for s in range(0, vectors.shape[0], step):
-        h.update(memoryview(np.ascontiguousarray(vectors[s : s + step], dtype="<f4")).cast("B"))  # type: ignore[arg-type]  # NumPy's stubs give ndarray __buffer__ only for Python 3.12+
-    if not hashes.same(want, h.hexdigest()):
-        raise CacheError(f"cache entry {path}: vectors sha256 {h.hexdigest()}, {META} says {want}; {_fix(path)}")
+    actual = hashes.rows_sha256(vectors)
+    if not hashes.same(want, actual):
+        raise CacheError(f"cache entry {path}: vectors sha256 {actual}, {META} says {want}; {_fix(path)}")
 
 
 def remove_entry(path: Path) -> None:

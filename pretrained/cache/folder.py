@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from pretrained import config
-from pretrained.cache import atomic, hashes
+from pretrained.cache import atomic, hashes, layout
 from pretrained.errors import CacheError, CatalogError
 from pretrained.remote import catalog
 
@@ -57,7 +57,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DOWNLOADS, VECTORS, INDEXES, TAG = "downloads", "vectors", "indexes", "CACHEDIR.TAG"
+DOWNLOADS, VECTORS, INDEXES, TAG = layout.DOWNLOADS, layout.VECTORS_DIR, layout.INDEXES, layout.TAG
 PART_MAX_AGE_DAYS = 7  #: an unfinished download untouched this long is pruned
 _TAG_TEXT = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -68,22 +68,22 @@ _TAG_TEXT = (
 
 def root(cache_dir: CacheDir = None) -> Path:
     """The cache folder (not created)."""
-    return config.cache_dir(cache_dir)
+    return layout.root(cache_dir)
 
 
 def downloads(cache_dir: CacheDir = None) -> Path:
     """Where downloaded files go (not created)."""
-    return root(cache_dir) / DOWNLOADS
+    return layout.downloads(cache_dir)
 
 
 def vectors(cache_dir: CacheDir = None) -> Path:
     """Where converted sets go (not created)."""
-    return root(cache_dir) / VECTORS
+    return layout.vectors(cache_dir)
 
 
 def indexes(cache_dir: CacheDir = None) -> Path:
     """Where indexes go (not created)."""
-    return root(cache_dir) / INDEXES
+    return layout.indexes(cache_dir)
 
 
 def unwritable(folder: Path, exc: OSError) -> CacheError:
@@ -196,7 +196,7 @@ def items(cache_dir: CacheDir = None) -> List[CacheItem]:
             if why:
                 out.append(CacheItem("orphan", p.name, p, _size(p), why))
             elif _visible(p) and not atomic.is_temp(p):
-                if kind == "vectors" and p.is_dir() and not (p / "meta.json").exists():
+                if kind == "vectors" and p.is_dir() and not (p / layout.META).exists():
                     out.append(CacheItem("orphan", p.name, p, _size(p), "incomplete entry (no meta.json)"))
                     continue
                 gone = _index_orphan_why(p) if kind == "index" else None
@@ -230,7 +230,7 @@ def _index_orphan_why(folder: Path) -> Optional[str]:
             return None
         p = Path(recorded)
         entries.append(p if p.is_absolute() else Path(os.path.normpath(folder / p)))
-    if entries and not any((e / "meta.json").is_file() for e in entries):
+    if entries and not any((e / layout.META).is_file() for e in entries):
         return f"indexes of vectors that are no longer in the cache ({entries[0].name})"
     return None
 
@@ -395,7 +395,7 @@ def verify(cache_dir: CacheDir = None, data_dir: CacheDir = None) -> List[dict]:
 def _superseded_why(entry: Path) -> Optional[str]:
     """Why a converted file's entry can no longer be loaded (its source is gone or changed), or None."""
     try:
-        meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+        meta = json.loads((entry / layout.META).read_text(encoding="utf-8"))
         source = meta["source"]
         if "saved_from" in meta:  # a saved set is its own source: never superseded
             return None
@@ -415,13 +415,13 @@ def drop_superseded(dest: Path) -> List[Path]:
     """Remove the entries beside ``dest`` made from an earlier version of the same source file."""
     dropped: List[Path] = []
     try:
-        source = json.loads((Path(dest) / "meta.json").read_text(encoding="utf-8"))["source"]["path"]
+        source = json.loads((Path(dest) / layout.META).read_text(encoding="utf-8"))["source"]["path"]
         siblings = [p for p in Path(dest).parent.iterdir() if p != Path(dest) and _visible(p) and p.is_dir()]
     except (OSError, ValueError, KeyError, TypeError):
         return dropped
     for p in siblings:
         try:
-            theirs = json.loads((p / "meta.json").read_text(encoding="utf-8"))["source"].get("path")
+            theirs = json.loads((p / layout.META).read_text(encoding="utf-8"))["source"].get("path")
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue
         if theirs == source and not _is_saved(p) and _superseded_why(p):

@@ -17,7 +17,7 @@ import os
 import re
 from typing import Optional, Union, overload
 
-__all__ = ["spell", "hex_digest", "same", "file_sha256"]
+__all__ = ["spell", "hex_digest", "same", "file_sha256", "rows_sha256"]
 
 _HEX = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1 << 20
@@ -68,3 +68,16 @@ def file_sha256(path: Union[str, os.PathLike[str]]) -> str:
         for chunk in iter(lambda: f.read(_CHUNK), b""):
             h.update(chunk)
     return "sha256:" + h.hexdigest()
+
+
+def rows_sha256(array) -> str:
+    """The sha256 (bare hex) of a 2-D array's rows as little-endian float32 bytes, in row order:
+    the identity of a set's vectors (``vectors_sha256`` in an entry's meta.json, an index's
+    sidecar). Streamed in blocks of about 16 MiB, so a memory-mapped array is never copied whole."""
+    import numpy as np
+
+    h = hashlib.sha256()
+    step = max(1, (16 << 20) // max(1, array.shape[1] * 4))
+    for s in range(0, array.shape[0], step):
+        h.update(memoryview(np.ascontiguousarray(array[s : s + step], dtype="<f4")).cast("B"))
+    return h.hexdigest()

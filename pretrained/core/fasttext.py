@@ -41,7 +41,7 @@ from typing import Any, Iterable, Iterator, List, Optional, Sequence, Tuple, Uni
 
 import numpy as np
 
-from pretrained.cache import atomic
+from pretrained.cache import atomic, layout
 from pretrained.cache import entries as store
 from pretrained.core.vectors import Vectors
 from pretrained.errors import CacheError, FormatError
@@ -65,7 +65,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MAGIC = 793712314
-NGRAMS, COUNTS = "ngrams.npy", "counts.npy"
+NGRAMS, COUNTS = layout.NGRAMS, layout.COUNTS
 _ARGS = (
     "dim",
     "ws",

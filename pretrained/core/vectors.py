@@ -178,8 +178,8 @@ class Vectors(KeyedVectorsMethods):
         path: Optional[os.PathLike[str] | str] = None,
         dtype: Any = None,
         nonfinite: Optional[str] = None,
-        _checked: bool = False,
     ):
+        checked = self.__dict__.pop("_trusted", False)  # set by Vectors.trusted only
         if isinstance(words, (str, bytes)) or not isinstance(words, Iterable):
             raise ArgumentTypeError(f"words must be a list of str, got {type(words).__name__}")
         if isinstance(words, AbstractSet) and not isinstance(words, KeysView):
@@ -200,7 +200,7 @@ class Vectors(KeyedVectorsMethods):
             words = list(words)
         if len(words) != arr.shape[0]:
             raise ArgumentError(f"{len(words)} words but {arr.shape[0]} vectors")
-        if nonfinite is not None or not _checked:  # a cache entry (mmap) was checked when written
+        if nonfinite is not None or not checked:  # a cache entry (mmap) was checked when written
             arr = check_values(arr, words, "error" if nonfinite is None else nonfinite, source=given)
         if arr.flags.writeable:
             arr = arr.view()
@@ -213,7 +213,7 @@ class Vectors(KeyedVectorsMethods):
         self.name = name
         self.meta = dict(meta or {})
         self.path = None if path is None else os.fspath(path)
-        if not _checked:
+        if not checked:
             if len(self.key_to_index) != len(words):
                 seen: Set[str] = set()
                 dup = next(w for w in words if w in seen or seen.add(w))  # type: ignore[func-returns-value]
@@ -221,6 +221,27 @@ class Vectors(KeyedVectorsMethods):
             for w in words:
                 if not isinstance(w, str):
                     raise ArgumentTypeError(f"words must be str, got {type(w).__name__}: {w!r}")
+
+    @classmethod
+    def trusted(
+        cls,
+        words: Sequence[str],
+        vectors: np.ndarray,
+        *,
+        norms: Optional[np.ndarray] = None,
+        name: Optional[str] = None,
+        meta: Optional[dict] = None,
+        path: Optional[os.PathLike[str] | str] = None,
+        dtype: Any = None,
+    ) -> Vectors:
+        """Vectors from arrays already checked: a cache entry's (finite values, unique ``str``
+        words, checked when it was written), or rows a reader checked as it read them. The
+        values are not scanned again (a memory-mapped entry stays unread) and the words are not
+        checked for duplicates; anything else goes through ``Vectors(...)``."""
+        obj = cls.__new__(cls)
+        obj._trusted = True
+        obj.__init__(words, vectors, norms=norms, name=name, meta=meta, path=path, dtype=dtype)
+        return obj
 
     # ------------------------------------------------------------------ lookups
 

@@ -393,7 +393,7 @@ def read_table(
         words.extend(block.words)
         parts.append(block.vectors)
     meta = {"source": {"kind": "table", "path": str(Path(path).resolve()), **info.as_dict()}}
-    return Vectors(words, np.concatenate(parts), name=name or Path(path).name, meta=meta, _checked=True)
+    return Vectors.trusted(words, np.concatenate(parts), name=name or Path(path).name, meta=meta)
 
 
 def convert_table(

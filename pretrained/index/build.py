@@ -17,7 +17,7 @@ from typing import Any, Dict, Optional
 import numpy as np
 
 from pretrained import progress, threads
-from pretrained.cache import atomic, hashes
+from pretrained.cache import atomic, hashes, layout
 from pretrained.cache import folder as cachedir
 from pretrained.core import scoring
 from pretrained.index.backend import backend_class, split_params
@@ -189,9 +189,9 @@ def lock_file(target: Path) -> Path:
     target = Path(os.path.abspath(target))
     top = Path(os.path.abspath(cachedir.root()))
     if top in target.parents:
-        return target.with_name(target.name + ".lock")
+        return layout.lock_path(target)
     key = hashlib.sha256(os.fsencode(target)).hexdigest()[:24]
-    folder = top / "locks"
+    folder = top / layout.LOCKS
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:  # an unwritable cache: the system's temporary folder

@@ -26,12 +26,13 @@ __all__ = ["load_index"]
 def _vectors_for(index_file: Path, sidecar: dict):
     """The cache entry the sidecar names (or the entry beside a moved cache's ``indexes/``)."""
     from pretrained.cache import entries as store
-    from pretrained.core.vectors import Vectors
+    from pretrained.cache import layout
+    from pretrained.core.entry import open_entry
 
     entry = resolve_entry(index_file, (sidecar.get("vectors") or {}).get("entry"))
     if entry is None or not store.is_entry(entry):
         # the index may have moved with its cache: indexes/<entry> -> vectors/<entry>
-        guess = index_file.parent.parent.parent / "vectors" / index_file.parent.name
+        guess = layout.index_entry(index_file.parent)
         if not store.is_entry(guess):
             raise IndexMismatchError(
                 f"index {index_file} was built for vectors at {entry}, which are not there; "
@@ -39,8 +40,7 @@ def _vectors_for(index_file: Path, sidecar: dict):
                 str(index_file),
             )
         entry = guess
-    words, arr, norms, meta = store.read_entry(Path(entry))
-    return Vectors(words, arr, norms=norms, name=meta.get("name"), meta=meta, path=os.fspath(entry), _checked=True)
+    return open_entry(entry)
 
 
 def _is_index_file(p: Path) -> bool:

@@ -13,17 +13,13 @@ for other readers in ``docs/guide/index-format.md``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional
 
-import numpy as np
-
-from pretrained import config
-from pretrained.cache import atomic, hashes
+from pretrained.cache import atomic, hashes, layout
 from pretrained.cache import folder as cachedir
 from pretrained.errors import CacheError
 
@@ -50,7 +46,6 @@ logger = logging.getLogger(__name__)
 FORMAT = "pretrained-index"
 SIDECAR_VERSION = 2
 _LEGACY = ("pretrained-annoy-index", 1)  # Annoy-only sidecars, read as backend "annoy"
-_CHUNK = 65536
 
 
 class IndexMismatchError(CacheError):
@@ -69,11 +64,7 @@ def vectors_identity(vectors) -> str:
     """
     digest = vectors.meta.get("vectors_sha256")
     if not digest:
-        h = hashlib.sha256()
-        arr = vectors.vectors
-        for s in range(0, arr.shape[0], _CHUNK):
-            h.update(memoryview(np.ascontiguousarray(arr[s : s + _CHUNK], dtype="<f4")).cast("B"))  # type: ignore[arg-type]  # NumPy's stubs give ndarray __buffer__ only for Python 3.12+
-        digest = h.hexdigest()
+        digest = hashes.rows_sha256(vectors.vectors)
         vectors.meta["vectors_sha256"] = digest
     return hashes.spell(digest)
 
@@ -82,9 +73,8 @@ def index_dir(vectors, cache_dir: Optional[str | os.PathLike[str]] = None) -> Pa
     """The cache folder of the indexes of ``vectors``: ``indexes/<entry folder name>/`` (or
     ``indexes/memory-<identity>/`` for vectors that are not in the cache)."""
     if vectors.path is not None and cache_dir is None:
-        entry = Path(vectors.path)
-        return entry.parent.parent / "indexes" / entry.name
-    return config.cache_dir(cache_dir) / "indexes" / f"memory-{vectors_identity(vectors)[7:23]}"
+        return layout.entry_indexes(vectors.path)
+    return layout.memory_indexes(vectors_identity(vectors)[7:23], cache_dir)
 
 
 def index_path(
@@ -102,7 +92,7 @@ def index_path(
 def sidecar_path(index_file: str | os.PathLike[str]) -> Path:
     """The JSON sidecar of an index file: its full name plus ``.json``."""
     p = Path(index_file)
-    return p.with_name(p.name + ".json")
+    return p.with_name(layout.sidecar_name(p.name))
 
 
 def _legacy_sidecar(index_file: Path) -> Path:

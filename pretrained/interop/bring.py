@@ -89,7 +89,7 @@ def _matrix_vectors(
     rows_kept = np.asarray(matrix[keep])
     with np.errstate(over="ignore", invalid="ignore"):
         values = check_values(rows_kept.astype(np.float32), words, nonfinite, source=rows_kept)
-    return Vectors(words, values, name=name or layer, meta=meta, _checked=True)
+    return Vectors.trusted(words, values, name=name or layer, meta=meta)
 
 
 def from_keras(
@@ -343,4 +343,4 @@ def from_projector(
             "columns": header,
         }
     }
-    return Vectors(labels, matrix, name=name or vpath.parent.name or vpath.name, meta=meta, _checked=True)
+    return Vectors.trusted(labels, matrix, name=name or vpath.parent.name or vpath.name, meta=meta)

@@ -37,8 +37,7 @@ from typing import Any, Iterator, List, Optional
 
 import numpy as np
 
-from pretrained import config
-from pretrained.cache import atomic, locking
+from pretrained.cache import atomic, layout, locking
 from pretrained.cache import entries as store
 from pretrained.cache import folder as cachedir
 from pretrained.config import PathLike
@@ -91,7 +90,7 @@ class DataFolderError(PretrainedError, OSError):
 
 def sets_dir(data_dir: Optional[PathLike] = None) -> Path:
     """The folder of saved sets: ``<data>/sets`` (not created)."""
-    return config.data_dir(data_dir) / store.SETS
+    return layout.sets(data_dir)
 
 
 def check_name(name: Any) -> str:
@@ -365,12 +364,9 @@ def save(
 
 def load_saved(path: Path) -> Vectors:
     """Memory-map a saved entry's folder as :class:`~pretrained.Vectors` (with its word counts)."""
-    from pretrained.core.fasttext import read_counts
+    from pretrained.core.entry import open_entry
 
-    words, matrix, norms, meta = store.read_entry(path)
-    v = Vectors(words, matrix, norms=norms, name=meta.get("name"), meta=meta, path=path, _checked=True)
-    v.counts = read_counts(path)
-    return v
+    return open_entry(path)
 
 
 @dataclass(frozen=True)
@@ -437,7 +433,7 @@ def _finite(vectors: Vectors, nonfinite: str) -> Vectors:
     checked = check_values(vectors.vectors, vectors.index_to_key, nonfinite)
     if checked is vectors.vectors:
         return vectors
-    out = Vectors(vectors.index_to_key, checked, name=vectors.name, meta=vectors.meta, _checked=True)
+    out = Vectors.trusted(vectors.index_to_key, checked, name=vectors.name, meta=vectors.meta)
     out.counts = vectors.counts
     return out
 

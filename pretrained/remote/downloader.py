@@ -41,7 +41,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Type
 
 from pretrained import config
 from pretrained import progress as progress_bars
-from pretrained.cache import atomic, hashes, locking
+from pretrained.cache import atomic, hashes, layout, locking
 from pretrained.cache import folder as cachedir
 from pretrained.errors import ChecksumError, DownloadError, OfflineError
 from pretrained.remote import catalog
@@ -422,7 +422,7 @@ def fetch(
     except OSError as exc:
         raise cachedir.unwritable(dest.parent, exc) from exc
     with locking.hold(
-        Path(str(dest) + ".lock"),
+        layout.lock_path(dest),
         f"downloading {dest.name}",
         first_notice=f"another process is downloading {dest.name}: waiting for it",
     ) as waited:
