@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from pretrained.errors import UsageError
+
 __all__ = [
     "Command",
     "UsageError",
@@ -85,10 +87,6 @@ read in blocks (a table or a fastText ``.bin`` is recognised by its name or firs
 WRITABLE_FORMATS = RegistryChoices(_writable_formats)
 """Every format a vector file can be written in (``export --format``)."""
 DATASETS = ("questions-words", "google", "wordsim353", "simlex999")
-
-
-class UsageError(Exception):
-    """A combination of arguments the parser cannot express (exit status 2, like argparse's)."""
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ import numpy as np
 from pretrained import config
 from pretrained.cache import atomic, hashes
 from pretrained.cache import folder as cachedir
-from pretrained.errors import CacheError
+from pretrained.errors import IndexMismatchError
 
 __all__ = [
     "IndexMismatchError",
@@ -51,14 +51,6 @@ FORMAT = "pretrained-index"
 SIDECAR_VERSION = 2
 _LEGACY = ("pretrained-annoy-index", 1)  # Annoy-only sidecars, read as backend "annoy"
 _CHUNK = 65536
-
-
-class IndexMismatchError(CacheError):
-    """An index that does not belong to these vectors, or is incomplete (truncated, no sidecar)."""
-
-    def __init__(self, message: str, path: Optional[str] = None):
-        self.path = path
-        super().__init__(message)
 
 
 def vectors_identity(vectors) -> str:
