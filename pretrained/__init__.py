@@ -16,7 +16,51 @@ Examples
 
 import logging
 
+# isort: split
+# Load & convert
+from pretrained.formats import detect_format, iter_vectors, read_vectors
+from pretrained.formats.table_reader import read_table
+from pretrained.formats.writers import write_vectors
+from pretrained.loading import convert, entry_path, load
+
+# isort: split
+# The vectors
 from pretrained.core.vectors import Vectors
+from pretrained.interop.compare import Comparison, compare
+from pretrained.interop.texts import embed, tokenize
+
+# isort: split
+# Seed a model (Keras, PyTorch)
+from pretrained.interop.layers import keras_embedding, torch_embedding
+from pretrained.interop.matrix import Coverage, embedding_matrix, read_vocabulary
+
+# isort: split
+# Your own embeddings
+from pretrained.interop.bring import from_keras, from_projector, from_torch
+from pretrained.interop.saving import save
+from pretrained.interop.train import train
+
+# isort: split
+# Indexes
+from pretrained.index import NeighbourIndex, build_index, load_index
+
+# isort: split
+# Evaluate
+from pretrained.evaluate import AnalogyResult, PairsResult, SectionResult, evaluate_analogies, evaluate_pairs
+
+# isort: split
+# Pictures & explorer
+from pretrained.viz.explore import ExplorerPage, explore
+from pretrained.viz.plot import plot_words, save_map
+from pretrained.viz.projector_export import export_projector
+
+# isort: split
+# Downloads & catalogue
+from pretrained.remote.catalog import register
+from pretrained.remote.downloader import download
+
+# isort: split
+# Errors
 from pretrained.errors import (
     CacheError,
     CatalogError,
@@ -24,52 +68,65 @@ from pretrained.errors import (
     ConfigError,
     DownloadError,
     FormatError,
+    IndexMismatchError,
     MissingDependencyError,
     OfflineError,
     PretrainedError,
     UnknownNameError,
+    VocabularyError,
     WordNotFoundError,
 )
-from pretrained.evaluate import AnalogyResult, PairsResult, SectionResult, evaluate_analogies, evaluate_pairs
-from pretrained.formats import detect_format, iter_vectors, read_vectors
-from pretrained.formats.table_reader import read_table
-from pretrained.formats.writers import write_vectors
-from pretrained.index import IndexMismatchError, NeighbourIndex, build_index, load_index
-from pretrained.interop.bring import from_keras, from_projector, from_torch
-from pretrained.interop.compare import Comparison, compare
-from pretrained.interop.layers import keras_embedding, torch_embedding
-from pretrained.interop.matrix import Coverage, VocabularyError, embedding_matrix, read_vocabulary
-from pretrained.interop.saving import save
-from pretrained.interop.texts import embed, tokenize
-from pretrained.interop.train import train
-from pretrained.loading import convert, entry_path, load
-from pretrained.remote.catalog import register
-from pretrained.remote.downloader import download
-from pretrained.viz.explore import ExplorerPage, explore
-from pretrained.viz.plot import plot_words, save_map
-from pretrained.viz.projector_export import export_projector
 
 __version__ = "0.1.0"
 
 __all__ = [
+    # Load & convert
     "load",
     "convert",
     "entry_path",
-    "Vectors",
     "read_vectors",
     "iter_vectors",
     "detect_format",
+    "read_table",
     "write_vectors",
+    # The vectors
+    "Vectors",
+    "compare",
+    "Comparison",
+    "embed",
+    "tokenize",
+    # Seed a model (Keras, PyTorch)
+    "embedding_matrix",
+    "keras_embedding",
+    "torch_embedding",
+    "read_vocabulary",
+    "Coverage",
+    # Your own embeddings
+    "from_keras",
+    "from_torch",
+    "from_projector",
+    "save",
+    "train",
+    # Indexes
+    "NeighbourIndex",
+    "build_index",
+    "load_index",
+    # Evaluate
     "evaluate_analogies",
     "evaluate_pairs",
     "AnalogyResult",
     "SectionResult",
     "PairsResult",
+    # Pictures & explorer
     "plot_words",
     "save_map",
     "export_projector",
     "explore",
     "ExplorerPage",
+    # Downloads & catalogue
+    "download",
+    "register",
+    # Errors
     "PretrainedError",
     "UnknownNameError",
     "WordNotFoundError",
@@ -81,29 +138,9 @@ __all__ = [
     "MissingDependencyError",
     "CatalogError",
     "ConfigError",
-    "download",
-    "register",
-    "NeighbourIndex",
-    "build_index",
-    "load_index",
     "IndexMismatchError",
-    "__version__",
-    "embedding_matrix",
-    "keras_embedding",
-    "torch_embedding",
-    "read_vocabulary",
-    "Coverage",
     "VocabularyError",
-    "from_keras",
-    "from_torch",
-    "from_projector",
-    "read_table",
-    "save",
-    "train",
-    "compare",
-    "Comparison",
-    "embed",
-    "tokenize",
+    "__version__",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

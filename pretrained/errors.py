@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Union
+from typing import Optional, Sequence, Union
 
 __all__ = [
     "PretrainedError",
@@ -22,6 +22,17 @@ __all__ = [
     "ArgumentError",
     "ArgumentTypeError",
     "IndexServiceError",
+    "InvalidNameError",
+    "NameTakenError",
+    "UnrecordableError",
+    "DataFolderError",
+    "VocabularyError",
+    "CorpusError",
+    "IndexUnavailableError",
+    "ProjectionError",
+    "UnknownWordsError",
+    "IndexMismatchError",
+    "UsageError",
 ]
 
 
@@ -207,3 +218,60 @@ class IndexServiceError(PretrainedError, ConnectionError):
     def __init__(self, message: str, uri: Optional[str] = None):
         self.uri = uri
         super().__init__(message)
+
+
+class InvalidNameError(PretrainedError, ValueError):
+    """A name that cannot name a saved set (or a word that cannot be saved)."""
+
+
+class NameTakenError(PretrainedError, FileExistsError):
+    """A name already used by a catalogue set, a saved set or a folder in the way."""
+
+
+class UnrecordableError(PretrainedError, ValueError):
+    """An option or metadata value that cannot be recorded in ``meta.json`` (not plain JSON)."""
+
+
+class DataFolderError(PretrainedError, OSError):
+    """The data folder of saved sets cannot be written (permissions, no free space)."""
+
+
+class VocabularyError(PretrainedError, ValueError):
+    """A vocabulary that cannot be used: the message names the file, line, token or index."""
+
+
+class CorpusError(PretrainedError, ValueError):
+    """A corpus that cannot be trained on (empty, or no word frequent enough)."""
+
+
+class IndexUnavailableError(PretrainedError, RuntimeError):
+    """Evaluation through an approximate index was asked for, but no index support is available."""
+
+
+class ProjectionError(PretrainedError, ValueError):
+    """A projection that cannot be made as asked: unknown method, too many or too few points."""
+
+
+class UnknownWordsError(WordNotFoundError):
+    """Words asked for that are not in the vectors; ``words`` holds all of them."""
+
+    def __init__(self, words: Sequence[str], where: str):
+        self.words = tuple(words)
+        self.word = self.words[0]
+        shown = ", ".join(repr(w) for w in self.words[:20]) + (" ..." if len(self.words) > 20 else "")
+        KeyError.__init__(
+            self,
+            f"{len(self.words)} of the given words {'is' if len(self.words) == 1 else 'are'} not in {where}: {shown}",
+        )
+
+
+class IndexMismatchError(CacheError):
+    """An index that does not belong to these vectors, or is incomplete (truncated, no sidecar)."""
+
+    def __init__(self, message: str, path: Optional[str] = None):
+        self.path = path
+        super().__init__(message)
+
+
+class UsageError(Exception):
+    """A combination of arguments the parser cannot express (exit status 2, like argparse's)."""

@@ -9,6 +9,10 @@ Modules: :mod:`.options` (argument checks and shared options), :mod:`.output` (t
 JSON), and the commands by area: :mod:`.sets` (list, download, convert, info, cache),
 :mod:`.queries` (neighbours, analogy, evaluate), :mod:`.exports` (matrix, plot, export-projector,
 export), :mod:`.indexes` (build-index, index-check), :mod:`.own` (train, compare, embed).
+
+Public modules (what they define is re-exported from ``pretrained`` or this package): none. Internal
+modules (their names may change; import from ``pretrained`` instead): ``exports``, ``indexes``,
+``options``, ``output``, ``own``, ``queries``, ``sets``.
 """
 
 from __future__ import annotations

@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from pretrained.errors import UsageError
+from pretrained.evaluate import datasets
+
 __all__ = [
     "Command",
     "UsageError",
@@ -84,11 +87,8 @@ FORMATS = RegistryChoices(_format_spellings)
 read in blocks (a table or a fastText ``.bin`` is recognised by its name or first bytes)."""
 WRITABLE_FORMATS = RegistryChoices(_writable_formats)
 """Every format a vector file can be written in (``export --format``)."""
-DATASETS = ("questions-words", "google", "wordsim353", "simlex999")
-
-
-class UsageError(Exception):
-    """A combination of arguments the parser cannot express (exit status 2, like argparse's)."""
+DATASETS = datasets.NAMES
+"""The shipped evaluation sets (from :mod:`pretrained.evaluate.datasets`, not copied here)."""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from pretrained.core import scoring
 from pretrained.errors import (
     ArgumentError,
     ArgumentTypeError,
@@ -39,12 +40,6 @@ __all__ = ["KeyedVectorsMethods", "read_fvocab"]
 logger = logging.getLogger(__name__)
 
 _KEYS = (str, int, np.integer)
-
-
-def _unitvec(vec: np.ndarray) -> np.ndarray:
-    """gensim's ``matutils.unitvec`` for a dense vector: ``vec / |vec|``, zero stays zero."""
-    n = float(np.linalg.norm(vec))
-    return (vec / n).astype(vec.dtype, copy=False) if n > 0 else vec
 
 
 def read_fvocab(path: os.PathLike[str] | str, words: Sequence[str], unicode_errors: str = "strict") -> np.ndarray:
@@ -147,7 +142,7 @@ class KeyedVectorsMethods:
         if isinstance(key, str) and self.has_subwords and not self.has_index_for(key):
             vec = self.subword_vector(key)
             if norm:
-                vec = _unitvec(vec)
+                vec = scoring.unit_vector(vec)
             vec.setflags(write=False)
             return vec
         i = self.get_index(key)
@@ -162,8 +157,7 @@ class KeyedVectorsMethods:
 
     def get_normed_vectors(self) -> np.ndarray:
         """Every vector L2-normalised, as a new (count, dim) array."""
-        n = np.asarray(self.norms, dtype=np.float32)[:, None]
-        return np.divide(self.vectors, n, out=np.zeros(self.vectors.shape, np.float32), where=n > 0)
+        return scoring.normed_rows(self.vectors, self.norms)
 
     def get_mean_vector(
         self,
@@ -201,7 +195,7 @@ class KeyedVectorsMethods:
         if total > 0:
             mean = mean / total
         if post_normalize:
-            mean = _unitvec(mean).astype(np.float32)
+            mean = scoring.unit_vector(mean).astype(np.float32)
         return mean
 
     # ------------------------------------------------------------------ neighbours
@@ -248,8 +242,7 @@ class KeyedVectorsMethods:
             V, norms = self.vectors[rows], np.asarray(self.norms)[rows]
         else:
             V, norms = self.vectors, np.asarray(self.norms)
-        sims = (V @ vec.astype(np.float32)) / (float(np.linalg.norm(vec)) * norms)
-        return 1 - sims
+        return 1 - scoring.cosines_by_norms(V, norms, vec)
 
     def closer_than(self, key1: Any, key2: Any) -> List[str]:
         """Every key closer to ``key1`` than ``key2`` is (``key1`` left out), in row order."""
@@ -270,7 +263,7 @@ class KeyedVectorsMethods:
             raise ZeroDivisionError("At least one of the passed list is empty.")
         m1 = self.get_mean_vector(ws1, pre_normalize=False)
         m2 = self.get_mean_vector(ws2, pre_normalize=False)
-        return float(np.dot(_unitvec(m1), _unitvec(m2)))
+        return float(np.dot(scoring.unit_vector(m1), scoring.unit_vector(m2)))
 
     def rank_by_centrality(self, words: Sequence[str], use_norm: bool = True) -> List[Tuple[float, str]]:
         """``(similarity, word)`` pairs, most similar to the centroid of ``words`` first; unknown

@@ -43,6 +43,8 @@ __all__ = [
     "inverse_norms",
     "unit_rows",
     "unit_vector",
+    "normed_rows",
+    "cosines_by_norms",
     "analogy_units",
     "cosines",
     "cosmul",
@@ -160,6 +162,20 @@ def unit_vector(vec: np.ndarray) -> np.ndarray:
     """``vec`` scaled to length 1 (a zero vector stays zero)."""
     n = float(np.linalg.norm(vec))
     return vec / n if n > 0 else vec
+
+
+def normed_rows(vectors: np.ndarray, norms: np.ndarray) -> np.ndarray:
+    """Every row of ``vectors`` divided by its ``norms`` entry, as a new float32 array (a zero row
+    stays zero): gensim's ``get_normed_vectors``."""
+    n = np.asarray(norms, dtype=np.float32)[:, None]
+    return np.divide(vectors, n, out=np.zeros(vectors.shape, np.float32), where=n > 0)
+
+
+def cosines_by_norms(rows: np.ndarray, norms: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Cosines of one ``query`` (dim,) with ``rows`` whose norms are ``norms``, dividing by the
+    product of the norms as gensim's ``distances`` does (not multiplying by inverse norms, as
+    :func:`cosines` does: the last bits differ)."""
+    return (rows @ query.astype(np.float32)) / (float(np.linalg.norm(query)) * norms)
 
 
 def analogy_units(vectors: np.ndarray, inv: np.ndarray, idx: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:

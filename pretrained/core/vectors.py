@@ -589,6 +589,10 @@ class Vectors(KeyedVectorsMethods):
         return out
 
     # ------------------------------------------------------------------ index
+    # The one deliberate upward layer (issue 18): the convenience methods below (``index``,
+    # ``build_index``, ``embedding_matrix``, ``keras_embedding``, ``embed``, ``save``, evaluation)
+    # reach feature packages that import ``Vectors``, so they import them inside the method, never
+    # at module level; tests/test_architecture.py checks that no module-level import goes up.
 
     def build_index(self, path: Optional[os.PathLike[str] | str] = None, **kwargs: Any) -> NeighbourIndex:
         """Build an Annoy neighbour index over these vectors (see :func:`pretrained.build_index`)."""

@@ -23,6 +23,10 @@ Examples
 >>> r = evaluate_analogies(v, path)
 >>> r.accuracy, r.correct, r.skipped
 (1.0, 2, 1)
+
+Public modules (what they define is re-exported from ``pretrained`` or this package): ``analogies``,
+``pairs``, ``results``, ``datasets``. Internal modules (their names may change; import from
+``pretrained`` instead): ``scorer``.
 """
 
 from __future__ import annotations

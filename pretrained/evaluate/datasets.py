@@ -13,7 +13,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 from pretrained.errors import FormatError
 from pretrained.evaluate.results import Question
 
-__all__ = ["dataset_path", "resolve", "ok_vocab", "Parsed", "read_analogies", "read_pairs", "DATASETS"]
+__all__ = ["dataset_path", "resolve", "ok_vocab", "Parsed", "read_analogies", "read_pairs", "DATASETS", "NAMES"]
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +25,11 @@ DATASETS = {
     "wordsim353": "wordsim353.tsv",
     "simlex999": "simlex999.txt",
 }
+"""Every shipped evaluation set: its name (what ``--dataset`` and ``evaluate_*`` accept) and its file.
+Adding a set is one line here; the CLI's choices come from :data:`NAMES`."""
+
+NAMES = tuple(DATASETS)
+"""The names of the shipped evaluation sets, in registration order."""
 
 
 def dataset_path(name: str) -> Path:

@@ -12,7 +12,7 @@ import numpy as np
 
 from pretrained import progress, threads
 from pretrained.core import scoring
-from pretrained.errors import PretrainedError
+from pretrained.errors import IndexUnavailableError
 from pretrained.evaluate.datasets import Parsed
 
 __all__ = [
@@ -33,10 +33,6 @@ logger = logging.getLogger(__name__)
 QUERY_BLOCK = 512
 VOCAB_TILE = scoring.VOCAB_TILE
 GENSIM_TOPN = 5  # gensim looks at this many candidates for the first non-input word
-
-
-class IndexUnavailableError(PretrainedError, RuntimeError):
-    """Evaluation through an approximate index was asked for, but no index support is available."""
 
 
 def gensim_pick(

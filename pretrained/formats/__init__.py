@@ -16,6 +16,11 @@ values (``nonfinite=``) and counts everything it skips or repairs in :class:`Rea
 Every format :func:`pretrained.load` reads (these, fastText ``.bin``, tables, and any format
 registered later) is one module of this package behind :mod:`pretrained.formats.registry`; the
 options of a read travel as one :class:`~pretrained.formats.options.ReadOptions`.
+
+Public modules (what they define is re-exported from ``pretrained`` or this package): ``detection``,
+``sources``, ``table_reader``, ``writers``. Internal modules (their names may change; import from
+``pretrained`` instead): ``binary_reader``, ``fasttext_bin``, ``glove``, ``options``, ``registry``,
+``table``, ``text_reader``, ``word2vec_binary``, ``word2vec_text``.
 """
 
 from __future__ import annotations

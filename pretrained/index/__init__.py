@@ -27,6 +27,11 @@ Adding a backend: one module with a class that declares ``name``, ``parameters``
 :class:`~pretrained.index.backend.Param`), ``effort_name``, ``suffix`` and the calls of
 :class:`~pretrained.index.backend.Backend`, decorated with ``@register``; its parameters become
 keywords of :func:`build_index` / :meth:`Vectors.index` and flags of ``pretrained build-index``.
+
+Public modules (what they define is re-exported from ``pretrained`` or this package): ``build``,
+``load``, ``query``, ``recall``. Internal modules (their names may change; import from
+``pretrained`` instead): ``annoy_backend``, ``backend``, ``hnsw_backend``, ``milvus_backend``,
+``sidecar``.
 """
 
 from __future__ import annotations

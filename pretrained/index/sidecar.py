@@ -21,7 +21,7 @@ from typing import Any, Dict, Mapping, Optional
 
 from pretrained.cache import atomic, hashes, layout
 from pretrained.cache import folder as cachedir
-from pretrained.errors import CacheError
+from pretrained.errors import IndexMismatchError
 
 __all__ = [
     "IndexMismatchError",
@@ -46,14 +46,6 @@ logger = logging.getLogger(__name__)
 FORMAT = "pretrained-index"
 SIDECAR_VERSION = 2
 _LEGACY = ("pretrained-annoy-index", 1)  # Annoy-only sidecars, read as backend "annoy"
-
-
-class IndexMismatchError(CacheError):
-    """An index that does not belong to these vectors, or is incomplete (truncated, no sidecar)."""
-
-    def __init__(self, message: str, path: Optional[str] = None):
-        self.path = path
-        super().__init__(message)
 
 
 def vectors_identity(vectors) -> str:

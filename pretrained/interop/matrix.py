@@ -28,7 +28,7 @@ from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, Option
 
 import numpy as np
 
-from pretrained.errors import PretrainedError
+from pretrained.errors import VocabularyError
 
 __all__ = ["embedding_matrix", "Coverage", "VocabularyError", "read_vocabulary", "vocabulary_rows", "OOV_POLICIES"]
 
@@ -39,10 +39,6 @@ OovPolicy = Union[str, Callable[[str], Any]]
 Vocabulary = Union[Sequence[str], Mapping[str, int], Iterable[str], str, "os.PathLike[str]"]
 
 _STATS_CHUNK = 65536  # rows per chunk when computing the vectors' mean and std
-
-
-class VocabularyError(PretrainedError, ValueError):
-    """A vocabulary that cannot be used: the message names the file, line, token or index."""
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ from pretrained.cache import entries as store
 from pretrained.cache import folder as cachedir
 from pretrained.config import PathLike
 from pretrained.core.vectors import Vectors
-from pretrained.errors import PretrainedError
+from pretrained.errors import DataFolderError, InvalidNameError, NameTakenError, UnrecordableError
 from pretrained.formats import Block
 from pretrained.remote import catalog
 
@@ -70,22 +70,6 @@ logger = logging.getLogger(__name__)
 _ROWS = 65536  # rows per block written
 MAX_NAME_BYTES = 200  #: longest name in UTF-8 bytes (file systems stop at 255, with room for temporary names)
 _SWAP_WAIT = 2.0  # seconds a reader waits for a writer between its two renames (systems without rename-exchange)
-
-
-class InvalidNameError(PretrainedError, ValueError):
-    """A name that cannot name a saved set (or a word that cannot be saved)."""
-
-
-class NameTakenError(PretrainedError, FileExistsError):
-    """A name already used by a catalogue set, a saved set or a folder in the way."""
-
-
-class UnrecordableError(PretrainedError, ValueError):
-    """An option or metadata value that cannot be recorded in ``meta.json`` (not plain JSON)."""
-
-
-class DataFolderError(PretrainedError, OSError):
-    """The data folder of saved sets cannot be written (permissions, no free space)."""
 
 
 def sets_dir(data_dir: Optional[PathLike] = None) -> Path:

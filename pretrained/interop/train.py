@@ -21,7 +21,11 @@ from typing import Any, Iterable, Iterator, List, Optional, Sequence, Tuple, Uni
 
 from pretrained import optional
 from pretrained.core.vectors import Vectors
-from pretrained.errors import ArgumentError, FormatDecodeError, PretrainedError
+from pretrained.errors import (
+    ArgumentError,
+    CorpusError,
+    FormatDecodeError,
+)
 from pretrained.interop.texts import tokenize
 
 __all__ = ["train", "METHODS", "CorpusError"]
@@ -31,10 +35,6 @@ logger = logging.getLogger(__name__)
 METHODS = ("word2vec", "fasttext")
 PathLike = Union[str, "os.PathLike[str]"]
 _CHUNK = 1 << 20  # bytes read from a corpus file at a time
-
-
-class CorpusError(PretrainedError, ValueError):
-    """A corpus that cannot be trained on (empty, or no word frequent enough)."""
 
 
 def _stable_hash(text: str) -> int:

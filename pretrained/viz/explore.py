@@ -38,7 +38,11 @@ from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from pretrained.cache.atomic import atomic_path
-from pretrained.errors import FormatError, PretrainedError, WordNotFoundError
+from pretrained.errors import (
+    FormatError,
+    PretrainedError,
+    UnknownWordsError,
+)
 from pretrained.progress import bar, phase
 from pretrained.viz.projection import check_method, check_size, kmeans, project
 
@@ -70,19 +74,6 @@ _MAX_NEIGHBOURS = 100
 _KMEANS = re.compile(r"^kmeans(?::(\d+))?$")
 _DEFAULT_CLUSTERS = 8
 _CHUNK = 2048
-
-
-class UnknownWordsError(WordNotFoundError):
-    """Words asked for that are not in the vectors; ``words`` holds all of them."""
-
-    def __init__(self, words: Sequence[str], where: str):
-        self.words = tuple(words)
-        self.word = self.words[0]
-        shown = ", ".join(repr(w) for w in self.words[:20]) + (" ..." if len(self.words) > 20 else "")
-        KeyError.__init__(
-            self,
-            f"{len(self.words)} of the given words {'is' if len(self.words) == 1 else 'are'} not in {where}: {shown}",
-        )
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from typing import Dict, Optional
 
 import numpy as np
 
-from pretrained.errors import PretrainedError
+from pretrained.errors import ProjectionError
 
 __all__ = ["METHODS", "MAX_POINTS", "ProjectionError", "pca_2d", "project", "check_method", "check_size", "kmeans"]
 
@@ -34,10 +34,6 @@ METHODS = ("pca", "tsne", "umap")
 # Default caps on the points each method takes: t-SNE and UMAP grow roughly as n log n in time
 # but hold n x neighbours graphs in memory and take minutes beyond these; PCA is one SVD.
 MAX_POINTS: Dict[str, int] = {"pca": 100_000, "tsne": 20_000, "umap": 20_000}
-
-
-class ProjectionError(PretrainedError, ValueError):
-    """A projection that cannot be made as asked: unknown method, too many or too few points."""
 
 
 def check_method(method: str) -> str:
