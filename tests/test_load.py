@@ -113,7 +113,7 @@ def test_corrupt_entry_is_refused(tmp_path):
     entry = v.path
     with open(os.path.join(entry, "vocab.txt"), "a", encoding="utf-8") as f:
         f.write("extra\n")
-    with pytest.raises(CacheError, match="inconsistent|vocab.txt has 196 bytes, meta.json says 190"):
+    with pytest.raises(CacheError, match=r"inconsistent|vocab.txt has 196 bytes, meta.json says 190"):
         read_entry(entry)
 
 

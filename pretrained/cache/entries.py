@@ -28,7 +28,7 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Literal, Optional, Tuple
+from typing import Callable, Dict, Iterable, List, Literal, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -412,7 +412,7 @@ def _check_norms(path: Path, vectors: np.ndarray, norms: np.ndarray) -> None:
         )
 
 
-def _read_once(path: Path, mmap: bool) -> Tuple[List[str], np.ndarray, np.ndarray, dict]:
+def _read_once(path: Path, mmap: bool) -> Tuple[Sequence[str], np.ndarray, np.ndarray, dict]:
     meta = read_meta(path)
     mode: Optional[Literal["r"]] = "r" if mmap else None
     try:
@@ -447,7 +447,7 @@ def _folder_id(path: Path) -> Optional[Tuple[int, int]]:
     return st.st_ino, st.st_ctime_ns
 
 
-def read_entry(path: Path, *, mmap: bool = True) -> Tuple[List[str], np.ndarray, np.ndarray, dict]:
+def read_entry(path: Path, *, mmap: bool = True) -> Tuple[Sequence[str], np.ndarray, np.ndarray, dict]:
     """Open an entry: ``(words, vectors, norms, meta)``; vectors and norms are memory-mapped
     read-only when ``mmap``. Checks the cheap invariants (meta types, file sizes and shapes, the
     vocabulary's sha256, a sample of norms against the vectors).

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
-from pretrained import config
 from pretrained.cache import atomic, hashes, layout
 from pretrained.errors import CacheError, CatalogError
 from pretrained.remote import catalog

@@ -79,5 +79,5 @@ def rows_sha256(array) -> str:
     h = hashlib.sha256()
     step = max(1, (16 << 20) // max(1, array.shape[1] * 4))
     for s in range(0, array.shape[0], step):
-        h.update(memoryview(np.ascontiguousarray(array[s : s + step], dtype="<f4")).cast("B"))
+        h.update(memoryview(np.ascontiguousarray(array[s : s + step], dtype="<f4")).cast("B"))  # type: ignore[arg-type]  # NumPy stubs: __buffer__ only on 3.12+
     return h.hexdigest()

@@ -196,7 +196,7 @@ class Vectors(KeyedVectorsMethods):
                 raise ArgumentTypeError(f"vectors must hold numbers, got dtype {arr.dtype}")
             with np.errstate(over="ignore", invalid="ignore"):
                 arr = arr.astype(dtype)
-        if not (_checked and isinstance(words, VocabText)):  # a cache entry's words stay bytes until used
+        if not (checked and isinstance(words, VocabText)):  # a cache entry's words stay bytes until used
             words = list(words)
         if len(words) != arr.shape[0]:
             raise ArgumentError(f"{len(words)} words but {arr.shape[0]} vectors")
@@ -230,7 +230,7 @@ class Vectors(KeyedVectorsMethods):
         *,
         norms: Optional[np.ndarray] = None,
         name: Optional[str] = None,
-        meta: Optional[dict] = None,
+        meta: Optional[Dict[str, Any]] = None,
         path: Optional[os.PathLike[str] | str] = None,
         dtype: Any = None,
     ) -> Vectors:
@@ -239,8 +239,8 @@ class Vectors(KeyedVectorsMethods):
         values are not scanned again (a memory-mapped entry stays unread) and the words are not
         checked for duplicates; anything else goes through ``Vectors(...)``."""
         obj = cls.__new__(cls)
-        obj._trusted = True
-        obj.__init__(words, vectors, norms=norms, name=name, meta=meta, path=path, dtype=dtype)
+        obj.__dict__["_trusted"] = True  # read (and dropped) by __init__
+        cls.__init__(obj, words, vectors, norms=norms, name=name, meta=meta, path=path, dtype=dtype)
         return obj
 
     # ------------------------------------------------------------------ lookups
