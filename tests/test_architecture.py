@@ -59,6 +59,13 @@ def _modules():
     return {_module_name(p): p for p in ROOT.rglob("*.py")}
 
 
+def _type_checking_only(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
 def _top_level_imports(name: str, path: Path):
     """(imported module, imported names) for every import at module level (also under ``if``/``try``,
     not inside functions or classes)."""
@@ -77,6 +84,8 @@ def _top_level_imports(name: str, path: Path):
                     base = base[: len(base) - node.level + 1]
                     mod = ".".join(base + ([mod] if mod else []))
                 out.append((mod, tuple(a.name for a in node.names)))
+            elif isinstance(node, ast.If) and _type_checking_only(node):
+                visit(node.orelse)  # `if TYPE_CHECKING:` imports never run: annotations only
             elif isinstance(node, (ast.If, ast.Try)):
                 visit(node.body)
                 visit(getattr(node, "orelse", []))
