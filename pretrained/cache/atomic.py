@@ -188,15 +188,18 @@ def swap_in(tmp: PathLike, target: PathLike) -> Optional[Path]:
 
 def recover(target: PathLike) -> str:
     """Repair an interrupted :func:`swap_in` of ``target``: when ``target`` is missing and a dead
-    writer left its former version aside, rename that back. Returns ``"ok"`` (nothing to do, or
-    restored) or ``"busy"`` (a live writer is between its two renames: look again shortly)."""
+    writer left its former version aside, rename that back.
+
+    Returns ``"present"`` (``target`` is there), ``"restored"`` (it was put back), ``"busy"`` (a
+    live writer is between its two renames: look again shortly) or ``"absent"`` (no ``target`` and
+    no former version of it)."""
     target = Path(target)
     if os.path.lexists(target):
-        return "ok"
+        return "present"
     try:
         children = list(target.parent.iterdir())
     except OSError:
-        return "ok"
+        return "absent"
     asides = []  # (mtime, pid, path) of the former versions put aside, newest first
     for p in children:
         owner = temp_owner(p)
@@ -212,8 +215,9 @@ def recover(target: PathLike) -> str:
             continue
         fsync_dir(target.parent)
         logger.warning("restored %s from %s, left aside by a writer that was stopped", target, p.name)
-        return "ok"
-    return "ok"
+        return "restored"
+    # a writer may have finished its swap while we looked (its aside copy gone, the new one in)
+    return "present" if os.path.lexists(target) else "absent"
 
 
 def replace(tmp: PathLike, target: PathLike, *, sync: bool = True) -> Path:

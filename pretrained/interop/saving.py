@@ -30,6 +30,7 @@ import json
 import logging
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,12 +142,28 @@ def find_saved(name: str, data_dir: Optional[PathLike] = None, cache_dir: Option
         return None
     target = sets_dir(data_dir) / name
     deadline = time.monotonic() + _SWAP_WAIT
-    while not store.is_entry(target):
-        if atomic.recover(target) != "busy" or time.monotonic() > deadline:
+    absent = 0
+    while True:
+        if store.is_entry(target):
+            return target
+        state = atomic.recover(target)
+        if state == "absent":
+            # Seen missing with no former version aside. A writer's two renames can fall between
+            # our looks, so only two such looks in a row settle it.
+            absent += 1
+            if absent >= 2:
+                break
+        elif state == "present":
+            absent = 0
+            if store.is_entry(target):
+                return target
+            if os.path.lexists(target):
+                break  # a folder of that name that is no saved set
+        else:
+            absent = 0
+        if time.monotonic() > deadline:
             break
-        time.sleep(0.01)
-    if store.is_entry(target):
-        return target
+        time.sleep(0.001 if state != "busy" else 0.01)
     legacy = _legacy_path(name, cache_dir)
     if legacy is not None:
         logger.info(
@@ -182,9 +199,8 @@ def check_recordable(values: Any, what: str = "option") -> None:
 def _check_writable(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        probe = atomic.temp_name(folder / "probe", suffix=".probe")
-        probe.touch()
-        probe.unlink()
+        with tempfile.TemporaryFile(dir=folder):  # nameless where the system allows: a kill leaves nothing
+            pass
     except OSError as exc:
         raise DataFolderError(
             f"cannot write to the folder of saved sets {folder} ({exc.strerror or exc}); set PRETRAINED_DATA "
