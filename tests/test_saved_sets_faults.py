@@ -108,3 +108,48 @@ def test_loads_during_repeated_overwrites_never_fail(exchange):
         proc.wait()
     assert failures == [] and loads > 20
     assert len(versions) > 3, f"the writer hardly overwrote during the loads: {sorted(versions)}"
+
+
+def _rename_aside_states(monkeypatch, target: Path, states: list) -> list:
+    """Replay what a reader sees of a writer swapping ``target`` by two renames: each look at the
+    name (``atomic.recover``) gets the next state, and the folder is moved out or back to match."""
+    aside = target.with_name(".target.old-1-00000000")
+    seen = []
+
+    def look(path):
+        state = states.pop(0) if states else "present"
+        seen.append(state)
+        if state == "present, then out again":  # in when looked at, out again before the next look
+            state = "present"
+        elif state == "present" and aside.exists():
+            os.rename(aside, target)
+        elif state != "present" and target.exists():
+            os.rename(target, aside)
+        return state
+
+    monkeypatch.setattr(saving.atomic, "recover", look)
+    return seen
+
+
+@pytest.mark.parametrize(
+    "states",
+    [
+        ["busy", "busy", "present"],  # the writer between its two renames, then done
+        ["absent", "present"],  # the aside copy was gone and the new one not yet in: look again
+        ["present, then out again", "absent", "busy", "present"],  # a next overwrite began at once
+    ],
+    ids=["busy", "absent-once", "in-and-out-again"],
+)
+def test_a_load_between_the_two_renames_of_a_swap_waits_for_the_name(monkeypatch, states):
+    pretrained.save(_version(1), "target")
+    target = saving.sets_dir() / "target"
+    os.rename(target, target.with_name(".target.old-1-00000000"))  # the writer's first rename
+    seen = _rename_aside_states(monkeypatch, target, list(states))
+    assert saving.find_saved("target") == target
+    assert seen == states
+
+
+def test_a_name_missing_on_two_looks_in_a_row_is_not_there(monkeypatch):
+    seen = _rename_aside_states(monkeypatch, saving.sets_dir() / "target", ["absent", "absent", "present"])
+    assert saving.find_saved("target") is None
+    assert seen == ["absent", "absent"]
