@@ -70,12 +70,17 @@ def _one_version(v: pretrained.Vectors) -> int:
 @pytest.mark.parametrize("exchange", [True, False], ids=["rename-exchange", "rename-aside"])
 def test_a_writer_killed_at_random_moments_leaves_old_or_new(exchange):
     rng = random.Random(17)
-    pretrained.save(_version(1), "target")
+    pretrained.save(_version(0), "target")
+    started = time.monotonic()
+    pretrained.save(_version(1), "target", overwrite=True)
+    span = max(
+        0.25, 3 * (time.monotonic() - started)
+    )  # kills spread over about three saves, however loaded the machine
     last, seen = 1, set()
     trials = 12  # per swap path: two dozen kills in all
     for _ in range(trials):
         proc = _writer(last, exchange)
-        time.sleep(rng.uniform(0.0, 0.25))
+        time.sleep(rng.uniform(0.0, span))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         v = pretrained.load("target")  # repairs an interrupted swap first
