@@ -273,5 +273,8 @@ class IndexMismatchError(CacheError):
         super().__init__(message)
 
 
-class UsageError(Exception):
-    """A combination of arguments the parser cannot express (exit status 2, like argparse's)."""
+class UsageError(ArgumentError):
+    """A combination of command-line arguments the parser cannot express: the command line prints
+    it as argparse prints its own (the usage line, then the message; exit status 2). Code calling
+    the CLI's functions catches it as every other error of ours (``PretrainedError``) or as the
+    ``ValueError`` it is."""

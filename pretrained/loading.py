@@ -65,17 +65,7 @@ def entry_path(
     """The folder that :func:`load` uses for these arguments (it may not exist yet): a cache
     entry, or a saved set's folder (:mod:`pretrained.interop.saving`) for a name saved with
     :func:`pretrained.save` that is neither a catalogue name nor a file."""
-    options = ReadOptions(
-        format=format,
-        member=member,
-        limit=limit,
-        vocabulary=vocabulary,
-        unicode_errors=unicode_errors,
-        nonfinite=nonfinite,
-        numeric_token_parts=numeric_token_parts,
-        max_token_bytes=max_token_bytes,
-        encoding=encoding,
-    )
+    options = ReadOptions.from_kwargs(locals())
     return _entry_path(name_or_path, options, cache_dir, data_dir)
 
 
@@ -196,17 +186,7 @@ def convert(
     (looked up in ``data_dir``, see :func:`pretrained.config.data_dir`) is returned as it is:
     nothing converts, replaces or drops a saved set. ``encoding`` decodes the words of a fastText
     ``.bin`` that are not UTF-8."""
-    options = ReadOptions(
-        format=format,
-        member=member,
-        limit=limit,
-        vocabulary=vocabulary,
-        unicode_errors=unicode_errors,
-        nonfinite=nonfinite,
-        numeric_token_parts=numeric_token_parts,
-        max_token_bytes=max_token_bytes,
-        encoding=encoding,
-    )
+    options = ReadOptions.from_kwargs(locals())
     return _convert(name_or_path, options.require_words(), cache_dir, offline, force, data_dir)
 
 
@@ -441,17 +421,7 @@ def load(
     >>> v.analogy("man", "king", "woman")                    # doctest: +SKIP
     [('queen', 0.8523604273796082)]
     """
-    options = ReadOptions(
-        format=format,
-        member=member,
-        limit=limit,
-        vocabulary=vocabulary,
-        unicode_errors=unicode_errors,
-        nonfinite=nonfinite,
-        numeric_token_parts=numeric_token_parts,
-        max_token_bytes=max_token_bytes,
-        encoding=encoding,
-    ).require_words()
+    options = ReadOptions.from_kwargs(locals()).require_words()
     dest = _convert(name_or_path, options, cache_dir, offline, force, data_dir)
     try:
         return open_entry(dest, datatype=datatype, fvocab=fvocab, unicode_errors=unicode_errors)

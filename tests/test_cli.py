@@ -59,3 +59,14 @@ def test_python_dash_m(vec_file, tmp_path):
         check=True,
     )
     assert json.loads(out.stdout)["answers"][0][0] == "queen"
+
+
+def test_build_index_names_the_parameters_in_effect(vec_file, tmp_path, capsys):
+    """The line before a build names the backend and every build parameter it uses (the defaults
+    too), never an empty list ("annoy,  (...")."""
+    pytest.importorskip("annoy")
+    cache = tmp_path / "cache"
+    assert main(["build-index", str(vec_file), "--cache-dir", str(cache), "--trees", "3"]) == 0
+    err = capsys.readouterr().err
+    assert ": annoy, n_trees 3, seed 42 (the tree phase shows no bar)" in err
+    assert ",  " not in err and ", (" not in err

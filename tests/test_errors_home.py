@@ -47,3 +47,16 @@ def test_moved_exceptions_keep_their_old_import_paths_and_bases():
 def test_errors_all_lists_every_exception():
     defined = {n for n, o in vars(pretrained.errors).items() if inspect.isclass(o) and issubclass(o, BaseException)}
     assert defined - {"Optional", "Sequence"} <= set(pretrained.errors.__all__)
+
+
+def test_the_cli_usage_error_is_one_of_ours_and_keeps_its_exit_status(capsys):
+    """``UsageError`` sits in the one family (an argument that cannot be used), and the command
+    line still answers it as argparse answers a usage error: the usage line, the message, status 2."""
+    from pretrained.cli import main
+    from pretrained.errors import ArgumentError, PretrainedError, UsageError
+
+    assert issubclass(UsageError, ArgumentError) and issubclass(UsageError, PretrainedError)
+    assert issubclass(UsageError, ValueError)
+    assert main(["cache", "list", "NAME"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: pretrained cache") and err.rstrip().endswith("error: cache list takes no NAME")

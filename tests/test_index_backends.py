@@ -176,3 +176,20 @@ def test_built_in_backends_declare_their_effort_and_flags(backend, effort):
     assert cls.effort_name == effort and backend in backend_names() and "milvus" in backend_names()
     assert all(p.flag and p.flag.startswith("--") for p in cls.parameters)
     assert cls.check_params({}) == {p.name: p.default for p in cls.parameters}
+
+
+@pytest.mark.parametrize("backend", ["annoy", "hnsw", "milvus"])
+def test_built_in_backends_answer_create_and_open_with_the_protocols_signatures(backend):
+    """The built-in backends share the protocol's ``create``/``open`` (around their own
+    ``_create``/``_open``) and its parameter checks, so build and load call each the same way."""
+    import inspect
+
+    from pretrained.index.backend import Backend, backend_class
+
+    cls = backend_class(backend)
+    assert Backend in cls.__mro__
+    for call in ("create", "open"):
+        theirs = inspect.signature(getattr(cls, call)).parameters
+        assert list(theirs) == list(inspect.signature(getattr(Backend, call)).parameters)
+    with pytest.raises(TypeError, match=rf"unknown {backend} parameter\(s\) bogus; known: "):
+        cls.check_params({"bogus": 1})

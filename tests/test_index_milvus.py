@@ -200,6 +200,21 @@ def test_unreachable_server_fails_fast_with_one_clear_line(vecs, tmp_path, capsy
     assert not [p for p in tmp_path.glob("*.milvus*") if p.suffix != ".lock"]  # nothing half-written
 
 
+def test_an_unreachable_server_leaves_no_lock_in_the_cache(tmp_path, monkeypatch):
+    """A failed connection under the build lock leaves nothing beside the index it meant to write
+    (an empty ``.lock`` file used to stay in the cache's index folder)."""
+    from pretrained.index.build import lock_file
+    from pretrained.index.sidecar import index_path
+
+    monkeypatch.setenv("PRETRAINED_CACHE", str(tmp_path / "cache"))
+    vecs = _vectors(rows=300)
+    with pytest.raises(IndexServiceError, match=r"cannot reach Milvus"):
+        build_index(vecs, None, backend="milvus", uri="http://127.0.0.1:1", progress=False)
+    target = index_path(vecs, backend="milvus")
+    assert target.parent.is_dir() and not lock_file(target).exists()
+    assert [p for p in (tmp_path / "cache").rglob("*") if p.is_file()] == []
+
+
 def test_cli_errors_are_one_line_exit_1(tmp_path, capsys):
     from pretrained.cli import main
 
@@ -265,6 +280,19 @@ def test_token_is_never_logged_printed_or_stored(tmp_path, capsys, caplog, monke
     assert any(p.name == "meta.json" for p in written) and any(p.suffix == ".milvus" for p in written)
     for p in written:
         assert token.encode() not in p.read_bytes(), p
+
+
+def test_cli_push_names_its_parameters_not_an_empty_list(tmp_path, capsys):
+    from pretrained.cli import main
+
+    src = tmp_path / "v.txt"
+    _vectors(rows=300).save(src, "glove")
+    assert main(["build-index", str(src), "--backend", "milvus", "--index-type", "FLAT"]) == 0
+    err = capsys.readouterr().err
+    assert ": milvus, index_type FLAT (rows are upserted by id: a rerun after a kill resumes)" in err
+    assert main(["build-index", str(src), "--backend", "milvus"]) == 0
+    err = capsys.readouterr().err
+    assert ": milvus, index_type HNSW, M 16, ef_construction 200 (rows are upserted" in err and ",  (" not in err
 
 
 def test_cli_push_says_rows_and_recall(tmp_path, capsys):

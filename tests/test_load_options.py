@@ -66,3 +66,54 @@ def test_export_round_trip_is_exact_and_precision_is_compact(tmp_path):
     assert (tmp_path / "short.txt").stat().st_size < (tmp_path / "exact.txt").stat().st_size
     assert not np.array_equal(short.vectors, v.vectors)
     np.testing.assert_allclose(short.vectors, v.vectors, rtol=5e-3)
+
+
+_NON_DEFAULT = {
+    "format": "glove",
+    "member": "m.txt",
+    "limit": 7,
+    "vocabulary": ["b", "a"],
+    "unicode_errors": "strict",
+    "nonfinite": "zero",
+    "numeric_token_parts": True,
+    "max_token_bytes": 50,
+    "encoding": "latin-1",
+}
+
+
+class _Caught(Exception):
+    pass
+
+
+@pytest.mark.parametrize("function", ["load", "convert", "entry_path", "iter_vectors"])
+def test_every_keyword_reaches_the_one_read_options(function, monkeypatch, tmp_path):
+    """The public functions build their ReadOptions from their own keywords (``from_kwargs``):
+    a keyword renamed or added without its field would silently fall back to the default."""
+    import inspect
+    from dataclasses import fields
+
+    from pretrained import formats, loading
+    from pretrained.formats import ReadOptions
+
+    seen = []
+
+    def catch(name_or_path, options, *rest, **kw):
+        seen.append(options)
+        raise _Caught
+
+    monkeypatch.setattr(loading, "_convert", catch)
+    monkeypatch.setattr(loading, "_entry_path", catch)
+    monkeypatch.setattr(formats, "open_vectors", catch)
+    target = getattr(formats, function) if function == "iter_vectors" else getattr(loading, function)
+    names = {f.name for f in fields(ReadOptions) if f.init} - ({"encoding"} if function == "iter_vectors" else set())
+    assert names <= set(inspect.signature(target).parameters)
+    given = {k: v for k, v in _NON_DEFAULT.items() if k in names}
+    if function == "iter_vectors":
+        given["format"] = "word2vec"  # a streamed format, handed to open_vectors
+    with pytest.raises(_Caught):
+        if function == "iter_vectors":
+            with target(tmp_path / "v.txt", **given):
+                pass
+        else:
+            target(tmp_path / "v.txt", **given)
+    assert seen == [ReadOptions(**given)]

@@ -102,6 +102,16 @@ def run_matrix(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------- plot and projector
 
 
+def _method_arg(p: argparse.ArgumentParser) -> None:
+    """``--method``: the projection of the map and of the explorer page."""
+    p.add_argument(
+        "--method",
+        choices=["pca", "tsne", "umap"],
+        default="pca",
+        help="projection (default pca; tsne/umap need an extra)",
+    )
+
+
 def plot_args(p: argparse.ArgumentParser) -> None:
     vector_args(p)
     p.add_argument("words", nargs="+", help="words to place on the map")
@@ -113,12 +123,7 @@ def plot_args(p: argparse.ArgumentParser) -> None:
         default=0,
         help="also show each word's K nearest words",
     )
-    p.add_argument(
-        "--method",
-        choices=["pca", "tsne", "umap"],
-        default="pca",
-        help="projection (default pca; tsne/umap need an extra)",
-    )
+    _method_arg(p)
     p.add_argument("--out", required=True, type=output_file(PICTURES), help="picture to write (.png, .svg or .pdf)")
     p.add_argument("--dpi", type=positive_int, default=120, help="resolution of a PNG (default 120)")
 
@@ -168,12 +173,7 @@ def explore_args(p: argparse.ArgumentParser) -> None:
         default=10,
         help="neighbours listed per word (default 10)",
     )
-    p.add_argument(
-        "--method",
-        choices=["pca", "tsne", "umap"],
-        default="pca",
-        help="projection (default pca; tsne/umap need an extra)",
-    )
+    _method_arg(p)
     p.add_argument(
         "--groups", type=groups_arg, help="colours: a word<TAB>group file, or kmeans / kmeans:K for K clusters"
     )

@@ -66,9 +66,7 @@ def run_build(args: argparse.Namespace) -> int:
         raise UsageError(f"--on-disk is annoy's; a {args.backend} index is built in memory")
     v = load(args)
     if not args.quiet and not args.json:
-        shown = ", ".join(f"{k} {val}" for k, val in params.items() if _stored(cls, k))
-        phase = f" ({cls.build_phase})" if getattr(cls, "build_phase", "") else ""
-        print(f"indexing {v!r}: {args.backend}, {shown}{phase}", file=sys.stderr, flush=True)
+        print(f"indexing {v!r}: {_shown_params(cls, params)}", file=sys.stderr, flush=True)
     started = time.perf_counter()
     index = build_index(
         v,
@@ -116,6 +114,15 @@ def _verify(index, rows: int, sample: int = 100) -> Tuple[str, dict]:
     report = index.recall(sample=min(sample, rows - 1), k=min(10, rows - 1))
     line = f"verified: {held:,} rows in the collection (= the vectors); recall@{report.k} {report.recall:.3f} on {report.sample} sampled words against exact search"
     return line, {"rows": held, "recall": report.recall, "k": report.k, "sample": report.sample}
+
+
+def _shown_params(cls, params: dict) -> str:
+    """``backend, name value, ...`` for the build parameters in effect (the given ones with the
+    backend's defaults; a connection option such as an address or a token is not shown), then the
+    backend's build phase in brackets."""
+    stored = cls.check_params({k: val for k, val in params.items() if _stored(cls, k)})
+    phase = f" ({cls.build_phase})" if getattr(cls, "build_phase", "") else ""
+    return ", ".join([cls.name, *(f"{k} {val}" for k, val in stored.items())]) + phase
 
 
 def _stored(cls, name: str) -> bool:

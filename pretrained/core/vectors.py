@@ -179,7 +179,23 @@ class Vectors(KeyedVectorsMethods):
         dtype: Any = None,
         nonfinite: Optional[str] = None,
     ):
-        checked = self.__dict__.pop("_trusted", False)  # set by Vectors.trusted only
+        self._adopt(words, vectors, norms, name, meta, path, dtype, nonfinite, checked=False)
+
+    def _adopt(
+        self,
+        words: Sequence[str],
+        vectors: np.ndarray,
+        norms: Optional[np.ndarray],
+        name: Optional[str],
+        meta: Optional[Dict[str, Any]],
+        path: Optional[os.PathLike[str] | str],
+        dtype: Any,
+        nonfinite: Optional[str],
+        *,
+        checked: bool,
+    ) -> None:
+        """Fill in a new object: ``checked`` (from :meth:`trusted`) skips the scans of the values
+        and the words that the arrays' maker already did."""
         if isinstance(words, (str, bytes)) or not isinstance(words, Iterable):
             raise ArgumentTypeError(f"words must be a list of str, got {type(words).__name__}")
         if isinstance(words, AbstractSet) and not isinstance(words, KeysView):
@@ -239,8 +255,7 @@ class Vectors(KeyedVectorsMethods):
         values are not scanned again (a memory-mapped entry stays unread) and the words are not
         checked for duplicates; anything else goes through ``Vectors(...)``."""
         obj = cls.__new__(cls)
-        obj.__dict__["_trusted"] = True  # read (and dropped) by __init__
-        cls.__init__(obj, words, vectors, norms=norms, name=name, meta=meta, path=path, dtype=dtype)
+        obj._adopt(words, vectors, norms, name, meta, path, dtype, None, checked=True)
         return obj
 
     # ------------------------------------------------------------------ lookups

@@ -285,16 +285,7 @@ def iter_vectors(
     Duplicate tokens keep their first vector; invalid UTF-8 is counted in ``stats`` and logged.
     """
     fmt = normalize_format(format)
-    options = ReadOptions(
-        format=fmt,
-        member=member,
-        limit=limit,
-        vocabulary=vocabulary,
-        unicode_errors=unicode_errors,
-        nonfinite=nonfinite,
-        numeric_token_parts=numeric_token_parts,
-        max_token_bytes=max_token_bytes,
-    )
+    options = ReadOptions.from_kwargs(locals(), format=fmt)
     if fmt is not None and fmt not in _STREAMED:
         spec = registry.get(fmt)
         if spec.open is None:

@@ -16,7 +16,7 @@ import numbers
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, Iterable, Optional
+from typing import Any, Dict, FrozenSet, Iterable, Mapping, Optional
 
 __all__ = ["ReadOptions", "check_arguments", "MAX_TOKEN_BYTES", "NONFINITE", "UNICODE_ERRORS"]
 
@@ -112,6 +112,22 @@ class ReadOptions:
         if vocab is not None:
             object.__setattr__(self, "vocabulary", tuple(sorted(vocab)))
             object.__setattr__(self, "_words", frozenset(vocab))
+
+    @classmethod
+    def from_kwargs(cls, kwargs: Mapping[str, Any], **changes: Any) -> ReadOptions:
+        """The options among ``kwargs`` (a public function's ``locals()``, whose keywords carry the
+        same names as the fields; other names are ignored), with ``changes`` on top: the one way
+        :func:`pretrained.load`, :func:`pretrained.convert`, :func:`pretrained.entry_path` and
+        :func:`pretrained.formats.iter_vectors` turn their keywords into options, checked as
+        ``ReadOptions(...)`` checks them.
+
+        Examples
+        --------
+        >>> ReadOptions.from_kwargs({"limit": 5, "cache_dir": None}, nonfinite="zero").subset_key()
+        '-limit5-nonfinite-zero'
+        """
+        given = {**kwargs, **changes}
+        return cls(**{f.name: given[f.name] for f in dataclasses.fields(cls) if f.init and f.name in given})
 
     def replace(self, **changes: Any) -> ReadOptions:
         """A copy with ``changes`` (checked again)."""

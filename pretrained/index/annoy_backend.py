@@ -14,7 +14,7 @@ import numpy as np
 
 from pretrained import optional
 from pretrained.core import scoring
-from pretrained.index.backend import Param, check_declared, register
+from pretrained.index.backend import Backend, Param, register, seed_param
 
 __all__ = ["AnnoyBackend", "DEFAULT_TREES", "DEFAULT_SEED", "DEFAULT_SEARCH_K"]
 
@@ -31,7 +31,7 @@ def _annoy():
 
 
 @register
-class AnnoyBackend:
+class AnnoyBackend(Backend):
     """Annoy behind the :class:`~pretrained.index.backend.Backend` calls."""
 
     name = "annoy"
@@ -45,9 +45,7 @@ class AnnoyBackend:
             "--trees",
             f"annoy: trees in the index (default {DEFAULT_TREES})",
         ),
-        Param(
-            "seed", lambda v, n: scoring.check_seed(v), DEFAULT_SEED, "--seed", f"build seed (default {DEFAULT_SEED})"
-        ),
+        seed_param(DEFAULT_SEED),
     )
     effort_name = "search_k"
     default_effort = DEFAULT_SEARCH_K
@@ -62,10 +60,6 @@ class AnnoyBackend:
         self.params = dict(params)
 
     @classmethod
-    def check_params(cls, params: Mapping[str, Any]) -> Dict[str, Any]:
-        return check_declared(cls, params)
-
-    @classmethod
     def file_stem(cls, params: Mapping[str, Any]) -> str:
         return f"annoy-{cls.metric}-t{params['n_trees']}-s{params['seed']}"
 
@@ -78,15 +72,8 @@ class AnnoyBackend:
         return int(params.get("n_trees") or 1) * count
 
     @classmethod
-    def create(
-        cls,
-        dim: int,
-        params: Mapping[str, Any],
-        build_path: Optional[Path] = None,
-        *,
-        count: int = 0,
-        n_jobs: int = 1,
-        options: Optional[Mapping[str, Any]] = None,
+    def _create(
+        cls, dim: int, params: Mapping[str, Any], build_path: Optional[Path], count: int, n_jobs: int, options: dict
     ) -> AnnoyBackend:
         ann = _annoy()(dim, cls.metric)
         ann.set_seed(int(params["seed"]))
@@ -106,15 +93,7 @@ class AnnoyBackend:
         self.ann.save(os.fspath(path))
 
     @classmethod
-    def open(
-        cls,
-        path: Path,
-        dim: int,
-        params: Mapping[str, Any],
-        prefault: bool = False,
-        *,
-        options: Optional[Mapping[str, Any]] = None,
-    ) -> AnnoyBackend:
+    def _open(cls, path: Path, dim: int, params: Mapping[str, Any], prefault: bool, options: dict) -> AnnoyBackend:
         ann = _annoy()(dim, cls.metric)
         ann.load(os.fspath(path), prefault=prefault)
         return cls(ann, params)

@@ -21,9 +21,13 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Seque
 
 import numpy as np
 
+from pretrained.core import scoring
+
 __all__ = [
     "Backend",
     "Param",
+    "seed_param",
+    "declared_params",
     "register",
     "backend_class",
     "backend_names",
@@ -82,7 +86,12 @@ class Param:
 class Backend(Protocol):
     """The calls every backend answers. ``params`` are the stored build parameters (Annoy:
     ``n_trees``, ``seed``); ``options`` the connection options that are not stored (Milvus:
-    ``uri``, ``token``); ``effort`` is the per-query search effort (:attr:`effort_name`)."""
+    ``uri``, ``token``); ``effort`` is the per-query search effort (:attr:`effort_name`).
+
+    A backend may also inherit from this class (the built-in ones do) for what they share:
+    :meth:`check_params` by the declared parameters, and :meth:`create` and :meth:`open` with
+    these signatures around the backend's own ``_create`` and ``_open`` (the same values, given
+    positionally, ``options`` always a dict)."""
 
     name: str
     metric: str
@@ -113,6 +122,7 @@ class Backend(Protocol):
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> Dict[str, Any]:
         """The stored parameters, checked and completed with defaults (ValueError/TypeError)."""
+        return check_declared(cls, params)
 
     @classmethod
     def file_stem(cls, params: Mapping[str, Any]) -> str:
@@ -132,6 +142,13 @@ class Backend(Protocol):
         """An empty index to add ``count`` items to (``build_path``: build in that file, for sets
         larger than memory, when the backend can; ``n_jobs``: threads for a backend that builds
         while items are added)."""
+        return cls._create(dim, params, build_path, count, n_jobs, dict(options or {}))
+
+    @classmethod
+    def _create(
+        cls, dim: int, params: Mapping[str, Any], build_path: Optional[Path], count: int, n_jobs: int, options: dict
+    ) -> Backend:
+        raise NotImplementedError(f"the {cls.name} backend defines create itself")
 
     def add_rows(self, start: int, unit: np.ndarray) -> None:
         """Add unit rows as items ``start, start + 1, ...``."""
@@ -153,6 +170,11 @@ class Backend(Protocol):
         options: Optional[Mapping[str, Any]] = None,
     ) -> Backend:
         """Open a saved index (memory-mapped where the backend can); OSError when unreadable."""
+        return cls._open(Path(path), dim, params, prefault, dict(options or {}))
+
+    @classmethod
+    def _open(cls, path: Path, dim: int, params: Mapping[str, Any], prefault: bool, options: dict) -> Backend:
+        raise NotImplementedError(f"the {cls.name} backend defines open itself")
 
     def describe(self) -> Dict[str, int]:
         """What the opened file holds (``items`` and backend-specific counts), to check against
@@ -169,6 +191,11 @@ class Backend(Protocol):
 
     def unload(self) -> None:
         """Release the file."""
+
+
+def seed_param(default: int) -> Param:
+    """The build seed, as every backend with a seeded build declares it (``--seed``)."""
+    return Param("seed", lambda v, n: scoring.check_seed(v), default, "--seed", f"build seed (default {default})")
 
 
 BACKENDS: Dict[str, Type[Any]] = {}
@@ -208,15 +235,22 @@ def backend_class(name: str) -> Type[Any]:
         raise ValueError(f"unknown index backend {name!r}; known: {', '.join(sorted(BACKENDS))}") from None
 
 
+def declared_params(cls: Type[Any], given: Mapping[str, Any], *, stored: bool = True) -> Dict[str, Param]:
+    """The parameters ``cls`` declares by name (only the stored ones unless ``stored=False``),
+    after refusing any name in ``given`` that is not one of them (TypeError naming the known ones)."""
+    declared = {p.name: p for p in cls.parameters if p.stored or not stored}
+    unknown = set(given) - set(declared)
+    if unknown:
+        raise TypeError(f"unknown {cls.name} parameter(s) {', '.join(sorted(unknown))}; known: {', '.join(declared)}")
+    return declared
+
+
 def check_declared(cls: Type[Any], params: Mapping[str, Any]) -> Dict[str, Any]:
     """``params`` checked against the parameters ``cls`` declares: unknown names refused
     (TypeError naming the known ones), each value checked, defaults filled in (a parameter whose
     default is None is left out unless given). Only the stored parameters: connection options are
     :func:`split_params`'s."""
-    declared = {p.name: p for p in cls.parameters if p.stored}
-    unknown = set(params) - set(declared)
-    if unknown:
-        raise TypeError(f"unknown {cls.name} parameter(s) {', '.join(sorted(unknown))}; known: {', '.join(declared)}")
+    declared = declared_params(cls, params)
     out: Dict[str, Any] = {}
     for name, p in declared.items():
         value = params.get(name, p.default)
@@ -228,10 +262,7 @@ def check_declared(cls: Type[Any], params: Mapping[str, Any]) -> Dict[str, Any]:
 def split_params(cls: Type[Any], given: Mapping[str, Any]) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     """``given`` keywords split into the stored build parameters (checked, defaults filled in by
     ``cls.check_params``) and the connection options (checked, never stored)."""
-    declared = {p.name: p for p in cls.parameters}
-    unknown = set(given) - set(declared)
-    if unknown:
-        raise TypeError(f"unknown {cls.name} parameter(s) {', '.join(sorted(unknown))}; known: {', '.join(declared)}")
+    declared = declared_params(cls, given, stored=False)
     stored = {k: v for k, v in given.items() if declared[k].stored}
     options = {k: declared[k].check(v, k) for k, v in given.items() if not declared[k].stored and v is not None}
     return cls.check_params(stored), options

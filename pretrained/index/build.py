@@ -160,8 +160,9 @@ def build_index(
                     return found
             return _build(vectors, target, cls, params, n_jobs, on_disk, search_k, progress, options)
     finally:
-        if lock.parent != target.parent:
-            # a lock of the cache's locks/ folder is dropped once released: the build is atomic
+        if lock.parent != target.parent or not target.exists():
+            # a lock of the cache's locks/ folder is dropped once released, and so is one beside a
+            # target that a failed build (an unreachable server) left absent: the build is atomic
             # anyway, so a process that raced for the removed file at worst builds once more
             try:
                 lock.unlink()

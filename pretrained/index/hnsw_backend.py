@@ -22,7 +22,7 @@ import numpy as np
 
 from pretrained import optional, threads
 from pretrained.core import scoring
-from pretrained.index.backend import Param, check_declared, register
+from pretrained.index.backend import Backend, Param, register, seed_param
 
 __all__ = ["HnswBackend", "DEFAULT_M", "DEFAULT_EF_CONSTRUCTION", "DEFAULT_EF", "DEFAULT_SEED"]
 
@@ -40,7 +40,7 @@ def _hnswlib():
 
 
 @register
-class HnswBackend:
+class HnswBackend(Backend):
     """hnswlib behind the :class:`~pretrained.index.backend.Backend` calls."""
 
     name = "hnsw"
@@ -61,9 +61,7 @@ class HnswBackend:
             "--ef-construction",
             f"hnsw: candidate list while building (default {DEFAULT_EF_CONSTRUCTION})",
         ),
-        Param(
-            "seed", lambda v, n: scoring.check_seed(v), DEFAULT_SEED, "--seed", f"build seed (default {DEFAULT_SEED})"
-        ),
+        seed_param(DEFAULT_SEED),
     )
     effort_name = "ef"
     default_effort = DEFAULT_EF
@@ -77,10 +75,6 @@ class HnswBackend:
         self.n_jobs = n_jobs
         self._ef = -1
         self._lock = threading.Lock()
-
-    @classmethod
-    def check_params(cls, params: Mapping[str, Any]) -> Dict[str, Any]:
-        return check_declared(cls, params)
 
     @classmethod
     def file_stem(cls, params: Mapping[str, Any]) -> str:
@@ -134,15 +128,7 @@ class HnswBackend:
         self.index.save_index(os.fspath(path))
 
     @classmethod
-    def open(
-        cls,
-        path: Path,
-        dim: int,
-        params: Mapping[str, Any],
-        prefault: bool = False,
-        *,
-        options: Optional[Mapping[str, Any]] = None,
-    ) -> HnswBackend:
+    def _open(cls, path: Path, dim: int, params: Mapping[str, Any], prefault: bool, options: dict) -> HnswBackend:
         index = _hnswlib().Index(space="ip", dim=int(dim))
         try:
             index.load_index(os.fspath(path))

@@ -37,7 +37,7 @@ import numpy as np
 from pretrained.cache import atomic
 from pretrained.core import scoring
 from pretrained.errors import IndexServiceError, MissingDependencyError
-from pretrained.index.backend import Param, register
+from pretrained.index.backend import Backend, Param, declared_params, register
 from pretrained.index.sidecar import IndexMismatchError
 
 __all__ = ["MilvusBackend", "collection_name", "resolve_uri", "DEFAULT_INDEX_TYPE", "LITE_INDEX_TYPES"]
@@ -185,7 +185,7 @@ def _service_error(exc: Exception, uri: str, token: Optional[str]) -> IndexServi
 
 
 @register
-class MilvusBackend:
+class MilvusBackend(Backend):
     """A Milvus collection behind the :class:`~pretrained.index.backend.Backend` calls."""
 
     name = "milvus"
@@ -273,10 +273,7 @@ class MilvusBackend:
 
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> Dict[str, Any]:
-        declared = {p.name: p for p in cls.parameters if p.stored}
-        unknown = set(params) - set(declared)
-        if unknown:
-            raise TypeError(f"unknown milvus parameter(s) {', '.join(sorted(unknown))}; known: {', '.join(declared)}")
+        declared = declared_params(cls, params)
         kind = _index_type(params.get("index_type", DEFAULT_INDEX_TYPE), "index_type")
         given = {k: declared[k].check(v, k) for k, v in params.items() if k != "index_type" and v is not None}
         allowed = {"M", "ef_construction"} if _hnsw(kind) else {"nlist"} if _ivf(kind) else set()
@@ -338,19 +335,11 @@ class MilvusBackend:
     # ------------------------------------------------------------- create and push
 
     @classmethod
-    def create(
-        cls,
-        dim: int,
-        params: Mapping[str, Any],
-        build_path: Optional[Path] = None,
-        *,
-        count: int = 0,
-        n_jobs: int = 1,
-        options: Optional[Mapping[str, Any]] = None,
+    def _create(
+        cls, dim: int, params: Mapping[str, Any], build_path: Optional[Path], count: int, n_jobs: int, options: dict
     ) -> MilvusBackend:
         if build_path is not None:
             raise ValueError("on_disk is Annoy's; a Milvus collection lives in its server (or Milvus Lite's database)")
-        options = dict(options or {})
         uri, lite = resolve_uri(options, options.get("index_file"))
         if lite and params["index_type"] not in LITE_INDEX_TYPES:
             raise ValueError(
@@ -468,16 +457,7 @@ class MilvusBackend:
     # ------------------------------------------------------------- open and query
 
     @classmethod
-    def open(
-        cls,
-        path: Path,
-        dim: int,
-        params: Mapping[str, Any],
-        prefault: bool = False,
-        *,
-        options: Optional[Mapping[str, Any]] = None,
-    ) -> MilvusBackend:
-        options = dict(options or {})
+    def _open(cls, path: Path, dim: int, params: Mapping[str, Any], prefault: bool, options: dict) -> MilvusBackend:
         try:
             locator = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:

@@ -13,6 +13,7 @@ import numpy as np
 from pretrained import threads
 from pretrained.core import scoring
 from pretrained.core.results import Neighbours
+from pretrained.index.recall import RecallReport, measure_recall, tune
 
 __all__ = ["NeighbourIndex"]
 
@@ -266,14 +267,12 @@ class NeighbourIndex:
         search_k: Optional[int] = None,
         seed: int = 0,
         restrict_vocab: Optional[int] = None,
-    ):
+    ) -> RecallReport:
         """Measure recall@k of the index against exact cosine search on ``sample`` random words
         (from the first ``restrict_vocab`` when given), with the single-thread queries per
         second of the index and of exact search (:meth:`Vectors.most_similar`). Returns a
         :class:`~pretrained.index.recall.RecallReport`."""
-        from pretrained.index.recall import measure_recall
-
-        return measure_recall(self, sample=sample, k=k, search_k=search_k, seed=seed, restrict_vocab=restrict_vocab)
+        return measure_recall(self, sample, k, search_k, seed, restrict_vocab)
 
     def tune(
         self,
@@ -285,24 +284,13 @@ class NeighbourIndex:
         restrict_vocab: Optional[int] = None,
         max_search_k: Optional[int] = None,
         save: bool = False,
-    ):
+    ) -> RecallReport:
         """Pick the smallest ``search_k`` reaching ``recall`` @k on a measured sample and use it
         from now on (``save=True`` also stores it in the sidecar for every later load).
 
         ``search_k`` is found by doubling, then bisection (recall grows with ``search_k``).
         Returns the :class:`~pretrained.index.recall.RecallReport` at the chosen value."""
-        from pretrained.index.recall import tune
-
-        return tune(
-            self,
-            recall,
-            k=k,
-            sample=sample,
-            seed=seed,
-            restrict_vocab=restrict_vocab,
-            max_search_k=max_search_k,
-            save=save,
-        )
+        return tune(self, recall, k, sample, seed, restrict_vocab, max_search_k, save)
 
     def unload(self) -> None:
         """Release the memory map."""

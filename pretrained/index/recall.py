@@ -116,15 +116,11 @@ def _checked(index, sample: Any, k: Any, seed: Any, restrict_vocab: Any) -> Tupl
 
 
 def measure_recall(
-    index,
-    *,
-    sample: int = 1000,
-    k: int = 10,
-    search_k: Optional[int] = None,
-    seed: int = 0,
-    restrict_vocab: Optional[int] = None,
+    index, sample: int, k: int, search_k: Optional[int], seed: int, restrict_vocab: Optional[int]
 ) -> RecallReport:
-    """Recall@k of ``index`` on ``sample`` random words, with both query rates (one thread)."""
+    """Recall@k of ``index`` on ``sample`` random words, with both query rates (one thread): the
+    work of :meth:`NeighbourIndex.recall <pretrained.index.query.NeighbourIndex.recall>`, which
+    holds the defaults."""
     ids, k = _checked(index, sample, k, seed, restrict_vocab)
     sk = index.effort(search_k)
     exact = exact_top_k(index.vectors, ids, k)
@@ -157,17 +153,18 @@ def _search(rec, k: int, index, limit: int, recall: float) -> int:
 
 def tune(
     index,
-    recall: float = 0.95,
-    *,
-    k: int = 10,
-    sample: int = 1000,
-    seed: int = 0,
-    restrict_vocab: Optional[int] = None,
-    max_search_k: Optional[int] = None,
-    save: bool = False,
+    recall: float,
+    k: int,
+    sample: int,
+    seed: int,
+    restrict_vocab: Optional[int],
+    max_search_k: Optional[int],
+    save: bool,
 ) -> RecallReport:
     """Set ``index.search_k`` to the smallest effort reaching ``recall`` @k (``save``: in the
-    sidecar too) and return the report at that value."""
+    sidecar too) and return the report at that value: the work of :meth:`NeighbourIndex.tune
+    <pretrained.index.query.NeighbourIndex.tune>`, which holds the defaults (``restrict_vocab``
+    and ``max_search_k`` may be None)."""
     recall = scoring.check_fraction(recall, "recall")
     ids, k = _checked(index, sample, k, seed, restrict_vocab)
     limit = (
