@@ -28,6 +28,7 @@ from __future__ import annotations
 import mmap
 import os
 from collections.abc import Sequence
+from tokenize import TokenError
 from typing import Iterator, List, Optional, Union
 
 import numpy as np
@@ -169,7 +170,7 @@ def open_index(index_path: Union[str, os.PathLike[str]], vocab: Buffer, count: i
             shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
             offset = f.tell()
         data = _map(index_path)
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, SyntaxError, TokenError) as exc:  # a damaged header: NumPy's parser
         raise CacheError(f"{name} is unreadable ({exc})") from exc
     if dtype not in (np.dtype("<u4"), np.dtype("<u8")) or fortran or len(shape) != 1:
         raise CacheError(f"{name} holds a {shape} {dtype} array, not a vocabulary index")
