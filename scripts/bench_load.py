@@ -183,10 +183,11 @@ def run_large(workdir: Path, scale: float, formats: list) -> int:
 def task(name: str, files: dict) -> dict:
     if name.endswith("-large"):
         return task_large(name, files)
-    if name.startswith("ours"):
+    if name.startswith("ours-convert"):
         import pyarrow.csv  # noqa: F401  (imported by the reader; counted as an import, not as data)
 
-        import pretrained
+    if name.startswith("ours"):
+        import pretrained  # a warm reload needs no pyarrow: the whole-process time counts only what it imports
     else:
         from gensim.models import KeyedVectors
     base = rss_mb()
