@@ -164,3 +164,14 @@ def test_the_index_is_recorded_in_meta_like_every_file(tmp_path):
     assert info["size"] == (entry / "vocab.idx.npy").stat().st_size
     assert pretrained.cache.hashes.file_matches(info.get("hash") or info["sha256"], entry / "vocab.idx.npy")
     assert np.load(entry / "vocab.idx.npy", allow_pickle=False).dtype == np.dtype("<u4")
+
+
+def test_vectors_of_an_entry_pickle_with_their_index(tmp_path):
+    import pickle
+
+    words = [f"w{i}" for i in range(100)]
+    src, vecs = _entry(tmp_path, words)
+    pretrained.load(src)
+    v = pickle.loads(pickle.dumps(pretrained.load(src)))
+    assert v.get_index("w42") == 42 and "w100" not in v and v.words == words
+    np.testing.assert_array_equal(v["w7"], vecs[7])

@@ -154,6 +154,17 @@ class VocabIndex:
             j += 1
         return None
 
+    def __getstate__(self) -> dict:  # a memory map does not pickle: its bytes do
+        return {
+            "vocab": bytes(self._vocab),
+            "format": self._start.format,
+            "tables": [v.tobytes() for v in (self._start, self._rows, self._offsets)],
+        }
+
+    def __setstate__(self, state: dict) -> None:
+        start, rows, offsets = (memoryview(t).cast(state["format"]) for t in state["tables"])
+        self.__init__(state["vocab"], start, rows, offsets)  # type: ignore[misc]
+
 
 def open_index(index_path: Union[str, os.PathLike[str]], vocab: Buffer, count: int) -> VocabIndex:
     """Open the index at ``index_path`` over the vocabulary bytes ``vocab`` (``count`` words),
@@ -210,6 +221,9 @@ class VocabText(Sequence):
         self._list: Optional[List[str]] = None
 
     count_lines = staticmethod(count_lines)
+
+    def __getstate__(self) -> dict:  # a memory map does not pickle: its bytes do
+        return {**self.__dict__, "_raw": bytes(self._raw), "_buf": None}
 
     @property
     def indexed(self) -> bool:
