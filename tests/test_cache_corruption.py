@@ -142,7 +142,7 @@ def test_entries_record_every_file_hash_in_the_one_spelling(tmp_path):
     src, _, _ = _source(tmp_path)
     entry = Path(pretrained.load(src).path)
     meta = json.loads((entry / "meta.json").read_text())
-    assert set(meta["files"]) == {"vectors.npy", "norms.npy", "vocab.txt"}
+    assert set(meta["files"]) == {"vectors.npy", "norms.npy", "vocab.txt", "vocab.idx.npy"}
     for name, info in meta["files"].items():
         assert info["size"] == (entry / name).stat().st_size
         assert info["sha256"] == pretrained.cache.hashes.file_sha256(entry / name)

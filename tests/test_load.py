@@ -38,7 +38,7 @@ def test_load_converts_once_then_memory_maps(tmp_path, monkeypatch):
     assert v.words == words
     np.testing.assert_array_equal(v.vectors, vecs)
     entry = pretrained.entry_path(tmp_path / "v.bin", cache_dir=tmp_path / "c")
-    assert sorted(os.listdir(entry)) == ["meta.json", "norms.npy", "vectors.npy", "vocab.txt"]
+    assert sorted(os.listdir(entry)) == ["meta.json", "norms.npy", "vectors.npy", "vocab.idx.npy", "vocab.txt"]
     meta = json.loads((entry / "meta.json").read_text())
     assert meta["count"] == 50 and meta["dim"] == 8 and meta["format"] == "word2vec"
     assert meta["source"]["size"] == (tmp_path / "v.bin").stat().st_size

@@ -3,6 +3,8 @@
 ``vectors.npy``  float32 (count, dim), memory-mapped on reload
 ``norms.npy``    float32 (count,), the L2 norm of every row (so queries need no pass over the file)
 ``vocab.txt``    UTF-8, one word a line, row order
+``vocab.idx.npy`` the word -> row hash table, memory-mapped on reload (:mod:`pretrained.cache.vocab`);
+                 entries written before it load through the older path (a byte search of vocab.txt)
 ``meta.json``    source file, its sha256 and size, format, dim, count, skipped counts, format version,
                  ``vectors_sha256`` (of the float32 row bytes: the identity indexes are tied to),
                  ``files`` (size and ``sha256:<hex>`` of every other file) and
@@ -16,8 +18,8 @@ under it reads again (see :func:`read_entry`). Nothing is pickled: arrays load w
 ``allow_pickle=False``.
 
 :func:`read_entry` checks the cheap invariants on every load (meta types, shapes, file sizes, the
-vocabulary's hash, a sample of norms recomputed from the vectors); :func:`check_entry` re-hashes
-every file (``pretrained cache verify``).
+vocabulary and its index by xxh3-128, a sample of norms recomputed from the vectors);
+:func:`check_entry` re-hashes every file (``pretrained cache verify``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from typing import Callable, Dict, Iterable, List, Literal, Optional, Sequence, 
 import numpy as np
 
 from pretrained.cache import atomic, hashes, layout
+from pretrained.cache import vocab as vocab_index
 from pretrained.cache.vocab import VocabText
 from pretrained.errors import CacheError, PretrainedError
 from pretrained.formats import Block
@@ -58,6 +61,7 @@ logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 VECTORS, NORMS, VOCAB, META = layout.VECTORS, layout.NORMS, layout.VOCAB, layout.META
+VOCAB_INDEX = layout.VOCAB_INDEX
 _HEADER = 128  # bytes reserved for the .npy header, enough for any (count, dim)
 
 
@@ -272,6 +276,7 @@ def write_entry(
     clean_leftovers(dest.parent, dest.name)
     with atomic.atomic_path(dest, directory=True) as tmp:
         count, row_sha, known = _write_files(tmp, blocks, dim, rows_hint)
+        vocab_index.write_index(tmp / VOCAB, tmp / VOCAB_INDEX)  # word -> row, memory-mapped on reload
         if extra is not None:
             extra(tmp)
         meta = dict(meta() if callable(meta) else meta)
@@ -418,25 +423,60 @@ def _read_once(path: Path, mmap: bool) -> Tuple[Sequence[str], np.ndarray, np.nd
     try:
         vectors = np.load(path / VECTORS, mmap_mode=mode, allow_pickle=False)
         norms = np.load(path / NORMS, mmap_mode=mode, allow_pickle=False)
-        with open(path / VOCAB, "rb") as f:
-            raw = f.read()
+        raw = vocab_index.read_vocab(path / VOCAB, mapped=mmap)
     except (OSError, ValueError, EOFError) as exc:
         raise CacheError(f"cache entry {path} is unreadable ({exc}); {_fix(path)}") from exc
     _check_sizes(path, meta)
-    want = meta.get("files", {}).get(VOCAB, {}).get("sha256")
-    if want is not None and not hashes.same(want, hashlib.sha256(raw).hexdigest()):
-        raise CacheError(f"cache entry {path}: vocab.txt does not match the sha256 in {META}; {_fix(path)}")
+    if VOCAB_INDEX in meta.get("files", {}):
+        words = _indexed_words(path, meta, raw)
+    else:
+        words = _plain_words(path, meta, raw)
+    _check_shapes(path, meta, vectors, norms, len(words))
+    _check_norms(path, vectors, norms)
+    return words, vectors, norms, meta
+
+
+def _recorded(meta: dict, name: str) -> Optional[str]:
+    """The hash ``meta.json`` records for the file ``name`` (any algorithm), or None."""
+    info = meta.get("files", {}).get(name, {})
+    return info.get("hash") or info.get("sha256")
+
+
+def _indexed_words(path: Path, meta: dict, raw: vocab_index.Buffer) -> VocabText:
+    """The words of an entry with ``vocab.idx.npy``: the index checks both files by xxh3-128
+    (``vocab.txt`` against the digest the index records, the index against its own), so a
+    reload neither reads the whole vocabulary into memory nor hashes it with sha256."""
+    try:
+        index = vocab_index.open_index(path / VOCAB_INDEX, raw, meta["count"])
+    except CacheError as exc:
+        raise CacheError(f"cache entry {path}: {exc}; {_fix(path)}") from None
+    return VocabText(raw, meta["count"], index)
+
+
+def _plain_words(path: Path, meta: dict, raw: vocab_index.Buffer) -> VocabText:
+    """The words of an entry written before vocabulary indexes: checked by the hash ``meta.json``
+    records (sha256 or xxh3-128), or, without one, by decoding them."""
+    raw = bytes(raw)  # read whole, as before indexes
+    want = _recorded(meta, VOCAB)
+    if want is not None and not hashes.matches(want, raw):
+        raise CacheError(f"cache entry {path}: vocab.txt does not match the {_algorithm(want)} in {META}; {_fix(path)}")
     # the bytes that were written (hash above) hold meta's count of lines, checked when the entry was written
-    lines = meta["count"] if want is not None and raw.endswith(b"\n") else VocabText.count_lines(raw)
-    _check_shapes(path, meta, vectors, norms, lines)
-    words = VocabText(raw if raw.endswith(b"\n") or not raw else raw + b"\n", lines)  # split on first use
+    ended = raw[-1:] == b"\n"
+    lines = meta["count"] if want is not None and ended else VocabText.count_lines(raw)
+    words = VocabText(raw if ended or not raw else raw + b"\n", lines)  # split on first use
     if want is None:  # an entry written before file hashes: at least check it decodes, as before
         try:
             words.as_list()
         except UnicodeDecodeError as exc:
             raise CacheError(f"cache entry {path} is unreadable ({exc}); {_fix(path)}") from exc
-    _check_norms(path, vectors, norms)
-    return words, vectors, norms, meta
+    return words
+
+
+def _algorithm(recorded: str) -> str:
+    try:
+        return hashes.algorithm(recorded)
+    except ValueError:
+        return "hash"
 
 
 def _folder_id(path: Path) -> Optional[Tuple[int, int]]:
@@ -449,8 +489,10 @@ def _folder_id(path: Path) -> Optional[Tuple[int, int]]:
 
 def read_entry(path: Path, *, mmap: bool = True) -> Tuple[Sequence[str], np.ndarray, np.ndarray, dict]:
     """Open an entry: ``(words, vectors, norms, meta)``; vectors and norms are memory-mapped
-    read-only when ``mmap``. Checks the cheap invariants (meta types, file sizes and shapes, the
-    vocabulary's sha256, a sample of norms against the vectors).
+    read-only when ``mmap`` (and so is ``vocab.txt``). Checks the cheap invariants (meta types, file
+    sizes and shapes, the vocabulary and its index against the xxh3-128 digests the index records,
+    or, for an entry without an index, the vocabulary against the hash ``meta.json`` records, and a
+    sample of norms against the vectors).
 
     Entries are replaced by a rename, never changed in place: a read during which the folder was
     swapped (its inode changed) is read again, so a reader never mixes two versions or fails

@@ -5,8 +5,8 @@
     <cache>/
       CACHEDIR.TAG                  so backup tools skip the folder
       downloads/<key>/<file>        files as downloaded (see pretrained.cache.folder.download_key)
-      vectors/<entry>/              converted sets: vectors.npy, norms.npy, vocab.txt, meta.json,
-                                    and for fastText ngrams.npy, counts.npy
+      vectors/<entry>/              converted sets: vectors.npy, norms.npy, vocab.txt, vocab.idx.npy,
+                                    meta.json, and for fastText ngrams.npy, counts.npy
       vectors/<entry>.lock          while the entry is converted
       indexes/<entry>/              nearest-neighbour indexes of that entry (sidecar <file>.json)
       indexes/memory-<16 hex>/      indexes of vectors that are not in the cache
@@ -30,7 +30,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 __all__ = [
     "DOWNLOADS", "VECTORS_DIR", "INDEXES", "LOCKS", "SETS", "TAG",
-    "VECTORS", "NORMS", "VOCAB", "META", "NGRAMS", "COUNTS", "LOCK_SUFFIX",
+    "VECTORS", "NORMS", "VOCAB", "VOCAB_INDEX", "META", "NGRAMS", "COUNTS", "LOCK_SUFFIX",
     "root", "downloads", "vectors", "indexes", "locks", "sets", "lock_path",
     "entry_indexes", "index_entry", "memory_indexes", "sidecar_name",
 ]  # fmt: skip
@@ -40,6 +40,7 @@ DOWNLOADS, VECTORS_DIR, INDEXES, LOCKS, TAG = "downloads", "vectors", "indexes",
 SETS = "sets"  #: the folder of saved sets inside the data folder
 # the files of an entry
 VECTORS, NORMS, VOCAB, META = "vectors.npy", "norms.npy", "vocab.txt", "meta.json"
+VOCAB_INDEX = "vocab.idx.npy"  #: the memory-mapped word -> row table (pretrained.cache.vocab)
 NGRAMS, COUNTS = "ngrams.npy", "counts.npy"  #: a fastText entry's n-grams; any entry's word counts
 LOCK_SUFFIX = ".lock"
 

@@ -222,6 +222,7 @@ class Vectors(KeyedVectorsMethods):
             arr = arr.view()
             arr.flags.writeable = False
         self._words = words
+        self._vocab = words if isinstance(words, VocabText) and words.indexed else None  # probed until the dict
         self._key_to_index: Optional[Dict[str, int]] = None
         self._scans = 0
         self._vectors = arr
@@ -269,19 +270,27 @@ class Vectors(KeyedVectorsMethods):
         return self._key_to_index
 
     def _find(self, word: str) -> Optional[int]:
-        """Row of ``word`` or None. The first few lookups after a load scan the word list at C
-        speed (a millisecond for 400,000 words) instead of waiting for the whole dictionary;
-        after that the dictionary is built once and used."""
-        if self._key_to_index is None and self._scans < _SCANS_BEFORE_DICT:
-            if not isinstance(word, str):
-                raise TypeError(f"words are str, got {type(word).__name__}: {word!r}")
-            self._scans += 1
-            if isinstance(self._words, VocabText):
-                return self._words.find(word)
-            try:
-                return self._words.index(word)
-            except ValueError:
-                return None
+        """Row of ``word`` or None. A cache entry with a vocabulary index answers from it (no
+        list, no dict built) until it has answered ``len(self) // 16`` lookups, about what
+        building the dictionary costs, then the dictionary is built once and used; an entry
+        without an index scans the word list at C speed for its first few lookups (a
+        millisecond for 400,000 words) instead."""
+        if self._key_to_index is None:
+            if self._vocab is not None and self._scans < max(_SCANS_BEFORE_DICT, len(self._vocab) // 16):
+                if not isinstance(word, str):
+                    raise TypeError(f"words are str, got {type(word).__name__}: {word!r}")
+                self._scans += 1
+                return self._vocab.find(word)
+            if self._vocab is None and self._scans < _SCANS_BEFORE_DICT:
+                if not isinstance(word, str):
+                    raise TypeError(f"words are str, got {type(word).__name__}: {word!r}")
+                self._scans += 1
+                if isinstance(self._words, VocabText):
+                    return self._words.find(word)
+                try:
+                    return self._words.index(word)
+                except ValueError:
+                    return None
         return self.key_to_index.get(word)
 
     @property
