@@ -346,6 +346,7 @@ def _blocks(raw, stats: ReadStats, src, count, options: ReadOptions, hash: bool)
     yield from select(
         raw, stats, limit=options.limit, vocabulary=options.words, unicode_errors=unicode_errors, nonfinite=nonfinite
     )
+    raw.close()  # a read cut short by limit= ends its read-ahead thread before the rest is hashed
     path = src.path
     if stats.format == "word2vec-text" and options.limit is None and stats.read != count:
         raise FormatError(f"the header promises {count} vectors but the file holds {stats.read}", path, line=1)
