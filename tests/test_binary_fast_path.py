@@ -66,7 +66,7 @@ def test_fast_path_equals_the_loop(tmp_path, monkeypatch, words, dim, newline, b
     fast = _read(path, block, False, monkeypatch, nonfinite="keep", unicode_errors="replace")
     slow = _read(path, block, True, monkeypatch, nonfinite="keep", unicode_errors="replace")
     assert fast == slow
-    if damage is None:
+    if damage is None and len({w.decode("utf-8", "replace") for w in words}) == len(words):  # no duplicates
         assert fast[0] == "ok" and fast[2] == vecs.tobytes()
 
 

@@ -106,6 +106,7 @@ class NpyWriter:
         self._hash = hashes.new(hashes.FAST)
         self._hash.update(_npy_header(rows_hint if rows_hint is not None else 0, dim))
         self._f = open(self.path, "wb")  # noqa: SIM115 -- held by the writer, closed by close()
+        self._reserve = _Reserve(self._f.fileno(), _HEADER + (rows_hint or 0) * dim * 4)
         self._f.write(b"\0" * _HEADER)
         self._queue: queue.Queue = queue.Queue(depth)
         self._error: Optional[BaseException] = None
@@ -114,6 +115,7 @@ class NpyWriter:
 
     def _run(self) -> None:
         get, update, write, norms = self._queue.get, self._hash.update, self._f.write, self._norms.append
+        end = _HEADER
         while True:
             rows = get()
             if rows is None:
@@ -123,6 +125,8 @@ class NpyWriter:
             try:
                 data = memoryview(rows).cast("B")
                 update(data)
+                end += data.nbytes
+                self._reserve.upto(end)
                 write(data)
                 norms(np.sqrt(np.einsum("ij,ij->i", rows, rows)))  # several times np.linalg.norm's speed
             except BaseException as exc:  # handed to the caller's thread by append/close
@@ -150,6 +154,7 @@ class NpyWriter:
         try:
             if self._error is not None:
                 self._fail()
+            self._f.truncate()  # what a hint larger than the rows preallocated
             self._f.seek(0)
             self._f.write(_npy_header(self.rows, self.dim))
         finally:
@@ -159,6 +164,34 @@ class NpyWriter:
         else:  # the hint did not hold: the header the hash began with is not the file's
             self.file_digest = hashes.file_digest(self.path)
         self.norms = np.concatenate(self._norms) if self._norms else np.zeros(0, np.float32)
+
+
+class _Reserve:
+    """Reserve the blocks of a file being written ahead of the writes, up to the size expected
+    (``posix_fallocate``, in steps of 256 MiB, so a header that promises far more than the file
+    holds reserves at most one step too many): the filesystem then allocates them at once
+    instead of write by write, which was several times faster for a 1.2 GB ``vectors.npy`` on
+    this project's machines. Best effort: any failure (a full disk, a filesystem without it)
+    stops reserving, and the writes themselves report what is wrong."""
+
+    STEP = 256 << 20
+
+    def __init__(self, fd: int, expected: int):
+        self.fd, self.expected, self.reserved = fd, expected, 0
+        self._fallocate = getattr(os, "posix_fallocate", None)
+
+    def upto(self, end: int) -> None:
+        """Make sure the bytes up to ``end`` are reserved (within the expected size)."""
+        if end <= self.reserved or self.reserved >= self.expected or self._fallocate is None:
+            return
+        target = min(self.expected, max(end, self.reserved + self.STEP))
+        try:
+            self._fallocate(self.fd, self.reserved, target - self.reserved)
+        except OSError as exc:
+            logger.debug("cannot reserve disk space ahead of writing: %s", exc)
+            self._fallocate = None
+            return
+        self.reserved = target
 
 
 _SAMPLE_ALL = 1024  # entries up to this many rows have every norm recomputed on load

@@ -222,8 +222,7 @@ def iter_binary(
 
 def gather(buf: bytes, starts: np.ndarray, dim: int) -> np.ndarray:
     """The ``dim`` little-endian float32 at each offset ``starts[i]`` of ``buf``, as a new
-    (len(starts), dim) array: one NumPy gather per alignment (offset modulo 4), no Python step
-    per row.
+    (len(starts), dim) array: one NumPy gather of whole rows of bytes, no Python step per row.
 
     Examples
     --------
@@ -231,23 +230,13 @@ def gather(buf: bytes, starts: np.ndarray, dim: int) -> np.ndarray:
     >>> gather(raw, np.array([2, 14]), 2).tolist()
     [[1.0, 2.0], [3.0, 4.0]]
     """
-    out = np.empty((len(starts), dim), dtype="<f4")
-    if not len(starts):
-        return out
-    shift = starts & 3
-    for k in range(4):
-        rows = np.flatnonzero(shift == k)
-        if not rows.size:
-            continue
-        floats = np.frombuffer(buf, dtype="<f4", count=(len(buf) - k) // 4, offset=k)
-        # row j of this view is the dim floats from float j on: rows overlap, nothing is copied
-        windows = as_strided(floats, shape=(max(len(floats) - dim + 1, 0), dim), strides=(4, 4), writeable=False)
-        picked = windows[(starts[rows] - k) >> 2]
-        if len(rows) == len(starts):
-            out[:] = picked
-        else:
-            out[rows] = picked
-    return out
+    nbytes = 4 * dim
+    raw = np.frombuffer(buf, np.uint8)
+    if not len(starts) or len(raw) < nbytes:
+        return np.empty((len(starts), dim), dtype="<f4")
+    # row i of this view is the nbytes bytes from byte i on: rows overlap, nothing is copied
+    windows = as_strided(raw, shape=(len(raw) - nbytes + 1, nbytes), strides=(1, 1), writeable=False)
+    return windows[starts].view("<f4")
 
 
 def _truncated(path: str, count: int, dim: int, done: int, buf: bytes, records: _Records) -> FormatError:
