@@ -6,7 +6,9 @@ vectors.
 
 A file's entry is keyed on its path, size and modification time; whether it still holds what was
 converted is checked on every load against what cannot be restored by ``cp -p``, ``rsync -t`` or
-``touch -r`` (inode and change time), re-hashing the file when those moved.
+``touch -r`` (inode and change time), re-hashing the file when those moved. The source's hash is
+recorded as ``"xxh3-128:<hex>"`` (the cache's fast hash); an entry converted by an older version
+recorded a sha256, and is compared with sha256 (see :func:`pretrained.cache.hashes.file_matches`).
 """
 
 from __future__ import annotations
@@ -106,7 +108,8 @@ def _source_stamp(path: Path) -> dict[str, Any]:
 
 def _source_unchanged(dest: Path, path: Path) -> bool:
     """Whether the file entry at ``dest`` still holds ``path``'s content: same size, mtime, inode
-    and change time, or (when those moved or were not recorded) the same sha256."""
+    and change time, or (when those moved or were not recorded) the same hash, under the algorithm
+    the entry recorded (xxh3-128, or sha256 for an entry converted by an older version)."""
     try:
         meta = store.read_meta(dest)
     except CacheError:
@@ -117,7 +120,7 @@ def _source_unchanged(dest: Path, path: Path) -> bool:
         return True
     if source.get("size") != now["size"] or not source.get("sha256"):
         return False
-    if not hashes.same(source["sha256"], hashes.file_sha256(path)):
+    if not hashes.file_matches(source["sha256"], path):
         logger.info("%s changed in place (same size and time, other bytes): converting it again", path)
         return False
     try:  # the same bytes (a copy, a chmod): remember the new stamp so the next load skips the hash
@@ -261,8 +264,8 @@ def _convert_source(
 
         def meta() -> dict[str, Any]:
             if entry is None:
-                sha256 = hashes.spell(stats.source_sha256)
-                found = {"path": str(path.resolve()), "member": options.member, **stamp, "sha256": sha256}
+                digest = hashes.tag(stats.source_sha256)  # "xxh3-128:<hex>" (the key name is historical)
+                found = {"path": str(path.resolve()), "member": options.member, **stamp, "sha256": digest}
                 return _entry_meta(os.path.basename(stats.path), found, options, stats)  # file.zip!member for archives
             if entry.count and options.limit is None and options.vocabulary is None and stats.kept != entry.count:
                 logger.warning("%s: %d vectors, the catalogue says %d", stats.path, stats.kept, entry.count)
@@ -319,7 +322,7 @@ def _convert_embedded(entry: catalog.Entry, dest: Path, options: ReadOptions) ->
             "version": version(package),
             "path": str(npy),
             "size": npy.stat().st_size,
-            "sha256": hashes.file_sha256(npy),
+            "sha256": hashes.file_digest(npy),
         }
         return _entry_meta(entry.name, source, options, stats, reader=False)
 

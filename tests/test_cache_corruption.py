@@ -145,9 +145,11 @@ def test_entries_record_every_file_hash_in_the_one_spelling(tmp_path):
     assert set(meta["files"]) == {"vectors.npy", "norms.npy", "vocab.txt", "vocab.idx.npy"}
     for name, info in meta["files"].items():
         assert info["size"] == (entry / name).stat().st_size
-        assert info["sha256"] == pretrained.cache.hashes.file_sha256(entry / name)
-        assert info["sha256"].startswith("sha256:")
-    assert meta["meta_sha256"].startswith("sha256:") and meta["source"]["sha256"].startswith("sha256:")
+        assert info["sha256"] == pretrained.cache.hashes.file_digest(entry / name)
+        assert info["sha256"].startswith("xxh3-128:")  # the cache's own hash; the key name is historical
+    assert meta["vectors_sha256"] == meta["files"]["vectors.npy"]["sha256"]  # identity: the hash of vectors.npy
+    assert meta["meta_sha256"].startswith("sha256:")
+    assert meta["source"]["sha256"] == pretrained.cache.hashes.file_digest(src)
 
 
 def test_an_older_entry_without_file_hashes_still_loads_and_verifies(tmp_path):

@@ -42,7 +42,7 @@ def test_load_converts_once_then_memory_maps(tmp_path, monkeypatch):
     meta = json.loads((entry / "meta.json").read_text())
     assert meta["count"] == 50 and meta["dim"] == 8 and meta["format"] == "word2vec"
     assert meta["source"]["size"] == (tmp_path / "v.bin").stat().st_size
-    assert meta["source"]["sha256"] == "sha256:" + pretrained.formats.sources.file_sha256(tmp_path / "v.bin")
+    assert meta["source"]["sha256"] == pretrained.cache.hashes.file_digest(tmp_path / "v.bin")
     assert meta["format_version"] == 1
 
     # the second load must not read the source again

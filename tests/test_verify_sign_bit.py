@@ -37,7 +37,9 @@ def test_a_flipped_sign_bit_keeps_the_norm_and_is_flagged(plain, row, col, capsy
     assert after[row, col] == -before[row, col] and after.shape == before.shape
     np.testing.assert_array_equal(np.linalg.norm(after, axis=1), np.linalg.norm(before, axis=1))  # norms kept
     rows = [r for r in cachedir.verify() if r["kind"] == "vectors"]
-    assert len(rows) == 1 and not rows[0]["ok"] and "vectors.npy" in rows[0]["detail"] and "sha256" in rows[0]["detail"]
+    assert (
+        len(rows) == 1 and not rows[0]["ok"] and "vectors.npy" in rows[0]["detail"] and "xxh3-128" in rows[0]["detail"]
+    )
     assert main(["cache", "verify"]) != 0
     assert "vectors.npy" in capsys.readouterr().out
 

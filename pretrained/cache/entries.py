@@ -5,10 +5,20 @@
 ``vocab.txt``    UTF-8, one word a line, row order
 ``vocab.idx.npy`` the word -> row hash table, memory-mapped on reload (:mod:`pretrained.cache.vocab`);
                  entries written before it load through the older path (a byte search of vocab.txt)
-``meta.json``    source file, its sha256 and size, format, dim, count, skipped counts, format version,
-                 ``vectors_sha256`` (of the float32 row bytes: the identity indexes are tied to),
-                 ``files`` (size and ``sha256:<hex>`` of every other file) and
-                 ``meta_sha256`` (of the meta itself, without that key)
+``meta.json``    source file, its hash and size, format, dim, count, skipped counts, format version,
+                 ``vectors_sha256`` (the identity indexes are tied to), ``files`` (size and hash of
+                 every other file) and ``meta_sha256`` (of the meta itself, without that key)
+
+Hashes name their algorithm (:mod:`pretrained.cache.hashes`). This version records the cache's
+own hashes as ``"xxh3-128:<hex>"``, computed from the bytes as they are written (each byte hashed
+once): ``files[name]["sha256"]`` (the key name is historical) of every file, the source file's
+``source["sha256"]``, and ``vectors_sha256`` = the hash of ``vectors.npy`` itself (header and
+rows: the same value as ``files["vectors.npy"]["sha256"]``). Entries written by earlier versions
+recorded sha256 (``"sha256:<hex>"`` or bare hex), ``vectors_sha256`` then being the sha256 of the
+row bytes alone; they are read and verified with sha256, and an index tied to such an identity is
+recognised by recomputing the rows' sha256 (:func:`pretrained.index.sidecar.same_vectors`). Only
+``meta_sha256`` stays a sha256 (a few hundred bytes). sha256 remains what downloads are checked
+with against published hashes.
 
 An entry is written into a temporary folder beside its final place, verified, then renamed into
 place (:mod:`pretrained.cache.atomic`), so a crash never leaves a half-written entry that a later run
@@ -28,6 +38,8 @@ import hashlib
 import json
 import logging
 import os
+import queue
+import threading
 import time
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Literal, Optional, Sequence, Tuple
@@ -39,7 +51,6 @@ from pretrained.cache import vocab as vocab_index
 from pretrained.cache.vocab import VocabText
 from pretrained.errors import CacheError, PretrainedError
 from pretrained.formats import Block
-from pretrained.formats.sources import HashFeed
 
 __all__ = [
     "FORMAT_VERSION",
@@ -79,44 +90,112 @@ def _npy_header(rows: int, dim: int) -> bytes:
 class NpyWriter:
     """Append float32 rows to a ``.npy`` file whose row count is known only at the end.
 
-    The row bytes are hashed as they are written, on threads beside the caller: ``row_sha256``
-    (the array's identity) and, when the caller knows how many rows to expect (``rows_hint``),
-    the file's own sha256 (header and rows), so nobody reads the file again to hash it.
+    The rows are hashed (xxh3-128), written and their norms computed on a thread beside the
+    caller (hashing, writing and NumPy release the GIL), so parsing the next block overlaps with
+    them; at most ``depth`` blocks wait. When the caller knows how many rows to expect
+    (``rows_hint``), the hash runs over the file's own bytes (the header first), so nobody reads
+    the file again to hash it: ``file_digest`` is the ``"xxh3-128:<hex>"`` of ``vectors.npy``
+    (computed by reading the file again when the hint did not hold). ``norms`` holds the L2 norm
+    of every row after :meth:`close`.
     """
 
-    def __init__(self, path: Path, dim: int, rows_hint: Optional[int] = None):
+    def __init__(self, path: Path, dim: int, rows_hint: Optional[int] = None, depth: int = 3):
         self.path = Path(path)
         self.dim = dim
         self.rows = 0
         self.rows_hint = rows_hint
-        self._rows_hash = HashFeed()
-        self._file_hash = HashFeed(_npy_header(rows_hint, dim)) if rows_hint is not None else None
-        self.row_sha256: Optional[str] = None  #: hex sha256 of the row bytes, set by close()
-        self.file_sha256: Optional[str] = None  #: hex sha256 of the file, set by close() when the hint held
+        self.file_digest: Optional[str] = None  #: ``"xxh3-128:<hex>"`` of the file, set by close()
+        self.norms: Optional[np.ndarray] = None  #: float32 L2 norm of every row, set by close()
+        self._norms: List[np.ndarray] = []
+        self._hash = hashes.new(hashes.FAST)
+        self._hash.update(_npy_header(rows_hint if rows_hint is not None else 0, dim))
         self._f = open(self.path, "wb")  # noqa: SIM115 -- held by the writer, closed by close()
+        self._reserve = _Reserve(self._f.fileno(), _HEADER + (rows_hint or 0) * dim * 4)
         self._f.write(b"\0" * _HEADER)
+        self._queue: queue.Queue = queue.Queue(depth)
+        self._error: Optional[BaseException] = None
+        self._thread = threading.Thread(target=self._run, daemon=True, name="pretrained-npy-writer")
+        self._thread.start()
+
+    def _run(self) -> None:
+        get, update, write, norms = self._queue.get, self._hash.update, self._f.write, self._norms.append
+        end = _HEADER
+        while True:
+            rows = get()
+            if rows is None:
+                return
+            if self._error is not None:
+                continue  # drain: the caller learns of the error at its next append or at close
+            try:
+                data = memoryview(rows).cast("B")
+                update(data)
+                end += data.nbytes
+                self._reserve.upto(end)
+                write(data)
+                norms(np.sqrt(np.einsum("ij,ij->i", rows, rows)))  # several times np.linalg.norm's speed
+            except BaseException as exc:  # handed to the caller's thread by append/close
+                self._error = exc
 
     def append(self, rows: np.ndarray) -> None:
+        """Queue ``rows`` (rows x dim) to be hashed and written after those queued before."""
+        if self._error is not None:
+            self._fail()
         rows = np.ascontiguousarray(rows, dtype="<f4")
         if rows.ndim != 2 or rows.shape[1] != self.dim:
             raise ValueError(f"expected rows of {self.dim} values, got shape {rows.shape}")
-        data = memoryview(rows).cast("B")  # type: ignore[arg-type]  # keeps ``rows`` alive until both hashes took it
-        self._rows_hash.feed(data)
-        if self._file_hash is not None:
-            self._file_hash.feed(data)
-        self._f.write(data)
+        self._queue.put(rows)
         self.rows += rows.shape[0]
 
+    def _fail(self) -> None:
+        error, self._error = self._error, None
+        assert error is not None
+        raise error
+
     def close(self) -> None:
-        self.row_sha256 = self._rows_hash.hexdigest()
-        if self._file_hash is not None:
-            digest = self._file_hash.hexdigest()
-            self.file_sha256 = digest if self.rows == self.rows_hint else None
-        self._f.seek(0)
-        self._f.write(_npy_header(self.rows, self.dim))
-        self._f.flush()
-        os.fsync(self._f.fileno())
-        self._f.close()
+        """Wait for the queued rows, write the real header, set :attr:`file_digest` and :attr:`norms`."""
+        self._queue.put(None)
+        self._thread.join()
+        try:
+            if self._error is not None:
+                self._fail()
+            self._f.truncate()  # what a hint larger than the rows preallocated
+            self._f.seek(0)
+            self._f.write(_npy_header(self.rows, self.dim))
+        finally:
+            self._f.close()  # durability: the entry's folder is fsynced before it is renamed in (atomic.replace)
+        if self.rows == self.rows_hint or (self.rows == 0 and self.rows_hint is None):
+            self.file_digest = f"{hashes.FAST}:{self._hash.hexdigest()}"
+        else:  # the hint did not hold: the header the hash began with is not the file's
+            self.file_digest = hashes.file_digest(self.path)
+        self.norms = np.concatenate(self._norms) if self._norms else np.zeros(0, np.float32)
+
+
+class _Reserve:
+    """Reserve the blocks of a file being written ahead of the writes, up to the size expected
+    (``posix_fallocate``, in steps of 256 MiB, so a header that promises far more than the file
+    holds reserves at most one step too many): the filesystem then allocates them at once
+    instead of write by write, which was several times faster for a 1.2 GB ``vectors.npy`` on
+    this project's machines. Best effort: any failure (a full disk, a filesystem without it)
+    stops reserving, and the writes themselves report what is wrong."""
+
+    STEP = 256 << 20
+
+    def __init__(self, fd: int, expected: int):
+        self.fd, self.expected, self.reserved = fd, expected, 0
+        self._fallocate = getattr(os, "posix_fallocate", None)
+
+    def upto(self, end: int) -> None:
+        """Make sure the bytes up to ``end`` are reserved (within the expected size)."""
+        if end <= self.reserved or self.reserved >= self.expected or self._fallocate is None:
+            return
+        target = min(self.expected, max(end, self.reserved + self.STEP))
+        try:
+            self._fallocate(self.fd, self.reserved, target - self.reserved)
+        except OSError as exc:
+            logger.debug("cannot reserve disk space ahead of writing: %s", exc)
+            self._fallocate = None
+            return
+        self.reserved = target
 
 
 _SAMPLE_ALL = 1024  # entries up to this many rows have every norm recomputed on load
@@ -264,9 +343,9 @@ def write_entry(
     fastText set's ``ngrams.npy``) to the temporary folder before ``meta.json`` is written, so they
     appear with the entry and are hashed with it. An existing folder at ``dest`` (a former entry,
     or an incomplete one) is replaced in one rename; what dead processes left beside it is removed.
-    ``rows_hint``, the number of rows the blocks probably hold (a header's count), lets the file
-    hashes be computed while writing instead of by reading ``vectors.npy`` again (a wrong hint
-    costs that read, never a wrong hash).
+    ``rows_hint``, the number of rows the blocks probably hold (a header's count), lets the hash
+    of ``vectors.npy`` be computed while writing instead of by reading the file again (a wrong
+    hint costs that read, never a wrong hash).
     """
     dest = Path(dest)
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
@@ -275,7 +354,7 @@ def write_entry(
     atomic.recover(dest)  # a former version a killed writer left aside comes back first
     clean_leftovers(dest.parent, dest.name)
     with atomic.atomic_path(dest, directory=True) as tmp:
-        count, row_sha, known = _write_files(tmp, blocks, dim, rows_hint)
+        count, known = _write_files(tmp, blocks, dim, rows_hint)
         vocab_index.write_index(tmp / VOCAB, tmp / VOCAB_INDEX)  # word -> row, memory-mapped on reload
         if extra is not None:
             extra(tmp)
@@ -283,11 +362,11 @@ def write_entry(
         meta.update(
             count=count,
             dim=dim,
-            vectors_sha256=hashes.spell(row_sha),
+            vectors_sha256=known[VECTORS],  # the identity indexes are tied to: the hash of vectors.npy
             format_version=FORMAT_VERSION,
             created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             files={
-                p.name: {"size": p.stat().st_size, "sha256": known.get(p.name) or hashes.file_sha256(p)}
+                p.name: {"size": p.stat().st_size, "sha256": known.get(p.name) or hashes.file_digest(p)}
                 for p in sorted(tmp.iterdir())
                 if p.name != META
             },
@@ -302,25 +381,25 @@ def write_entry(
 
 def _write_files(
     tmp: Path, blocks: Iterable[Block], dim: int, rows_hint: Optional[int] = None
-) -> Tuple[int, Optional[str], Dict[str, str]]:
-    """Write vectors, norms and vocabulary; returns the row count, the rows' sha256 and the
-    sha256 of the files hashed as they were written (``{name: "sha256:<hex>"}``)."""
+) -> Tuple[int, Dict[str, str]]:
+    """Write vectors, norms and vocabulary; returns the row count and the hashes of the files,
+    each computed from the bytes as they were written (``{name: "xxh3-128:<hex>"}``)."""
     writer = NpyWriter(tmp / VECTORS, dim, rows_hint)
-    norms: List[np.ndarray] = []
-    with open(tmp / VOCAB, "w", encoding="utf-8", newline="\n") as vocab:
+    vocab_hash = hashes.new(hashes.FAST)
+    with open(tmp / VOCAB, "wb") as vocab:
         try:
             for block in blocks:
                 writer.append(block.vectors)
-                rows = np.asarray(block.vectors, dtype=np.float32)
-                norms.append(np.sqrt(np.einsum("ij,ij->i", rows, rows)))  # several times np.linalg.norm's speed
-                vocab.write("\n".join(block.words))
-                vocab.write("\n")
+                text = ("\n".join(block.words) + "\n").encode("utf-8")
+                vocab_hash.update(text)
+                vocab.write(text)
         finally:
             writer.close()
+    assert writer.norms is not None and writer.file_digest is not None
     with open(tmp / NORMS, "wb") as f:
-        np.save(f, np.concatenate(norms) if norms else np.zeros(0, np.float32))
-    known = {VECTORS: hashes.spell(writer.file_sha256)} if writer.file_sha256 else {}
-    return writer.rows, writer.row_sha256, known
+        np.save(f, writer.norms)
+    known = {VECTORS: writer.file_digest, VOCAB: f"{hashes.FAST}:{vocab_hash.hexdigest()}"}
+    return writer.rows, known
 
 
 def read_meta(path: Path) -> dict:
@@ -518,8 +597,8 @@ def read_entry(path: Path, *, mmap: bool = True) -> Tuple[Sequence[str], np.ndar
 
 
 def check_entry(path: Path) -> dict:
-    """Everything :func:`read_entry` checks, plus the size and sha256 of every file ``meta.json``
-    lists (the three every entry has, and extras such as a fastText set's ``ngrams.npy``; reads
+    """Everything :func:`read_entry` checks, plus the size and hash (xxh3-128, or sha256 for an
+    entry an earlier version wrote) of every file ``meta.json`` lists (the three every entry has, and extras such as a fastText set's ``ngrams.npy``; reads
     every byte). Returns the meta; raises :class:`~pretrained.errors.CacheError`."""
     path = Path(path)
     meta = read_meta(path)
@@ -531,14 +610,20 @@ def check_entry(path: Path) -> dict:
     for name in (VECTORS, NORMS, VOCAB, *sorted(set(files) - {VECTORS, NORMS, VOCAB})):  # ngrams.npy, counts.npy ...
         want = files.get(name, {}).get("sha256")
         if want is None:
-            raise CacheError(f"cache entry {path}: {META} records no sha256 for {name}; {_fix(path)}")
+            raise CacheError(f"cache entry {path}: {META} records no hash for {name}; {_fix(path)}")
         try:
-            got = hashes.file_sha256(path / name)
+            algo = hashes.algorithm(want)
+        except ValueError as exc:
+            raise CacheError(
+                f"cache entry {path}: {META} records a malformed hash for {name} ({exc}); {_fix(path)}"
+            ) from exc
+        try:
+            got = hashes.file_digest(path / name, algo)
         except OSError as exc:
             raise CacheError(f"cache entry {path}: {name} is unreadable ({exc}); {_fix(path)}") from exc
         if not hashes.same(want, got):
             raise CacheError(
-                f"cache entry {path}: {name} has sha256 {got}, {META} says {hashes.spell(want)}; {_fix(path)}"
+                f"cache entry {path}: {name} hashes to {got}, {META} says {hashes.tag(want)}; {_fix(path)}"
             )
     read_entry(path)
     return meta
@@ -559,9 +644,20 @@ def _check_rows(path: Path, meta: dict, vectors: np.ndarray) -> None:
     want = meta.get("vectors_sha256")
     if not want:
         return
-    actual = hashes.rows_sha256(vectors)
+    try:
+        algo = hashes.algorithm(want)
+    except ValueError as exc:
+        raise CacheError(
+            f"cache entry {path}: {META} records a malformed vectors_sha256 ({exc}); {_fix(path)}"
+        ) from exc
+    if algo == "sha256":  # written by an earlier version: the sha256 of the row bytes
+        actual = hashes.rows_digest(vectors, algo)
+    else:  # the hash of vectors.npy itself
+        actual = hashes.file_digest(path / VECTORS, algo)
     if not hashes.same(want, actual):
-        raise CacheError(f"cache entry {path}: vectors sha256 {actual}, {META} says {want}; {_fix(path)}")
+        raise CacheError(
+            f"cache entry {path}: vectors.npy hashes to {actual}, {META} says {hashes.tag(want)}; {_fix(path)}"
+        )
 
 
 def remove_entry(path: Path) -> None:

@@ -38,6 +38,9 @@ __all__ = [
     "file_digest",
     "matches",
     "file_matches",
+    "tag",
+    "rows_digest",
+    "npy_digest",
 ]
 
 _HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -150,6 +153,49 @@ def file_matches(recorded: Optional[str], path: Union[str, os.PathLike[str]]) ->
     return same(recorded, file_digest(path, algo))
 
 
+def tag(value: Optional[str]) -> Optional[str]:
+    """A recorded hash in its tagged form: bare hex (an old sha256) gains ``sha256:``, a tagged
+    value is returned lower-cased; None stays None. Raises ``ValueError`` for anything else.
+
+    >>> tag("AB" * 32) == "sha256:" + "ab" * 32, tag("xxh3-128:" + "0" * 32) == "xxh3-128:" + "0" * 32
+    (True, True)
+    """
+    if value is None:
+        return None
+    algo, hexpart = _split(value)
+    return f"{algo}:{hexpart}"
+
+
+def _row_blocks(array) -> Any:
+    """The rows of a 2-D array as little-endian float32 bytes, in blocks of about 16 MiB (a
+    memory-mapped array is never copied whole)."""
+    import numpy as np
+
+    step = max(1, (16 << 20) // max(1, array.shape[1] * 4))
+    for s in range(0, array.shape[0], step):
+        yield memoryview(np.ascontiguousarray(array[s : s + step], dtype="<f4")).cast("B")  # type: ignore[arg-type]  # NumPy stubs: __buffer__ only on 3.12+
+
+
+def rows_digest(array, algo: str = FAST) -> str:
+    """The spelled hash of a 2-D array's rows as little-endian float32 bytes, in row order
+    (``algo="sha256"`` gives what :func:`rows_sha256` gives, tagged)."""
+    h = new(algo)
+    for block in _row_blocks(array):
+        h.update(block)
+    return f"{algo}:{h.hexdigest()}"
+
+
+def npy_digest(array, header: bytes, algo: str = FAST) -> str:
+    """The spelled hash of ``header`` followed by the array's rows as little-endian float32: the
+    hash of the ``.npy`` file a cache entry holds for ``array`` when ``header`` is that file's
+    header (see :mod:`pretrained.cache.entries`), computed from memory."""
+    h = new(algo)
+    h.update(header)
+    for block in _row_blocks(array):
+        h.update(block)
+    return f"{algo}:{h.hexdigest()}"
+
+
 def file_sha256(path: Union[str, os.PathLike[str]]) -> str:
     """The sha256 of a file's bytes, as ``sha256:<hex>``."""
     h = hashlib.sha256()
@@ -163,10 +209,4 @@ def rows_sha256(array) -> str:
     """The sha256 (bare hex) of a 2-D array's rows as little-endian float32 bytes, in row order:
     the identity of a set's vectors (``vectors_sha256`` in an entry's meta.json, an index's
     sidecar). Streamed in blocks of about 16 MiB, so a memory-mapped array is never copied whole."""
-    import numpy as np
-
-    h = hashlib.sha256()
-    step = max(1, (16 << 20) // max(1, array.shape[1] * 4))
-    for s in range(0, array.shape[0], step):
-        h.update(memoryview(np.ascontiguousarray(array[s : s + step], dtype="<f4")).cast("B"))  # type: ignore[arg-type]  # NumPy stubs: __buffer__ only on 3.12+
-    return h.hexdigest()
+    return hex_digest(rows_digest(array, "sha256"))

@@ -93,7 +93,7 @@ class ReadStats:
     nonfinite: int = 0  #: kept vectors that held nan or inf (zeroed or kept, per ``nonfinite=``)
     nonfinite_policy: str = "error"  #: the ``nonfinite=`` the read used
     unterminated: bool = False  #: the text did not end with a line break (a cut file would not)
-    source_sha256: Optional[str] = None
+    source_sha256: Optional[str] = None  #: the source's identity, tagged (``"xxh3-128:<hex>"``; the name is historical)
 
     def as_dict(self) -> dict:
         """The counts as stored in a cache entry's ``meta.json``."""
@@ -259,7 +259,7 @@ def iter_vectors(
     """Stream a vector file as :class:`Block` s, holding one block at a time.
 
     Yields ``(stats, blocks)``; ``stats`` fills in as ``blocks`` is consumed. With
-    ``hash=True``, ``stats.source_sha256`` is set once the blocks are exhausted. ``progress``
+    ``hash=True``, ``stats.source_sha256`` (the source's ``"xxh3-128:<hex>"``) is set once the blocks are exhausted. ``progress``
     shows a bar of the bytes read.
 
     Parameters
@@ -337,11 +337,12 @@ def _blocks(raw, stats: ReadStats, src, count, options: ReadOptions, hash: bool)
     yield from select(
         raw, stats, limit=options.limit, vocabulary=options.words, unicode_errors=unicode_errors, nonfinite=nonfinite
     )
+    raw.close()  # a read cut short by limit= ends its read-ahead thread before the rest is hashed
     path = src.path
     if stats.format == "word2vec-text" and options.limit is None and stats.read != count:
         raise FormatError(f"the header promises {count} vectors but the file holds {stats.read}", path, line=1)
     if hash:
-        stats.source_sha256 = src.sha256()
+        stats.source_sha256 = src.digest()
     if stats.duplicates:
         logger.warning("%s: skipped %d duplicate tokens (kept the first of each)", path, stats.duplicates)
     if stats.invalid_unicode:

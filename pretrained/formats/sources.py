@@ -1,7 +1,10 @@
 """Open a vector file as one stream of bytes: plain, ``.gz``, ``.bz2``, ``.xz`` or a member of a ``.zip``.
 
-Nothing is extracted to disk. The source file's sha256 is computed on a background thread while
-the stream is parsed (hashing releases the GIL), so a conversion learns it at little extra cost.
+Nothing is extracted to disk. The source file's identity, its xxh3-128 (``"xxh3-128:<hex>"``, the
+cache's own fast hash, see :mod:`pretrained.cache.hashes`), is computed on a background thread while
+the stream is parsed (hashing releases the GIL), from the very bytes the parser reads, so a
+conversion learns it at little extra cost. sha256 is kept for what is compared with a published
+hash (downloads, :mod:`pretrained.remote.downloader`).
 """
 
 from __future__ import annotations
@@ -9,7 +12,6 @@ from __future__ import annotations
 import bz2
 import contextlib
 import gzip
-import hashlib
 import lzma
 import os
 import queue
@@ -79,25 +81,29 @@ ByteStream = Any
 
 class _HashThread(threading.Thread):
     def __init__(self, path: str):
-        super().__init__(daemon=True, name="pretrained-sha256")
+        super().__init__(daemon=True, name="pretrained-hash")
         self.path = path
         self.result: Optional[str] = None
         self.error: Optional[BaseException] = None
 
     def run(self) -> None:
         try:
-            self.result = file_sha256(self.path)
-        except OSError as exc:  # reported by SourceStream.sha256
+            self.result = hashes.file_digest(self.path)
+        except OSError as exc:  # reported by SourceStream.digest
             self.error = exc
 
 
 class HashFeed(threading.Thread):
-    """A sha256 fed block by block, in order, on its own thread (hashing releases the GIL), so
-    hashing runs beside the caller's work; at most ``depth`` blocks wait (bounded memory)."""
+    """A hash (``algo``: xxh3-128 by default, or sha256) fed block by block, in order, on its own
+    thread (hashing releases the GIL), so hashing runs beside the caller's work; at most ``depth``
+    blocks wait (bounded memory)."""
 
-    def __init__(self, start: bytes = b"", depth: int = 3):
-        super().__init__(daemon=True, name="pretrained-sha256-feed")
-        self.hash = hashlib.sha256(start)
+    def __init__(self, start: bytes = b"", depth: int = 3, algo: str = hashes.FAST):
+        super().__init__(daemon=True, name="pretrained-hash-feed")
+        self.algo = algo
+        self.hash = hashes.new(algo)
+        if start:
+            self.hash.update(start)
         self._queue: queue.Queue = queue.Queue(depth)
         self._digest: Optional[str] = None
         self.start()
@@ -122,6 +128,10 @@ class HashFeed(threading.Thread):
             self._digest = self.hash.hexdigest()
         return self._digest
 
+    def digest(self) -> str:
+        """:meth:`hexdigest` spelled with its algorithm: ``"xxh3-128:<hex>"``."""
+        return f"{self.algo}:{self.hexdigest()}"
+
 
 class _HashedFile:
     """A plain file read through this wrapper is hashed from the very bytes the reader reads
@@ -143,10 +153,11 @@ class _HashedFile:
             self._feed.feed(bytes(memoryview(buf)[:n]))
         return n
 
-    def hexdigest(self) -> str:
+    def digest(self) -> str:
+        """The spelled hash of the whole file (reads and hashes what the reader left)."""
         for data in iter(lambda: self._raw.read(_CHUNK * 4), b""):
             self._feed.feed(data)
-        return self._feed.hexdigest()
+        return self._feed.digest()
 
     def stop(self) -> None:
         """End the hashing thread (when the read stopped early, say on an error)."""
@@ -157,7 +168,7 @@ class _HashedFile:
 
 
 class SourceStream:
-    """What :func:`open_source` yields: the decompressed stream and the source's sha256."""
+    """What :func:`open_source` yields: the decompressed stream and the source's hash."""
 
     def __init__(
         self,
@@ -173,20 +184,26 @@ class SourceStream:
         self.size = size  #: bytes the stream will yield, when known (plain files, zip members)
         self._thread = thread
 
-    def sha256(self) -> Optional[str]:
-        """The sha256 of the source file (the archive itself for a zip member), or None when
-        hashing was not asked for."""
+    def digest(self) -> Optional[str]:
+        """The source file's identity (the archive itself for a zip member) as
+        ``"xxh3-128:<hex>"``, or None when hashing was not asked for."""
         if self._thread is None:
             return None
         if isinstance(self._thread, _HashedFile):
             try:
-                return self._thread.hexdigest()
+                return self._thread.digest()
             except (OSError, ValueError):  # read after the stream was closed: hash the file again
-                return file_sha256(self.path)
+                return hashes.file_digest(self.path)
         self._thread.join()
         if self._thread.error is not None:
             raise FormatError(f"cannot hash the file: {self._thread.error}", self._thread.path)
         return self._thread.result
+
+    def sha256(self) -> Optional[str]:
+        """The former name of :meth:`digest`, kept for formats registered by others: the value
+        names its algorithm (``"xxh3-128:<hex>"``), so store it as it is and compare it with
+        :func:`pretrained.cache.hashes.same` or :func:`~pretrained.cache.hashes.file_matches`."""
+        return self.digest()
 
 
 @contextlib.contextmanager
@@ -203,7 +220,7 @@ def open_source(
         For a zip: the member to read (a full name or a base name); optional when the zip
         holds one file.
     hash
-        Compute the source file's sha256 while reading (see :meth:`SourceStream.sha256`).
+        Compute the source file's hash while reading (see :meth:`SourceStream.digest`).
     """
     path = os.fspath(path)
     if not os.path.isfile(path):

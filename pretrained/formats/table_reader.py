@@ -406,7 +406,7 @@ def convert_table(
 ) -> Path:
     """Stream a table into the cache entry ``dest`` (what ``pretrained.load`` does for a table)."""
     from pretrained.cache import entries as store
-    from pretrained.cache.hashes import file_sha256
+    from pretrained.cache.hashes import file_digest
 
     path = Path(path)
     info, blocks = open_table(
@@ -424,7 +424,7 @@ def convert_table(
                 "mtime_ns": stat.st_mtime_ns,
                 "ctime_ns": stat.st_ctime_ns,
                 "inode": stat.st_ino,
-                "sha256": file_sha256(path),
+                "sha256": file_digest(path),  # "xxh3-128:<hex>" (the key name is historical)
                 **info.as_dict(),
             },
             "limit": limit,

@@ -374,10 +374,17 @@ def iter_text(
     first = head[: first_nl if first_nl >= 0 else len(head)].rstrip(b"\r")
     parser = TextParser(dim, first.endswith(b" "), path, rules)
     # A second thread reads (and decompresses: zlib, bz2 and lzma release the GIL) the next block
-    # while this one is parsed.
-    with ThreadPoolExecutor(1, thread_name_prefix="pretrained-read") as reader:
+    # while a third has Arrow parse (its threads release the GIL) the block after the one the
+    # caller is handed: reading, parsing and the caller's work (writing, hashing) overlap. Blocks
+    # and errors still come in file order: a block's result is awaited only after the one before
+    # was handed out.
+    with (
+        ThreadPoolExecutor(1, thread_name_prefix="pretrained-read") as reader,
+        ThreadPoolExecutor(1, thread_name_prefix="pretrained-parse") as parsing,
+    ):
         ahead = reader.submit(stream.read, block_size)
         buf = head
+        pending: Optional[tuple] = None  # (future of the parse, block, line_base)
         while True:
             data = ahead.result()
             eof = not data
@@ -389,11 +396,22 @@ def iter_text(
                 stats.unterminated = True
             if cut:
                 block, buf = buf[:cut], buf[cut:]
-                tokens, vecs = parser.parse(block, line_base)
-                yield tokens, vecs, _where(block, line_base)
+                parsed = (parsing.submit(parser.parse, block, line_base), block, line_base)
+                if pending is not None:
+                    yield _parsed(*pending)
+                pending = parsed
                 line_base += block.count(b"\n")
             if eof:
+                if pending is not None:
+                    yield _parsed(*pending)
                 return
+
+
+def _parsed(
+    future, block: bytes, line_base: int
+) -> Tuple[list, np.ndarray, Callable[[int], Tuple[Optional[int], str]]]:
+    tokens, vecs = future.result()
+    return tokens, vecs, _where(block, line_base)
 
 
 def _where(block: bytes, line_base: int) -> Callable[[int], Tuple[Optional[int], str]]:

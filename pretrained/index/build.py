@@ -17,7 +17,7 @@ from typing import Any, Dict, Optional
 import numpy as np
 
 from pretrained import progress, threads
-from pretrained.cache import atomic, hashes, layout
+from pretrained.cache import atomic, layout
 from pretrained.cache import folder as cachedir
 from pretrained.core import scoring
 from pretrained.index.backend import backend_class, split_params
@@ -32,6 +32,7 @@ from pretrained.index.sidecar import (
     find_sidecar,
     index_path,
     read_sidecar,
+    same_vectors,
     vectors_identity,
     vocabulary_path,
     write_sidecar,
@@ -240,7 +241,7 @@ def _reuse(
             if sidecar.get("backend") != backend:
                 _refuse_replace(target, f"is an index of backend {sidecar.get('backend')!r}, not {backend!r}")
             recorded = (sidecar.get("vectors") or {}).get("sha256")
-            if not hashes.same(recorded, vectors_identity(vectors)):
+            if not same_vectors(recorded, vectors):
                 _refuse_replace(target, f"is the index of other vectors ({recorded})")
     try:
         index = load_index(target, vectors=vectors, **(options or {}))

@@ -113,7 +113,9 @@ def _open(p: Path, vectors, prefault: bool, options: Optional[dict] = None) -> N
         vectors = _vectors_for(p, sidecar)
     cls = backend_class(sidecar.get("backend", "annoy"))
     identity = vectors_identity(vectors)
-    check_sidecar(p, sidecar, metric=cls.metric, count=len(vectors), dim=vectors.dim, identity=identity)
+    check_sidecar(
+        p, sidecar, metric=cls.metric, count=len(vectors), dim=vectors.dim, identity=identity, vectors=vectors
+    )
     context = {**(options or {}), "identity": identity, "index_file": p}
     try:
         handle = cls.open(p, vectors.dim, sidecar["params"], prefault=prefault, options=context)

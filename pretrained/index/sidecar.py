@@ -4,7 +4,10 @@ where an index lives, and the checks that refuse an index that does not belong t
 The sidecar of ``set.ann`` is ``set.ann.json`` (the index file's full name plus ``.json``, so
 ``set.v1`` and ``set.v2`` keep one each); the older ``set.json`` is still read. It records the
 backend and its parameters, what the built file holds (``holds``: Annoy caps the trees of a tiny
-set), metric, dim, item count, the vectors' identity (``sha256:<hex>`` of their float32 bytes) and
+set), metric, dim, item count, the vectors' identity (``vectors.sha256``: the entry's recorded
+``vectors_sha256``, ``"xxh3-128:<hex>"`` of its ``vectors.npy`` since that hash became the cache's; a
+``"sha256:<hex>"`` of the float32 row bytes for vectors outside the cache and in sidecars written
+before, still recognised by :func:`same_vectors`) and
 cache entry (relative to the index's folder), the index file's size and content hash
 (``ann_hash``, checked before the native library opens the file), the vocabulary file beside it,
 timings, library versions and the default search effort (``search_k``). The format is described
@@ -28,6 +31,7 @@ __all__ = [
     "SIDECAR_VERSION",
     "FORMAT",
     "vectors_identity",
+    "same_vectors",
     "index_dir",
     "index_path",
     "sidecar_path",
@@ -49,16 +53,38 @@ _LEGACY = ("pretrained-annoy-index", 1)  # Annoy-only sidecars, read as backend 
 
 
 def vectors_identity(vectors) -> str:
-    """The identity an index is tied to: ``"sha256:<hex>"`` of the float32 row bytes.
+    """The identity an index is tied to, spelled with its algorithm.
 
-    Read from the cache entry's ``meta.json`` (``vectors_sha256``, either spelling) when there is
-    one, computed from the array otherwise (and remembered in ``vectors.meta``).
+    A cache entry's recorded ``vectors_sha256`` (``"xxh3-128:<hex>"`` of its ``vectors.npy``; an
+    entry written by an earlier version: ``"sha256:<hex>"`` of the float32 row bytes, either
+    spelling); for vectors outside the cache, the rows' sha256, computed from the array (and
+    remembered in ``vectors.meta``).
     """
     digest = vectors.meta.get("vectors_sha256")
     if not digest:
         digest = hashes.rows_sha256(vectors.vectors)
         vectors.meta["vectors_sha256"] = digest
-    return hashes.spell(digest)
+    return str(hashes.tag(digest))
+
+
+def same_vectors(recorded: Optional[str], vectors, identity: Optional[str] = None) -> bool:
+    """Whether an index recorded as built for ``recorded`` belongs to ``vectors``.
+
+    The same value as :func:`vectors_identity` (``identity``, when the caller has it); or, when
+    the two name different algorithms (an index built before the cache hashed with xxh3-128, for
+    an entry converted again since), the rows' sha256 recomputed from the array (one pass over
+    the vectors, logged)."""
+    identity = identity or vectors_identity(vectors)
+    if hashes.same(recorded, identity):
+        return True
+    try:
+        theirs, ours = hashes.algorithm(str(recorded)), hashes.algorithm(identity)
+    except ValueError:
+        return False
+    if theirs != "sha256" or ours == "sha256":
+        return False
+    logger.info("the index was built for vectors identified by sha256: hashing the rows with sha256 to compare")
+    return hashes.same(recorded, hashes.rows_sha256(vectors.vectors))
 
 
 def index_dir(vectors, cache_dir: Optional[str | os.PathLike[str]] = None) -> Path:
@@ -66,7 +92,7 @@ def index_dir(vectors, cache_dir: Optional[str | os.PathLike[str]] = None) -> Pa
     ``indexes/memory-<identity>/`` for vectors that are not in the cache)."""
     if vectors.path is not None and cache_dir is None:
         return layout.entry_indexes(vectors.path)
-    return layout.memory_indexes(vectors_identity(vectors)[7:23], cache_dir)
+    return layout.memory_indexes(vectors_identity(vectors).split(":", 1)[1][:16], cache_dir)
 
 
 def index_path(
@@ -143,10 +169,19 @@ def write_sidecar(index_file: Path, data: Mapping[str, Any]) -> Path:
 
 
 def check_sidecar(
-    index_file: Path, sidecar: Mapping[str, Any], *, metric: str, count: int, dim: int, identity: str
+    index_file: Path,
+    sidecar: Mapping[str, Any],
+    *,
+    metric: str,
+    count: int,
+    dim: int,
+    identity: str,
+    vectors: Any = None,
 ) -> None:
     """Refuse an index whose sidecar does not describe ``count`` x ``dim`` vectors of ``identity``
-    under ``metric``, or whose file is missing or not the size the sidecar recorded."""
+    under ``metric``, or whose file is missing or not the size the sidecar recorded. With
+    ``vectors`` (those ``identity`` is of), an identity recorded with another algorithm is
+    compared by :func:`same_vectors`."""
     problems = []
     if sidecar.get("metric") != metric:
         problems.append(f"metric {sidecar.get('metric')!r}, expected {metric!r}")
@@ -155,7 +190,7 @@ def check_sidecar(
     if sidecar.get("count") != count:
         problems.append(f"{sidecar.get('count')} items, the vectors have {count}")
     theirs = (sidecar.get("vectors") or {}).get("sha256")
-    if not hashes.same(theirs, identity):
+    if not (hashes.same(theirs, identity) or (vectors is not None and same_vectors(theirs, vectors, identity))):
         problems.append(f"built for vectors {theirs}, these are {identity}")
     if problems:
         raise IndexMismatchError(
