@@ -126,8 +126,9 @@ class ReadOptions:
         >>> ReadOptions.from_kwargs({"limit": 5, "cache_dir": None}, nonfinite="zero").subset_key()
         '-limit5-nonfinite-zero'
         """
-        given = {**kwargs, **changes}
-        return cls(**{f.name: given[f.name] for f in dataclasses.fields(cls) if f.init and f.name in given})
+        if changes:
+            kwargs = {**kwargs, **changes}
+        return cls(*[kwargs.get(name, default) for name, default in _FIELDS])
 
     def replace(self, **changes: Any) -> ReadOptions:
         """A copy with ``changes`` (checked again)."""
@@ -214,3 +215,8 @@ class ReadOptions:
         )
         stem = re.sub(r"[^A-Za-z0-9._-]+", "_", (self.member or path.name))[:60]
         return f"{stem}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:12]}" + self.subset_key()
+
+
+_FIELDS = tuple((f.name, f.default) for f in dataclasses.fields(ReadOptions) if f.init)
+"""The keywords of :class:`ReadOptions` in their order, with their defaults (what
+:meth:`ReadOptions.from_kwargs` picks)."""
