@@ -1,27 +1,128 @@
-"""Benchmark (issue 19): Google analogies with 3CosAdd and 3CosMul on glove.6B.50d, alternating in one
-run, medians, with accuracy and peak memory.
+"""Benchmark (issue 19): one-query ``most_similar`` and the Google analogies on glove.6B.50d, each
+side measured in the same run, the sides alternating, medians, with peak memory.
 
-    python scripts/bench_speed.py
+    python scripts/bench_speed.py [--part similar|analogies|all] [--queries 300] [--rounds 3]
+
+``similar``: ``Vectors.most_similar(word)`` (topn=10) against gensim's ``KeyedVectors.most_similar``
+and against the previous code path (the full float32 pass: ``most_similar(word, topn=None)`` then
+``scoring.top_k``), one query of each side in turn, over ``--queries`` words drawn from the first
+100,000. Every query's answer is compared with the full pass's: words and float32 scores bit for
+bit (the script exits 1 on a difference).
+
+``analogies``: ``evaluate_analogies`` with 3CosAdd and 3CosMul, alternating, with accuracy.
 """
 
+from __future__ import annotations
+
+import argparse
 import os
 import resource
 import statistics
+import sys
 import time
 
-import pretrained
-from pretrained.evaluate import dataset_path
+import numpy as np
 
-v = pretrained.load("glove.6B.50d")
-q = dataset_path("questions-words")
-res = {"add": [], "mul": []}
-for r in range(2):
-    for m in ("add", "mul"):
-        t = time.perf_counter()
-        x = pretrained.evaluate_analogies(v, q, method=m)
-        res[m].append(time.perf_counter() - t)
-        print(m, round(res[m][-1], 2), "s accuracy", x.accuracy, flush=True)
-a, b = statistics.median(res["add"]), statistics.median(res["mul"])
-print(
-    f"median add {a:.2f} s, mul {b:.2f} s, mul/add {b / a:.2f}; load {os.getloadavg()[0]:.1f}; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
-)
+import pretrained
+from pretrained.core import scoring
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def similar(v, n_queries: int, rounds: int) -> int:
+    kv = v.to_gensim()
+    kv.fill_norms()
+    rng = np.random.default_rng(19)
+    words = [v.index_to_key[i] for i in rng.choice(100_000, n_queries, replace=False)]
+    v.most_similar(words[0])  # the second search starts the narrow copy
+    v.most_similar(words[1])
+    while v.__dict__.get("_narrow") is None:  # made on a background thread
+        time.sleep(0.01)
+    narrow = v.__dict__["_narrow"]
+    print(f"narrow copy: {narrow and narrow.nbytes / 2**20:.1f} MiB", flush=True)
+
+    def ours(w):
+        return v.most_similar(w, topn=10)
+
+    def previous(w):
+        scores = v.most_similar(w, topn=None)
+        rows = scoring.top_k(scores, 10, [v.get_index(w)])
+        return [(v.index_to_key[i], float(scores[i])) for i in rows]
+
+    def gensim(w):
+        return kv.most_similar(w, topn=10)
+
+    sides = {"gensim": gensim, "previous": previous, "ours": ours}
+    times = {k: [] for k in sides}
+    differ = fallbacks = same_words = 0
+    for r in range(rounds):
+        for w in words:
+            got = {}
+            for name, fn in sides.items():
+                started = time.perf_counter()
+                got[name] = fn(w)
+                times[name].append(time.perf_counter() - started)
+            if r == 0:
+                exact = got["previous"]
+                if [(a, np.float32(s).tobytes()) for a, s in got["ours"]] != [
+                    (a, np.float32(s).tobytes()) for a, s in exact
+                ]:
+                    differ += 1
+                    print("DIFFERENT:", w, got["ours"], exact, flush=True)
+                same_words += [a for a, _ in got["gensim"]] == [a for a, _ in exact]
+                mean, used = v._mean([w], [])
+                if narrow and narrow.top_k(v.vectors, v.inverse_norms, mean, 10, used, len(v)) is None:
+                    fallbacks += 1
+    med = {k: statistics.median(t) * 1000 for k, t in times.items()}
+    print(
+        f"most_similar, one query (median of {rounds} x {len(words)}): gensim {med['gensim']:.2f} ms, "
+        f"previous {med['previous']:.2f} ms, ours {med['ours']:.2f} ms; "
+        f"ours vs gensim {med['gensim'] / med['ours']:.2f}x, vs previous {med['previous'] / med['ours']:.2f}x"
+    )
+    print(
+        f"checked {len(words)} queries: {differ} differ from the full float32 pass, {fallbacks} fell back to "
+        f"it; gensim's top 10 words equal ours on {same_words}; load {os.getloadavg()[0]:.1f}; "
+        f"peak RSS {peak_mib():.0f} MiB",
+        flush=True,
+    )
+    return 1 if differ else 0
+
+
+def analogies(v, rounds: int) -> int:
+    from pretrained.evaluate import dataset_path
+
+    q = dataset_path("questions-words")
+    res: dict = {"add": [], "mul": []}
+    for _ in range(rounds):
+        for m in ("add", "mul"):
+            t = time.perf_counter()
+            x = pretrained.evaluate_analogies(v, q, method=m)
+            res[m].append(time.perf_counter() - t)
+            print(m, round(res[m][-1], 2), "s accuracy", x.accuracy, flush=True)
+    a, b = statistics.median(res["add"]), statistics.median(res["mul"])
+    print(
+        f"median add {a:.2f} s, mul {b:.2f} s, mul/add {b / a:.2f}; load {os.getloadavg()[0]:.1f}; "
+        f"peak RSS {peak_mib():.0f} MiB"
+    )
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--part", choices=("similar", "analogies", "all"), default="all")
+    ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args(argv)
+    v = pretrained.load("glove.6B.50d")
+    status = 0
+    if args.part in ("similar", "all"):
+        status |= similar(v, args.queries, args.rounds)
+    if args.part in ("analogies", "all"):
+        status |= analogies(v, max(2, args.rounds - 1))
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
