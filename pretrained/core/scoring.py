@@ -228,12 +228,8 @@ def top_k(scores: np.ndarray, k: int, exclude: Collection[int] = ()) -> List[int
     want = min(k + len(exclude), n)
     if want <= 0 or k <= 0:
         return []
-    if want >= n:
-        idx = np.arange(n)
-    else:
-        idx = _best_rows(scores, want)
-        if idx is None:
-            idx = np.argpartition(-scores, want - 1)[:want]
+    found = _best_rows(scores, want) if want < n else np.arange(n)
+    idx = np.argpartition(-scores, want - 1)[:want] if found is None else found
     idx = idx[np.lexsort((idx, -scores[idx]))]
     return [i for i in idx.tolist() if i not in exclude][:k]
 
