@@ -302,3 +302,41 @@ def test_most_similar_equals_the_full_argpartition_on_glove():
         scores = v.most_similar(w, topn=None)
         want = [(v.index_to_key[r], float(scores[r])) for r in _argpartition_top_k(scores, 10, [i])]
         assert v.most_similar(w, topn=10) == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 400),
+    q=st.integers(1, 40),
+    words=st.integers(1, 12),
+    tile=st.integers(1, 64),
+    tiles_per_span=st.integers(1, 5),
+    prepared=st.booleans(),
+    nan_rows=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_analogy_cosmul_in_spans_is_bit_identical_to_best(n, q, words, tile, tiles_per_span, prepared, nan_rows, seed):
+    """3CosMul analogies scored question by question over spans of tiles (issue 19) give the very
+    best rows and scores of the tiled path, with exclusions, one-column tiles, zero and nan rows."""
+    rng = np.random.default_rng(seed)
+    V = rng.standard_normal((n, 8)).astype(np.float32)
+    V[rng.random(n) < 0.1] = 0
+    if nan_rows:
+        V[rng.random(n) < 0.05] = np.nan
+    inv = scoring.inverse_norms(np.linalg.norm(V, axis=1))
+    rows = rng.integers(0, min(words, n), size=(q, 3))
+    distinct, where = np.unique(rows, return_inverse=True)
+    where = where.reshape(rows.shape)
+    unique = scoring.unit_rows(V, inv, distinct)
+    terms = [np.ascontiguousarray(scoring.unit_rows(V, inv, rows[:, k])) for k in (1, 2, 0)]
+    picks = [np.ascontiguousarray(where[:, k]) for k in (1, 2, 0)]
+    saved = scoring.COSMUL_SPAN
+    scoring.COSMUL_SPAN = tile * tiles_per_span
+    try:
+        with np.errstate(invalid="ignore"):
+            r1, s1 = scoring.TiledScorer(V, inv, tile=tile, prepared=prepared).best(terms, rows, 1)
+            r2, s2 = scoring.TiledScorer(V, inv, tile=tile, prepared=prepared).best_analogy_cosmul(unique, picks, rows)
+    finally:
+        scoring.COSMUL_SPAN = saved
+    np.testing.assert_array_equal(r1, r2)
+    assert s1.tobytes() == s2.tobytes()

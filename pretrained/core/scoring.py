@@ -57,6 +57,9 @@ EPSILON = 0.000001
 VOCAB_TILE = 4096
 """Vocabulary rows scored at a time: a 512 x 4096 float32 tile is 8 MiB, whatever the vocabulary."""
 METHODS = ("add", "mul")
+COSMUL_SPAN = 65536
+"""Vocabulary rows per pass of :meth:`TiledScorer.best_analogy_cosmul` (rounded to whole tiles):
+each question's row of 65,536 float32 scores (256 KiB) stays in a core's L2 cache."""
 GATHER_ROWS = 16
 """Queries combined at a time by the gathered 3CosMul: 16 x 4096 float32 rows (256 KiB a buffer)
 stay in a core's L2 cache between the gathers and the products."""
@@ -447,6 +450,90 @@ class TiledScorer:
             best[better] = val[better]
             best_row[better] = arg[better] + start
         return best_row, best
+
+    def best_analogy_cosmul(
+        self, unique: np.ndarray, picks: Sequence[np.ndarray], exclude: Any = None
+    ) -> Tuple[np.ndarray, np.ndarray]:
+        """:meth:`best` for 3CosMul analogies ``b * c / a``: ``unique`` the distinct unit vectors
+        of the questions' words, ``picks`` three index arrays into it (b, c, a per question).
+
+        The very numbers of :meth:`best` with ``picks`` (the same float32 operations on the same
+        cosines, masked and compared in the same order), in a third of its passes over memory:
+        each distinct word's shifted cosine ``(1 + cos) / 2``, and the denominator
+        ``(1 + cos_a) / 2 + 1e-6``, are made once per :data:`COSMUL_SPAN` vocabulary rows, and each
+        question then multiplies, divides and takes its argmax over those rows in place, with no
+        gathered copies. Vocabulary tiles are the same as :meth:`best`'s (a one-column tile, where
+        BLAS would take a matrix-vector product, is scored by :meth:`best` itself)."""
+        b_of, c_of, a_of = (np.asarray(p, dtype=np.intp) for p in picks)
+        n = b_of.shape[0]
+        excl = _pad(exclude, n)
+        best = np.full(n, -np.inf, np.float32)
+        best_row = np.full(n, -1, np.intp)
+        if n == 0 or self.end == 0:
+            return best_row, best
+        if unique.shape[0] < 2 or n < 2:  # a matrix-vector product: as best() scores it
+            return self.best([unique], exclude, 1, picks=[b_of, c_of, a_of])
+        per_span = max(1, COSMUL_SPAN // self.tile)
+        spans: List[List[Any]] = []  # [lo, hi, tiles, one column]
+        for t0 in range(0, self.end, self.tile):
+            t1 = min(t0 + self.tile, self.end)
+            thin = t1 - t0 < 2
+            if spans and not thin and not spans[-1][3] and spans[-1][2] < per_span:
+                spans[-1][1], spans[-1][2] = t1, spans[-1][2] + 1
+            else:
+                spans.append([t0, t1, 1, thin])
+        rows_b, rows_c, rows_a, rows_x = b_of.tolist(), c_of.tolist(), a_of.tolist(), excl.tolist()
+        for lo, hi, _, thin in spans:
+            if thin:
+                S = self.scores([unique], lo, hi, 1, picks=[b_of, c_of, a_of])
+                self._mask(S, excl, lo)
+                self._merge(S, lo, best, best_row)
+                continue
+            w = hi - lo
+            shifted = self._span_buffer("span_shifted", unique.shape[0], w)
+            den = self._span_buffer("span_den", unique.shape[0], w)
+            num = self._span_buffer("span_num", 1, w)[0]
+            for t0 in range(lo, hi, self.tile):  # the products tile by tile, as best() makes them
+                t1 = min(t0 + self.tile, hi)
+                self._products([unique], t0, t1, [shifted[:, t0 - lo : t1 - lo]])
+            shifted += 1.0
+            shifted *= 0.5
+            np.add(shifted, EPSILON, out=den)
+            for i in range(n):
+                np.multiply(shifted[rows_b[i]], shifted[rows_c[i]], out=num)
+                np.divide(num, den[rows_a[i]], out=num)
+                for e in rows_x[i]:
+                    if lo <= e < hi:
+                        num[e - lo] = -np.inf
+                j = int(num.argmax())
+                if num[j] != num[j]:  # nan (kept non-finite vectors): best() compares tile by tile
+                    self._merge(num[None, :], lo, best[i : i + 1], best_row[i : i + 1], tile=self.tile)
+                elif num[j] > best[i]:
+                    best[i] = num[j]
+                    best_row[i] = j + lo
+        return best_row, best
+
+    @staticmethod
+    def _merge(S: np.ndarray, start: int, best: np.ndarray, best_row: np.ndarray, tile: Optional[int] = None) -> None:
+        """Keep, per query (row of ``S``, columns from row ``start``), a tile's best score where it
+        beats ``best`` (ties: the earlier row), one tile of ``tile`` columns at a time."""
+        width = S.shape[1] if tile is None else tile
+        ar = np.arange(S.shape[0])
+        for t0 in range(0, S.shape[1], width):
+            T = S[:, t0 : t0 + width]
+            arg = T.argmax(axis=1)
+            val = T[ar, arg]
+            better = val > best
+            best[better] = val[better]
+            best_row[better] = arg[better] + start + t0
+
+    def _span_buffer(self, name: str, rows: int, width: int) -> np.ndarray:
+        """A per-thread (rows, width) float32 buffer kept under ``name``, contiguous rows."""
+        buf = getattr(self._local, name, None)
+        if buf is None or buf.shape[0] < rows or buf.shape[1] < width:
+            buf = np.empty((rows, max(width, COSMUL_SPAN)), np.float32)
+            setattr(self._local, name, buf)
+        return buf[:rows, :width]
 
     def top_k(
         self, terms: Sequence[np.ndarray], k: int, exclude: Any = None, n_negative: int = 0
