@@ -89,23 +89,36 @@ def similar(v, n_queries: int, rounds: int) -> int:
     return 1 if differ else 0
 
 
+def previous_cosmul(self, unique, picks, exclude=None):
+    """3CosMul before issue 19's spans: 16 questions' gathered rows a tile at a time."""
+    return self.best([unique], exclude, 1, picks=picks)
+
+
 def analogies(v, rounds: int) -> int:
+    from pretrained.core import scoring
     from pretrained.evaluate import dataset_path
 
     q = dataset_path("questions-words")
-    res: dict = {"add": [], "mul": []}
+    spans = scoring.TiledScorer.best_analogy_cosmul
+    res: dict = {"add": [], "mul": [], "mul previous": []}
+    answers: dict = {}
     for _ in range(rounds):
-        for m in ("add", "mul"):
+        for side in res:
+            scoring.TiledScorer.best_analogy_cosmul = previous_cosmul if side == "mul previous" else spans
             t = time.perf_counter()
-            x = pretrained.evaluate_analogies(v, q, method=m)
-            res[m].append(time.perf_counter() - t)
-            print(m, round(res[m][-1], 2), "s accuracy", x.accuracy, flush=True)
-    a, b = statistics.median(res["add"]), statistics.median(res["mul"])
+            x = pretrained.evaluate_analogies(v, q, method=side.split()[0])
+            res[side].append(time.perf_counter() - t)
+            answers[side] = [(s.questions_correct, s.questions_incorrect) for s in x.sections]
+            print(side, round(res[side][-1], 2), "s accuracy", x.accuracy, flush=True)
+    scoring.TiledScorer.best_analogy_cosmul = spans
+    med = {k: statistics.median(t) for k, t in res.items()}
+    same = answers["mul"] == answers["mul previous"]
     print(
-        f"median add {a:.2f} s, mul {b:.2f} s, mul/add {b / a:.2f}; load {os.getloadavg()[0]:.1f}; "
-        f"peak RSS {peak_mib():.0f} MiB"
+        f"median add {med['add']:.2f} s, mul {med['mul']:.2f} s (previous path {med['mul previous']:.2f} s, "
+        f"{med['mul previous'] / med['mul']:.2f}x), mul/add {med['mul'] / med['add']:.2f}; every question answered "
+        f"the same by both 3CosMul paths: {same}; load {os.getloadavg()[0]:.1f}; peak RSS {peak_mib():.0f} MiB"
     )
-    return 0
+    return 0 if same else 1
 
 
 def main(argv=None) -> int:
