@@ -60,6 +60,9 @@ METHODS = ("add", "mul")
 COSMUL_SPAN = 65536
 """Vocabulary rows per pass of :meth:`TiledScorer.best_analogy_cosmul` (rounded to whole tiles):
 each question's row of 65,536 float32 scores (256 KiB) stays in a core's L2 cache."""
+SPAN_BYTES = 32 << 20
+"""At most this many bytes of shifted cosines and denominators per worker thread (fewer rows per
+span when a block of questions has many distinct words)."""
 GATHER_ROWS = 16
 """Queries combined at a time by the gathered 3CosMul: 16 x 4096 float32 rows (256 KiB a buffer)
 stay in a core's L2 cache between the gathers and the products."""
@@ -473,7 +476,7 @@ class TiledScorer:
             return best_row, best
         if unique.shape[0] < 2 or n < 2:  # a matrix-vector product: as best() scores it
             return self.best([unique], exclude, 1, picks=[b_of, c_of, a_of])
-        per_span = max(1, COSMUL_SPAN // self.tile)
+        per_span = max(1, min(COSMUL_SPAN, SPAN_BYTES // (8 * unique.shape[0])) // self.tile)
         spans: List[List[Any]] = []  # [lo, hi, tiles, one column]
         for t0 in range(0, self.end, self.tile):
             t1 = min(t0 + self.tile, self.end)
@@ -531,7 +534,7 @@ class TiledScorer:
         """A per-thread (rows, width) float32 buffer kept under ``name``, contiguous rows."""
         buf = getattr(self._local, name, None)
         if buf is None or buf.shape[0] < rows or buf.shape[1] < width:
-            buf = np.empty((rows, max(width, COSMUL_SPAN)), np.float32)
+            buf = np.empty((rows, width), np.float32)
             setattr(self._local, name, buf)
         return buf[:rows, :width]
 
