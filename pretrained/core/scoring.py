@@ -57,6 +57,12 @@ EPSILON = 0.000001
 VOCAB_TILE = 4096
 """Vocabulary rows scored at a time: a 512 x 4096 float32 tile is 8 MiB, whatever the vocabulary."""
 METHODS = ("add", "mul")
+COSMUL_SPAN = 65536
+"""Vocabulary rows per pass of :meth:`TiledScorer.best_analogy_cosmul` (rounded to whole tiles):
+each question's row of 65,536 float32 scores (256 KiB) stays in a core's L2 cache."""
+SPAN_BYTES = 32 << 20
+"""At most this many bytes of shifted cosines and denominators per worker thread (fewer rows per
+span when a block of questions has many distinct words)."""
 GATHER_ROWS = 16
 """Queries combined at a time by the gathered 3CosMul: 16 x 4096 float32 rows (256 KiB a buffer)
 stay in a core's L2 cache between the gathers and the products."""
@@ -190,9 +196,9 @@ def analogy_units(vectors: np.ndarray, inv: np.ndarray, idx: np.ndarray) -> Tupl
 def cosines(rows: np.ndarray, inv: np.ndarray, query: np.ndarray) -> np.ndarray:
     """Cosines of ``query`` (dim,) or queries (n, dim) with ``rows`` whose inverse norms are
     ``inv``: shape (len(rows),) or (n, len(rows)). A query that is not unit length scales them."""
-    if query.ndim == 1:
-        return (rows @ query) * inv
-    return (query @ rows.T) * inv
+    out = rows @ query if query.ndim == 1 else query @ rows.T
+    out *= inv  # in place: the same float32 products, without a second array of scores
+    return out
 
 
 def cosmul(positive: Sequence[np.ndarray], negative: Sequence[np.ndarray] = ()) -> np.ndarray:
@@ -228,9 +234,40 @@ def top_k(scores: np.ndarray, k: int, exclude: Collection[int] = ()) -> List[int
     want = min(k + len(exclude), n)
     if want <= 0 or k <= 0:
         return []
-    idx = np.argpartition(-scores, want - 1)[:want] if want < n else np.arange(n)
+    found = _best_rows(scores, want) if want < n else np.arange(n)
+    idx = np.argpartition(-scores, want - 1)[:want] if found is None else found
     idx = idx[np.lexsort((idx, -scores[idx]))]
     return [i for i in idx.tolist() if i not in exclude][:k]
+
+
+SAMPLE_STRIDE = 64
+""":func:`top_k` guesses its threshold from every 64th score."""
+
+
+def _best_rows(scores: np.ndarray, want: int) -> Optional[np.ndarray]:
+    """The rows of the ``want`` best ``scores`` (nan the worst), or ``None`` when the ``want``-th
+    best ties with the next (then which rows ``argpartition`` keeps is its own choice, and the
+    caller asks it) or when the guess below does not pay.
+
+    The ``want``-th best of every :data:`SAMPLE_STRIDE`-th score is a threshold at least ``want``
+    rows reach; one comparison over the scores finds them (a few hundred for ten), instead of a
+    partial sort of them all. When the ``want``-th best of those is strictly above the next, every
+    row left out (below the threshold) is below it too, so these are exactly the ``want`` rows
+    ``argpartition`` keeps."""
+    n = scores.shape[0]
+    sample = scores[::SAMPLE_STRIDE]
+    m = sample.shape[0]
+    if m < 4 * want or m < 64:
+        return None
+    threshold = np.partition(sample, m - want)[m - want]  # nan sorts last: then no row passes below
+    rows = np.flatnonzero(scores >= threshold)
+    if rows.shape[0] < want or rows.shape[0] > n // 8:
+        return None
+    values = scores[rows]
+    order = np.lexsort((rows, -values))
+    if rows.shape[0] > want and not values[order[want - 1]] > values[order[want]]:
+        return None
+    return rows[order[:want]]
 
 
 def _pad(exclude: Any, n: int) -> np.ndarray:
@@ -416,6 +453,90 @@ class TiledScorer:
             best[better] = val[better]
             best_row[better] = arg[better] + start
         return best_row, best
+
+    def best_analogy_cosmul(
+        self, unique: np.ndarray, picks: Sequence[np.ndarray], exclude: Any = None
+    ) -> Tuple[np.ndarray, np.ndarray]:
+        """:meth:`best` for 3CosMul analogies ``b * c / a``: ``unique`` the distinct unit vectors
+        of the questions' words, ``picks`` three index arrays into it (b, c, a per question).
+
+        The very numbers of :meth:`best` with ``picks`` (the same float32 operations on the same
+        cosines, masked and compared in the same order), in a third of its passes over memory:
+        each distinct word's shifted cosine ``(1 + cos) / 2``, and the denominator
+        ``(1 + cos_a) / 2 + 1e-6``, are made once per :data:`COSMUL_SPAN` vocabulary rows, and each
+        question then multiplies, divides and takes its argmax over those rows in place, with no
+        gathered copies. Vocabulary tiles are the same as :meth:`best`'s (a one-column tile, where
+        BLAS would take a matrix-vector product, is scored by :meth:`best` itself)."""
+        b_of, c_of, a_of = (np.asarray(p, dtype=np.intp) for p in picks)
+        n = b_of.shape[0]
+        excl = _pad(exclude, n)
+        best = np.full(n, -np.inf, np.float32)
+        best_row = np.full(n, -1, np.intp)
+        if n == 0 or self.end == 0:
+            return best_row, best
+        if unique.shape[0] < 2 or n < 2:  # a matrix-vector product: as best() scores it
+            return self.best([unique], exclude, 1, picks=[b_of, c_of, a_of])
+        per_span = max(1, min(COSMUL_SPAN, SPAN_BYTES // (8 * unique.shape[0])) // self.tile)
+        spans: List[List[Any]] = []  # [lo, hi, tiles, one column]
+        for t0 in range(0, self.end, self.tile):
+            t1 = min(t0 + self.tile, self.end)
+            thin = t1 - t0 < 2
+            if spans and not thin and not spans[-1][3] and spans[-1][2] < per_span:
+                spans[-1][1], spans[-1][2] = t1, spans[-1][2] + 1
+            else:
+                spans.append([t0, t1, 1, thin])
+        rows_b, rows_c, rows_a, rows_x = b_of.tolist(), c_of.tolist(), a_of.tolist(), excl.tolist()
+        for lo, hi, _, thin in spans:
+            if thin:
+                S = self.scores([unique], lo, hi, 1, picks=[b_of, c_of, a_of])
+                self._mask(S, excl, lo)
+                self._merge(S, lo, best, best_row)
+                continue
+            w = hi - lo
+            shifted = self._span_buffer("span_shifted", unique.shape[0], w)
+            den = self._span_buffer("span_den", unique.shape[0], w)
+            num = self._span_buffer("span_num", 1, w)[0]
+            for t0 in range(lo, hi, self.tile):  # the products tile by tile, as best() makes them
+                t1 = min(t0 + self.tile, hi)
+                self._products([unique], t0, t1, [shifted[:, t0 - lo : t1 - lo]])
+            shifted += 1.0
+            shifted *= 0.5
+            np.add(shifted, EPSILON, out=den)
+            for i in range(n):
+                np.multiply(shifted[rows_b[i]], shifted[rows_c[i]], out=num)
+                np.divide(num, den[rows_a[i]], out=num)
+                for e in rows_x[i]:
+                    if lo <= e < hi:
+                        num[e - lo] = -np.inf
+                j = int(num.argmax())
+                if num[j] != num[j]:  # nan (kept non-finite vectors): best() compares tile by tile
+                    self._merge(num[None, :], lo, best[i : i + 1], best_row[i : i + 1], tile=self.tile)
+                elif num[j] > best[i]:
+                    best[i] = num[j]
+                    best_row[i] = j + lo
+        return best_row, best
+
+    @staticmethod
+    def _merge(S: np.ndarray, start: int, best: np.ndarray, best_row: np.ndarray, tile: Optional[int] = None) -> None:
+        """Keep, per query (row of ``S``, columns from row ``start``), a tile's best score where it
+        beats ``best`` (ties: the earlier row), one tile of ``tile`` columns at a time."""
+        width = S.shape[1] if tile is None else tile
+        ar = np.arange(S.shape[0])
+        for t0 in range(0, S.shape[1], width):
+            T = S[:, t0 : t0 + width]
+            arg = T.argmax(axis=1)
+            val = T[ar, arg]
+            better = val > best
+            best[better] = val[better]
+            best_row[better] = arg[better] + start + t0
+
+    def _span_buffer(self, name: str, rows: int, width: int) -> np.ndarray:
+        """A per-thread (rows, width) float32 buffer kept under ``name``, contiguous rows."""
+        buf = getattr(self._local, name, None)
+        if buf is None or buf.shape[0] < rows or buf.shape[1] < width:
+            buf = np.empty((rows, width), np.float32)
+            setattr(self._local, name, buf)
+        return buf[:rows, :width]
 
     def top_k(
         self, terms: Sequence[np.ndarray], k: int, exclude: Any = None, n_negative: int = 0

@@ -88,7 +88,7 @@ def answer_exact(
             distinct, where = np.unique(inp, return_inverse=True)
             where = where.reshape(inp.shape)
             picks = [np.ascontiguousarray(where[:, k]) for k in (1, 2, 0)]
-            best_row, _ = scorer.best([vectors.unit_rows(distinct)], inp, n_neg, picks=picks)
+            best_row, _ = scorer.best_analogy_cosmul(vectors.unit_rows(distinct), picks, inp)
         valid = best_row >= 0
         pred = np.where(valid, canon[np.maximum(best_row, 0)], -1)
         # the best word is a case variant of an input: gensim looks further down its top 5
