@@ -175,3 +175,13 @@ def test_vectors_of_an_entry_pickle_with_their_index(tmp_path):
     v = pickle.loads(pickle.dumps(pretrained.load(src)))
     assert v.get_index("w42") == 42 and "w100" not in v and v.words == words
     np.testing.assert_array_equal(v["w7"], vecs[7])
+
+
+def test_a_saved_set_is_written_with_its_index_and_answers_through_it(tmp_path):
+    words = ["ünï", "b c", "d", *[f"x{i}" for i in range(100)]]
+    vecs = np.arange(len(words) * 2, dtype=np.float32).reshape(-1, 2) + 1
+    pretrained.save(pretrained.Vectors(words, vecs), "mine")
+    v = pretrained.load("mine")
+    assert (Path(v.path) / "vocab.idx.npy").is_file()
+    assert [v.get_index(w) for w in words[:3]] == [0, 1, 2] and "x100" not in v
+    np.testing.assert_array_equal(v["b c"], vecs[1])

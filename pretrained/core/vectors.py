@@ -276,15 +276,14 @@ class Vectors(KeyedVectorsMethods):
         without an index scans the word list at C speed for its first few lookups (a
         millisecond for 400,000 words) instead."""
         if self._key_to_index is None:
-            if self._vocab is not None and self._scans < max(_SCANS_BEFORE_DICT, len(self._vocab) // 16):
+            index = self._vocab
+            limit = _SCANS_BEFORE_DICT if index is None else max(_SCANS_BEFORE_DICT, len(index) // 16)
+            if self._scans < limit:
                 if not isinstance(word, str):
                     raise TypeError(f"words are str, got {type(word).__name__}: {word!r}")
                 self._scans += 1
-                return self._vocab.find(word)
-            if self._vocab is None and self._scans < _SCANS_BEFORE_DICT:
-                if not isinstance(word, str):
-                    raise TypeError(f"words are str, got {type(word).__name__}: {word!r}")
-                self._scans += 1
+                if index is not None:
+                    return index.find(word)
                 if isinstance(self._words, VocabText):
                     return self._words.find(word)
                 try:
