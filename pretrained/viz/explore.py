@@ -153,8 +153,10 @@ def _choose(vectors: Vectors, words, vocab, neighbours: int) -> _Points:
         for w, _ in result:
             add(w, g)
     missing: List[str] = []
+    # the first N words of the set are in it: no lookup each (and no word -> row dictionary)
+    first_n = isinstance(vocab, (int, np.integer)) and not isinstance(vocab, bool)
     for w in _vocab_words(vectors, vocab) if vocab is not None else []:
-        if w in vectors:
+        if first_n or w in vectors:
             add(w, -1)
         elif w not in missing:
             missing.append(w)
@@ -164,8 +166,11 @@ def _choose(vectors: Vectors, words, vocab, neighbours: int) -> _Points:
         )
     if not labels:
         raise UnknownWordsError(missing, where) if missing else ValueError("no words to place on the map")
-    kti = vectors.key_to_index
-    rows = np.fromiter((kti[w] for w in labels), dtype=np.intp, count=len(labels))
+    if first_n and not queries:  # labels are the first N words, in row order
+        rows = np.arange(len(labels), dtype=np.intp)
+    else:
+        kti = vectors.key_to_index
+        rows = np.fromiter((kti[w] for w in labels), dtype=np.intp, count=len(labels))
     return _Points(labels, rows, origin, queries, results, tuple(missing))
 
 
@@ -225,7 +230,7 @@ class _AllPairs:
         r, keep = stop - start, k + 1
         Q = X[start:stop] * inv[start:stop, None]  # the unit queries, as Vectors.unit makes them
         buf = np.empty((r, tile), np.float32)
-        above = np.empty((r, tile), bool)
+        above = np.empty(r * tile, bool)
         own = np.arange(start, stop)
         lanes = np.repeat(np.arange(r), keep)
         top_s = np.full((r, keep), -np.inf, np.float32)
@@ -243,8 +248,10 @@ class _AllPairs:
                 mine = (own >= t0) & (own < t1)
                 first[np.flatnonzero(mine), own[mine] - t0] = -np.inf
                 theta = np.partition(first, w - k, axis=1)[:, w - k] if w > k else theta
-            rows, cols = np.nonzero(np.greater_equal(S, (theta - self.slack)[:, None], out=above[:, :w]))
-            cols = cols + t0
+            hit = above[: r * w].reshape(r, w)  # contiguous: a flat nonzero is many times faster
+            np.greater_equal(S, (theta - self.slack)[:, None], out=hit)
+            rows, cols = np.divmod(np.flatnonzero(hit), w)
+            cols += t0
             mine = cols != rows + start
             rows, cols = rows[mine], cols[mine]
             pend.append((rows, cols, S[rows, cols - t0] * inv[cols]))
