@@ -37,7 +37,9 @@ from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
+from pretrained import threads
 from pretrained.cache.atomic import atomic_path
+from pretrained.core.scoring import VOCAB_TILE
 from pretrained.errors import (
     FormatError,
     PretrainedError,
@@ -74,6 +76,9 @@ _MAX_NEIGHBOURS = 100
 _KMEANS = re.compile(r"^kmeans(?::(\d+))?$")
 _DEFAULT_CLUSTERS = 8
 _CHUNK = 2048
+# query rows per matrix product: the block Vectors.most_similar_batch scores at once (the same
+# shapes give bit-identical products; see _AllPairs)
+_BLOCK = 256
 
 
 @dataclass(frozen=True)
@@ -148,8 +153,10 @@ def _choose(vectors: Vectors, words, vocab, neighbours: int) -> _Points:
         for w, _ in result:
             add(w, g)
     missing: List[str] = []
+    # the first N words of the set are in it: no lookup each (and no word -> row dictionary)
+    first_n = isinstance(vocab, (int, np.integer)) and not isinstance(vocab, bool)
     for w in _vocab_words(vectors, vocab) if vocab is not None else []:
-        if w in vectors:
+        if first_n or w in vectors:
             add(w, -1)
         elif w not in missing:
             missing.append(w)
@@ -159,29 +166,171 @@ def _choose(vectors: Vectors, words, vocab, neighbours: int) -> _Points:
         )
     if not labels:
         raise UnknownWordsError(missing, where) if missing else ValueError("no words to place on the map")
-    kti = vectors.key_to_index
-    rows = np.fromiter((kti[w] for w in labels), dtype=np.intp, count=len(labels))
+    if first_n and not queries:  # labels are the first N words, in row order
+        rows = np.arange(len(labels), dtype=np.intp)
+    else:
+        kti = vectors.key_to_index
+        rows = np.fromiter((kti[w] for w in labels), dtype=np.intp, count=len(labels))
     return _Points(labels, rows, origin, queries, results, tuple(missing))
+
+
+def _neighbours_reference(labels: List[str], U: np.ndarray, k: int) -> Tuple[np.ndarray, np.ndarray]:
+    """The per-point path the page used before the blocked one (kept as the reference the tests and
+    ``scripts/bench_explore.py`` compare against): ``most_similar_batch`` of every point among the
+    points, 2,048 words at a time. (n, k) indices and cosine scores."""
+    from pretrained.core.vectors import Vectors
+
+    n = len(labels)
+    nb = np.full((n, k), -1, dtype=np.int32)
+    ns = np.zeros((n, k), dtype=np.float32)
+    if k == 0:
+        return nb, ns
+    sub = Vectors(labels, U)
+    at = sub.key_to_index
+    for s in range(0, n, _CHUNK):
+        for i, result in enumerate(sub.most_similar_batch(labels[s : s + _CHUNK], topn=k), start=s):
+            for j, (w, score) in enumerate(result):
+                nb[i, j], ns[i, j] = at[w], score
+    return nb, ns
+
+
+class _AllPairs:
+    """Each row's exact top ``k`` among all rows (itself left out), equal to what
+    ``Vectors.most_similar_batch`` returns for every row, computed in blocks on several threads.
+
+    The scores are made by the very same products as ``most_similar_batch`` makes them (query
+    blocks of :data:`_BLOCK` rows, vocabulary tiles of :data:`~pretrained.core.scoring.VOCAB_TILE`
+    columns, the same buffer layout: BLAS rounds a small or one-row product differently from a
+    large one, so the shapes are kept) and each candidate is scaled by its column's inverse norm as
+    it does, so every score is bit-identical. What changes is the selection: rather than an
+    ``argpartition`` of every score, a running threshold per row (its k-th best so far) picks the
+    few candidates of each tile with one comparison, and the candidates are ranked (score
+    descending, row ascending). That is the same answer wherever the k-th and (k+1)-th best
+    scores differ; the rows where they are equal (a tie across the cut, where the old selection's
+    choice depends on its partition order) are answered by the old path itself, block by block.
+    """
+
+    def __init__(self, X: np.ndarray, inv: np.ndarray, k: int):
+        self.X, self.inv, self.k = X, inv, k
+        self.n = X.shape[0]
+        self.tile = max(1, min(VOCAB_TILE, self.n))
+        # candidates are chosen on the unscaled products: |s * inv - s| <= |s| |inv - 1| plus
+        # rounding, and |s| <= |q| |x| (q a row times its inverse norm), so with this slack no
+        # row whose scaled score reaches the threshold is missed (more candidates are harmless)
+        live = inv > 0
+        norms = np.sqrt(np.einsum("ij,ij->i", X, X, dtype=np.float64))
+        big = float(norms.max(initial=0.0)) if self.n else 0.0
+        far = float(np.abs(inv[live].astype(np.float64) - 1).max(initial=0.0))
+        reach = big * big * float(inv.max(initial=0.0)) * 1.01 + 1e-30
+        self.slack = np.float32(2 * reach * (far + 2.0**-22) + 1e-12)
+
+    def block(self, start: int, stop: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows ``start:stop``: (r, k) indices and scores, and which rows have a tie across the cut."""
+        X, inv, k, n, tile = self.X, self.inv, self.k, self.n, self.tile
+        r, keep = stop - start, k + 1
+        Q = X[start:stop] * inv[start:stop, None]  # the unit queries, as Vectors.unit makes them
+        buf = np.empty((r, tile), np.float32)
+        above = np.empty(r * tile, bool)
+        own = np.arange(start, stop)
+        lanes = np.repeat(np.arange(r), keep)
+        top_s = np.full((r, keep), -np.inf, np.float32)
+        top_c = np.full((r, keep), n, np.int64)  # padding: sorts after every real row
+        theta = np.full(r, -np.inf, np.float32)
+        pend: List[Tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        pending = 0
+        for t0 in range(0, n, tile):
+            t1 = min(t0 + tile, n)
+            w = t1 - t0
+            S = buf[:, :w]
+            np.matmul(Q, X[t0:t1].T, out=S)
+            if t0 == 0:  # a first threshold: the k-th best scaled score of the first tile
+                first = S * inv[t0:t1]
+                mine = (own >= t0) & (own < t1)
+                first[np.flatnonzero(mine), own[mine] - t0] = -np.inf
+                theta = np.partition(first, w - k, axis=1)[:, w - k] if w > k else theta
+            hit = above[: r * w].reshape(r, w)  # contiguous: a flat nonzero is many times faster
+            np.greater_equal(S, (theta - self.slack)[:, None], out=hit)
+            rows, cols = np.divmod(np.flatnonzero(hit), w)
+            cols += t0
+            mine = cols != rows + start
+            rows, cols = rows[mine], cols[mine]
+            pend.append((rows, cols, S[rows, cols - t0] * inv[cols]))
+            pending += rows.size
+            if pending > 4 * r * keep or t1 == n:
+                top_s, top_c = self._merge(top_s, top_c, lanes, pend, r, keep)
+                theta = top_s[:, k - 1].copy()
+                pend, pending = [], 0
+        tied = top_s[:, k] == top_s[:, k - 1]
+        return top_c[:, :k], top_s[:, :k], tied
+
+    @staticmethod
+    def _merge(top_s, top_c, lanes, pend, r: int, keep: int) -> Tuple[np.ndarray, np.ndarray]:
+        """The best ``keep`` per row (score descending, row ascending) of the kept and the new."""
+        rows = np.concatenate([lanes] + [p[0] for p in pend])
+        cols = np.concatenate([top_c.ravel()] + [p[1] for p in pend])
+        scores = np.concatenate([top_s.ravel()] + [p[2] for p in pend])
+        order = np.lexsort((cols, -scores, rows))
+        first = np.searchsorted(rows[order], np.arange(r))  # each row has at least keep entries
+        pick = order[first[:, None] + np.arange(keep)]
+        return scores[pick], cols[pick]
+
+
+def _neighbours_blocked(
+    labels: List[str], U: np.ndarray, k: int, progress: Optional[bool] = None, n_jobs: Optional[int] = None
+) -> Tuple[np.ndarray, np.ndarray]:
+    """The same (n, k) indices and scores as :func:`_neighbours_reference`, in blocks of rows on
+    ``n_jobs`` threads (default: every core), BLAS on one thread each."""
+    from pretrained.core.vectors import Vectors
+
+    n = len(labels)
+    nb = np.full((n, k), -1, dtype=np.int32)
+    ns = np.zeros((n, k), dtype=np.float32)
+    if k == 0:
+        return nb, ns
+    sub = Vectors(labels, U)
+    pairs = _AllPairs(np.asarray(sub.vectors), sub.inverse_norms, k)
+    starts = list(range(0, n, _BLOCK))
+    jobs = threads.workers(n_jobs, blocks=len(starts))
+    tied_blocks: List[int] = []
+
+    def run(start: int) -> int:
+        stop = min(start + _BLOCK, n)
+        rows, scores, tied = pairs.block(start, stop)
+        nb[start:stop], ns[start:stop] = rows, scores
+        if tied.any():
+            tied_blocks.append(start)
+        return stop - start
+
+    blas = threads.blas_threads(1 if jobs > 1 else None)
+    with bar(n, "neighbours", unit="word", enabled=progress, min_total=20000) as b, blas:
+        if jobs == 1:
+            for s in starts:
+                b.update(run(s))
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(jobs) as pool:
+                for done in pool.map(run, starts):
+                    b.update(done)
+    at = sub.key_to_index
+    for start in sorted(tied_blocks):  # a tie across the cut: the old path's own choice
+        stop = min(start + _BLOCK, n)
+        for i, result in enumerate(sub.most_similar_batch(labels[start:stop], topn=k), start=start):
+            nb[i], ns[i] = -1, 0
+            for j, (w, score) in enumerate(result):
+                nb[i, j], ns[i, j] = at[w], score
+    if tied_blocks:
+        logger.debug("%d blocks of %d rows had a tie across the k-th neighbour", len(tied_blocks), _BLOCK)
+    return nb, ns
 
 
 def _neighbour_table(points: _Points, U: np.ndarray, k: int, progress: Optional[bool]) -> Tuple[np.ndarray, np.ndarray]:
     """(n, k) indices (-1 where fewer exist) and cosine scores: among the points, except the given
     words, whose rows hold their whole-vocabulary neighbours."""
-    from pretrained.core.vectors import Vectors
-
-    n = len(points.labels)
-    nb = np.full((n, k), -1, dtype=np.int32)
-    ns = np.zeros((n, k), dtype=np.float32)
+    nb, ns = _neighbours_blocked(points.labels, U, k, progress)
     if k == 0:
         return nb, ns
-    sub = Vectors(points.labels, U)
-    at = sub.key_to_index
-    with bar(n, "neighbours", unit="word", enabled=progress, min_total=20000) as b:
-        for s in range(0, n, _CHUNK):
-            for i, result in enumerate(sub.most_similar_batch(points.labels[s : s + _CHUNK], topn=k), start=s):
-                for j, (w, score) in enumerate(result):
-                    nb[i, j], ns[i, j] = at[w], score
-            b.update(min(_CHUNK, n - s))
+    at = {w: i for i, w in enumerate(points.labels)}
     for q, result in zip(points.queries, points.results):
         i = at[q]
         nb[i], ns[i] = -1, 0
