@@ -71,3 +71,20 @@ def test_a_nan_is_still_refused_with_the_fast_finite_check(tmp_path):
     pretrained.write_vectors(p, words, vecs, format="word2vec")
     with pytest.raises(pretrained.errors.FormatError, match="w17é"):
         pretrained.convert(p)
+
+
+@pytest.mark.parametrize("fail_at", [1, 2])
+def test_a_disk_error_on_the_writer_thread_reaches_the_caller_and_leaves_nothing(tmp_path, monkeypatch, fail_at):
+    words, vecs = _vectors()
+    blocks = [Block(words[:20], vecs[:20]), Block(words[20:40], vecs[20:40]), Block(words[40:], vecs[40:])]
+    calls = []
+
+    def full(self, end):
+        calls.append(end)
+        if len(calls) >= fail_at:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store._Reserve, "upto", full)
+    with pytest.raises(OSError, match="No space left"):
+        store.write_entry(tmp_path / "e", iter(blocks), vecs.shape[1], {"name": "e"}, rows_hint=50)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no entry, no temporary folder

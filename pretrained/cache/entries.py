@@ -151,6 +151,12 @@ class NpyWriter:
         assert error is not None
         raise error
 
+    def abort(self) -> None:
+        """Stop after the rows queued so far and close the file (the caller drops it)."""
+        self._queue.put(None)
+        self._thread.join()
+        self._f.close()
+
     def close(self) -> None:
         """Wait for the queued rows, write the real header, set :attr:`file_digest` and :attr:`norms`."""
         self._queue.put(None)
@@ -393,8 +399,10 @@ def _write_files(
                 text = ("\n".join(block.words) + "\n").encode("utf-8")
                 vocab_hash.update(text)
                 vocab.write(text)
-        finally:
-            writer.close()
+        except BaseException:
+            writer.abort()  # the folder is dropped: no header, no hash
+            raise
+        writer.close()
     assert writer.norms is not None and writer.file_digest is not None
     with open(tmp / NORMS, "wb") as f:
         np.save(f, writer.norms)
