@@ -50,10 +50,10 @@ def cache_dir(explicit: Optional[PathLike] = None) -> Path:
     '/tmp/somewhere'
     """
     if explicit is not None:
-        return Path(explicit).expanduser()
+        return user_path(explicit)
     env = os.environ.get("PRETRAINED_CACHE")
     if env:
-        return Path(env).expanduser()
+        return user_path(env)
     checkout = _checkout_cache()
     if checkout is not None:
         return checkout
@@ -75,10 +75,10 @@ def data_dir(explicit: Optional[PathLike] = None) -> Path:
     '/tmp/mine'
     """
     if explicit is not None:
-        return Path(explicit).expanduser()
+        return user_path(explicit)
     env = os.environ.get("PRETRAINED_DATA", "").strip()
     if env:
-        return Path(env).expanduser()
+        return user_path(env)
     import platformdirs
 
     return Path(platformdirs.user_data_dir("pretrained", appauthor=False))
@@ -113,7 +113,7 @@ def offline(explicit: Optional[bool] = None) -> bool:
 def catalog_file() -> Optional[Path]:
     """The user catalogue file named by ``$PRETRAINED_CATALOG`` (None when unset)."""
     env = os.environ.get("PRETRAINED_CATALOG", "").strip()
-    return Path(env).expanduser() if env else None
+    return user_path(env) if env else None
 
 
 def mirror() -> Optional[str]:
@@ -163,3 +163,12 @@ def lock_timeout() -> Optional[float]:
     if not os.environ.get("PRETRAINED_LOCK_TIMEOUT", "").strip():
         return None
     return _float_env("PRETRAINED_LOCK_TIMEOUT", 0.0)
+
+
+def user_path(path: Union[str, os.PathLike[str]]) -> Path:
+    """``path`` with a leading ``~`` or ``~user`` expanded where that user has a home folder; a
+    name such as ``~0`` for which none is known stays as written (a file or set of that name)."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:  # "Could not determine home directory"
+        return Path(path)

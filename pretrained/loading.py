@@ -43,7 +43,7 @@ def _catalogue_entry(name: str) -> Optional[catalog.Entry]:
     try:
         return catalog.get(name) if catalog.has(name) else None
     except CatalogError:
-        if Path(name).expanduser().is_file():
+        if config.user_path(name).is_file():
             logger.warning("ignoring the user catalogue ($PRETRAINED_CATALOG) for the file %s: it is malformed", name)
             return None
         raise
@@ -80,7 +80,7 @@ def _entry_path(
     entry = _catalogue_entry(name)
     if entry is not None:
         return root / (entry.name + subset)
-    path = Path(name).expanduser()
+    path = config.user_path(name)
     if not _is_file(path):
         saved = saving.find_saved(name, data_dir, cache_dir)  # a set saved with pretrained.save (or train)
         if saved is not None:
@@ -203,7 +203,7 @@ def _convert(
 ) -> Path:
     name = os.fspath(name_or_path)
     entry = _catalogue_entry(name)
-    path = None if entry is not None else Path(name).expanduser()
+    path = None if entry is not None else config.user_path(name)
     dest = _entry_path(name_or_path, options, cache_dir, data_dir)
     if path is not None and not _is_file(path):  # path is None exactly when entry is not
         return dest  # a set saved with pretrained.save: it is its own source, nothing to convert

@@ -483,3 +483,15 @@ def test_overwriting_a_set_with_vectors_mapped_from_it(toy_vectors):
     assert (
         mapped.words == toy_vectors.words and float(np.asarray(mapped.vectors)[2, 0]) == 3.0
     )  # the old mapping still reads
+
+
+@pytest.mark.parametrize("name", ["~0", "~no-such-user-here", "~no-such-user-here/x"])
+def test_a_tilde_name_without_a_home_is_a_name_not_a_crash(toy_vectors, name):
+    """``Path("~0").expanduser()`` raises RuntimeError where no user 0 has a home folder: such a
+    name is taken as written (a saved set, or a clear unknown-name error)."""
+    if "/" in name:
+        with pytest.raises(UnknownNameError):
+            pretrained.load(name)
+        return
+    pretrained.save(toy_vectors, name)
+    assert pretrained.load(name).words == toy_vectors.words

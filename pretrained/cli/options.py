@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from pretrained import config
 from pretrained.errors import UsageError
 from pretrained.evaluate import datasets
 
@@ -150,7 +151,7 @@ def fraction(text: str) -> float:
 
 def existing_file(text: str) -> str:
     """The path of a file that exists and can be read."""
-    path = Path(text).expanduser()
+    path = config.user_path(text)
     if not path.exists():
         raise argparse.ArgumentTypeError(f"no such file: {text}")
     if path.is_dir():
@@ -184,7 +185,7 @@ def output_file(suffixes: Sequence[str] = ()) -> Callable[[str], str]:
     (when ``suffixes`` are given) its name ends in one of them (``.gz`` and ``.bz2`` may follow)."""
 
     def check(text: str) -> str:
-        path = Path(text).expanduser()
+        path = config.user_path(text)
         if path.is_dir():
             raise argparse.ArgumentTypeError(f"{text} is a folder; name a file")
         name = path.name.lower()
@@ -200,7 +201,7 @@ def output_file(suffixes: Sequence[str] = ()) -> Callable[[str], str]:
 
 def output_folder(text: str) -> str:
     """A folder to write into: it exists, or its nearest existing parent is a writable folder."""
-    path = Path(text).expanduser()
+    path = config.user_path(text)
     if path.exists() and not path.is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a file, not a folder")
     return creatable(text)
@@ -209,7 +210,7 @@ def output_folder(text: str) -> str:
 def creatable(text: str) -> str:
     """A file or folder path whose nearest existing parent is a writable folder (the writer creates
     the folders in between)."""
-    path = Path(text).expanduser()
+    path = config.user_path(text)
     probe = path if path.is_dir() else path.parent
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent

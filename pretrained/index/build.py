@@ -16,7 +16,7 @@ from typing import Any, Dict, Optional
 
 import numpy as np
 
-from pretrained import progress, threads
+from pretrained import config, progress, threads
 from pretrained.cache import atomic, layout
 from pretrained.cache import folder as cachedir
 from pretrained.core import scoring
@@ -68,7 +68,7 @@ def resolve_target(path: Optional[str | os.PathLike[str]], vectors, backend: str
     ``path`` when it is a folder (or has no suffix), else ``path`` itself."""
     if path is None:
         return index_path(vectors, backend=backend, **params)
-    p = Path(path).expanduser()
+    p = config.user_path(path)
     if p.is_dir() or os.fspath(path).endswith(os.sep) or p.suffix == "":
         cls = backend_class(backend)
         return p / (cls.file_stem(params) + cls.suffix)

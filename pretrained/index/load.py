@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
+from pretrained import config
 from pretrained.index.backend import backend_class, split_params
 from pretrained.index.query import NeighbourIndex
 from pretrained.index.sidecar import (
@@ -71,7 +72,7 @@ def load_index(
     ``ef_construction`` / ``seed``; each backend declares its own) is opened. A backend's
     connection options (Milvus: ``uri``, ``token``) are used to open it and never stored.
     """
-    p = Path(os.fspath(path_or_name)).expanduser()
+    p = config.user_path(os.fspath(path_or_name))
     if p.suffix == ".json" and p.is_file():
         own = p.with_name(p.name[: -len(".json")])  # set.ann.json -> set.ann; older set.json -> set.ann
         p = own if own.is_file() else p.with_suffix(".ann")

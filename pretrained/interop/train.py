@@ -19,7 +19,7 @@ import zlib
 from pathlib import Path
 from typing import Any, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
-from pretrained import optional
+from pretrained import config, optional
 from pretrained.core.vectors import Vectors
 from pretrained.errors import (
     ArgumentError,
@@ -123,7 +123,7 @@ class _Tokenised:
 
 def _corpus(corpus: Any, encoding: str = "utf-8") -> Any:
     if isinstance(corpus, (str, os.PathLike)):
-        path = Path(os.fspath(corpus)).expanduser()
+        path = config.user_path(os.fspath(corpus))
         if not path.is_file():
             raise FileNotFoundError(f"no corpus file at {path}")
         return _LineCorpus(path, encoding)
