@@ -123,6 +123,8 @@ def main() -> int:
     kinds = ["bin1m", *(["bin3m"] if args.big else []), "txt"]
     if args.only:
         kinds = [k for k in kinds if k in args.only.split(",")]
+    if args.workdir:
+        Path(args.workdir).mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="bench-convert-", dir=args.workdir))
     here = str(REPO)
     sides = {"gensim": here, "ours": here}
