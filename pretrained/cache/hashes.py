@@ -131,26 +131,24 @@ def file_digest(path: Union[str, os.PathLike[str]], algo: str = FAST) -> str:
     return f"{algo}:{h.hexdigest()}"
 
 
+def _algorithm_of(recorded: Optional[str]) -> Optional[str]:
+    """The algorithm ``recorded`` names, or None for None or anything unreadable."""
+    try:
+        return None if recorded is None else algorithm(recorded)
+    except ValueError:
+        return None
+
+
 def matches(recorded: Optional[str], data: Union[bytes, memoryview]) -> bool:
     """Whether ``data`` hashes to ``recorded`` under the algorithm ``recorded`` names."""
-    if recorded is None:
-        return False
-    try:
-        algo = algorithm(recorded)
-    except ValueError:
-        return False
-    return same(recorded, digest(data, algo))
+    algo = _algorithm_of(recorded)
+    return algo is not None and same(recorded, digest(data, algo))
 
 
 def file_matches(recorded: Optional[str], path: Union[str, os.PathLike[str]]) -> bool:
     """Whether the file at ``path`` hashes to ``recorded`` under the algorithm it names."""
-    if recorded is None:
-        return False
-    try:
-        algo = algorithm(recorded)
-    except ValueError:
-        return False
-    return same(recorded, file_digest(path, algo))
+    algo = _algorithm_of(recorded)
+    return algo is not None and same(recorded, file_digest(path, algo))
 
 
 def tag(value: Optional[str]) -> Optional[str]:
