@@ -42,7 +42,7 @@ import queue
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Literal, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Literal, Optional, Sequence, Tuple, TypeVar
 
 import numpy as np
 
@@ -52,10 +52,14 @@ from pretrained.cache.vocab import VocabText
 from pretrained.errors import CacheError, PretrainedError
 from pretrained.formats import Block
 
+_T = TypeVar("_T")
+
 __all__ = [
     "FORMAT_VERSION",
     "write_entry",
     "read_entry",
+    "read_consistent",
+    "repair_advice",
     "verify_entry",
     "check_entry",
     "is_entry",
@@ -228,6 +232,12 @@ def is_saved_entry(path: Path) -> bool:
             return is_saved_meta(json.load(f))
     except (OSError, ValueError):
         return False
+
+
+def repair_advice(path: Path) -> str:
+    """What to do about a damaged entry at ``path``: convert it afresh (the cache), or restore it
+    (a saved set: the user's data, never removed for them)."""
+    return _fix(path)
 
 
 def _fix(path: Path) -> str:
@@ -586,10 +596,19 @@ def read_entry(path: Path, *, mmap: bool = True) -> Tuple[Sequence[str], np.ndar
     because another process converted the entry again meanwhile.
     """
     path = Path(path)
+    return read_consistent(path, lambda: _read_once(path, mmap))
+
+
+def read_consistent(path: Path, read: Callable[[], _T]) -> _T:
+    """Run ``read`` (which reads files of the entry at ``path``) until the folder was not swapped
+    while it ran, and return its result: one version's files, never a mix of two. A
+    :class:`CacheError` raised while the folder was being swapped is retried; others propagate.
+    """
+    path = Path(path)
     for attempt in range(6):
         before = _folder_id(path)
         try:
-            result = _read_once(path, mmap)
+            result = read()
         except CacheError:
             swapped = before is None or _folder_id(path) != before
             if attempt == 5 or not swapped:

@@ -30,10 +30,16 @@ def open_entry(
     in place of the entry's own counts (``counts.npy``). Raises
     :class:`~pretrained.errors.CacheError` for a damaged entry."""
     path = Path(path)
-    words, vectors, norms, meta = store.read_entry(path)
-    subwords = fasttext.read_subwords(path, meta)  # fastText n-grams
+
+    def read() -> tuple:  # every file of one version: a swap while reading means reading again
+        words, vectors, norms, meta = store.read_entry(path)
+        subwords = fasttext.read_subwords(path, meta)  # fastText n-grams
+        counts = fasttext.read_counts(path, len(words)) if fvocab is None else None
+        return words, vectors, norms, meta, subwords, counts
+
+    words, vectors, norms, meta, subwords, counts = store.read_consistent(path, read)
     cls = Vectors if subwords is None else fasttext.FastTextVectors
     v = cls.trusted(words, vectors, norms=norms, name=meta.get("name"), meta=meta, path=path, dtype=datatype)
     v.subwords = subwords
-    v.counts = fasttext.read_counts(path) if fvocab is None else keyed.read_fvocab(fvocab, words, unicode_errors)
+    v.counts = counts if fvocab is None else keyed.read_fvocab(fvocab, words, unicode_errors)
     return v

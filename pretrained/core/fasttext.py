@@ -224,19 +224,33 @@ def read_subwords(entry: os.PathLike[str] | str, meta: dict) -> Optional[Subword
         grid = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError) as exc:
         raise CacheError(
-            f"cache entry {entry} has no readable {NGRAMS} ({exc}); remove the folder and load again"
+            f"cache entry {entry} has no readable {NGRAMS} ({exc}); {store.repair_advice(Path(entry))}"
         ) from exc
     if grid.dtype != np.float32 or grid.shape != (info["bucket"], meta["dim"]):
         raise CacheError(
-            f"cache entry {entry}: {NGRAMS} is {grid.shape} {grid.dtype}, meta says ({info['bucket']}, {meta['dim']}); remove the folder and load again"
+            f"cache entry {entry}: {NGRAMS} is {grid.shape} {grid.dtype}, meta says ({info['bucket']}, {meta['dim']}); {store.repair_advice(Path(entry))}"
         )
     return Subwords(grid, int(info["minn"]), int(info["maxn"]), str(info.get("encoding") or "utf-8"))
 
 
-def read_counts(entry: os.PathLike[str] | str) -> Optional[np.ndarray]:
-    """The word counts a cache entry keeps (``counts.npy``), or None."""
+def read_counts(entry: os.PathLike[str] | str, count: Optional[int] = None) -> Optional[np.ndarray]:
+    """The word counts a cache entry keeps (``counts.npy``), or None; one integer a word when
+    ``count`` (the number of words) is given, else :class:`~pretrained.errors.CacheError`."""
     path = Path(entry) / COUNTS
-    return np.load(path, allow_pickle=False) if path.is_file() else None
+    if not path.is_file():
+        return None
+    try:
+        counts = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise CacheError(
+            f"cache entry {entry}: {COUNTS} is unreadable ({exc}); {store.repair_advice(Path(entry))}"
+        ) from exc
+    if count is not None and (counts.ndim != 1 or len(counts) != count or counts.dtype.kind not in "iu"):
+        raise CacheError(
+            f"cache entry {entry}: {COUNTS} holds {counts.dtype} {counts.shape}, not one integer count for each of its "
+            f"{count:,} words; {store.repair_advice(Path(entry))}"
+        )
+    return counts
 
 
 # --------------------------------------------------------------------------- reading
