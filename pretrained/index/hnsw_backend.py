@@ -90,15 +90,8 @@ class HnswBackend(Backend):
         return count
 
     @classmethod
-    def create(
-        cls,
-        dim: int,
-        params: Mapping[str, Any],
-        build_path: Optional[Path] = None,
-        *,
-        count: int = 0,
-        n_jobs: int = 1,
-        options: Optional[Mapping[str, Any]] = None,
+    def _create(
+        cls, dim: int, params: Mapping[str, Any], build_path: Optional[Path], count: int, n_jobs: int, options: dict
     ) -> HnswBackend:
         if build_path is not None:
             raise ValueError(
