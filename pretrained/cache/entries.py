@@ -534,9 +534,9 @@ def _read_once(path: Path, mmap: bool) -> Tuple[Sequence[str], np.ndarray, np.nd
 
 
 def _recorded(meta: dict, name: str) -> Optional[str]:
-    """The hash ``meta.json`` records for the file ``name`` (any algorithm), or None."""
-    info = meta.get("files", {}).get(name, {})
-    return info.get("hash") or info.get("sha256")
+    """The hash ``meta.json`` records for the file ``name`` (any algorithm, under the historical
+    key ``sha256``, the only one ever written), or None."""
+    return meta.get("files", {}).get(name, {}).get("sha256")
 
 
 def _indexed_words(path: Path, meta: dict, raw: vocab_index.Buffer) -> VocabText:
