@@ -412,12 +412,8 @@ class TiledScorer:
         return out
 
     def _shared_buffer(self, rows: int, name: str = "unique") -> np.ndarray:
-        """A per-thread (>= rows, tile) float32 buffer kept under ``name``."""
-        buf = getattr(self._local, name, None)
-        if buf is None or buf.shape[0] < rows:
-            buf = np.empty((rows, self.tile), np.float32)
-            setattr(self._local, name, buf)
-        return buf[:rows]
+        """A per-thread (rows, tile) float32 buffer kept under ``name``."""
+        return self._span_buffer(name, rows, self.tile)
 
     @staticmethod
     def _mask(S: np.ndarray, exclude: np.ndarray, start: int) -> None:
@@ -442,16 +438,11 @@ class TiledScorer:
         exclude = _pad(exclude, n)
         best = np.full(n, -np.inf, np.float32)
         best_row = np.full(n, -1, np.intp)
-        ar = np.arange(n)
         for start in range(0, self.end, self.tile):
             stop = min(start + self.tile, self.end)
             S = self.scores(terms, start, stop, n_negative, picks=picks)
             self._mask(S, exclude, start)
-            arg = S.argmax(axis=1)
-            val = S[ar, arg]
-            better = val > best
-            best[better] = val[better]
-            best_row[better] = arg[better] + start
+            self._merge(S, start, best, best_row)
         return best_row, best
 
     def best_analogy_cosmul(
