@@ -26,7 +26,6 @@ from pretrained.errors import FormatError, TruncatedFileError
 
 __all__ = [
     "open_source",
-    "file_sha256",
     "zip_members",
     "describe",
     "SourceStream",
@@ -36,19 +35,6 @@ __all__ = [
 ]
 
 _CHUNK = 1 << 20
-
-
-def file_sha256(path: os.PathLike[str] | str) -> str:
-    """The sha256 of a file as bare hex (:func:`pretrained.cache.hashes.file_sha256` spells it).
-
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> p = os.path.join(tempfile.mkdtemp(), "x"); _ = open(p, "wb").write(b"abc")
-    >>> file_sha256(p)[:16]
-    'ba7816bf8f01cfea'
-    """
-    return hashes.hex_digest(hashes.file_sha256(path))
 
 
 def zip_members(path: os.PathLike[str] | str) -> list:
