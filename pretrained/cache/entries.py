@@ -42,11 +42,11 @@ import queue
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Literal, Optional, Sequence, Tuple, TypeVar
+from typing import BinaryIO, Callable, Dict, Iterable, List, Literal, Optional, Sequence, Tuple, TypeVar, Union
 
 import numpy as np
 
-from pretrained.cache import atomic, hashes, layout
+from pretrained.cache import atomic, direct, hashes, layout
 from pretrained.cache import vocab as vocab_index
 from pretrained.cache.vocab import VocabText
 from pretrained.errors import CacheError, PretrainedError
@@ -78,6 +78,10 @@ FORMAT_VERSION = 1
 VECTORS, NORMS, VOCAB, META = layout.VECTORS, layout.NORMS, layout.VOCAB, layout.META
 VOCAB_INDEX = layout.VOCAB_INDEX
 _HEADER = 128  # bytes reserved for the .npy header, enough for any (count, dim)
+DIRECT_MIN = 64 << 20
+"""A ``vectors.npy`` expected to be at least this large is written around the page cache
+(:mod:`pretrained.cache.direct`); a smaller one the usual way, so it is read back from memory."""
+DIRECT_BUFFER = 8 << 20  # bytes per direct write
 
 
 def _npy_header(rows: int, dim: int) -> bytes:
@@ -113,16 +117,24 @@ class NpyWriter:
         self._norms: List[np.ndarray] = []
         self._hash = hashes.new(hashes.FAST)
         self._hash.update(_npy_header(rows_hint if rows_hint is not None else 0, dim))
-        self._f = open(self.path, "wb")  # noqa: SIM115 -- held by the writer, closed by close()
-        self._reserve = _Reserve(self._f.fileno(), _HEADER + (rows_hint or 0) * dim * 4)
-        self._f.write(b"\0" * _HEADER)
+        expected = _HEADER + (rows_hint or 0) * dim * 4
+        self._direct = direct.open_direct(self.path, DIRECT_BUFFER) if expected >= DIRECT_MIN else None
+        self._f: Optional[BinaryIO] = None
+        self._out: Union[direct.DirectFile, BinaryIO]
+        if self._direct is not None:
+            self._out = self._direct
+        else:
+            self._f = self._out = open(self.path, "wb")  # noqa: SIM115 -- held by the writer, closed by close()
+        self._reserve = _Reserve(self._out.fileno(), expected)
+        # the header the hash begins with; rewritten at close when the hint did not hold
+        self._out.write(_npy_header(rows_hint, dim) if rows_hint is not None else b"\0" * _HEADER)
         self._queue: queue.Queue = queue.Queue(depth)
         self._error: Optional[BaseException] = None
         self._thread = threading.Thread(target=self._run, daemon=True, name="pretrained-npy-writer")
         self._thread.start()
 
     def _run(self) -> None:
-        get, update, write, norms = self._queue.get, self._hash.update, self._f.write, self._norms.append
+        get, update, write, norms = self._queue.get, self._hash.update, self._out.write, self._norms.append
         end = _HEADER
         while True:
             rows = get()
@@ -159,20 +171,37 @@ class NpyWriter:
         """Stop after the rows queued so far and close the file (the caller drops it)."""
         self._queue.put(None)
         self._thread.join()
-        self._f.close()
+        if self._direct is not None:
+            self._direct.abort()
+        else:
+            assert self._f is not None
+            self._f.close()
 
     def close(self) -> None:
         """Wait for the queued rows, write the real header, set :attr:`file_digest` and :attr:`norms`."""
         self._queue.put(None)
         self._thread.join()
+        header = _npy_header(self.rows, self.dim)
         try:
             if self._error is not None:
                 self._fail()
-            self._f.truncate()  # what a hint larger than the rows preallocated
-            self._f.seek(0)
-            self._f.write(_npy_header(self.rows, self.dim))
+            if self._direct is not None:
+                self._direct.close()  # cut to the bytes written: what a larger hint preallocated goes
+                if self.rows != self.rows_hint:
+                    with open(self.path, "r+b") as f:
+                        f.write(header)
+            else:
+                assert self._f is not None
+                self._f.truncate()  # what a hint larger than the rows preallocated
+                self._f.seek(0)
+                self._f.write(header)
         finally:
-            self._f.close()  # durability: the entry's folder is fsynced before it is renamed in (atomic.replace)
+            # durability: the entry's folder is fsynced before it is renamed in (atomic.replace)
+            if self._direct is not None:
+                self._direct.abort()
+            else:
+                assert self._f is not None
+                self._f.close()
         if self.rows == self.rows_hint or (self.rows == 0 and self.rows_hint is None):
             self.file_digest = f"{hashes.FAST}:{self._hash.hexdigest()}"
         else:  # the hint did not hold: the header the hash began with is not the file's
