@@ -13,6 +13,7 @@ hypothesis = require("hypothesis", "test")
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import pretrained.formats
 from pretrained.errors import PretrainedError
 from pretrained.formats import binary_reader, iter_vectors
 from pretrained.formats.binary_reader import gather
@@ -28,10 +29,13 @@ def _file(words: list, vecs: np.ndarray, newline: bool) -> bytes:
 
 def _read(path, block_size: int, slow: bool, monkeypatch, **options):
     with monkeypatch.context() as patched:
-        if slow:  # the loop alone: the fast path takes nothing
+        if slow:  # the loop alone (the fast path takes nothing), over blocks joined whole
             patched.setattr(
-                binary_reader._Records, "_fast", lambda self, buf, want, eof: ([], np.zeros(0, np.int64), 0)
+                binary_reader._Records,
+                "_fast",
+                lambda self, buf, want, eof, start=0: ([], np.zeros(0, np.int64), start),
             )
+            patched.setattr(binary_reader, "_across", lambda *args: (0, None))
         try:
             words, parts = [], []
             with iter_vectors(path, format="word2vec", block_size=block_size, **options) as (stats, blocks):
@@ -43,7 +47,7 @@ def _read(path, block_size: int, slow: bool, monkeypatch, **options):
             return ("error", type(exc).__name__, str(exc))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     words=st.lists(_word, min_size=1, max_size=30, unique=True),
     dim=st.integers(1, 9),
@@ -51,8 +55,14 @@ def _read(path, block_size: int, slow: bool, monkeypatch, **options):
     block=st.integers(1, 200),
     damage=st.one_of(st.none(), st.tuples(st.integers(0, 10**6), st.integers(0, 255)), st.integers(-40, -1)),
     seed=st.integers(0, 2**16),
+    max_token=st.sampled_from([None, 12, 20]),
+    head=st.sampled_from([1 << 20, 16, 64]),
 )
-def test_fast_path_equals_the_loop(tmp_path, monkeypatch, words, dim, newline, block, damage, seed):
+def test_fast_path_equals_the_loop(tmp_path, monkeypatch, words, dim, newline, block, damage, seed, max_token, head):
+    """With a small token bound, a record's most bytes fit in a block: records across two blocks
+    are then split from a small joint copy (``_across``), which must agree with the whole join
+    (``head``: the bytes read first, to find the header, which the first block joins)."""
+    monkeypatch.setattr(pretrained.formats, "SNIFF_BYTES", head)
     rng = np.random.default_rng(seed)
     vecs = rng.standard_normal((len(words), dim)).astype(np.float32)
     data = bytearray(_file(words, vecs, newline))
@@ -63,8 +73,9 @@ def test_fast_path_equals_the_loop(tmp_path, monkeypatch, words, dim, newline, b
         data = data[:damage]
     path = tmp_path / "v.bin"
     path.write_bytes(bytes(data))
-    fast = _read(path, block, False, monkeypatch, nonfinite="keep", unicode_errors="replace")
-    slow = _read(path, block, True, monkeypatch, nonfinite="keep", unicode_errors="replace")
+    options = dict(nonfinite="keep", unicode_errors="replace", max_token_bytes=max_token)
+    fast = _read(path, block, False, monkeypatch, **options)
+    slow = _read(path, block, True, monkeypatch, **options)
     assert fast == slow
     if damage is None and len({w.decode("utf-8", "replace") for w in words}) == len(words):  # no duplicates
         assert fast[0] == "ok" and fast[2] == vecs.tobytes()

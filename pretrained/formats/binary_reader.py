@@ -78,7 +78,7 @@ class _Records:
         self.head = head  # the first bytes after the header, for guessing the dim in messages
         self._pattern: Optional[re.Pattern] = None
 
-    def _fast(self, buf: bytes, want: int, eof: bool) -> Tuple[list, np.ndarray, int]:
+    def _fast(self, buf: bytes, want: int, eof: bool, start: int = 0) -> Tuple[list, np.ndarray, int]:
         """The well-formed records at the start of ``buf`` that the loop in :meth:`split` would
         take exactly as they are (a non-empty token without a space, within the token bound, then
         the vector, then the line break when records have one, wholly before the end of ``buf``
@@ -90,26 +90,27 @@ class _Records:
             # then stops, and every token before it sits right after the one before
             self._pattern = re.compile(record + rb"|.+", re.DOTALL)
         # a record ending at the end of the buffer is taken only at the end of the file (as below)
-        found = self._pattern.findall(buf, 0, len(buf) if eof else max(len(buf) - 1, 0))
+        found = self._pattern.findall(buf, start, len(buf) if eof else max(len(buf) - 1, start))
         if found and not found[-1]:
             found.pop()
         del found[want:]
         if not found:
-            return found, np.zeros(0, np.int64), 0
+            return found, np.zeros(0, np.int64), start
         sizes = np.fromiter(map(len, found), np.int64, len(found))
-        ends = np.cumsum(sizes + (self.nbytes + 1 + bool(self.newline)))
+        ends = np.cumsum(sizes + (self.nbytes + 1 + bool(self.newline))) + start
         starts = ends - (self.nbytes + bool(self.newline))  # each vector's first byte
         return found, starts, int(ends[-1])
 
-    def split(self, buf: bytes, want: int, done: int, eof: bool) -> Tuple[list, np.ndarray, int]:
-        """Tokens and vector offsets of up to ``want`` whole records at the start of ``buf``."""
+    def split(self, buf: bytes, want: int, done: int, eof: bool, start: int = 0) -> Tuple[list, np.ndarray, int]:
+        """Tokens and vector offsets (in ``buf``) of up to ``want`` whole records from byte
+        ``start`` of ``buf``, and where the next record starts."""
         if self.newline is None:
-            self._first_record(buf, eof)
+            self._first_record(buf[start:] if start else buf, eof)
         tokens: list = []
         first_starts = np.zeros(0, np.int64)
-        pos = 0
+        pos = start
         if self.newline is not None:
-            tokens, first_starts, pos = self._fast(buf, want, eof)
+            tokens, first_starts, pos = self._fast(buf, want, eof, start)
         starts: list = []
         size, nbytes = len(buf), self.nbytes
         step = nbytes + 1 if self.newline else nbytes  # the line break is part of the record
@@ -190,7 +191,9 @@ def iter_binary(
     The next block is read (and decompressed: zlib, bz2 and lzma release the GIL) on a second
     thread while this one is split."""
     records = _Records(path, dim, max_token, head[: 1 << 16])
-    buf = head
+    # a record's most bytes: a token within the bound, its space, the vector and a line break
+    reach = (max_token if max_token is not None else 1 << 20) + 2 + 4 * dim + 1
+    buf, start = head, 0  # the records not yet split are buf[start:]
     done = 0
     eof = False
     with ThreadPoolExecutor(1, thread_name_prefix="pretrained-read") as reader:
@@ -200,17 +203,29 @@ def iter_binary(
                 data = ahead.result()
                 if data:
                     ahead = reader.submit(stream.read, block_size)
-                    buf = buf + data if buf else data
+                    left = buf[start:]
+                    buf, start = data, 0
+                    if left:
+                        # the records across the two blocks, from a small joint copy: the block
+                        # itself is then split where it lies, never copied onto the rest
+                        start, block = _across(records, left, data, reach, count - done, done, dim)
+                        if block is None:
+                            buf = left + data
+                        else:
+                            yield block[0], block[1], _where(done)
+                            done += len(block[0])
+                            if done >= count:
+                                break
                 else:
                     eof = True
-            tokens, starts, pos = records.split(buf, count - done, done, eof)
+            tokens, starts, pos = records.split(buf, count - done, done, eof, start)
             if tokens:
                 yield tokens, gather(buf, starts, dim), _where(done)
                 done += len(tokens)
-            buf = buf[pos:]
+            start = pos
             if eof and done < count:
-                raise _truncated(path, count, dim, done, buf, records)
-        rest = buf + (b"" if eof else ahead.result()[:1])
+                raise _truncated(path, count, dim, done, buf[start:], records)
+        rest = buf[start:] + (b"" if eof else ahead.result()[:1])
     if rest.strip() or (rest and records.newline is False):
         raise FormatError(
             f"the header promises {count} vectors of dim {dim} but the file goes on after the last one: "
@@ -218,6 +233,23 @@ def iter_binary(
             path,
             line=count + 2,
         )
+
+
+def _across(
+    records: _Records, left: bytes, data: bytes, reach: int, want: int, done: int, dim: int
+) -> Tuple[int, Optional[Tuple[list, np.ndarray]]]:
+    """Split the records that begin in ``left`` (the end of the last block) and end in ``data``
+    (the next), from ``left`` and the first ``reach`` bytes of ``data``: ``(offset in data where
+    the next record starts, (tokens, vectors))``, or ``(0, None)`` when they are not whole there
+    (a block shorter than a record, or a record that is not well formed): then the caller splits
+    ``left + data`` as one buffer, so every message is the same as it would be."""
+    if len(left) >= reach or len(data) <= reach:
+        return 0, None
+    joint = left + data[:reach]
+    tokens, starts, pos = records.split(joint, want, done, False)
+    if not tokens or pos < len(left):
+        return 0, None
+    return pos - len(left), (tokens, gather(joint, starts, dim))
 
 
 def gather(buf: bytes, starts: np.ndarray, dim: int) -> np.ndarray:
