@@ -155,9 +155,12 @@ def _decode(tokens: list, errors: str, path: str, stats: ReadStats) -> List[str]
 
 
 def _check_values(
-    words: List[str], vecs: np.ndarray, rows: np.ndarray, where, stats: ReadStats, policy: str
+    words: List[str], vecs: np.ndarray, rows: np.ndarray, where, stats: ReadStats, policy: str, finite: bool = False
 ) -> np.ndarray:
-    """Apply ``nonfinite=`` to the kept rows (``rows``: their index in the raw block)."""
+    """Apply ``nonfinite=`` to the kept rows (``rows``: their index in the raw block; ``finite``:
+    the reader already found every value of the block finite)."""
+    if finite:
+        return vecs
     if vecs.dtype == np.float32 and vecs.ndim == 2 and np.isfinite(np.einsum("ij,ij->i", vecs, vecs)).all():
         return vecs  # a finite sum of squares has no nan or inf among its terms (the fast path)
     finite = np.isfinite(vecs).all(axis=1)
@@ -192,7 +195,7 @@ def select(
     nonfinite: str = "error",
 ) -> Iterator[Block]:
     """Decode, de-duplicate, filter by ``vocabulary``, cut at ``limit`` and check the values
-    (``nonfinite``) of a stream of ``(tokens, vectors[, where])`` blocks, counting into ``stats``.
+    (``nonfinite``) of a stream of ``(tokens, vectors[, where[, finite]])`` blocks, counting into ``stats``.
 
     ``where(i)``, when given, says where raw row ``i`` of the block is: ``(line or None, label)``.
     """
@@ -201,6 +204,7 @@ def select(
     for item in raw_blocks:
         tokens, vecs = item[0], item[1]
         where = item[2] if len(item) > 2 else None
+        finite = bool(item[3]) if len(item) > 3 else False
         if limit is not None and stats.read + len(tokens) > limit:
             keep = max(0, limit - stats.read)
             tokens, vecs = tokens[:keep], vecs[:keep]
@@ -217,7 +221,7 @@ def select(
             words = [words[i] for i in rows]
             vecs = vecs[rows]
         if words:
-            vecs = _check_values(words, vecs, rows, where, stats, nonfinite)
+            vecs = _check_values(words, vecs, rows, where, stats, nonfinite, finite)
             stats.kept += len(words)
             yield Block(words, np.ascontiguousarray(vecs, dtype=np.float32))
         if limit is not None and stats.read >= limit:

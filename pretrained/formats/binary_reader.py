@@ -186,17 +186,35 @@ def iter_binary(
     block_size: int,
     max_token: Optional[int] = 1000,
 ) -> Iterator[Tuple[list, np.ndarray, Callable[[int], Tuple[Optional[int], str]]]]:
-    """Yield ``(tokens, vectors, where)`` per block; ``where(i)`` is ``(None, "vector K")``.
+    """Yield ``(tokens, vectors, where, finite)`` per block; ``where(i)`` is ``(None, "vector K")``,
+    ``finite`` true when every value is known to be finite.
 
     The next block is read (and decompressed: zlib, bz2 and lzma release the GIL) on a second
-    thread while this one is split."""
+    thread while this one is split, and a third gathers (and checks) the vectors of the block
+    split before (NumPy releases the GIL): blocks and errors still come in file order."""
     records = _Records(path, dim, max_token, head[: 1 << 16])
     # a record's most bytes: a token within the bound, its space, the vector and a line break
     reach = (max_token if max_token is not None else 1 << 20) + 2 + 4 * dim + 1
     buf, start = head, 0  # the records not yet split are buf[start:]
     done = 0
     eof = False
-    with ThreadPoolExecutor(1, thread_name_prefix="pretrained-read") as reader:
+    pending: list = []  # the block split last, its vectors being gathered: handed out next
+    with (
+        ThreadPoolExecutor(1, thread_name_prefix="pretrained-read") as reader,
+        ThreadPoolExecutor(1, thread_name_prefix="pretrained-gather") as gathering,
+    ):
+
+        def queue(tokens: list, source: bytes, starts: np.ndarray) -> list:
+            """Start gathering a block's vectors; returns the block before it, to hand out."""
+            ready = pending[:]
+            pending[:] = [(tokens, gathering.submit(gather_checked, source, starts, dim), _where(done))]
+            return ready
+
+        def handed(ready: list) -> Iterator[tuple]:
+            for tokens, future, where in ready:
+                vectors, finite = future.result()
+                yield tokens, vectors, where, finite
+
         ahead = reader.submit(stream.read, block_size)
         while done < count:
             if not eof:
@@ -208,11 +226,11 @@ def iter_binary(
                     if left:
                         # the records across the two blocks, from a small joint copy: the block
                         # itself is then split where it lies, never copied onto the rest
-                        start, block = _across(records, left, data, reach, count - done, done, dim)
+                        start, block = _across(records, left, data, reach, count - done, done)
                         if block is None:
                             buf = left + data
                         else:
-                            yield block[0], block[1], _where(done)
+                            yield from handed(queue(*block))
                             done += len(block[0])
                             if done >= count:
                                 break
@@ -220,11 +238,14 @@ def iter_binary(
                     eof = True
             tokens, starts, pos = records.split(buf, count - done, done, eof, start)
             if tokens:
-                yield tokens, gather(buf, starts, dim), _where(done)
+                yield from handed(queue(tokens, buf, starts))
                 done += len(tokens)
             start = pos
             if eof and done < count:
+                ready, pending[:] = pending[:], []
+                yield from handed(ready)  # the whole records before the cut, then the error
                 raise _truncated(path, count, dim, done, buf[start:], records)
+        yield from handed(pending)
         rest = buf[start:] + (b"" if eof else ahead.result()[:1])
     if rest.strip() or (rest and records.newline is False):
         raise FormatError(
@@ -236,11 +257,11 @@ def iter_binary(
 
 
 def _across(
-    records: _Records, left: bytes, data: bytes, reach: int, want: int, done: int, dim: int
-) -> Tuple[int, Optional[Tuple[list, np.ndarray]]]:
+    records: _Records, left: bytes, data: bytes, reach: int, want: int, done: int
+) -> Tuple[int, Optional[Tuple[list, bytes, np.ndarray]]]:
     """Split the records that begin in ``left`` (the end of the last block) and end in ``data``
     (the next), from ``left`` and the first ``reach`` bytes of ``data``: ``(offset in data where
-    the next record starts, (tokens, vectors))``, or ``(0, None)`` when they are not whole there
+    the next record starts, (tokens, joint buffer, vector offsets in it))``, or ``(0, None)`` when they are not whole there
     (a block shorter than a record, or a record that is not well formed): then the caller splits
     ``left + data`` as one buffer, so every message is the same as it would be."""
     if len(left) >= reach or len(data) <= reach:
@@ -249,7 +270,14 @@ def _across(
     tokens, starts, pos = records.split(joint, want, done, False)
     if not tokens or pos < len(left):
         return 0, None
-    return pos - len(left), (tokens, gather(joint, starts, dim))
+    return pos - len(left), (tokens, joint, starts)
+
+
+def gather_checked(buf: bytes, starts: np.ndarray, dim: int) -> Tuple[np.ndarray, bool]:
+    """:func:`gather`, and whether every value is finite (a finite sum of squares per row has no
+    nan or inf among its terms; ``False`` only says the caller must look closer)."""
+    vectors = gather(buf, starts, dim)
+    return vectors, bool(np.isfinite(np.einsum("ij,ij->i", vectors, vectors)).all())
 
 
 def gather(buf: bytes, starts: np.ndarray, dim: int) -> np.ndarray:
