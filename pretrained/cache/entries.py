@@ -399,8 +399,7 @@ def write_entry(
     atomic.recover(dest)  # a former version a killed writer left aside comes back first
     clean_leftovers(dest.parent, dest.name)
     with atomic.atomic_path(dest, directory=True) as tmp:
-        count, known = _write_files(tmp, blocks, dim, rows_hint)
-        vocab_index.write_index(tmp / VOCAB, tmp / VOCAB_INDEX)  # word -> row, memory-mapped on reload
+        count, known = _write_files(tmp, blocks, dim, rows_hint)  # and the vocabulary index
         if extra is not None:
             extra(tmp)
         meta = dict(meta() if callable(meta) else meta)
@@ -427,10 +426,12 @@ def write_entry(
 def _write_files(
     tmp: Path, blocks: Iterable[Block], dim: int, rows_hint: Optional[int] = None
 ) -> Tuple[int, Dict[str, str]]:
-    """Write vectors, norms and vocabulary; returns the row count and the hashes of the files,
-    each computed from the bytes as they were written (``{name: "xxh3-128:<hex>"}``)."""
+    """Write vectors, norms, vocabulary and its index (word -> row, memory-mapped on reload);
+    returns the row count and the hashes of the files, each computed from the bytes as they were
+    written (``{name: "xxh3-128:<hex>"}``)."""
     writer = NpyWriter(tmp / VECTORS, dim, rows_hint)
     vocab_hash = hashes.new(hashes.FAST)
+    texts = []
     with open(tmp / VOCAB, "wb") as vocab:
         try:
             for block in blocks:
@@ -438,10 +439,16 @@ def _write_files(
                 text = ("\n".join(block.words) + "\n").encode("utf-8")
                 vocab_hash.update(text)
                 vocab.write(text)
+                texts.append(text)
+            # built from the bytes just written, while the writer thread finishes the vectors
+            index = vocab_index.build_index(b"".join(texts))
         except BaseException:
             writer.abort()  # the folder is dropped: no header, no hash
             raise
+        del texts
         writer.close()
+    with open(tmp / VOCAB_INDEX, "wb") as f:
+        np.save(f, index, allow_pickle=False)
     assert writer.norms is not None and writer.file_digest is not None
     with open(tmp / NORMS, "wb") as f:
         np.save(f, writer.norms)
