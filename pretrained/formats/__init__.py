@@ -163,10 +163,10 @@ def _check_values(
         return vecs
     if vecs.dtype == np.float32 and vecs.ndim == 2 and np.isfinite(np.einsum("ij,ij->i", vecs, vecs)).all():
         return vecs  # a finite sum of squares has no nan or inf among its terms (the fast path)
-    finite = np.isfinite(vecs).all(axis=1)
-    if finite.all():
+    finite_rows = np.isfinite(vecs).all(axis=1)
+    if finite_rows.all():
         return vecs
-    bad = np.flatnonzero(~finite)
+    bad = np.flatnonzero(~finite_rows)
     if policy == "error":
         i = int(bad[0])
         line, label = where(int(rows[i])) if where is not None else (None, f"vector {stats.read}")
