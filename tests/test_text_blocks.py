@@ -167,8 +167,10 @@ def test_a_large_file_in_blocks_is_read_as_the_plain_reader_reads_it(tmp_path, m
     assert got[0] == "error" and "found 3 fields" in got[2]
 
 
-@pytest.mark.parametrize("size", [0, 1, 1000, (1 << 16) - 1, 1 << 16, 3 << 20])
+@pytest.mark.parametrize("size", [0, 1, 1000, (1 << 16) - 1, 1 << 16, (1 << 18) + 1, 3 << 20])
 def test_line_count_of_a_block(size):
     data = np.random.default_rng(size).integers(0, 256, size, dtype=np.uint8).tobytes()
-    assert text_reader._count_lines(data) == data.count(b"\n")
-    assert text_reader._count_lines(memoryview(data)) == data.count(b"\n")
+    for step in (1 << 10, 1 << 18):
+        counter = text_reader._LineCounter(step)
+        assert counter.count(data) == data.count(b"\n")
+        assert counter.count(memoryview(data)) == data.count(b"\n")

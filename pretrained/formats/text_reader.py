@@ -394,22 +394,23 @@ def iter_text(
         ThreadPoolExecutor(1, thread_name_prefix="pretrained-read") as reader,
         ThreadPoolExecutor(workers, thread_name_prefix="pretrained-parse") as parsing,
     ):
-        ahead = reader.submit(stream.read, block_size)
+        count = _LineCounter()
+        ahead = reader.submit(count.read, stream, block_size)
         tail = head  # the text after the last line break handed to a parser
         pending: Deque[tuple] = collections.deque()  # (future of (block, parsed), line_base)
         while True:
-            data = ahead.result()
+            data, lines = ahead.result()
             eof = not data
             if eof:
                 if stats is not None and tail.strip(b"\r\n ") and not tail.endswith(b"\n"):
                     stats.unterminated = True
                 parts, lines, tail = (tail,), 0, b""
             else:
-                ahead = reader.submit(stream.read, block_size)
-                parts, lines, tail = _split(tail, data)
+                ahead = reader.submit(count.read, stream, block_size)
+                parts, lines, tail = _split(tail, data, lines)
             if any(parts):
                 pending.append((parsing.submit(_parse_joined, parser, parts, line_base), line_base))
-                line_base += _count_lines(parts[0]) + lines
+                line_base += parts[0].count(b"\n") + lines  # parts[0]: a short tail, or the head
             while pending and (eof or len(pending) > workers):
                 yield _parsed(*pending.popleft())
             if eof:
@@ -421,22 +422,41 @@ def iter_text(
 _PARSERS = 2
 
 
-def _split(tail: bytes, data: bytes) -> Tuple[tuple, int, bytes]:
+def _split(tail: bytes, data: bytes, lines: int) -> Tuple[tuple, int, bytes]:
     """``(parts, lines, rest)``: the parts whose join is ``tail + data`` up to its last line
-    break, the line breaks in ``data`` up to there, and what is left after it."""
+    break, the line breaks in ``data`` up to there (``lines``: all of them), and what is left."""
     cut = data.rfind(b"\n") + 1
     if cut:
-        return (tail, memoryview(data)[:cut]), _count_lines(data), data[cut:]
+        return (tail, memoryview(data)[:cut]), lines, data[cut:]
     buf = tail + data  # a read without a line break (a very long line, or a short read)
     cut = buf.rfind(b"\n") + 1
     return (buf[:cut],), 0, buf[cut:]
 
 
-def _count_lines(data) -> int:
-    """The line breaks in ``data`` (NumPy's comparison runs without the GIL)."""
-    if len(data) < 1 << 16:
-        return bytes(data).count(b"\n")
-    return int(np.count_nonzero(np.frombuffer(data, np.uint8) == 0x0A))
+class _LineCounter:
+    """Reads a block and counts its line breaks (on the reading thread), through one small
+    buffer: NumPy compares without the GIL, and no block-sized temporary is made each time."""
+
+    def __init__(self, step: int = 1 << 18):
+        self._mask = np.empty(step, np.bool_)
+
+    def read(self, stream, size: int) -> Tuple[bytes, int]:
+        data = stream.read(size)
+        return data, self.count(data)
+
+    def count(self, data) -> int:
+        """The line breaks in ``data``."""
+        if len(data) < 1 << 16:
+            return bytes(data).count(b"\n")
+        step = len(self._mask)
+        octets = np.frombuffer(data, np.uint8)
+        lines = 0
+        for at in range(0, len(octets), step):
+            part = octets[at : at + step]
+            mask = self._mask[: len(part)]
+            np.equal(part, 0x0A, out=mask)
+            lines += int(np.count_nonzero(mask))
+        return lines
 
 
 def _parse_joined(parser: TextParser, parts: tuple, line_base: int) -> Tuple[bytes, Tuple[list, np.ndarray]]:
