@@ -228,8 +228,11 @@ class TextParser:
         self.types = {"w": pa.binary(), "_": pa.binary(), **{n: pa.float32() for n in names[1 : dim + 1]}}
         self.include = names  # "_" (after a trailing space) must be empty: checked after parsing
 
-    def arrow(self, data) -> Tuple[list, np.ndarray, list]:
-        """Parse whole lines; returns (tokens, vectors, texts of rows Arrow could not take)."""
+    def arrow(self, data, text: bool = False) -> Tuple[list, np.ndarray, list]:
+        """Parse whole lines; returns (tokens, vectors, texts of rows Arrow could not take).
+
+        Tokens are bytes; with ``text``, str when every token of ``data`` is valid UTF-8 (the
+        strict decoding the caller would make; Python builds each str from Arrow's buffer)."""
         pa, pcsv = self.pa, self.pcsv
         if bytes(data[:3]) == b"\xef\xbb\xbf":
             # Arrow drops a leading byte-order mark: a word starting with U+FEFF at a block's start
@@ -275,7 +278,7 @@ class TextParser:
         vecs = (
             (parts[0] if len(parts) == 1 else np.concatenate(parts)) if parts else np.empty((0, self.dim), np.float32)
         )
-        return words.to_pylist(), vecs.astype(np.float32, copy=False), bad
+        return _tokens(words, pa.string() if text else None), vecs.astype(np.float32, copy=False), bad
 
     def parse(self, block: bytes, line_base: int) -> Tuple[list, np.ndarray]:
         """Parse a buffer of whole lines that starts after line ``line_base``."""
@@ -284,7 +287,7 @@ class TextParser:
             # Arrow ends a line at a lone carriage return, Python does not: Python decides
             return _parse_lines_slowly(block, dim, path, line_base, rules)
         try:
-            tokens, vecs, bad = self.arrow(block)
+            tokens, vecs, bad = self.arrow(block, text=True)
         except self.pa.ArrowInvalid as exc:
             logger.debug("%s: Arrow could not parse a block (%s); parsing it line by line", path, exc)
             return _parse_lines_slowly(block, dim, path, line_base, rules)
@@ -322,6 +325,20 @@ class TextParser:
                     out_vecs.append(np.asarray([vals], dtype=np.float32))
             pos = end
         return out_tokens, np.concatenate(out_vecs) if out_vecs else np.empty((0, dim), np.float32)
+
+
+def _tokens(words, string=None) -> list:
+    """The tokens of Arrow's binary column: bytes, or (``string``: Arrow's string type) str if
+    all are valid UTF-8."""
+    if string is not None:
+        out: list = []
+        try:
+            for chunk in words.chunks:
+                out += chunk.view(string).to_pylist()  # a view: the bytes are decoded by Python
+            return out
+        except UnicodeDecodeError:
+            pass
+    return words.to_pylist()
 
 
 def _longest(column) -> int:
