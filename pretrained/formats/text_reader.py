@@ -281,7 +281,8 @@ class TextParser:
         return _tokens(words, pa.string() if text else None), vecs.astype(np.float32, copy=False), bad
 
     def parse(self, block: bytes, line_base: int) -> Tuple[list, np.ndarray]:
-        """Parse a buffer of whole lines that starts after line ``line_base``."""
+        """Parse a buffer of whole lines that starts after line ``line_base``: ``(tokens, vectors)``,
+        the tokens str when Arrow parsed the whole buffer and all are valid UTF-8, else bytes."""
         dim, path, rules = self.dim, self.path, self.rules
         if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
             # Arrow ends a line at a lone carriage return, Python does not: Python decides
@@ -395,6 +396,8 @@ def iter_text(
     stats=None,
 ) -> Iterator[Tuple[list, np.ndarray, Callable[[int], Tuple[Optional[int], str]]]]:
     """Yield ``(tokens, vectors, where)`` per block; ``where(i)`` is ``(line, "line N")`` of row i.
+    Tokens are bytes, or str for a block that Arrow parsed whole and whose tokens are all valid
+    UTF-8 (:func:`pretrained.formats.select` takes either).
 
     ``stats.unterminated`` (when ``stats`` is given) is set if the text does not end with a line
     break: a file cut inside its last number cannot be told from that, so it is recorded."""
