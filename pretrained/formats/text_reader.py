@@ -13,6 +13,7 @@ and every token is at most ``max_token_bytes`` long.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import logging
 import re
@@ -20,11 +21,12 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Deque, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from pretrained.errors import FormatError
+from pretrained.threads import workers as cores
 
 __all__ = ["TokenRules", "TextParser", "iter_text", "parse_line", "row_line", "looks_numeric", "check_token"]
 
@@ -212,12 +214,12 @@ class _QuietHandlerErrors:
 class TextParser:
     """Arrow's CSV reader set up for one dimension count, with the Python fallback."""
 
-    def __init__(self, dim: int, trailing_space: bool, path: str, rules: TokenRules):
+    def __init__(self, dim: int, trailing_space: bool, path: str, rules: TokenRules, threads: bool = True):
         import pyarrow as pa
-        import pyarrow.compute as pc
         import pyarrow.csv as pcsv
 
-        self.pa, self.pc, self.pcsv = pa, pc, pcsv
+        self.pa, self.pcsv = pa, pcsv
+        self.threads = threads  # Arrow's own thread pool (off when several parsers run side by side)
         self.dim, self.path, self.rules = dim, path, dataclasses.replace(rules, trailing_space=trailing_space)
         names = ["w"] + [f"v{i}" for i in range(dim)]
         if trailing_space:
@@ -226,8 +228,11 @@ class TextParser:
         self.types = {"w": pa.binary(), "_": pa.binary(), **{n: pa.float32() for n in names[1 : dim + 1]}}
         self.include = names  # "_" (after a trailing space) must be empty: checked after parsing
 
-    def arrow(self, data) -> Tuple[list, np.ndarray, list]:
-        """Parse whole lines; returns (tokens, vectors, texts of rows Arrow could not take)."""
+    def arrow(self, data, text: bool = False) -> Tuple[list, np.ndarray, list]:
+        """Parse whole lines; returns (tokens, vectors, texts of rows Arrow could not take).
+
+        Tokens are bytes; with ``text``, str when every token of ``data`` is valid UTF-8 (the
+        strict decoding the caller would make; Python builds each str from Arrow's buffer)."""
         pa, pcsv = self.pa, self.pcsv
         if bytes(data[:3]) == b"\xef\xbb\xbf":
             # Arrow drops a leading byte-order mark: a word starting with U+FEFF at a block's start
@@ -243,7 +248,9 @@ class TextParser:
         with _QuietHandlerErrors():
             table = pcsv.read_csv(
                 pa.BufferReader(pa.py_buffer(data)),
-                read_options=pcsv.ReadOptions(column_names=self.names, block_size=max(1 << 20, len(data) // 8 + 1)),
+                read_options=pcsv.ReadOptions(
+                    column_names=self.names, block_size=max(1 << 20, len(data) // 8 + 1), use_threads=self.threads
+                ),
                 parse_options=pcsv.ParseOptions(
                     delimiter=" ",
                     quote_char=False,
@@ -261,29 +268,27 @@ class TextParser:
                 ),
             )
         if "_" in table.column_names:
-            extra = table.column("_")
-            if len(extra) and self.pc.max(self.pc.binary_length(extra)).as_py() > 0:
+            if _longest(table.column("_")) > 0:
                 raise pa.ArrowInvalid("a value after the trailing space")  # the slow path names it
             table = table.drop_columns(["_"])
         words = table.column(0)
-        if self.rules.max_bytes is not None and len(words):
-            longest = self.pc.max(self.pc.binary_length(words)).as_py()
-            if longest > self.rules.max_bytes:
-                raise self.pa.ArrowInvalid("a token longer than max_token_bytes")  # the slow path names it
+        if self.rules.max_bytes is not None and _longest(words) > self.rules.max_bytes:
+            raise self.pa.ArrowInvalid("a token longer than max_token_bytes")  # the slow path names it
         parts = [np.asarray(b.to_tensor(row_major=True)) for b in table.drop_columns(["w"]).to_batches() if b.num_rows]
         vecs = (
             (parts[0] if len(parts) == 1 else np.concatenate(parts)) if parts else np.empty((0, self.dim), np.float32)
         )
-        return words.to_pylist(), vecs.astype(np.float32, copy=False), bad
+        return _tokens(words, pa.string() if text else None), vecs.astype(np.float32, copy=False), bad
 
     def parse(self, block: bytes, line_base: int) -> Tuple[list, np.ndarray]:
-        """Parse a buffer of whole lines that starts after line ``line_base``."""
+        """Parse a buffer of whole lines that starts after line ``line_base``: ``(tokens, vectors)``,
+        the tokens str when Arrow parsed the whole buffer and all are valid UTF-8, else bytes."""
         dim, path, rules = self.dim, self.path, self.rules
         if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
             # Arrow ends a line at a lone carriage return, Python does not: Python decides
             return _parse_lines_slowly(block, dim, path, line_base, rules)
         try:
-            tokens, vecs, bad = self.arrow(block)
+            tokens, vecs, bad = self.arrow(block, text=True)
         except self.pa.ArrowInvalid as exc:
             logger.debug("%s: Arrow could not parse a block (%s); parsing it line by line", path, exc)
             return _parse_lines_slowly(block, dim, path, line_base, rules)
@@ -321,6 +326,30 @@ class TextParser:
                     out_vecs.append(np.asarray([vals], dtype=np.float32))
             pos = end
         return out_tokens, np.concatenate(out_vecs) if out_vecs else np.empty((0, dim), np.float32)
+
+
+def _tokens(words, string=None) -> list:
+    """The tokens of Arrow's binary column: bytes, or (``string``: Arrow's string type) str if
+    all are valid UTF-8."""
+    if string is not None:
+        out: list = []
+        try:
+            for chunk in words.chunks:
+                out += chunk.view(string).to_pylist()  # a view: the bytes are decoded by Python
+            return out
+        except UnicodeDecodeError:
+            pass
+    return words.to_pylist()
+
+
+def _longest(column) -> int:
+    """The longest value (in bytes) of a binary column without nulls, read off its offsets."""
+    longest = 0
+    for chunk in column.chunks:
+        if len(chunk):
+            offsets = np.frombuffer(chunk.buffers()[1], np.int32, len(chunk) + 1, chunk.offset * 4)
+            longest = max(longest, int(np.diff(offsets).max()))
+    return longest
 
 
 def _locate_lines(block: bytes, texts: Sequence[str]) -> Optional[List[Tuple[int, int]]]:
@@ -367,50 +396,99 @@ def iter_text(
     stats=None,
 ) -> Iterator[Tuple[list, np.ndarray, Callable[[int], Tuple[Optional[int], str]]]]:
     """Yield ``(tokens, vectors, where)`` per block; ``where(i)`` is ``(line, "line N")`` of row i.
+    Tokens are bytes, or str for a block that Arrow parsed whole and whose tokens are all valid
+    UTF-8 (:func:`pretrained.formats.select` takes either).
 
     ``stats.unterminated`` (when ``stats`` is given) is set if the text does not end with a line
     break: a file cut inside its last number cannot be told from that, so it is recorded."""
     first_nl = head.find(b"\n")
     first = head[: first_nl if first_nl >= 0 else len(head)].rstrip(b"\r")
-    parser = TextParser(dim, first.endswith(b" "), path, rules)
+    workers = _PARSERS
+    # Arrow's own threads only where cores are left over for them (measured on two cores: two
+    # single-threaded parsers take ~15 % less CPU and wall time than one using Arrow's pool)
+    parser = TextParser(dim, first.endswith(b" "), path, rules, threads=cores() > workers)
     # A second thread reads (and decompresses: zlib, bz2 and lzma release the GIL) the next block
-    # while a third has Arrow parse (its threads release the GIL) the block after the one the
+    # while ``workers`` threads have Arrow parse (releasing the GIL) the blocks after the one the
     # caller is handed: reading, parsing and the caller's work (writing, hashing) overlap. Blocks
     # and errors still come in file order: a block's result is awaited only after the one before
-    # was handed out.
+    # was handed out. A block is the unfinished line of the read before and this read up to its
+    # last line break; the two are joined on the parsing thread.
     with (
         ThreadPoolExecutor(1, thread_name_prefix="pretrained-read") as reader,
-        ThreadPoolExecutor(1, thread_name_prefix="pretrained-parse") as parsing,
+        ThreadPoolExecutor(workers, thread_name_prefix="pretrained-parse") as parsing,
     ):
-        ahead = reader.submit(stream.read, block_size)
-        buf = head
-        pending: Optional[tuple] = None  # (future of the parse, block, line_base)
+        count = _LineCounter()
+        ahead = reader.submit(count.read, stream, block_size)
+        tail = head  # the text after the last line break handed to a parser
+        pending: Deque[tuple] = collections.deque()  # (future of (block, parsed), line_base)
         while True:
-            data = ahead.result()
+            data, lines = ahead.result()
             eof = not data
-            if not eof:
-                ahead = reader.submit(stream.read, block_size)
-                buf += data
-            cut = len(buf) if eof else buf.rfind(b"\n") + 1
-            if eof and stats is not None and buf.strip(b"\r\n ") and not buf.endswith(b"\n"):
-                stats.unterminated = True
-            if cut:
-                block, buf = buf[:cut], buf[cut:]
-                parsed = (parsing.submit(parser.parse, block, line_base), block, line_base)
-                if pending is not None:
-                    yield _parsed(*pending)
-                pending = parsed
-                line_base += block.count(b"\n")
             if eof:
-                if pending is not None:
-                    yield _parsed(*pending)
+                if stats is not None and tail.strip(b"\r\n ") and not tail.endswith(b"\n"):
+                    stats.unterminated = True
+                parts, lines, tail = (tail,), 0, b""
+            else:
+                ahead = reader.submit(count.read, stream, block_size)
+                parts, lines, tail = _split(tail, data, lines)
+            if any(parts):
+                pending.append((parsing.submit(_parse_joined, parser, parts, line_base), line_base))
+                line_base += parts[0].count(b"\n") + lines  # parts[0]: a short tail, or the head
+            while pending and (eof or len(pending) > workers):
+                yield _parsed(*pending.popleft())
+            if eof:
                 return
 
 
-def _parsed(
-    future, block: bytes, line_base: int
-) -> Tuple[list, np.ndarray, Callable[[int], Tuple[Optional[int], str]]]:
-    tokens, vecs = future.result()
+# Two parsers, each on one thread, side by side: Arrow's own pool spreads one block less well
+# over two cores (8 MiB of glove.6B.50d: ~29 ms wall and ~43 ms CPU on two threads, ~41 ms on one).
+_PARSERS = 2
+
+
+def _split(tail: bytes, data: bytes, lines: int) -> Tuple[tuple, int, bytes]:
+    """``(parts, lines, rest)``: the parts whose join is ``tail + data`` up to its last line
+    break, the line breaks in ``data`` up to there (``lines``: all of them), and what is left."""
+    cut = data.rfind(b"\n") + 1
+    if cut:
+        return (tail, memoryview(data)[:cut]), lines, data[cut:]
+    buf = tail + data  # a read without a line break (a very long line, or a short read)
+    cut = buf.rfind(b"\n") + 1
+    return (buf[:cut],), 0, buf[cut:]
+
+
+class _LineCounter:
+    """Reads a block and counts its line breaks (on the reading thread), through one small
+    buffer: NumPy compares without the GIL, and no block-sized temporary is made each time."""
+
+    def __init__(self, step: int = 1 << 18):
+        self._mask = np.empty(step, np.bool_)
+
+    def read(self, stream, size: int) -> Tuple[bytes, int]:
+        data = stream.read(size)
+        return data, self.count(data)
+
+    def count(self, data) -> int:
+        """The line breaks in ``data``."""
+        if len(data) < 1 << 16:
+            return bytes(data).count(b"\n")
+        step = len(self._mask)
+        octets = np.frombuffer(data, np.uint8)
+        lines = 0
+        for at in range(0, len(octets), step):
+            part = octets[at : at + step]
+            mask = self._mask[: len(part)]
+            np.equal(part, 0x0A, out=mask)
+            lines += int(np.count_nonzero(mask))
+        return lines
+
+
+def _parse_joined(parser: TextParser, parts: tuple, line_base: int) -> Tuple[bytes, Tuple[list, np.ndarray]]:
+    block = parts[0] if len(parts) == 1 else b"".join(parts)
+    return block, parser.parse(block, line_base)
+
+
+def _parsed(future, line_base: int) -> Tuple[list, np.ndarray, Callable[[int], Tuple[Optional[int], str]]]:
+    block, (tokens, vecs) = future.result()
     return tokens, vecs, _where(block, line_base)
 
 
