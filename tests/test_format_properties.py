@@ -208,7 +208,10 @@ def test_damage_is_refused_or_leaves_the_untouched_rows(tmp_path, variant, data)
     hypothesis.event("read")
     k = len(got_words)
     assert k <= len(words)
-    if stats.unterminated:  # a cut inside the last number is indistinguishable: only it may differ
+    kept = damaged.rstrip(b"\r\n")
+    if stats.unterminated or (fmt != "word2vec" and len(kept) < len(original) and original.startswith(kept)):
+        # a cut inside the last number (left unterminated, or ended by the line break that
+        # replaced its last digit) is indistinguishable from a shorter number: only it may differ
         k -= 1
     assert got_words[:k] == words[:k]
     if k > 0:
