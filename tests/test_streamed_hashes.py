@@ -88,3 +88,31 @@ def test_a_disk_error_on_the_writer_thread_reaches_the_caller_and_leaves_nothing
     with pytest.raises(OSError, match="No space left"):
         store.write_entry(tmp_path / "e", iter(blocks), vecs.shape[1], {"name": "e"}, rows_hint=50)
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no entry, no temporary folder
+
+
+@pytest.mark.parametrize("case", ["plain", "limit", "duplicates", "nonfinite-zero", "block-crossing"])
+def test_norms_taken_from_the_readers_sums_are_the_norms_of_the_rows_written(tmp_path, case):
+    """The binary reader's per-row sums of squares become norms.npy: bit for bit what the writer
+    computes from the rows it writes (de-duplicated, cut or zeroed rows included)."""
+    rng = np.random.default_rng(7)
+    n, dim = 9000, 37  # 1.4 MB: more than the first read (1 MiB), so records cross blocks
+    words = [f"w{i}" for i in range(n)]
+    vecs = rng.standard_normal((n, dim)).astype(np.float32)
+    options: dict = {}
+    if case == "duplicates":
+        words[10] = words[8500] = "w5"
+    if case == "limit":
+        options["limit"] = 1777
+    if case == "nonfinite-zero":
+        vecs[42, 3] = np.inf
+        options["nonfinite"] = "zero"
+    if case == "block-crossing":
+        options["max_token_bytes"] = 8
+    p = tmp_path / "v.bin"
+    pretrained.write_vectors(p, words, vecs, format="word2vec")
+    dest = pretrained.convert(p, cache_dir=tmp_path / "cache", **options)
+    written = np.load(dest / "vectors.npy")
+    norms = np.load(dest / "norms.npy")
+    expected = np.sqrt(np.einsum("ij,ij->i", written, written))
+    assert np.array_equal(norms.view(np.uint32), expected.view(np.uint32))
+    store.check_entry(dest)

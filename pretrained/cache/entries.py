@@ -137,29 +137,37 @@ class NpyWriter:
         get, update, write, norms = self._queue.get, self._hash.update, self._out.write, self._norms.append
         end = _HEADER
         while True:
-            rows = get()
-            if rows is None:
+            item = get()
+            if item is None:
                 return
             if self._error is not None:
                 continue  # drain: the caller learns of the error at its next append or at close
+            rows, squares = item
             try:
                 data = memoryview(rows).cast("B")
                 update(data)
                 end += data.nbytes
                 self._reserve.upto(end)
                 write(data)
-                norms(np.sqrt(np.einsum("ij,ij->i", rows, rows)))  # several times np.linalg.norm's speed
+                if squares is None:
+                    squares = np.einsum("ij,ij->i", rows, rows)  # several times np.linalg.norm's speed
+                norms(np.sqrt(squares))
             except BaseException as exc:  # handed to the caller's thread by append/close
                 self._error = exc
 
-    def append(self, rows: np.ndarray) -> None:
-        """Queue ``rows`` (rows x dim) to be hashed and written after those queued before."""
+    def append(self, rows: np.ndarray, squares: Optional[np.ndarray] = None) -> None:
+        """Queue ``rows`` (rows x dim) to be hashed and written after those queued before;
+        ``squares``, when given, is ``einsum("ij,ij->i", rows, rows)`` already computed on this
+        very array (the norms are its square roots)."""
         if self._error is not None:
             self._fail()
+        given = rows
         rows = np.ascontiguousarray(rows, dtype="<f4")
         if rows.ndim != 2 or rows.shape[1] != self.dim:
             raise ValueError(f"expected rows of {self.dim} values, got shape {rows.shape}")
-        self._queue.put(rows)
+        if squares is not None and (rows is not given or squares.shape != (rows.shape[0],)):
+            squares = None  # not this array's own: computed again
+        self._queue.put((rows, squares))
         self.rows += rows.shape[0]
 
     def _fail(self) -> None:
@@ -435,7 +443,7 @@ def _write_files(
     with open(tmp / VOCAB, "wb") as vocab:
         try:
             for block in blocks:
-                writer.append(block.vectors)
+                writer.append(block.vectors, block.squares)
                 text = ("\n".join(block.words) + "\n").encode("utf-8")
                 vocab_hash.update(text)
                 vocab.write(text)

@@ -118,6 +118,9 @@ class Block:
 
     words: List[str]
     vectors: np.ndarray = field(repr=False)
+    #: the sum of squares of each row of ``vectors`` as ``einsum("ij,ij->i")`` gives it, when the
+    #: reader computed it on this very array (the writer then takes the norms from it)
+    squares: Optional[np.ndarray] = field(default=None, repr=False)
 
 
 # --------------------------------------------------------------------------- selection
@@ -195,7 +198,8 @@ def select(
     nonfinite: str = "error",
 ) -> Iterator[Block]:
     """Decode, de-duplicate, filter by ``vocabulary``, cut at ``limit`` and check the values
-    (``nonfinite``) of a stream of ``(tokens, vectors[, where[, finite]])`` blocks, counting into ``stats``.
+    (``nonfinite``) of a stream of ``(tokens, vectors[, where[, squares]])`` blocks, counting into
+    ``stats`` (``squares``: each row's sum of squares, when the reader has them).
 
     ``where(i)``, when given, says where raw row ``i`` of the block is: ``(line or None, label)``.
     """
@@ -204,12 +208,14 @@ def select(
     for item in raw_blocks:
         tokens, vecs = item[0], item[1]
         where = item[2] if len(item) > 2 else None
-        finite = bool(item[3]) if len(item) > 3 else False
+        squares = item[3] if len(item) > 3 else None
         if limit is not None and stats.read + len(tokens) > limit:
             keep = max(0, limit - stats.read)
             tokens, vecs = tokens[:keep], vecs[:keep]
+            squares = None if squares is None else squares[:keep]
         stats.read += len(tokens)
         words = _decode(tokens, unicode_errors, stats.path, stats)
+        finite = squares is not None and bool(np.isfinite(squares).all())  # then every kept row is
         distinct = set(words)
         if "" in distinct:
             raise FormatError(f"an empty token among vectors {stats.read - len(words) + 1}-{stats.read}", stats.path)
@@ -219,11 +225,12 @@ def select(
         else:
             rows = np.asarray(_keep(words, seen, vocabulary, stats), dtype=np.intp)
             words = [words[i] for i in rows]
-            vecs = vecs[rows]
+            vecs, squares = vecs[rows], None  # a copy: its rows' sums are the writer's to make
         if words:
             vecs = _check_values(words, vecs, rows, where, stats, nonfinite, finite)
+            out = np.ascontiguousarray(vecs, dtype=np.float32)
             stats.kept += len(words)
-            yield Block(words, np.ascontiguousarray(vecs, dtype=np.float32))
+            yield Block(words, out, squares if finite and out is vecs else None)
         if limit is not None and stats.read >= limit:
             return
 

@@ -186,8 +186,8 @@ def iter_binary(
     block_size: int,
     max_token: Optional[int] = 1000,
 ) -> Iterator[Tuple[list, np.ndarray, Callable[[int], Tuple[Optional[int], str]]]]:
-    """Yield ``(tokens, vectors, where, finite)`` per block; ``where(i)`` is ``(None, "vector K")``,
-    ``finite`` true when every value is known to be finite.
+    """Yield ``(tokens, vectors, where, squares)`` per block; ``where(i)`` is ``(None, "vector K")``,
+    ``squares`` the sum of squares of each row (see :func:`gather_squares`).
 
     The next block is read (and decompressed: zlib, bz2 and lzma release the GIL) on a second
     thread while this one is split, and a third gathers (and checks) the vectors of the block
@@ -207,13 +207,13 @@ def iter_binary(
         def queue(tokens: list, source: bytes, starts: np.ndarray) -> list:
             """Start gathering a block's vectors; returns the block before it, to hand out."""
             ready = pending[:]
-            pending[:] = [(tokens, gathering.submit(gather_checked, source, starts, dim), _where(done))]
+            pending[:] = [(tokens, gathering.submit(gather_squares, source, starts, dim), _where(done))]
             return ready
 
         def handed(ready: list) -> Iterator[tuple]:
             for tokens, future, where in ready:
-                vectors, finite = future.result()
-                yield tokens, vectors, where, finite
+                vectors, squares = future.result()
+                yield tokens, vectors, where, squares
 
         ahead = reader.submit(stream.read, block_size)
         while done < count:
@@ -273,11 +273,11 @@ def _across(
     return pos - len(left), (tokens, joint, starts)
 
 
-def gather_checked(buf: bytes, starts: np.ndarray, dim: int) -> Tuple[np.ndarray, bool]:
-    """:func:`gather`, and whether every value is finite (a finite sum of squares per row has no
-    nan or inf among its terms; ``False`` only says the caller must look closer)."""
+def gather_squares(buf: bytes, starts: np.ndarray, dim: int) -> Tuple[np.ndarray, np.ndarray]:
+    """:func:`gather`, and the sum of squares of each row (finite exactly when the row has no nan
+    or inf and does not overflow: the caller's finite check, and the norms the writer keeps)."""
     vectors = gather(buf, starts, dim)
-    return vectors, bool(np.isfinite(np.einsum("ij,ij->i", vectors, vectors)).all())
+    return vectors, np.einsum("ij,ij->i", vectors, vectors)
 
 
 def gather(buf: bytes, starts: np.ndarray, dim: int) -> np.ndarray:
