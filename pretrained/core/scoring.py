@@ -432,12 +432,12 @@ class TiledScorer:
 
     @staticmethod
     def _mask(S: np.ndarray, exclude: np.ndarray, start: int) -> None:
-        ar = np.arange(S.shape[0])
-        for k in range(exclude.shape[1]):
-            col = exclude[:, k] - start
-            hit = (exclude[:, k] >= 0) & (col >= 0) & (col < S.shape[1])
-            if hit.any():
-                S[ar[hit], col[hit]] = -np.inf
+        """``-inf`` where a query's excluded row (``-1``: none) falls in the tile of ``S``, whose
+        columns are rows ``start:``: one comparison of every exclusion with the tile's bounds."""
+        hit = (exclude >= max(start, 0)) & (exclude < start + S.shape[1])
+        rows, k = np.nonzero(hit)
+        if rows.size:
+            S[rows, exclude[rows, k] - start] = -np.inf
 
     def best(
         self,
