@@ -9,7 +9,14 @@ partial sort of every score that ``scoring.top_k`` did before), one query of eac
 100,000. Every query's answer is compared with the full pass's: words and float32 scores bit for
 bit (the script exits 1 on a difference).
 
-``analogies``: ``evaluate_analogies`` with 3CosAdd and 3CosMul, alternating, with accuracy.
+``analogies``: ``evaluate_analogies`` with 3CosAdd and 3CosMul, and gensim's
+``KeyedVectors.evaluate_word_analogies`` (same file, ``restrict_vocab=300000``,
+``case_insensitive=True``: our defaults mirror gensim's), each timed call in a fresh process, the
+sides alternating, medians, peak RSS, the accuracies compared; ``--previous DIR`` (a tree made by
+``git archive REV pretrained``) adds an earlier version's 3CosAdd and 3CosMul and checks that every
+question's best row and score are bit-identical::
+
+    python scripts/bench_speed.py --part analogies --rounds 3 --gensim-rounds 1 --previous /tmp/prev
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import resource
 import statistics
 import sys
 import time
+from typing import Optional
 
 import numpy as np
 
@@ -89,36 +97,115 @@ def similar(v, n_queries: int, rounds: int) -> int:
     return 1 if differ else 0
 
 
-def previous_cosmul(self, unique, picks, exclude=None):
-    """3CosMul before issue 19's spans: 16 questions' gathered rows a tile at a time."""
-    return self.best([unique], exclude, 1, picks=picks)
+ANALOGY_SIDES = ("add", "mul")
 
 
-def analogies(v, rounds: int) -> int:
-    from pretrained.core import scoring
+def analogy_child(side: str) -> int:
+    """One timed evaluation in this (fresh) process, printed as one JSON line: the call alone is
+    timed (loading, and gensim's KeyedVectors copy, are outside the timer). For ours, every
+    question's best row and score (what ``TiledScorer.best`` / ``best_analogy_cosmul`` return; the
+    names exist in the previous versions too) go into a digest, so two versions can be compared
+    question by question, bit for bit."""
+    import hashlib
+    import json
+
     from pretrained.evaluate import dataset_path
 
     q = dataset_path("questions-words")
-    spans = scoring.TiledScorer.best_analogy_cosmul
-    res: dict = {"add": [], "mul": [], "mul previous": []}
-    answers: dict = {}
-    for _ in range(rounds):
-        for side in res:
-            scoring.TiledScorer.best_analogy_cosmul = previous_cosmul if side == "mul previous" else spans
-            t = time.perf_counter()
-            x = pretrained.evaluate_analogies(v, q, method=side.split()[0])
-            res[side].append(time.perf_counter() - t)
-            answers[side] = [(s.questions_correct, s.questions_incorrect) for s in x.sections]
-            print(side, round(res[side][-1], 2), "s accuracy", x.accuracy, flush=True)
-    scoring.TiledScorer.best_analogy_cosmul = spans
-    med = {k: statistics.median(t) for k, t in res.items()}
-    same = answers["mul"] == answers["mul previous"]
-    print(
-        f"median add {med['add']:.2f} s, mul {med['mul']:.2f} s (previous path {med['mul previous']:.2f} s, "
-        f"{med['mul previous'] / med['mul']:.2f}x), mul/add {med['mul'] / med['add']:.2f}; every question answered "
-        f"the same by both 3CosMul paths: {same}; load {os.getloadavg()[0]:.1f}; peak RSS {peak_mib():.0f} MiB"
-    )
-    return 0 if same else 1
+    v = pretrained.load("glove.6B.50d")
+    if side == "gensim":
+        kv = v.to_gensim()
+        started = time.perf_counter()
+        score, sections = kv.evaluate_word_analogies(str(q), restrict_vocab=300000, case_insensitive=True)
+        seconds = time.perf_counter() - started
+        total = sections[-1]
+        out = {"correct": len(total["correct"]), "total": len(total["correct"]) + len(total["incorrect"])}
+        out.update(seconds=seconds, accuracy=float(score), digest="", peak_mib=peak_mib())
+        print(json.dumps(out))
+        return 0
+    from pretrained.core import scoring
+
+    seen: list = []
+    best, cosmul = scoring.TiledScorer.best, scoring.TiledScorer.best_analogy_cosmul
+
+    def record(fn):
+        def wrapped(self, *args, **kwargs):
+            rows, scores = fn(self, *args, **kwargs)
+            exclude = args[1] if fn is best else args[2]
+            seen.append((np.asarray(exclude).copy(), rows.copy(), scores.copy()))
+            return rows, scores
+
+        return wrapped
+
+    if side == "add":  # 3CosMul's best_analogy_cosmul may call best() inside: not recorded twice
+        scoring.TiledScorer.best = record(best)
+    else:
+        scoring.TiledScorer.best_analogy_cosmul = record(cosmul)
+    started = time.perf_counter()
+    r = pretrained.evaluate_analogies(v, q, method=side)
+    seconds = time.perf_counter() - started
+    x = np.concatenate([e for e, _, _ in seen])
+    order = np.lexsort(x.T[::-1])
+    h = hashlib.sha256()
+    for a in (x, np.concatenate([r for _, r, _ in seen]), np.concatenate([s for _, _, s in seen])):
+        h.update(np.ascontiguousarray(a[order]).tobytes())
+    out = {"correct": r.total.correct, "total": r.total.total, "seconds": seconds, "accuracy": r.accuracy}
+    out.update(digest=h.hexdigest(), peak_mib=peak_mib(), questions=len(x))
+    print(json.dumps(out))
+    return 0
+
+
+def analogies(rounds: int, gensim_rounds: int, previous: Optional[str]) -> int:
+    """Each side in a fresh process, the sides alternating round by round, medians."""
+    import json
+    import subprocess
+
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sides = [("ours", m, here) for m in ANALOGY_SIDES]
+    if previous:
+        sides += [("previous", m, os.path.abspath(previous)) for m in ANALOGY_SIDES]
+    res: dict = {}
+    for r in range(max(rounds, gensim_rounds)):
+        todo = [s for s in sides if r < rounds] + ([("gensim", "add", here)] if r < gensim_rounds else [])
+        for who, method, tree in todo if r % 2 == 0 else todo[::-1]:
+            env = {**os.environ, "PYTHONPATH": tree}
+            side = "gensim" if who == "gensim" else method
+            cmd = [sys.executable, os.path.abspath(__file__), "--child", side]
+            got = json.loads(subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout)
+            got["load"] = os.getloadavg()[0]
+            res.setdefault((who, method), []).append(got)
+            print(f"{who} {method}: {got['seconds']:.2f} s, {got['correct']} of {got['total']}, load {got['load']:.1f}")
+    med = {k: statistics.median(g["seconds"] for g in v) for k, v in res.items()}
+    status = 0
+    for (who, method), runs in res.items():
+        first = runs[0]
+        if any(
+            (g["correct"], g["total"], g["digest"]) != (first["correct"], first["total"], first["digest"]) for g in runs
+        ):
+            print(f"{who} {method}: runs differ from each other")
+            status = 1
+        peak = max(g["peak_mib"] for g in runs)
+        print(
+            f"median {who} {method}: {med[who, method]:.2f} s over {len(runs)} runs, {first['correct']} of {first['total']} ({100 * first['accuracy']:.3f} %), peak RSS {peak:.0f} MiB"
+        )
+    add, mul = med["ours", "add"], med["ours", "mul"]
+    print(f"3CosMul / 3CosAdd: {mul / add:.2f}")
+    if ("gensim", "add") in res:
+        g = res["gensim", "add"][0]
+        same = (g["correct"], g["total"]) == (res["ours", "add"][0]["correct"], res["ours", "add"][0]["total"])
+        print(
+            f"3CosAdd vs gensim evaluate_word_analogies: {med['gensim', 'add']:.2f} / {add:.2f} s = {med['gensim', 'add'] / add:.1f}x; same accuracy: {same}"
+        )
+        status |= 0 if same else 1
+    for method in ANALOGY_SIDES if previous else ():
+        old, new = res["previous", method][0], res["ours", method][0]
+        same = old["digest"] == new["digest"] and old["correct"] == new["correct"]
+        print(
+            f"{method} vs previous: {med['previous', method]:.2f} / {med['ours', method]:.2f} s = {med['previous', method] / med['ours', method]:.2f}x; every best row and score the same: {same}"
+        )
+        status |= 0 if same else 1
+    print(f"load average now {os.getloadavg()[0]:.1f}")
+    return status
 
 
 def main(argv=None) -> int:
@@ -126,13 +213,17 @@ def main(argv=None) -> int:
     ap.add_argument("--part", choices=("similar", "analogies", "all"), default="all")
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--gensim-rounds", type=int, default=1, help="analogies: gensim's runs (~75 s each; 0: none)")
+    ap.add_argument("--previous", help="analogies: a tree of an earlier version (git archive REV pretrained)")
+    ap.add_argument("--child", choices=(*ANALOGY_SIDES, "gensim"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    v = pretrained.load("glove.6B.50d")
+    if args.child:
+        return analogy_child(args.child)
     status = 0
     if args.part in ("similar", "all"):
-        status |= similar(v, args.queries, args.rounds)
+        status |= similar(pretrained.load("glove.6B.50d"), args.queries, args.rounds)
     if args.part in ("analogies", "all"):
-        status |= analogies(v, max(2, args.rounds - 1))
+        status |= analogies(args.rounds, args.gensim_rounds, args.previous)
     return status
 
 

@@ -340,3 +340,30 @@ def test_analogy_cosmul_in_spans_is_bit_identical_to_best(n, q, words, tile, til
         scoring.COSMUL_SPAN = saved
     np.testing.assert_array_equal(r1, r2)
     assert s1.tobytes() == s2.tobytes()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    n=st.integers(0, 700),
+    end=st.integers(0, 700),
+    dim=st.sampled_from([1, 2, 5, 50, 300]),
+    block=st.sampled_from([1, 2, 7, 64, 4096]),
+    dtype=st.sampled_from([np.float32, np.float64, np.float16]),
+    seed=st.integers(0, 2**16),
+)
+def test_prepared_unit_columns_are_the_transposed_copy(n, end, dim, block, dtype, seed):
+    """The prepared scorer's unit rows, transposed block by block (issue 19), are the very bytes
+    and layout of the whole-window transposed copy it made before."""
+    rng = np.random.default_rng(seed)
+    V = rng.standard_normal((n, dim)).astype(dtype)
+    V[rng.random(n) < 0.05] = 0
+    inv = scoring.inverse_norms(np.linalg.norm(V.astype(np.float32), axis=1))
+    end = min(end, n)
+    saved, scoring.TRANSPOSE_ROWS = scoring.TRANSPOSE_ROWS, block
+    try:
+        got = scoring.TiledScorer(V, inv, end, prepared=True).unit_t
+    finally:
+        scoring.TRANSPOSE_ROWS = saved
+    want = np.ascontiguousarray((np.asarray(V[:end], dtype=np.float32) * inv[:end, None]).T)
+    assert got.flags.c_contiguous and got.shape == want.shape and got.dtype == want.dtype
+    assert got.tobytes() == want.tobytes()

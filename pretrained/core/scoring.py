@@ -283,6 +283,25 @@ def _pad(exclude: Any, n: int) -> np.ndarray:
     return out
 
 
+TRANSPOSE_ROWS = 4096
+"""Rows transposed at a time by :func:`_unit_columns`: at 50 dimensions the 800 KiB read and the
+800 KiB written stay in a core's L2 cache, and each of the ``dim`` output rows is written 16 KiB
+at a stretch, where a whole-window transpose strides through all of memory."""
+
+
+def _unit_columns(vectors: np.ndarray, inv: np.ndarray, end: int) -> np.ndarray:
+    """The unit rows ``vectors[:end] * inv[:end]`` transposed into a C-contiguous (dim, end)
+    array, :data:`TRANSPOSE_ROWS` rows at a time: the very values and layout of
+    ``np.ascontiguousarray((vectors[:end] * inv[:end, None]).T)`` (each element is the same float32
+    product), in one pass over one new array instead of a strided transpose of a second one."""
+    dim = vectors.shape[1]
+    out = np.empty((dim, end), np.result_type(np.float32, inv.dtype))
+    for s in range(0, end, TRANSPOSE_ROWS):
+        e = min(s + TRANSPOSE_ROWS, end)
+        np.multiply(np.asarray(vectors[s:e], dtype=np.float32).T, inv[s:e], out=out[:, s:e])
+    return out
+
+
 class TiledScorer:
     """Exact 3CosAdd / 3CosMul scores of many queries against the first ``end`` rows, one
     vocabulary tile at a time, so memory is (queries x tile), never (queries x vocabulary).
@@ -297,8 +316,8 @@ class TiledScorer:
         Rows per tile.
     prepared
         Copy the window's unit rows, transposed, once (fastest for many query blocks, as the
-        evaluation does; memory: one copy of the window). Otherwise each tile is normalised when
-        it is used (memory independent of the vocabulary).
+        evaluation does; memory: one copy of the window; see :func:`_unit_columns`). Otherwise
+        each tile is normalised when it is used (memory independent of the vocabulary).
 
     Terms are a list of (n, dim) arrays: ``[Q]`` for 3CosAdd (Q the unit queries), and for 3CosMul
     the positive terms then the negative ones, with ``n_negative`` saying how many are negative.
@@ -316,10 +335,7 @@ class TiledScorer:
         self.end = vectors.shape[0] if end is None else int(end)
         self.vectors, self.inv = vectors, inv
         self.tile = max(1, min(int(tile), max(self.end, 1)))
-        self.unit_t = None
-        if prepared:
-            V = np.asarray(vectors[: self.end], dtype=np.float32)
-            self.unit_t = np.ascontiguousarray((V * inv[: self.end, None]).T)  # (dim, end)
+        self.unit_t = _unit_columns(vectors, inv, self.end) if prepared else None
         self._local = threading.local()  # tile buffers per worker thread
 
     def _buffers(self, count: int, rows: int) -> List[np.ndarray]:
@@ -417,12 +433,12 @@ class TiledScorer:
 
     @staticmethod
     def _mask(S: np.ndarray, exclude: np.ndarray, start: int) -> None:
-        ar = np.arange(S.shape[0])
-        for k in range(exclude.shape[1]):
-            col = exclude[:, k] - start
-            hit = (exclude[:, k] >= 0) & (col >= 0) & (col < S.shape[1])
-            if hit.any():
-                S[ar[hit], col[hit]] = -np.inf
+        """``-inf`` where a query's excluded row (``-1``: none) falls in the tile of ``S``, whose
+        columns are rows ``start:``: one comparison of every exclusion with the tile's bounds."""
+        hit = (exclude >= max(start, 0)) & (exclude < start + S.shape[1])
+        rows, k = np.nonzero(hit)
+        if rows.size:
+            S[rows, exclude[rows, k] - start] = -np.inf
 
     def best(
         self,

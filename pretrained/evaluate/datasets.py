@@ -86,40 +86,67 @@ class Parsed:
 
 
 def read_analogies(path: Path, ok_vocab: Dict[str, int], case_insensitive: bool, dummy4unknown: bool) -> Parsed:
-    out = Parsed()
+    """The questions of an analogy file and their rows in ``ok_vocab`` (gensim's rules: ``: name``
+    starts a section, a line of other than four words is skipped, a question with an unknown word
+    is skipped unless ``dummy4unknown``). A line that is not UTF-8, or a question before the first
+    section, is a :class:`~pretrained.errors.FormatError` naming the file and line."""
     try:
-        fin = open(path, "rb")  # noqa: SIM115 -- closed by the `with fin:` below, after the open error is translated
+        with open(path, "rb") as fin:
+            data = fin.read()
     except OSError as exc:
         raise FileNotFoundError(f"cannot open analogy file {path}: {exc}") from exc
-    with fin:
-        for line_no, raw in enumerate(fin):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise FormatError(f"not UTF-8 ({exc.reason})", str(path), line_no + 1) from None
-            if line.startswith(": "):
-                out.names.append(line.lstrip(": ").strip())
+    lines, bad = _utf8_lines(data)
+    out = Parsed()
+    names, section_of, keys, rows_of, line_nos = out.names, out.section_of, out.keys, out.rows, out.lines
+    get = ok_vocab.get
+    for line_no, line in enumerate(lines):
+        if line.startswith(": "):
+            names.append(line.lstrip(": ").strip())
+            continue
+        if not names:
+            raise FormatError("missing ': section' header before this line", str(path), line_no + 1)
+        words = line.split()
+        if len(words) != 4:
+            logger.info("skipping invalid line #%i in %s", line_no, path)
+            continue
+        if case_insensitive:
+            words = [w.upper() for w in words]
+        out.questions += 1
+        rows = (get(words[0], -1), get(words[1], -1), get(words[2], -1), get(words[3], -1))
+        if -1 in rows:
+            out.skipped += 1
+            if not dummy4unknown:
+                logger.debug("skipping line #%i with unknown words: %s", line_no, line.strip())
                 continue
-            if not out.names:
-                raise FormatError("missing ': section' header before this line", str(path), line_no + 1)
-            words = line.split()
-            if len(words) != 4:
-                logger.info("skipping invalid line #%i in %s", line_no, path)
-                continue
-            if case_insensitive:
-                words = [w.upper() for w in words]
-            out.questions += 1
-            rows = tuple(ok_vocab.get(w, -1) for w in words)
-            if -1 in rows:
-                out.skipped += 1
-                if not dummy4unknown:
-                    logger.debug("skipping line #%i with unknown words: %s", line_no, line.strip())
-                    continue
-            out.section_of.append(len(out.names) - 1)
-            out.keys.append(tuple(words))  # type: ignore[arg-type]
-            out.rows.append(rows)  # type: ignore[arg-type]
-            out.lines.append(line_no)
+        section_of.append(len(names) - 1)
+        keys.append(tuple(words))  # type: ignore[arg-type]
+        rows_of.append(rows)
+        line_nos.append(line_no)
+    if bad is not None:
+        raise FormatError(f"not UTF-8 ({bad[1]})", str(path), bad[0] + 1)
     return out
+
+
+def _utf8_lines(data: bytes) -> Tuple[List[str], Optional[Tuple[int, str]]]:
+    """The lines of ``data`` (split at ``\n``, without it) decoded as UTF-8, in one decode of the
+    whole file; where a line is not UTF-8, the lines before it and (its number from 0, the
+    reason its own decode gives)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = data.count(b"\n", 0, exc.start)
+        first = data.rfind(b"\n", 0, exc.start) + 1
+        end = data.find(b"\n", exc.start)
+        try:
+            data[first : len(data) if end < 0 else end + 1].decode("utf-8")
+            reason = exc.reason  # pragma: no cover -- the line alone holds the same bad bytes
+        except UnicodeDecodeError as line_exc:
+            reason = line_exc.reason
+        return _utf8_lines(data[:first])[0], (bad, reason)
+    lines = text.split("\n")
+    if lines[-1] == "":  # the file ends with a line break (or is empty): no line after it
+        lines.pop()
+    return lines, None
 
 
 def read_pairs(

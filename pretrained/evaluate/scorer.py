@@ -57,11 +57,14 @@ def _terms(units: np.ndarray, method: str) -> List[np.ndarray]:
     return [np.ascontiguousarray(units[:, k]) for k in (1, 2, 0)]
 
 
-def _canonical_rows(words: Sequence[str], end: int, ok_vocab: Dict[str, int], case_insensitive: bool) -> np.ndarray:
-    """Per row, the row gensim's (upper-cased) lookup lands on."""
-    if case_insensitive:
-        return np.fromiter((ok_vocab[w.upper()] for w in words[:end]), dtype=np.intp, count=end)
-    return np.arange(end, dtype=np.intp)
+def _canonical_rows(
+    words: Sequence[str], rows: np.ndarray, ok_vocab: Dict[str, int], case_insensitive: bool
+) -> np.ndarray:
+    """The row gensim's (upper-cased) lookup lands on, for each of ``rows`` (rows of the window):
+    looked up for the best rows of a block only, not for the whole window."""
+    if not case_insensitive:
+        return rows
+    return np.fromiter((ok_vocab[words[r].upper()] for r in rows.tolist()), dtype=np.intp, count=rows.shape[0])
 
 
 def answer_exact(
@@ -76,7 +79,6 @@ def answer_exact(
     if todo.size == 0:
         return correct.tolist()
     scorer = scoring.TiledScorer(vectors.vectors, vectors.inverse_norms, end, tile=VOCAB_TILE, prepared=True)
-    canon = _canonical_rows(words, end, ok_vocab, case_insensitive)
     n_neg = 0 if method == "add" else 1
 
     def block(sel: np.ndarray) -> np.ndarray:
@@ -90,7 +92,8 @@ def answer_exact(
             picks = [np.ascontiguousarray(where[:, k]) for k in (1, 2, 0)]
             best_row, _ = scorer.best_analogy_cosmul(vectors.unit_rows(distinct), picks, inp)
         valid = best_row >= 0
-        pred = np.where(valid, canon[np.maximum(best_row, 0)], -1)
+        pred = np.full(best_row.shape, -1, np.intp)
+        pred[valid] = _canonical_rows(words, best_row[valid], ok_vocab, case_insensitive)
         # the best word is a case variant of an input: gensim looks further down its top 5
         clash = valid & (pred[:, None] == inp).any(axis=1)
         ok = valid & ~clash & (pred == rows[sel, 3])
