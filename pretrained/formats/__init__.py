@@ -329,6 +329,7 @@ def open_vectors(
         fmt, count, dim, skip = _sniff(head, src.path, fmt)
         stats = ReadStats(path=src.path, format=fmt, dim=dim, header_count=count)
         max_token_bytes = options.max_token_bytes
+        raw: Iterator[tuple]  # (tokens, vectors, where[, squares]) per block: see select()
         if fmt == "word2vec":
             # a binary word2vec file is only recognised by its header, so count is known
             raw = iter_binary(stream, head[skip:], src.path, cast(int, count), dim, block_size, max_token_bytes)

@@ -185,7 +185,7 @@ def iter_binary(
     dim: int,
     block_size: int,
     max_token: Optional[int] = 1000,
-) -> Iterator[Tuple[list, np.ndarray, Callable[[int], Tuple[Optional[int], str]]]]:
+) -> Iterator[Tuple[list, np.ndarray, Callable[[int], Tuple[Optional[int], str]], np.ndarray]]:
     """Yield ``(tokens, vectors, where, squares)`` per block; ``where(i)`` is ``(None, "vector K")``,
     ``squares`` the sum of squares of each row (see :func:`gather_squares`).
 
@@ -210,7 +210,9 @@ def iter_binary(
             pending[:] = [(tokens, gathering.submit(gather_squares, source, starts, dim), _where(done))]
             return ready
 
-        def handed(ready: list) -> Iterator[tuple]:
+        def handed(
+            ready: list,
+        ) -> Iterator[Tuple[list, np.ndarray, Callable[[int], Tuple[Optional[int], str]], np.ndarray]]:
             for tokens, future, where in ready:
                 vectors, squares = future.result()
                 yield tokens, vectors, where, squares
