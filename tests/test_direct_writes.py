@@ -135,3 +135,16 @@ def test_a_short_direct_write_is_continued(tmp_path, monkeypatch):
     out.write(data)
     out.close()
     assert (tmp_path / "f").read_bytes() == data
+
+
+def test_a_direct_file_gets_the_permissions_open_would_give(tmp_path):
+    old = os.umask(0o002)
+    try:
+        out = direct.open_direct(tmp_path / "d")
+        assert out is not None
+        out.close()
+        with open(tmp_path / "b", "wb"):
+            pass
+    finally:
+        os.umask(old)
+    assert (tmp_path / "d").stat().st_mode & 0o777 == (tmp_path / "b").stat().st_mode & 0o777 == 0o664

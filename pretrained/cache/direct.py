@@ -141,7 +141,9 @@ def open_direct(path: Union[str, os.PathLike], buffer_size: int = 8 << 20) -> Op
         return None
     name = os.fspath(path)
     try:
-        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | flag, 0o644)
+        fd = os.open(
+            name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | flag, 0o666
+        )  # as open(): umask applies
     except OSError as exc:
         if exc.errno in (errno.EINVAL, errno.EOPNOTSUPP):
             logger.debug("no direct writes to %s (%s)", name, exc)
