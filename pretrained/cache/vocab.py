@@ -58,6 +58,16 @@ def _words_of(raw: Buffer) -> List[bytes]:
     return words
 
 
+def _line_bytes(word: str) -> Optional[bytes]:
+    """The UTF-8 bytes ``word`` has as a line of ``vocab.txt``, or ``None`` when no line can hold
+    it (a lone surrogate, which UTF-8 cannot encode, or a line break)."""
+    try:
+        key = word.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return None if b"\n" in key else key
+
+
 def build_index(raw: Buffer) -> np.ndarray:
     """The index of the vocabulary bytes ``raw`` (one word a line, each ended by ``\\n``), as the
     1-D array :func:`write_index` saves (see the module docstring for its layout)."""
@@ -135,11 +145,8 @@ class VocabIndex:
 
     def find(self, word: str) -> Optional[int]:
         """Row of ``word``, or None."""
-        try:
-            key = word.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate: never in a UTF-8 file
-            return None
-        if b"\n" in key:
+        key = _line_bytes(word)
+        if key is None:
             return None
         b = self._hash(key) % self._buckets
         j, end = self._start[b], self._start[b + 1]
@@ -248,11 +255,8 @@ class VocabText(Sequence):
                 return self._list.index(word)
             except ValueError:
                 return None
-        try:
-            needle = word.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate: never in a UTF-8 file
-            return None
-        if b"\n" in needle:
+        needle = _line_bytes(word)
+        if needle is None:
             return None
         if self._buf is None:
             self._buf = b"\n" + bytes(self._raw)  # every word is then found as b"\n" + word + b"\n"
