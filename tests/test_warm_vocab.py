@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import packaged_glove_words
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -61,15 +62,7 @@ def test_duplicates_are_refused_where_the_dict_would_differ(tmp_path):
 
 
 def test_the_real_glove_vocabulary():
-    pq = pytest.importorskip("pyarrow.parquet")
-    from pretrained.remote import packaged
-    from pretrained.remote.catalog import get
-
-    try:
-        _npy, parquet, column = packaged.files(get("glove.6B.50d"))
-    except Exception as exc:  # the packaged data is an optional extra
-        pytest.skip(f"no packaged glove.6B.50d: {exc}")
-    words = pq.read_table(parquet, columns=[column]).column(column).to_pylist()
+    words = packaged_glove_words()
     assert len(words) == 400_000
     vocab = _vocab(words)
     # a byte search returns the first line equal to the word, so with unique words every row is right
