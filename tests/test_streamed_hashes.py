@@ -91,9 +91,10 @@ def test_a_disk_error_on_the_writer_thread_reaches_the_caller_and_leaves_nothing
 
 
 @pytest.mark.parametrize("case", ["plain", "limit", "duplicates", "nonfinite-zero", "block-crossing"])
-def test_norms_taken_from_the_readers_sums_are_the_norms_of_the_rows_written(tmp_path, case):
-    """The binary reader's per-row sums of squares become norms.npy: bit for bit what the writer
-    computes from the rows it writes (de-duplicated, cut or zeroed rows included)."""
+@pytest.mark.parametrize("fmt", ["word2vec", "glove"])
+def test_norms_taken_from_the_readers_sums_are_the_norms_of_the_rows_written(tmp_path, case, fmt):
+    """The per-row sums of squares of the finite check become norms.npy: bit for bit what the
+    writer computes from the rows it writes (de-duplicated, cut or zeroed rows included)."""
     rng = np.random.default_rng(7)
     n, dim = 9000, 37  # 1.4 MB: more than the first read (1 MiB), so records cross blocks
     words = [f"w{i}" for i in range(n)]
@@ -108,8 +109,8 @@ def test_norms_taken_from_the_readers_sums_are_the_norms_of_the_rows_written(tmp
         options["nonfinite"] = "zero"
     if case == "block-crossing":
         options["max_token_bytes"] = 8
-    p = tmp_path / "v.bin"
-    pretrained.write_vectors(p, words, vecs, format="word2vec")
+    p = tmp_path / ("v.bin" if fmt == "word2vec" else "v.txt")
+    pretrained.write_vectors(p, words, vecs, format=fmt)
     dest = pretrained.convert(p, cache_dir=tmp_path / "cache", **options)
     written = np.load(dest / "vectors.npy")
     norms = np.load(dest / "norms.npy")

@@ -161,11 +161,10 @@ def _check_values(
     words: List[str], vecs: np.ndarray, rows: np.ndarray, where, stats: ReadStats, policy: str, finite: bool = False
 ) -> np.ndarray:
     """Apply ``nonfinite=`` to the kept rows (``rows``: their index in the raw block; ``finite``:
-    the reader already found every value of the block finite)."""
+    every value is known to be finite, from finite sums of squares per row: a finite sum has no
+    nan or inf among its terms)."""
     if finite:
         return vecs
-    if vecs.dtype == np.float32 and vecs.ndim == 2 and np.isfinite(np.einsum("ij,ij->i", vecs, vecs)).all():
-        return vecs  # a finite sum of squares has no nan or inf among its terms (the fast path)
     finite_rows = np.isfinite(vecs).all(axis=1)
     if finite_rows.all():
         return vecs
@@ -215,7 +214,6 @@ def select(
             squares = None if squares is None else squares[:keep]
         stats.read += len(tokens)
         words = _decode(tokens, unicode_errors, stats.path, stats)
-        finite = squares is not None and bool(np.isfinite(squares).all())  # then every kept row is
         distinct = set(words)
         if "" in distinct:
             raise FormatError(f"an empty token among vectors {stats.read - len(words) + 1}-{stats.read}", stats.path)
@@ -227,6 +225,9 @@ def select(
             words = [words[i] for i in rows]
             vecs, squares = vecs[rows], None  # a copy: its rows' sums are the writer's to make
         if words:
+            if squares is None and vecs.dtype == np.float32 and vecs.ndim == 2:
+                squares = np.einsum("ij,ij->i", vecs, vecs)  # once: the finite check, then the norms
+            finite = squares is not None and bool(np.isfinite(squares).all())
             vecs = _check_values(words, vecs, rows, where, stats, nonfinite, finite)
             out = np.ascontiguousarray(vecs, dtype=np.float32)
             stats.kept += len(words)
