@@ -444,7 +444,7 @@ def _write_files(
         try:
             for block in blocks:
                 writer.append(block.vectors, block.squares)
-                text = ("\n".join(block.words) + "\n").encode("utf-8")
+                text = block.text
                 vocab_hash.update(text)
                 vocab.write(text)
                 texts.append(text)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import AbstractSet, Iterable, Iterator, List, Optional, Tuple, cast
 
 import numpy as np
@@ -112,15 +112,56 @@ class ReadStats:
         }
 
 
-@dataclass
 class Block:
-    """A run of consecutive vectors: ``words[i]`` has the vector ``vectors[i]``."""
+    """A run of consecutive vectors: ``words[i]`` has the vector ``vectors[i]``.
 
-    words: List[str]
-    vectors: np.ndarray = field(repr=False)
-    #: the sum of squares of each row of ``vectors`` as ``einsum("ij,ij->i")`` gives it, when the
-    #: reader computed it on this very array (the writer then takes the norms from it)
-    squares: Optional[np.ndarray] = field(default=None, repr=False)
+    ``text`` is the same words as the lines of ``vocab.txt``: UTF-8, each ended by a line break. A
+    reader whose tokens are already those bytes gives ``text`` instead of ``words`` (the cache
+    writer then needs no word decoded and encoded again); either is made from the other when
+    first asked for.
+
+    Examples
+    --------
+    >>> b = Block(None, np.zeros((2, 3), np.float32), text="caf\\u00e9\\nb\\n".encode())
+    >>> b.words
+    ['café', 'b']
+    >>> Block(["a", "b"], np.zeros((2, 3), np.float32)).text
+    b'a\\nb\\n'
+    """
+
+    __slots__ = ("_words", "vectors", "squares", "_text")
+
+    def __init__(
+        self,
+        words: Optional[List[str]],
+        vectors: np.ndarray,
+        squares: Optional[np.ndarray] = None,
+        *,
+        text: Optional[bytes] = None,
+    ):
+        if words is None and text is None:
+            raise ValueError("a Block needs its words or their text")
+        self._words, self._text = words, text
+        self.vectors = vectors
+        #: the sum of squares of each row of ``vectors`` as ``einsum("ij,ij->i")`` gives it, when the
+        #: reader computed it on this very array (the writer then takes the norms from it)
+        self.squares = squares
+
+    @property
+    def words(self) -> List[str]:
+        if self._words is None:
+            assert self._text is not None
+            self._words = self._text.decode("utf-8").split("\n")[:-1]
+        return self._words
+
+    @property
+    def text(self) -> bytes:
+        if self._text is None:
+            self._text = ("\n".join(self.words) + "\n").encode("utf-8") if self.words else b""
+        return self._text
+
+    def __repr__(self) -> str:
+        return f"Block({len(self.vectors)} words)"
 
 
 # --------------------------------------------------------------------------- selection
@@ -158,7 +199,7 @@ def _decode(tokens: list, errors: str, path: str, stats: ReadStats) -> List[str]
 
 
 def _check_values(
-    words: List[str], vecs: np.ndarray, rows: np.ndarray, where, stats: ReadStats, policy: str, finite: bool = False
+    block: Block, vecs: np.ndarray, rows: np.ndarray, where, stats: ReadStats, policy: str, finite: bool = False
 ) -> np.ndarray:
     """Apply ``nonfinite=`` to the kept rows (``rows``: their index in the raw block; ``finite``:
     every value is known to be finite, from finite sums of squares per row: a finite sum has no
@@ -175,7 +216,7 @@ def _check_values(
         value = vecs[i][~np.isfinite(vecs[i])][0]
         at = f" ({label})" if line is None else ""
         raise FormatError(
-            f"the vector of {words[i]!r}{at} holds {value}: pass nonfinite='zero' to zero such "
+            f"the vector of {block.words[i]!r}{at} holds {value}: pass nonfinite='zero' to zero such "
             "vectors or nonfinite='keep' to keep them",
             stats.path,
             line,
@@ -202,7 +243,8 @@ def select(
 
     ``where(i)``, when given, says where raw row ``i`` of the block is: ``(line or None, label)``.
     """
-    seen: set = set()
+    seen: set = set()  # the words kept so far: as bytes while every block's tokens are UTF-8 bytes
+    by_bytes = vocabulary is None
     stats.nonfinite_policy = nonfinite
     for item in raw_blocks:
         tokens, vecs = item[0], item[1]
@@ -213,27 +255,65 @@ def select(
             tokens, vecs = tokens[:keep], vecs[:keep]
             squares = None if squares is None else squares[:keep]
         stats.read += len(tokens)
-        words = _decode(tokens, unicode_errors, stats.path, stats)
-        distinct = set(words)
-        if "" in distinct:
-            raise FormatError(f"an empty token among vectors {stats.read - len(words) + 1}-{stats.read}", stats.path)
-        if vocabulary is None and len(distinct) == len(words) and seen.isdisjoint(distinct):
-            seen |= distinct  # the common case, at C speed
-            rows = np.arange(len(words))
+        text = _utf8_lines(tokens, stats.path) if by_bytes and tokens and isinstance(tokens[0], bytes) else None
+        if text is None and by_bytes:
+            # a block of str, or of bytes that are not all UTF-8: words are compared as str
+            # from here on (strict UTF-8 decodes one way only, so the bytes seen so far map exactly)
+            seen, by_bytes = {w.decode("utf-8") for w in seen}, False
+        words: Optional[List[str]] = None if text is not None else _decode(tokens, unicode_errors, stats.path, stats)
+        keys = tokens if text is not None else words
+        assert keys is not None
+        fresh = vocabulary is None and seen.isdisjoint(keys)
+        if fresh:  # the common case, at C speed: no word seen before; one in two within the block?
+            before = len(seen)
+            seen.update(keys)
+            if len(seen) - before != len(keys):
+                seen.difference_update(keys)  # none of them was there before
+                fresh = False
+        if fresh:
+            if (b"" if text is not None else "") in seen:
+                _empty_token(stats, len(keys))
+            rows = np.arange(len(keys))
+            block = Block(words, vecs, text=text)
         else:
+            if text is not None:  # a word repeats: the rare path, on str from here on
+                seen, by_bytes = {w.decode("utf-8") for w in seen}, False
+                words = text.decode("utf-8").split("\n")[:-1]
+            assert words is not None
+            if "" in words:
+                _empty_token(stats, len(words))
             rows = np.asarray(_keep(words, seen, vocabulary, stats), dtype=np.intp)
-            words = [words[i] for i in rows]
             vecs, squares = vecs[rows], None  # a copy: its rows' sums are the writer's to make
-        if words:
+            block = Block([words[i] for i in rows], vecs)
+        if len(rows):
             if squares is None and vecs.dtype == np.float32 and vecs.ndim == 2:
                 squares = np.einsum("ij,ij->i", vecs, vecs)  # once: the finite check, then the norms
             finite = squares is not None and bool(np.isfinite(squares).all())
-            vecs = _check_values(words, vecs, rows, where, stats, nonfinite, finite)
-            out = np.ascontiguousarray(vecs, dtype=np.float32)
-            stats.kept += len(words)
-            yield Block(words, out, squares if finite and out is vecs else None)
+            out = _check_values(block, vecs, rows, where, stats, nonfinite, finite)
+            out = np.ascontiguousarray(out, dtype=np.float32)
+            stats.kept += len(rows)
+            block.vectors, block.squares = out, squares if finite and out is vecs else None
+            yield block
         if limit is not None and stats.read >= limit:
             return
+
+
+def _utf8_lines(tokens: list, path: str) -> Optional[bytes]:
+    """Byte ``tokens`` as the lines of ``vocab.txt`` (each ended by a line break) when every one
+    is valid UTF-8, else ``None``; a token holding a line break is refused."""
+    joined = b"\n".join(tokens)
+    if joined.count(b"\n") != len(tokens) - 1:
+        bad = next(t for t in tokens if b"\n" in t)
+        raise FormatError(f"token {bad!r} contains a line break", path)
+    try:
+        joined.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return joined + b"\n"
+
+
+def _empty_token(stats: ReadStats, n: int) -> None:
+    raise FormatError(f"an empty token among vectors {stats.read - n + 1}-{stats.read}", stats.path)
 
 
 def _keep(words: List[str], seen: set, vocabulary: Optional[AbstractSet[str]], stats: ReadStats) -> List[int]:
