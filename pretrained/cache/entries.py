@@ -392,7 +392,7 @@ def write_entry(
     Blocks are written as they come, so memory stays at one block whatever the file size.
     ``meta`` is a dict, or a callable returning one that is called once the blocks are consumed
     (when the reader's counts are known); it is completed with count, dim, the format version and
-    the size and sha256 of every file. ``extra(folder)``, when given, adds files of its own (a
+    the size and hash (xxh3-128) of every file. ``extra(folder)``, when given, adds files of its own (a
     fastText set's ``ngrams.npy``) to the temporary folder before ``meta.json`` is written, so they
     appear with the entry and are hashed with it. An existing folder at ``dest`` (a former entry,
     or an incomplete one) is replaced in one rename; what dead processes left beside it is removed.

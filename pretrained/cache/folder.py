@@ -277,7 +277,10 @@ def _verify_vectors(path: Path) -> dict:
         return {
             "detail": "no file hashes in meta.json (an older entry): shapes, vocabulary and norms checked; convert again to record them"
         }
-    return {"detail": "sha256 of every file matches"}
+    algos = sorted({hashes.algorithm(info["sha256"]) for info in meta["files"].values() if info.get("sha256")})
+    if not algos:
+        return {"detail": "the size of every file matches (no hashes recorded)"}
+    return {"detail": f"the size and {' and '.join(algos)} hash of every file match"}
 
 
 INDEX_HASH = "xxh3_128"
