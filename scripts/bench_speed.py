@@ -7,7 +7,9 @@ side measured in the same run, the sides alternating, medians, with peak memory.
 and against the previous code path (the float32 scores, ``most_similar(word, topn=None)``, then the
 partial sort of every score that ``scoring.top_k`` did before), one query of each side in turn, over ``--queries`` words drawn from the first
 100,000. Every query's answer is compared with the full pass's: words and float32 scores bit for
-bit (the script exits 1 on a difference).
+bit; from the third query on, the scans read the in-memory copy of ``core.scan_copy``, so every
+query's full scores are also compared with those of the memory map itself (the script exits 1 on
+a difference).
 
 ``analogies``: ``evaluate_analogies`` with 3CosAdd and 3CosMul, and gensim's
 ``KeyedVectors.evaluate_word_analogies`` (same file, ``restrict_vocab=300000``,
@@ -82,7 +84,20 @@ def similar(v, n_queries: int, rounds: int) -> int:
                     differ += 1
                     print("DIFFERENT:", w, got["ours"], exact, flush=True)
                 same_words += [a for a, _ in got["gensim"]] == [a for a, _ in exact]
+    # the in-memory copy the queries moved to (core.scan_copy) against the memory map itself
+    mapped = pretrained.load(v.name)
+    mapped.scan_copy_max = 0
+    scans = getattr(v, "_scan_copy", None)  # None before core.scan_copy (--previous trees, old checkouts)
+    copied = scans is not None and scans.copy is not None
+    off_map = sum(v.most_similar(w, topn=None).tobytes() != mapped.most_similar(w, topn=None).tobytes() for w in words)
+    if off_map:
+        print(f"DIFFERENT: {off_map} queries score otherwise on the in-memory copy than on the map", flush=True)
+    differ += off_map
     med = {k: statistics.median(t) * 1000 for k, t in times.items()}
+    print(
+        f"scans read {'an in-memory copy (from the third query on)' if copied else 'the memory map'}; "
+        f"every score of the {len(words)} queries equals the map's: {'no' if off_map else 'yes'}"
+    )
     print(
         f"most_similar, one query (median of {rounds} x {len(words)}): gensim {med['gensim']:.2f} ms, "
         f"previous {med['previous']:.2f} ms, ours {med['ours']:.2f} ms; "
