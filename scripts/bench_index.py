@@ -7,6 +7,7 @@ anything).
     python scripts/bench_index.py --skip-analogy --out results.json
     python scripts/bench_index.py --tables results.json  # the README tables of a saved run
     python scripts/bench_index.py --quick               # glove's first 100k words, 1 build round, few rows
+    python scripts/bench_index.py --hnsw-build-only     # only raw hnswlib against build_index(backend="hnsw")
 
 What is timed
 -------------
@@ -289,7 +290,8 @@ def best_qps(rows: list, recall: float, key: str) -> float | None:
     return max(ok) if ok else None
 
 
-def hnsw_bench(label: str, entry: Path, work: Path, args, v, kv, sample_ids, annoy_rows, analogies: bool) -> dict:
+def hnsw_builds(label: str, entry: Path, work: Path, args) -> tuple:
+    """The HNSW build comparison: (the path of our index, {"build": ...})."""
     path = work / f"{label}-hnsw-m{args.m}.ann"
     raw_path = work / f"{label}-hnsw-raw-m{args.m}.bin"
     params = {"M": args.m, "ef_construction": args.ef_construction, "seed": args.seed}
@@ -316,6 +318,11 @@ def hnsw_bench(label: str, entry: Path, work: Path, args, v, kv, sample_ids, ann
     )
     raw_path.unlink(missing_ok=True)
     out = {"build": {"M": args.m, "ef_construction": args.ef_construction, **b}}
+    return path, out
+
+
+def hnsw_bench(label: str, entry: Path, work: Path, args, v, kv, sample_ids, annoy_rows, analogies: bool) -> dict:
+    path, out = hnsw_builds(label, entry, work, args)
     out["queries"] = hnsw_table(v, kv, path, sample_ids, args.ef, args.rounds)
     h, a = best_qps(out["queries"], 0.95, "recall_ours"), best_qps(annoy_rows, 0.95, "recall_ours")
     out["ratio_at_095"] = h / a if h and a else None
@@ -602,6 +609,9 @@ def bench_set(label: str, entry: Path, work: Path, args, *, analogies: bool) -> 
     print(f"  {v!r}", flush=True)
     result: dict = {"set": label, "count": len(v), "dim": v.dim}
 
+    if args.hnsw_build_only:
+        result["hnsw"] = hnsw_builds(label, entry, work, args)[1]
+        return result
     builds = {"raw": [], "ours": []}
     raw_path, ours_path = work / f"{label}-raw.ann", work / f"{label}-ours.ann"
     for r in range(args.build_rounds):
@@ -713,6 +723,9 @@ def main(argv=None) -> int:
         "--quick", action="store_true", help="a run of a few minutes: --limit 100000, one build round, fewer rows"
     )
     p.add_argument("--build-only", action="store_true", help="only the build comparison")
+    p.add_argument(
+        "--hnsw-build-only", action="store_true", help="only the HNSW build comparison (raw hnswlib vs ours)"
+    )
     p.add_argument("--skip-glove", action="store_true")
     p.add_argument("--skip-analogy", action="store_true")
     p.add_argument("--large", type=int, default=0, help="also bench a synthetic set of N x 300 vectors")
@@ -764,7 +777,8 @@ def main(argv=None) -> int:
             results["growth"] = growth_bench(cache, work, args.growth, args)
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
-    print("\n" + markdown(results))
+    if not args.hnsw_build_only:  # the tables need the Annoy rows
+        print("\n" + markdown(results))
     return 0
 
 
