@@ -256,7 +256,7 @@ def select(
             squares = None if squares is None else squares[:keep]
         stats.read += len(tokens)
         text = _utf8_lines(tokens, stats.path) if by_bytes and tokens and isinstance(tokens[0], bytes) else None
-        if text is None and by_bytes:
+        if text is None and by_bytes and tokens:
             # a block of str, or of bytes that are not all UTF-8: words are compared as str
             # from here on (strict UTF-8 decodes one way only, so the bytes seen so far map exactly)
             seen, by_bytes = {w.decode("utf-8") for w in seen}, False
@@ -264,7 +264,7 @@ def select(
         keys = tokens if text is not None else words
         assert keys is not None
         fresh = vocabulary is None and seen.isdisjoint(keys)
-        if fresh:  # the common case, at C speed: no word seen before; one in two within the block?
+        if fresh:  # the common case, at C speed: no word seen before, and none twice in the block
             before = len(seen)
             seen.update(keys)
             if len(seen) - before != len(keys):
