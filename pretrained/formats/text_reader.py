@@ -2,7 +2,10 @@
 
 Arrow's multithreaded CSV reader takes the lines it can (a space-delimited table, no quoting);
 rows it cannot take (tokens with spaces, bad values) are parsed again line by line in Python,
-which also produces the error messages with line numbers.
+which also produces the error messages with line numbers. When polars is installed (the ``fast``
+extra), a clean block (every line a token and D numbers, nothing odd) is read by polars first,
+which is faster; its result is kept only when it is certainly what Arrow would give (see
+:meth:`TextParser.polars`), else the block goes the Arrow way as before.
 
 A row is ``token v1 ... vD``: the last D fields are the vector and, in GloVe text, everything
 before them is the token (glove.840B has tokens with spaces such as ``. . .``). A line with more
@@ -25,6 +28,7 @@ from typing import Any, Callable, Deque, Iterator, List, Optional, Sequence, Tup
 
 import numpy as np
 
+from pretrained import optional
 from pretrained.errors import FormatError
 from pretrained.threads import workers as cores
 
@@ -211,8 +215,22 @@ class _QuietHandlerErrors:
                 _saved_hook = None
 
 
+#: Read clean blocks with polars when it is installed (tests switch it off to compare).
+_POLARS = True
+#: Blocks shorter than this go straight to Arrow: polars is imported (~0.1 s) only for big files.
+_POLARS_MIN_BYTES = 1 << 20
+_BOM = b"\xef\xbb\xbf"
+_polars_lock = threading.Lock()
+
+
+def _polars_module() -> Optional[Any]:
+    with _polars_lock:  # the two parsing threads may ask at once; the import runs once
+        return optional.speedup("polars")
+
+
 class TextParser:
-    """Arrow's CSV reader set up for one dimension count, with the Python fallback."""
+    """Arrow's CSV reader set up for one dimension count, with the Python fallback (and polars
+    for clean blocks, when it is installed)."""
 
     def __init__(self, dim: int, trailing_space: bool, path: str, rules: TokenRules, threads: bool = True):
         import pyarrow as pa
@@ -227,6 +245,64 @@ class TextParser:
         self.names = names
         self.types = {"w": pa.binary(), "_": pa.binary(), **{n: pa.float32() for n in names[1 : dim + 1]}}
         self.include = names  # "_" (after a trailing space) must be empty: checked after parsing
+        self._pl: Any = None  # polars, imported at the first big block (False: not installed)
+
+    def polars(self, block: bytes) -> Optional[Tuple[list, np.ndarray]]:
+        """``(tokens, vectors)`` of a clean block read by polars, or None: then Arrow reads it.
+
+        Kept only when it is certainly Arrow's whole-block result: one row per line (a blank or
+        short line gives nulls, a long one an error), a str token (valid UTF-8: else polars
+        raises) and D float32 values on every row, nothing after a trailing space, no token
+        longer than ``max_bytes``, no carriage return and no byte-order mark at the start (the
+        guards of :meth:`parse` and :meth:`arrow`). Any exception of polars' means None. The
+        number syntax polars accepts is a subset of Arrow's, giving the same float32 bits
+        (Rust's float parser straight to float32, as Arrow's fast_float; the tests compare
+        them on a grammar of number-like fields)."""
+        if not _POLARS or len(block) < _POLARS_MIN_BYTES or b"\r" in block or block[:3] == _BOM:
+            return None
+        if self._pl is None:
+            self._pl = _polars_module() or False
+        pl: Any = self._pl
+        if not pl:
+            return None
+        names, dim = self.names, self.dim
+        try:
+            df = pl.read_csv(
+                block,
+                has_header=False,
+                separator=" ",
+                quote_char=None,
+                schema={n: pl.String if n in ("w", "_") else pl.Float32 for n in names},
+                encoding="utf8",
+            )
+            lines = block.count(b"\n") + (not block.endswith(b"\n"))
+            if df.columns != names or df.height != lines:
+                return None
+            words = df.get_column("w")
+            if words.dtype != pl.String or words.null_count():
+                return None
+            if any(df.get_column(n).dtype != pl.Float32 for n in names[1 : dim + 1]):
+                return None
+            if any(df.null_count().row(0)[1 : dim + 1]):
+                return None
+            if self.rules.trailing_space:
+                # an empty field and a missing one both read as null (or ""): count the lines
+                # that end with the space, so that a line without it goes to Arrow (and fails)
+                if block.count(b" \n") + block.endswith(b" ") != lines:
+                    return None
+                if df.get_column("_").str.len_bytes().max() not in (None, 0):
+                    return None
+            longest = words.str.len_bytes().max() if lines else 0
+            if self.rules.max_bytes is not None and (longest is None or longest > self.rules.max_bytes):
+                return None
+            vecs = df.select(names[1 : dim + 1]).to_numpy(order="c")
+            tokens = words.to_list()
+        except (Exception, pl.exceptions.PanicException) as exc:  # whatever polars raises: Arrow decides
+            logger.debug("%s: polars did not read a block (%s); Arrow reads it", self.path, exc)
+            return None
+        if vecs.dtype != np.float32 or vecs.shape != (lines, dim) or not vecs.flags.c_contiguous:
+            return None
+        return tokens, vecs
 
     def arrow(self, data, text: bool = False) -> Tuple[list, np.ndarray, list]:
         """Parse whole lines; returns (tokens, vectors, texts of rows Arrow could not take).
@@ -287,6 +363,9 @@ class TextParser:
         if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
             # Arrow ends a line at a lone carriage return, Python does not: Python decides
             return _parse_lines_slowly(block, dim, path, line_base, rules)
+        fast = self.polars(block)
+        if fast is not None:
+            return fast
         try:
             tokens, vecs, bad = self.arrow(block, text=True)
         except self.pa.ArrowInvalid as exc:
