@@ -97,6 +97,7 @@ def small_blocks(monkeypatch):
     """polars on for blocks of any size (the reader keeps it for blocks of 1 MiB or more)."""
     monkeypatch.setattr(text_reader, "_POLARS", True)
     monkeypatch.setattr(text_reader, "_POLARS_MIN_BYTES", 0)
+    assert text_reader._polars(wait=True)
 
 
 def _bits(vecs) -> list:
@@ -167,6 +168,7 @@ def test_polars_reads_clean_blocks_and_refuses_odd_ones(small_blocks):
 
 def test_polars_is_off_for_small_blocks_and_when_switched_off(monkeypatch):
     block = b"a 1 2\n"
+    assert text_reader._polars(wait=True)
     assert _parser(2).polars(block) is None  # shorter than _POLARS_MIN_BYTES
     monkeypatch.setattr(text_reader, "_POLARS_MIN_BYTES", 0)
     assert _parser(2).polars(block) is not None
@@ -210,6 +212,7 @@ def polars_files(draw):
 
 
 def _both(tmp_path, monkeypatch, text, sniff, block_size, parsers, options):
+    assert text_reader._polars(wait=True)
     path = tmp_path / "v.txt"
     path.write_bytes(text)
     kwargs = {"sniff": sniff, **options}
@@ -251,6 +254,7 @@ def test_polars_reads_the_blocks_of_a_clean_file(tmp_path, monkeypatch):
     path.write_bytes(b"\n".join(lines) + b"\nlast 1 2\n")
     taken: list = []
     polars = TextParser.polars
+    assert text_reader._polars(wait=True)
 
     def spy(self, block):
         out = polars(self, block)

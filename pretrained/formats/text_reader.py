@@ -217,15 +217,40 @@ class _QuietHandlerErrors:
 
 #: Read clean blocks with polars when it is installed (tests switch it off to compare).
 _POLARS = True
-#: Blocks shorter than this go straight to Arrow: polars is imported (~0.1 s) only for big files.
+#: Blocks shorter than this go straight to Arrow: polars is imported only for big files.
 _POLARS_MIN_BYTES = 1 << 20
 _BOM = b"\xef\xbb\xbf"
 _polars_lock = threading.Lock()
+_polars_state: dict = {}  # "thread": the import started; "module": polars, or None when not installed
 
 
-def _polars_module() -> Optional[Any]:
-    with _polars_lock:  # the two parsing threads may ask at once; the import runs once
-        return optional.speedup("polars")
+def _load_polars() -> None:
+    pl = optional.speedup("polars")
+    if pl is not None:
+        try:  # polars' first read sets up its thread pool and parsers (~40 ms): not on a block's time
+            pl.read_csv(
+                b"w 1\n", has_header=False, separator=" ", quote_char=None, schema={"w": pl.String, "v": pl.Float32}
+            )
+        except (Exception, pl.exceptions.PanicException) as exc:
+            logger.debug("polars cannot read text here (%s): Arrow reads every block", exc)
+            pl = None
+    _polars_state["module"] = pl
+
+
+def _polars(wait: bool = False) -> Any:
+    """polars once imported (on a thread of its own, started by the first call: importing and
+    warming it takes ~0.15 s, while Arrow parses the first blocks), None until then, False when
+    it is not installed. ``wait``: wait for the import."""
+    with _polars_lock:
+        thread = _polars_state.get("thread")
+        if thread is None:
+            thread = _polars_state["thread"] = threading.Thread(target=_load_polars, name="pretrained-polars-import")
+            thread.start()
+    if wait:
+        thread.join()
+    if thread.is_alive():
+        return None
+    return _polars_state.get("module") or False
 
 
 class TextParser:
@@ -245,9 +270,8 @@ class TextParser:
         self.names = names
         self.types = {"w": pa.binary(), "_": pa.binary(), **{n: pa.float32() for n in names[1 : dim + 1]}}
         self.include = names  # "_" (after a trailing space) must be empty: checked after parsing
-        self._pl: Any = None  # polars, imported at the first big block (False: not installed)
 
-    def polars(self, block: bytes) -> Optional[Tuple[list, np.ndarray]]:
+    def polars(self, block: bytes, breaks: Optional[int] = None) -> Optional[Tuple[list, np.ndarray]]:
         """``(tokens, vectors)`` of a clean block read by polars, or None: then Arrow reads it.
 
         Kept only when it is certainly Arrow's whole-block result: one row per line (a blank or
@@ -257,12 +281,11 @@ class TextParser:
         guards of :meth:`parse` and :meth:`arrow`). Any exception of polars' means None. The
         number syntax polars accepts is a subset of Arrow's, giving the same float32 bits
         (Rust's float parser straight to float32, as Arrow's fast_float; the tests compare
-        them on a grammar of number-like fields)."""
+        them on a grammar of number-like fields). ``breaks``: the line breaks in ``block``, when
+        the caller has counted them."""
         if not _POLARS or len(block) < _POLARS_MIN_BYTES or b"\r" in block or block[:3] == _BOM:
             return None
-        if self._pl is None:
-            self._pl = _polars_module() or False
-        pl: Any = self._pl
+        pl = _polars()
         if not pl:
             return None
         names, dim = self.names, self.dim
@@ -275,7 +298,7 @@ class TextParser:
                 schema={n: pl.String if n in ("w", "_") else pl.Float32 for n in names},
                 encoding="utf8",
             )
-            lines = block.count(b"\n") + (not block.endswith(b"\n"))
+            lines = (block.count(b"\n") if breaks is None else breaks) + (not block.endswith(b"\n"))
             if df.columns != names or df.height != lines:
                 return None
             words = df.get_column("w")
@@ -356,14 +379,15 @@ class TextParser:
         )
         return _tokens(words, pa.string() if text else None), vecs.astype(np.float32, copy=False), bad
 
-    def parse(self, block: bytes, line_base: int) -> Tuple[list, np.ndarray]:
+    def parse(self, block: bytes, line_base: int, breaks: Optional[int] = None) -> Tuple[list, np.ndarray]:
         """Parse a buffer of whole lines that starts after line ``line_base``: ``(tokens, vectors)``,
-        the tokens str when Arrow parsed the whole buffer and all are valid UTF-8, else bytes."""
+        the tokens str when Arrow (or polars) parsed the whole buffer and all are valid UTF-8, else
+        bytes. ``breaks``: the line breaks in ``block`` when the caller has counted them."""
         dim, path, rules = self.dim, self.path, self.rules
         if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
             # Arrow ends a line at a lone carriage return, Python does not: Python decides
             return _parse_lines_slowly(block, dim, path, line_base, rules)
-        fast = self.polars(block)
+        fast = self.polars(block, breaks)
         if fast is not None:
             return fast
         try:
@@ -511,8 +535,9 @@ def iter_text(
                 ahead = reader.submit(count.read, stream, block_size)
                 parts, lines, tail = _split(tail, data, lines)
             if any(parts):
-                pending.append((parsing.submit(_parse_joined, parser, parts, line_base), line_base))
-                line_base += parts[0].count(b"\n") + lines  # parts[0]: a short tail, or the head
+                breaks = parts[0].count(b"\n") + lines  # parts[0]: a short tail, or the head
+                pending.append((parsing.submit(_parse_joined, parser, parts, line_base, breaks), line_base))
+                line_base += breaks
             while pending and (eof or len(pending) > workers):
                 yield _parsed(*pending.popleft())
             if eof:
@@ -561,9 +586,11 @@ class _LineCounter:
         return lines
 
 
-def _parse_joined(parser: TextParser, parts: tuple, line_base: int) -> Tuple[bytes, Tuple[list, np.ndarray]]:
+def _parse_joined(
+    parser: TextParser, parts: tuple, line_base: int, breaks: int
+) -> Tuple[bytes, Tuple[list, np.ndarray]]:
     block = parts[0] if len(parts) == 1 else b"".join(parts)
-    return block, parser.parse(block, line_base)
+    return block, parser.parse(block, line_base, breaks)
 
 
 def _parsed(future, line_base: int) -> Tuple[list, np.ndarray, Callable[[int], Tuple[Optional[int], str]]]:
