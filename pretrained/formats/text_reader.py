@@ -2,10 +2,7 @@
 
 Arrow's multithreaded CSV reader takes the lines it can (a space-delimited table, no quoting);
 rows it cannot take (tokens with spaces, bad values) are parsed again line by line in Python,
-which also produces the error messages with line numbers. When polars is installed (the ``fast``
-extra), a clean block (every line a token and D numbers, nothing odd) is read by polars first,
-which is faster; its result is kept only when it is certainly what Arrow would give (see
-:meth:`TextParser.polars`), else the block goes the Arrow way as before.
+which also produces the error messages with line numbers.
 
 A row is ``token v1 ... vD``: the last D fields are the vector and, in GloVe text, everything
 before them is the token (glove.840B has tokens with spaces such as ``. . .``). A line with more
@@ -28,7 +25,6 @@ from typing import Any, Callable, Deque, Iterator, List, Optional, Sequence, Tup
 
 import numpy as np
 
-from pretrained import optional
 from pretrained.errors import FormatError
 from pretrained.threads import workers as cores
 
@@ -215,47 +211,8 @@ class _QuietHandlerErrors:
                 _saved_hook = None
 
 
-#: Read clean blocks with polars when it is installed (tests switch it off to compare).
-_POLARS = True
-#: Blocks shorter than this go straight to Arrow: polars is imported only for big files.
-_POLARS_MIN_BYTES = 1 << 20
-_BOM = b"\xef\xbb\xbf"
-_polars_lock = threading.Lock()
-_polars_state: dict = {}  # "thread": the import started; "module": polars, or None when not installed
-
-
-def _load_polars() -> None:
-    pl = optional.speedup("polars")
-    if pl is not None:
-        try:  # polars' first read sets up its thread pool and parsers (~40 ms): not on a block's time
-            pl.read_csv(
-                b"w 1\n", has_header=False, separator=" ", quote_char=None, schema={"w": pl.String, "v": pl.Float32}
-            )
-        except (Exception, pl.exceptions.PanicException) as exc:
-            logger.debug("polars cannot read text here (%s): Arrow reads every block", exc)
-            pl = None
-    _polars_state["module"] = pl
-
-
-def _polars(wait: bool = False) -> Any:
-    """polars once imported (on a thread of its own, started by the first call: importing and
-    warming it takes ~0.15 s, while Arrow parses the first blocks), None until then, False when
-    it is not installed. ``wait``: wait for the import."""
-    with _polars_lock:
-        thread = _polars_state.get("thread")
-        if thread is None:
-            thread = _polars_state["thread"] = threading.Thread(target=_load_polars, name="pretrained-polars-import")
-            thread.start()
-    if wait:
-        thread.join()
-    if thread.is_alive():
-        return None
-    return _polars_state.get("module") or False
-
-
 class TextParser:
-    """Arrow's CSV reader set up for one dimension count, with the Python fallback (and polars
-    for clean blocks, when it is installed)."""
+    """Arrow's CSV reader set up for one dimension count, with the Python fallback."""
 
     def __init__(self, dim: int, trailing_space: bool, path: str, rules: TokenRules, threads: bool = True):
         import pyarrow as pa
@@ -270,62 +227,6 @@ class TextParser:
         self.names = names
         self.types = {"w": pa.binary(), "_": pa.binary(), **{n: pa.float32() for n in names[1 : dim + 1]}}
         self.include = names  # "_" (after a trailing space) must be empty: checked after parsing
-
-    def polars(self, block: bytes, breaks: Optional[int] = None) -> Optional[Tuple[list, np.ndarray]]:
-        """``(tokens, vectors)`` of a clean block read by polars, or None: then Arrow reads it.
-
-        Kept only when it is certainly Arrow's whole-block result: one row per line (a blank or
-        short line gives nulls, a long one an error), a str token (valid UTF-8: else polars
-        raises) and D float32 values on every row, nothing after a trailing space, no token
-        longer than ``max_bytes``, no carriage return and no byte-order mark at the start (the
-        guards of :meth:`parse` and :meth:`arrow`). Any exception of polars' means None. The
-        number syntax polars accepts is a subset of Arrow's, giving the same float32 bits
-        (Rust's float parser straight to float32, as Arrow's fast_float; the tests compare
-        them on a grammar of number-like fields). ``breaks``: the line breaks in ``block``, when
-        the caller has counted them."""
-        if not _POLARS or len(block) < _POLARS_MIN_BYTES or b"\r" in block or block[:3] == _BOM:
-            return None
-        pl = _polars()
-        if not pl:
-            return None
-        names, dim = self.names, self.dim
-        try:
-            df = pl.read_csv(
-                block,
-                has_header=False,
-                separator=" ",
-                quote_char=None,
-                schema={n: pl.String if n in ("w", "_") else pl.Float32 for n in names},
-                encoding="utf8",
-            )
-            lines = (block.count(b"\n") if breaks is None else breaks) + (not block.endswith(b"\n"))
-            if df.columns != names or df.height != lines:
-                return None
-            words = df.get_column("w")
-            if words.dtype != pl.String or words.null_count():
-                return None
-            if any(df.get_column(n).dtype != pl.Float32 for n in names[1 : dim + 1]):
-                return None
-            if any(df.null_count().row(0)[1 : dim + 1]):
-                return None
-            if self.rules.trailing_space:
-                # an empty field and a missing one both read as null (or ""): count the lines
-                # that end with the space, so that a line without it goes to Arrow (and fails)
-                if block.count(b" \n") + block.endswith(b" ") != lines:
-                    return None
-                if df.get_column("_").str.len_bytes().max() not in (None, 0):
-                    return None
-            longest = words.str.len_bytes().max() if lines else 0
-            if self.rules.max_bytes is not None and (longest is None or longest > self.rules.max_bytes):
-                return None
-            vecs = df.select(names[1 : dim + 1]).to_numpy(order="c")
-            tokens = words.to_list()
-        except (Exception, pl.exceptions.PanicException) as exc:  # whatever polars raises: Arrow decides
-            logger.debug("%s: polars did not read a block (%s); Arrow reads it", self.path, exc)
-            return None
-        if vecs.dtype != np.float32 or vecs.shape != (lines, dim) or not vecs.flags.c_contiguous:
-            return None
-        return tokens, vecs
 
     def arrow(self, data, text: bool = False) -> Tuple[list, np.ndarray, list]:
         """Parse whole lines; returns (tokens, vectors, texts of rows Arrow could not take).
@@ -379,17 +280,13 @@ class TextParser:
         )
         return _tokens(words, pa.string() if text else None), vecs.astype(np.float32, copy=False), bad
 
-    def parse(self, block: bytes, line_base: int, breaks: Optional[int] = None) -> Tuple[list, np.ndarray]:
+    def parse(self, block: bytes, line_base: int) -> Tuple[list, np.ndarray]:
         """Parse a buffer of whole lines that starts after line ``line_base``: ``(tokens, vectors)``,
-        the tokens str when Arrow (or polars) parsed the whole buffer and all are valid UTF-8, else
-        bytes. ``breaks``: the line breaks in ``block`` when the caller has counted them."""
+        the tokens str when Arrow parsed the whole buffer and all are valid UTF-8, else bytes."""
         dim, path, rules = self.dim, self.path, self.rules
         if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
             # Arrow ends a line at a lone carriage return, Python does not: Python decides
             return _parse_lines_slowly(block, dim, path, line_base, rules)
-        fast = self.polars(block, breaks)
-        if fast is not None:
-            return fast
         try:
             tokens, vecs, bad = self.arrow(block, text=True)
         except self.pa.ArrowInvalid as exc:
@@ -535,9 +432,8 @@ def iter_text(
                 ahead = reader.submit(count.read, stream, block_size)
                 parts, lines, tail = _split(tail, data, lines)
             if any(parts):
-                breaks = parts[0].count(b"\n") + lines  # parts[0]: a short tail, or the head
-                pending.append((parsing.submit(_parse_joined, parser, parts, line_base, breaks), line_base))
-                line_base += breaks
+                pending.append((parsing.submit(_parse_joined, parser, parts, line_base), line_base))
+                line_base += parts[0].count(b"\n") + lines  # parts[0]: a short tail, or the head
             while pending and (eof or len(pending) > workers):
                 yield _parsed(*pending.popleft())
             if eof:
@@ -586,11 +482,9 @@ class _LineCounter:
         return lines
 
 
-def _parse_joined(
-    parser: TextParser, parts: tuple, line_base: int, breaks: int
-) -> Tuple[bytes, Tuple[list, np.ndarray]]:
+def _parse_joined(parser: TextParser, parts: tuple, line_base: int) -> Tuple[bytes, Tuple[list, np.ndarray]]:
     block = parts[0] if len(parts) == 1 else b"".join(parts)
-    return block, parser.parse(block, line_base, breaks)
+    return block, parser.parse(block, line_base)
 
 
 def _parsed(future, line_base: int) -> Tuple[list, np.ndarray, Callable[[int], Tuple[Optional[int], str]]]:
