@@ -303,6 +303,9 @@ def hnsw_builds(label: str, entry: Path, work: Path, args) -> tuple:
         for kind in ("hnsw-raw", "hnsw") if r % 2 == 0 else ("hnsw", "hnsw-raw"):
             res = run_build(kind, entry, raw_path if kind == "hnsw-raw" else path, params, args.jobs)
             builds["raw" if kind == "hnsw-raw" else "ours"].append(res)
+            print(
+                f"  build {kind:<8} round {r + 1}: {res['seconds']:.1f} s (load {os.getloadavg()[0]:.1f})", flush=True
+            )
     b = min(builds["ours"], key=lambda x: x["seconds"])
     raw_b = min(builds["raw"], key=lambda x: x["seconds"])
     b["index_mib"] = path.stat().st_size / 2**20
