@@ -53,7 +53,7 @@ def test_the_third_scan_on_reads_a_copy_with_the_same_bits(mapped_set):
     assert copy is not None and not is_mapped(copy) and not copy.flags.writeable
     assert copy.ctypes.data % 4096 == v.vectors.ctypes.data % 4096
     assert np.array_equal(copy, v.vectors)
-    for q, before in zip(queries, first + [None, None]):
+    for q, before in zip(queries, [*first, None, None]):
         got = v.most_similar(q, topn=None)
         assert v._scan_copy.rows() is copy
         want = plain.most_similar(q, topn=None)

@@ -129,7 +129,7 @@ class Block:
     b'a\\nb\\n'
     """
 
-    __slots__ = ("_words", "vectors", "squares", "_text")
+    __slots__ = ("_text", "_words", "squares", "vectors")
 
     def __init__(
         self,
