@@ -26,6 +26,7 @@ from typing import Any, Callable, Deque, Iterator, List, Optional, Sequence, Tup
 import numpy as np
 
 from pretrained.errors import FormatError
+from pretrained.formats.float32 import nearest_float32
 from pretrained.threads import workers as cores
 
 __all__ = ["TokenRules", "TextParser", "iter_text", "parse_line", "row_line", "looks_numeric", "check_token"]
@@ -128,8 +129,9 @@ def check_token(token: bytes, dim: int, n_fields: int, rules: TokenRules, path: 
     )
 
 
-def parse_line(line: bytes, dim: int, path: str, lineno: int, rules: TokenRules) -> Tuple[bytes, List[float]]:
-    """``(token, values)`` of one line, or a :class:`FormatError` naming the line."""
+def parse_line(line: bytes, dim: int, path: str, lineno: int, rules: TokenRules) -> Tuple[bytes, np.ndarray]:
+    """``(token, values)`` of one line (float32, each the nearest to its decimal, as Arrow's
+    parser gives it: :mod:`pretrained.formats.float32`), or a :class:`FormatError` naming the line."""
     body = line.rstrip(b"\r\n")
     if rules.trailing_space is not None:
         ends = body.endswith(b" ")
@@ -158,7 +160,8 @@ def parse_line(line: bytes, dim: int, path: str, lineno: int, rules: TokenRules)
                 path,
                 lineno,
             ) from None
-    return parts[0], values
+    fields = parts[1:]
+    return parts[0], nearest_float32(np.asarray(values), fields.__getitem__)
 
 
 def _parse_lines_slowly(
@@ -172,8 +175,8 @@ def _parse_lines_slowly(
         tok, vals = parse_line(line, dim, path, line_base + i + 1, rules)
         tokens.append(tok)
         rows.append(vals)
-    with np.errstate(over="ignore"):  # a value beyond float32 becomes inf, refused or kept later
-        return tokens, np.asarray(rows, dtype=np.float32).reshape(len(rows), dim)
+    # a value beyond float32 is inf already (refused or kept later)
+    return tokens, np.asarray(rows, dtype=np.float32).reshape(len(rows), dim)
 
 
 # Arrow decodes a row it cannot take as UTF-8 before calling our handler; invalid UTF-8 there is
@@ -322,8 +325,7 @@ class TextParser:
                 lineno = line_base + block.count(b"\n", 0, start) + 1
                 tok, vals = parse_line(block[start:end], dim, path, lineno, rules)
                 out_tokens.append(tok)
-                with np.errstate(over="ignore"):
-                    out_vecs.append(np.asarray([vals], dtype=np.float32))
+                out_vecs.append(vals[None, :])
             pos = end
         return out_tokens, np.concatenate(out_vecs) if out_vecs else np.empty((0, dim), np.float32)
 
