@@ -179,6 +179,10 @@ class NpyWriter:
         """Stop after the rows queued so far and close the file (the caller drops it)."""
         self._queue.put(None)
         self._thread.join()
+        self._release()
+
+    def _release(self) -> None:
+        """Close the file without writing anything more (a direct file's unwritten rest is dropped)."""
         if self._direct is not None:
             self._direct.abort()
         else:
@@ -205,11 +209,7 @@ class NpyWriter:
                 self._f.write(header)
         finally:
             # durability: the entry's folder is fsynced before it is renamed in (atomic.replace)
-            if self._direct is not None:
-                self._direct.abort()
-            else:
-                assert self._f is not None
-                self._f.close()
+            self._release()
         if self.rows == self.rows_hint or (self.rows == 0 and self.rows_hint is None):
             self.file_digest = f"{hashes.FAST}:{self._hash.hexdigest()}"
         else:  # the hint did not hold: the header the hash began with is not the file's
