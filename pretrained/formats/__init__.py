@@ -151,7 +151,7 @@ class Block:
     def words(self) -> List[str]:
         if self._words is None:
             assert self._text is not None
-            self._words = self._text.decode("utf-8").split("\n")[:-1]
+            self._words = _words_of(self._text)
         return self._words
 
     @property
@@ -278,7 +278,7 @@ def select(
         else:
             if text is not None:  # a word repeats: the rare path, on str from here on
                 seen, by_bytes = {w.decode("utf-8") for w in seen}, False
-                words = text.decode("utf-8").split("\n")[:-1]
+                words = _words_of(text)
             assert words is not None
             if "" in words:
                 _empty_token(stats, len(words))
@@ -310,6 +310,11 @@ def _utf8_lines(tokens: list, path: str) -> Optional[bytes]:
     except UnicodeDecodeError:
         return None
     return joined + b"\n"
+
+
+def _words_of(text: bytes) -> List[str]:
+    """The words of ``vocab.txt`` lines (UTF-8, each ended by a line break)."""
+    return text.decode("utf-8").split("\n")[:-1]
 
 
 def _empty_token(stats: ReadStats, n: int) -> None:
